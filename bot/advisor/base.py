@@ -1,0 +1,74 @@
+"""The `Advisor` interface the engine calls for every lab turn, outside any Redis transaction."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.course.models import Lab, Lesson
+from bot.engine.events import Actor
+
+
+class Turn(BaseModel):
+    """One line of a lab transcript."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["learner", "advisor"]
+    text: str
+
+
+class AdvisorRequest(BaseModel):
+    """Everything an advisor may see for one reply. Quiz and test answer keys are never part of it."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    actor: Actor
+    lesson: Lesson
+    lab: Lab
+    history: tuple[Turn, ...]
+    """Earlier turns of this lab, oldest first, capped by the engine."""
+    message: str
+    """The learner's new message."""
+    counted: bool
+    """Whether this message counts as an exchange; when False, nudge the learner toward the task."""
+    completes_lab: bool = False
+    """True when this reply completes the lab: end it with a short recap of what was explored."""
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+
+class AdvisorReplyText(BaseModel):
+    text: str
+    offline: bool
+    usage: Usage = Usage()
+
+
+class AdvisorUnavailable(Exception):
+    """The advisor could not answer (after its bounded retries). The turn does not count."""
+
+    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+
+
+OnDelta = Callable[[str], Awaitable[None]]
+"""Called with the reply text so far, each time more of it arrives."""
+
+
+class Advisor(ABC):
+    @abstractmethod
+    async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
+        """Answer the learner; raise `AdvisorUnavailable` when no answer can be had."""

@@ -1,0 +1,71 @@
+"""`tutorbot` command line. With no subcommand it runs the terminal tutor.
+
+Each subcommand lives in the module that owns it; this file only wires them up, importing
+lazily so that `tutorbot course validate` does not load Slack or Anthropic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tutorbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("terminal", help="take the course in this terminal (the default)")
+
+    course = sub.add_parser("course", help="check, export or list course modules")
+    course_sub = course.add_subparsers(dest="course_command", metavar="ACTION", required=True)
+    for name, text in (("validate", "check a course folder"), ("export", "print a module as JSON")):
+        p = course_sub.add_parser(name, help=text)
+        p.add_argument("path", nargs="?", help="a module folder or a folder of modules (default: the bundled course)")
+    course_sub.add_parser("list", help="list the modules the bot has").add_argument("path", nargs="?")
+
+    sim = sub.add_parser("simulate", help="drive simulated learners through the module and print a JSON summary")
+    sim.add_argument("--learners", type=int, default=20)
+    sim.add_argument("--accuracy", type=float, default=0.85)
+    sim.add_argument("--seed", type=int, default=1)
+
+    bench = sub.add_parser("bench", help="measure the engine against a local Redis and print figures")
+    bench.add_argument("--learners", type=int, default=200)
+    bench.add_argument("--concurrency", type=int, default=50)
+
+    slack = sub.add_parser("slack", help="run the Slack app (Socket Mode, or HTTP with --http)")
+    slack.add_argument("--http", action="store_true", help="serve the Events API over HTTP at /slack/events")
+    slack.add_argument("--port", type=int, default=3000)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "terminal"
+    try:
+        if command == "course":
+            from bot.course.cli import run_course_command
+
+            return run_course_command(args.course_command, args.path)
+        if command == "simulate":
+            from bot.simulate import run_simulation
+
+            return asyncio.run(run_simulation(args.learners, args.accuracy, args.seed))
+        if command == "bench":
+            from bench.engine_bench import run_bench
+
+            return asyncio.run(run_bench(args.learners, args.concurrency))
+        if command == "slack":
+            from bot.adapters.slack.runner import run_slack
+
+            return asyncio.run(run_slack(http=args.http, port=args.port))
+        from bot.adapters.terminal import run_terminal
+
+        return asyncio.run(run_terminal())
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

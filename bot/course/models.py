@@ -1,0 +1,211 @@
+"""Immutable pydantic models of a course module.
+
+Every unit and question carries an explicit, stable `id` written in the course files: learner
+state in Redis refers to these ids, so they must not change when text is edited.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, model_validator
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")]
+"""Stable identifier: lowercase letters, digits and dashes, at most 48 characters."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Option(Frozen):
+    id: Id
+    text: Text
+    correct: bool = False
+
+
+class Feedback(Frozen):
+    correct: Text
+    incorrect: Text
+
+
+class Question(Frozen):
+    id: Id
+    stem: Text
+    options: tuple[Option, ...]
+    feedback: Feedback
+
+    @model_validator(mode="after")
+    def _one_correct_option(self) -> Question:
+        correct = sum(option.correct for option in self.options)
+        if correct != 1:
+            raise ValueError(f"question {self.id!r} needs exactly one correct option, has {correct}")
+        ids = [option.id for option in self.options]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"question {self.id!r} has duplicate option ids")
+        return self
+
+    @property
+    def correct_option(self) -> Option:
+        return next(option for option in self.options if option.correct)
+
+    def option(self, option_id: str) -> Option | None:
+        return next((option for option in self.options if option.id == option_id), None)
+
+
+class ListItem(Frozen):
+    """One entry of a list section: a bare label ("PyTorch / TensorFlow") or a label with text."""
+
+    label: Text
+    text: str = ""
+
+
+class Section(Frozen):
+    """A headed part of a lesson body, in source order.
+
+    `kind` tells renderers how to present it: `story` is the untitled opening narrative, `case`
+    a "Real Case" box, `list` a skills/toolkit list (see `items`), `text` anything else.
+    """
+
+    heading: str | None = None
+    kind: Literal["story", "text", "case", "list"] = "text"
+    paragraphs: tuple[Text, ...] = ()
+    items: tuple[ListItem, ...] = ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def body(self) -> str:
+        parts = list(self.paragraphs)
+        parts += [f"{item.label}: {item.text}" if item.text else item.label for item in self.items]
+        return "\n\n".join(parts) if self.paragraphs else "\n".join(parts)
+
+
+class KeyTerm(Frozen):
+    term: Text
+    definition: Text
+
+
+class Quiz(Frozen):
+    id: Id
+    title: Text
+    instructions: str = ""
+    questions: tuple[Question, ...]
+
+
+class Lab(Frozen):
+    id: Id
+    title: Text
+    mode_line: str = ""
+    task: Text
+    openers: tuple[Text, ...]
+    advisor: Text
+    greeting: Text
+    exchanges_required: int = Field(default=3, ge=1)
+
+
+class Lesson(Frozen):
+    id: Id
+    number: int = Field(ge=1)
+    label: str = ""
+    title: Text
+    subtitle: Text
+    hook: Text
+    sections: tuple[Section, ...]
+    key_terms: tuple[KeyTerm, ...]
+    quiz: Quiz
+    lab: Lab
+
+
+class ModuleTest(Frozen):
+    id: Id
+    title: Text
+    instructions: str = ""
+    pass_mark: float = Field(default=0.8, gt=0, le=1)
+    max_attempts: int = Field(default=3, ge=1)
+    cooldown_minutes: int = Field(default=0, ge=0)
+    questions: tuple[Question, ...]
+
+    @property
+    def pass_score(self) -> int:
+        """Smallest number of correct answers that passes (12 of 15 at 80%)."""
+        needed = self.pass_mark * len(self.questions)
+        return int(needed) if needed == int(needed) else int(needed) + 1
+
+
+class UnitKind(str, Enum):
+    LESSON = "lesson"
+    QUIZ = "quiz"
+    LAB = "lab"
+    TEST = "test"
+
+
+class Unit(Frozen):
+    """One stop on the module's navigation strip (L1 · Quiz · Lab · … · Module Test)."""
+
+    id: Id
+    kind: UnitKind
+    label: str
+    lesson_id: str | None = None
+
+
+class Module(Frozen):
+    id: Id
+    number: int = Field(default=1, ge=1)
+    title: Text
+    order: tuple[Id, ...]
+    lessons: tuple[Lesson, ...]
+    test: ModuleTest
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pass_mark(self) -> float:
+        return self.test.pass_mark
+
+    @model_validator(mode="after")
+    def _order_names_every_unit_once(self) -> Module:
+        known = {unit.id for unit in self._all_units()}
+        ids = [unit.id for unit in self._all_units()]
+        ids += [q.id for lesson in self.lessons for q in lesson.quiz.questions]
+        ids += [q.id for q in self.test.questions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate ids: {', '.join(duplicates)}")
+        unknown = [unit_id for unit_id in self.order if unit_id not in known]
+        if unknown:
+            raise ValueError(f"unknown unit in order: {', '.join(unknown)}")
+        missing = sorted(known - set(self.order))
+        if missing:
+            raise ValueError(f"units missing from order: {', '.join(missing)}")
+        if len(set(self.order)) != len(self.order):
+            raise ValueError("a unit appears twice in order")
+        return self
+
+    def _all_units(self) -> list[Unit]:
+        units: list[Unit] = []
+        for lesson in self.lessons:
+            units.append(Unit(id=lesson.id, kind=UnitKind.LESSON, label=f"L{lesson.number}", lesson_id=lesson.id))
+            units.append(Unit(id=lesson.quiz.id, kind=UnitKind.QUIZ, label="Quiz", lesson_id=lesson.id))
+            units.append(Unit(id=lesson.lab.id, kind=UnitKind.LAB, label="Lab", lesson_id=lesson.id))
+        units.append(Unit(id=self.test.id, kind=UnitKind.TEST, label="Module Test"))
+        return units
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        """Units in navigation order."""
+        by_id = {unit.id: unit for unit in self._all_units()}
+        return tuple(by_id[unit_id] for unit_id in self.order)
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((unit for unit in self.units if unit.id == unit_id), None)
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+    def quiz(self, quiz_id: str) -> tuple[Lesson, Quiz] | None:
+        return next(((l, l.quiz) for l in self.lessons if l.quiz.id == quiz_id), None)
+
+    def lab(self, lab_id: str) -> tuple[Lesson, Lab] | None:
+        return next(((l, l.lab) for l in self.lessons if l.lab.id == lab_id), None)

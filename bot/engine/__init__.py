@@ -1,0 +1,1 @@
+"""The platform-neutral conversation engine: events in, messages out, state in Redis."""

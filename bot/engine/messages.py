@@ -1,0 +1,107 @@
+"""Neutral outbound messages. Renderers turn these into terminal text, Block Kit or Discord payloads.
+
+A `Message` is one card: an optional heading, a list of blocks, then buttons. Text uses light
+markdown only: `**bold**`, `_italic_` and line breaks; renderers translate it per platform.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Paragraph(Frozen):
+    kind: Literal["paragraph"] = "paragraph"
+    text: str
+
+
+class Bullets(Frozen):
+    kind: Literal["bullets"] = "bullets"
+    items: tuple[str, ...]
+
+
+class KeyTermList(Frozen):
+    kind: Literal["key_terms"] = "key_terms"
+    terms: tuple[tuple[str, str], ...]
+    """(term, definition) pairs."""
+
+
+UnitStatus = Literal["done", "current", "locked", "open"]
+"""`open` means not started and available; `locked` means not available yet."""
+
+
+class StripUnit(Frozen):
+    label: str
+    status: UnitStatus
+
+
+class ProgressStrip(Frozen):
+    """The navigation strip `L1 · Quiz · Lab · … · Module Test` with a status per unit."""
+
+    kind: Literal["progress"] = "progress"
+    units: tuple[StripUnit, ...]
+
+
+class AdvisorReply(Frozen):
+    """What the lab advisor said. `turn` identifies the exchange so a streamed draft can be replaced."""
+
+    kind: Literal["advisor"] = "advisor"
+    advisor: str
+    text: str
+    turn: int = 0
+    offline: bool = False
+
+
+Block = Annotated[Union[Paragraph, Bullets, KeyTermList, ProgressStrip, AdvisorReply], Field(discriminator="kind")]
+
+
+class Button(Frozen):
+    """A button. Pressing it sends `Press(action, arg, token)` back to the engine."""
+
+    label: str
+    action: str
+    arg: str = ""
+    token: str = ""
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+class Message(Frozen):
+    """One card shown to the learner.
+
+    `choices` are answer buttons (one per option, shown as a list); `actions` are navigation
+    buttons (Continue, Back, Menu). `notice` marks a short reply that does not change the step,
+    which Slack and Discord may show ephemerally.
+    """
+
+    heading: str | None = None
+    blocks: tuple[Block, ...] = ()
+    choices: tuple[Button, ...] = ()
+    actions: tuple[Button, ...] = ()
+    notice: bool = False
+
+    @property
+    def buttons(self) -> tuple[Button, ...]:
+        return self.choices + self.actions
+
+    @property
+    def plain_text(self) -> str:
+        """A short plain summary, used as notification text (Slack `text`)."""
+        if self.heading:
+            return self.heading
+        for block in self.blocks:
+            if isinstance(block, (Paragraph, AdvisorReply)):
+                return block.text[:150]
+        return "tutorbot"
+
+
+class ReplyProgress(Frozen):
+    """A lab reply being streamed: the full text so far. Adapters may show it by editing one message."""
+
+    advisor: str
+    text: str
+    turn: int

@@ -1,0 +1,49 @@
+"""Settings from the environment and `.env`. Every field has a default, so no settings are needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Where state lives. Empty REDIS_URL: start the embedded redis-server in DATA_DIR.
+    redis_url: str = ""
+    data_dir: Path = PROJECT_ROOT / "data"
+    key_prefix: str = "tutorbot"
+
+    course_dir: Path = PROJECT_ROOT / "course_data"
+    module_id: str = "module-02-technical-roles"
+
+    # Learner limits
+    max_message_chars: int = 1500
+    lab_exchange_cap: int = 10
+    event_log_cap: int = 500
+    transcript_cap: int = 200
+
+    # Lab advisor (Anthropic). No key: the offline advisor answers.
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-haiku-5-5"
+    anthropic_max_tokens: int = 500
+    anthropic_timeout_s: float = 30.0
+    anthropic_max_retries: int = 2
+    anthropic_max_wait_s: float = 20.0
+    learner_daily_tokens: int = 200_000
+    tenant_daily_tokens: int = 5_000_000
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = Field(default=None, description="Web API base URL override (tests, proxies)")
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
