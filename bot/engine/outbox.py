@@ -1,0 +1,39 @@
+"""Where the engine sends what it has to say. Each adapter implements one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.engine.events import Actor
+from bot.engine.messages import Message, ReplyProgress
+
+
+class Outbox(Protocol):
+    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
+        """Deliver messages to the learner, in order."""
+
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+        """A lab reply is streaming: `draft.text` is everything so far. Called often; throttle
+        edits as the platform requires. The final text arrives later through `send` as a
+        message holding an `AdvisorReply` with the same `turn`."""
+
+
+class CollectingOutbox:
+    """Keeps everything sent, for tests, simulation and benchmarks."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[Actor, Message]] = []
+        self.drafts: list[tuple[Actor, ReplyProgress]] = []
+
+    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
+        self.sent.extend((actor, message) for message in messages)
+
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+        self.drafts.append((actor, draft))
+
+    def take(self) -> list[Message]:
+        """Messages sent since the last call."""
+        messages = [message for _, message in self.sent]
+        self.sent.clear()
+        return messages
