@@ -7,7 +7,7 @@ state in Redis refers to these ids, so they must not change when text is edited.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, model_validator
 
@@ -19,6 +19,18 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed_fields(cls, data: Any) -> Any:
+        """Ignore computed fields (`body`, `pass_mark`) in input, so a JSON export reads back.
+
+        They are derived from other fields, so an input value adds nothing; `extra="forbid"`
+        would otherwise reject them.
+        """
+        if isinstance(data, dict) and cls.model_computed_fields:
+            data = {key: value for key, value in data.items() if key not in cls.model_computed_fields}
+        return data
 
 
 class Option(Frozen):
