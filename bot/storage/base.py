@@ -35,6 +35,12 @@ class CommitResult:
     transcript: list[bytes] = field(default_factory=list)
 
 
+class CorruptRecord(Exception):
+    """The stored record is unusable below the level of the state blob (wrong Redis type,
+    missing or malformed revision). `load` and `commit` raise it; `quarantine` still works,
+    so the caller can move the record aside and start afresh."""
+
+
 class LearnerStore(ABC):
     @abstractmethod
     async def load(self, actor: Actor) -> Stored | None:

@@ -1,0 +1,82 @@
+"""Every Redis key the bot uses, built in one place.
+
+Per-learner keys carry the hash tag `{platform:tenant:user}`, so everything one commit
+touches lives in one Redis Cluster slot and one Lua script may touch all of it. Tenant-level
+keys carry `{platform:tenant}`. The parts of a tag can hold no `:`, `{` or `}` (see
+`bot.engine.events.IdPart`), so a learner tag (three parts) never equals a tenant tag (two
+parts), and no two learners or tenants share a key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.events import Actor
+
+_ID_PART = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Lab ids may carry a run suffix (`lab-ml-engineer:2`); they sit after the tag, so `:` is harmless.
+_LAB_ID = re.compile(r"^[A-Za-z0-9._:-]{1,96}$")
+# Platform event ids (Slack `event_id`, Discord interaction ids, Slack trigger ids).
+_EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_PREFIX = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")
+
+
+def _check(pattern: re.Pattern[str], value: str, what: str) -> str:
+    if not pattern.fullmatch(value):
+        raise ValueError(f"invalid {what}: {value!r}")
+    return value
+
+
+class KeyBuilder:
+    """Builds keys such as `tutorbot:{slack:T123:U456}:state`.
+
+    `prefix` separates several deployments sharing one Redis; it may not contain braces,
+    since a brace in it would become the hash tag of every key.
+    """
+
+    def __init__(self, prefix: str = "tutorbot") -> None:
+        self.prefix = _check(_PREFIX, prefix, "key prefix")
+
+    # Per learner: all in the slot of `{platform:tenant:user}`.
+
+    def learner_tag(self, actor: Actor) -> str:
+        return "{%s:%s:%s}" % (actor.platform, actor.tenant, actor.user)
+
+    def state(self, actor: Actor) -> str:
+        """Hash with fields `rev` and `data`: the learner's state record."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:state"
+
+    def log(self, actor: Actor) -> str:
+        """List: the learner's capped event log, oldest first."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:log"
+
+    def lab(self, actor: Actor, lab_id: str) -> str:
+        """List: the capped transcript of one lab, oldest first."""
+        _check(_LAB_ID, lab_id, "lab id")
+        return f"{self.prefix}:{self.learner_tag(actor)}:lab:{lab_id}"
+
+    def quarantine(self, actor: Actor, unix_ms: int) -> str:
+        """Where a state record is moved when it cannot be used; expires after a while."""
+        if unix_ms < 0:
+            raise ValueError(f"invalid timestamp: {unix_ms}")
+        return f"{self.prefix}:{self.learner_tag(actor)}:quarantine:{unix_ms}"
+
+    # Per tenant: all in the slot of `{platform:tenant}`.
+
+    def tenant_tag(self, platform: str, tenant: str) -> str:
+        _check(_ID_PART, platform, "platform")
+        _check(_ID_PART, tenant, "tenant")
+        return "{%s:%s}" % (platform, tenant)
+
+    def learners(self, platform: str, tenant: str) -> str:
+        """Set: user ids of the tenant's learners who have a record."""
+        return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:learners"
+
+    # Event de-duplication: one key per event, deliberately without a hash tag so these
+    # short-lived keys spread over the whole cluster.
+
+    def dedupe(self, namespace: str, event_id: str) -> str:
+        """`namespace` holds no `:`, so (namespace, event_id) maps to exactly one key."""
+        _check(_ID_PART, namespace, "dedupe namespace")
+        _check(_EVENT_ID, event_id, "event id")
+        return f"{self.prefix}:dedupe:{namespace}:{event_id}"

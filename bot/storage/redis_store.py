@@ -1,0 +1,236 @@
+"""`LearnerStore` on Redis 6.2+, single server or Cluster.
+
+Layout per learner (all keys share the hash tag `{platform:tenant:user}`, see `keys.py`):
+
+- `…:state`       hash `rev` (decimal) and `data` (the engine's serialized state)
+- `…:log`         list, the event log, capped at `log_cap` entries
+- `…:lab:<id>`    list per lab, the transcript, capped at `transcript_cap` entries
+- `…:quarantine:<unix_ms>`  a state hash moved aside, expiring after `quarantine_ttl_s`
+
+and per tenant `{platform:tenant}:learners`, the set of user ids with a record.
+
+A commit is one EVALSHA: the script checks the revision and writes everything or nothing,
+so no WATCH/MULTI round trips and no lock. The revision sits in its own hash field so the
+script compares it without decoding the state.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import ResponseError
+
+from bot.engine.events import Actor
+from bot.storage.base import CommitResult, CorruptRecord, LearnerStore, Stored
+from bot.storage.keys import KeyBuilder
+
+AsyncRedis = Redis | RedisCluster
+
+# KEYS: state, log[, lab transcript]
+# ARGV: expected rev, data, log cap, transcript cap, transcript entries to return,
+#       number of log entries, the log entries, then the transcript entries
+# Returns {1, transcript tail} on success, {0, rev, data} on a conflict ({0} when there is
+# no record), {-1} when the record is not a well-formed state hash, {-2} when a log or
+# transcript key holds something other than a list.
+# Everything that can fail is checked before the first write: Redis does not roll back a
+# script that errors halfway.
+COMMIT_LUA = """
+for i = 2, #KEYS do
+  local t = redis.call('TYPE', KEYS[i]).ok
+  if t ~= 'list' and t ~= 'none' then return {-2} end
+end
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if rev then
+  rev = tonumber(rev)
+  if not rev or rev < 1 or rev % 1 ~= 0 then return {-1} end
+elseif redis.call('EXISTS', KEYS[1]) == 1 then
+  return {-1}
+else
+  rev = 0
+end
+if rev ~= tonumber(ARGV[1]) then
+  if rev == 0 then return {0} end
+  local data = redis.call('HGET', KEYS[1], 'data')
+  if not data then return {-1} end
+  return {0, rev, data}
+end
+redis.call('HSET', KEYS[1], 'rev', tostring(rev + 1), 'data', ARGV[2])
+local n_log = tonumber(ARGV[6])
+if n_log > 0 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 7, 6 + n_log))
+  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+end
+local tail = {}
+if KEYS[3] then
+  if #ARGV > 6 + n_log then
+    redis.call('RPUSH', KEYS[3], unpack(ARGV, 7 + n_log, #ARGV))
+    redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
+  end
+  local want = tonumber(ARGV[5])
+  if want > 0 then tail = redis.call('LRANGE', KEYS[3], -want, -1) end
+end
+return {1, tail}
+"""
+
+# KEYS: state, quarantine target, log.  ARGV: ttl seconds, log entry, log cap.
+# Returns 1 when moved, 0 when there was no record, -1 when the target is taken.
+# Works whatever type the record has: it is the way out for a corrupt one.
+QUARANTINE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+local t = redis.call('TYPE', KEYS[3]).ok
+if t == 'list' or t == 'none' then
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+end
+return 1
+"""
+
+# Lua's unpack() is bounded by the C stack (about 8000 values); caps stay well below.
+MAX_CAP = 5000
+DEFAULT_QUARANTINE_TTL_S = 30 * 24 * 3600
+MAX_REASON_CHARS = 500
+
+
+class RedisLearnerStore(LearnerStore):
+    """See `LearnerStore`. `client` must return bytes (`decode_responses=False`)."""
+
+    def __init__(
+        self,
+        client: AsyncRedis,
+        keys: KeyBuilder,
+        *,
+        log_cap: int = 500,
+        transcript_cap: int = 200,
+        quarantine_ttl_s: int = DEFAULT_QUARANTINE_TTL_S,
+    ) -> None:
+        if client.get_connection_kwargs().get("decode_responses"):
+            raise ValueError("RedisLearnerStore needs a client with decode_responses=False")
+        for name, cap in (("log_cap", log_cap), ("transcript_cap", transcript_cap)):
+            if not 1 <= cap <= MAX_CAP:
+                raise ValueError(f"{name} must be between 1 and {MAX_CAP}, got {cap}")
+        if quarantine_ttl_s < 1:
+            raise ValueError("quarantine_ttl_s must be positive")
+        self.client = client
+        self.keys = keys
+        self.log_cap = log_cap
+        self.transcript_cap = transcript_cap
+        self.quarantine_ttl_s = quarantine_ttl_s
+        self._commit = client.register_script(COMMIT_LUA)
+        self._quarantine = client.register_script(QUARANTINE_LUA)
+
+    async def load(self, actor: Actor) -> Stored | None:
+        try:
+            rev, data = await self.client.hmget(self.keys.state(actor), ["rev", "data"])
+        except ResponseError as exc:
+            _raise_if_wrong_type(actor, exc)
+            raise
+        if rev is None and data is None:
+            return None
+        try:
+            revision = int(rev)
+        except (TypeError, ValueError):
+            revision = 0
+        if revision < 1 or data is None:
+            raise CorruptRecord(f"state record of {actor} has no usable revision or data")
+        return Stored(rev=revision, data=bytes(data))
+
+    async def commit(
+        self,
+        actor: Actor,
+        expected_rev: int,
+        data: bytes,
+        *,
+        log: Sequence[bytes] = (),
+        lab_id: str | None = None,
+        transcript: Sequence[bytes] = (),
+        read_transcript: int = 0,
+    ) -> CommitResult:
+        if expected_rev < 0:
+            raise ValueError(f"expected_rev must be >= 0, got {expected_rev}")
+        if read_transcript < 0:
+            raise ValueError(f"read_transcript must be >= 0, got {read_transcript}")
+        read_transcript = min(read_transcript, self.transcript_cap)  # no more is kept anyway
+        if lab_id is None and (transcript or read_transcript):
+            raise ValueError("transcript entries need a lab_id")
+        # Entries beyond the cap would be trimmed at once; not sending them keeps the call small.
+        log_entries = list(log)[-self.log_cap :]
+        transcript_entries = list(transcript)[-self.transcript_cap :]
+
+        keys = [self.keys.state(actor), self.keys.log(actor)]
+        if lab_id is not None:
+            keys.append(self.keys.lab(actor, lab_id))
+        args: list[Any] = [
+            expected_rev, data, self.log_cap, self.transcript_cap, read_transcript,
+            len(log_entries), *log_entries, *transcript_entries,
+        ]
+
+        if expected_rev == 0:
+            # The tenant set lives in another slot, so it cannot join the script. Adding
+            # before the write means a crash in between leaves a listed learner with no
+            # record yet (shown as not started) rather than a record no facilitator can find.
+            await self.client.sadd(self.keys.learners(actor.platform, actor.tenant), actor.user)
+        try:
+            reply = await self._commit(keys=keys, args=args)
+        except ResponseError as exc:
+            _raise_if_wrong_type(actor, exc)
+            raise
+
+        status = int(reply[0])
+        if status == 1:
+            return CommitResult(ok=True, transcript=[bytes(entry) for entry in reply[1]])
+        if status == 0:
+            current = Stored(rev=int(reply[1]), data=bytes(reply[2])) if len(reply) > 1 else None
+            return CommitResult(ok=False, current=current)
+        if status == -2:
+            raise CorruptRecord(f"event log or lab transcript of {actor} is not a list")
+        raise CorruptRecord(f"state record of {actor} has no usable revision or data")
+
+    async def transcript(self, actor: Actor, lab_id: str, last: int) -> list[bytes]:
+        return await self._tail(self.keys.lab(actor, lab_id), last)
+
+    async def log(self, actor: Actor, last: int) -> list[bytes]:
+        return await self._tail(self.keys.log(actor), last)
+
+    async def quarantine(self, actor: Actor, reason: str) -> None:
+        """Rename the record to `…:quarantine:<unix_ms>` (expiring after `quarantine_ttl_s`) and
+        log a JSON entry `{"event": "quarantine", "reason", "moved_to", "at_ms"}`. Without a
+        record this does nothing."""
+        at_ms = time.time_ns() // 1_000_000
+        # Two quarantines of one learner in the same millisecond must not overwrite each other.
+        for _ in range(100):
+            target = self.keys.quarantine(actor, at_ms)
+            entry = json.dumps(
+                {"event": "quarantine", "reason": reason[:MAX_REASON_CHARS], "moved_to": target, "at_ms": at_ms}
+            ).encode()
+            moved = await self._quarantine(
+                keys=[self.keys.state(actor), target, self.keys.log(actor)],
+                args=[self.quarantine_ttl_s, entry, self.log_cap],
+            )
+            if int(moved) >= 0:
+                return
+            at_ms += 1
+        raise RuntimeError(f"no free quarantine key for {actor}")
+
+    async def learners(self, platform: str, tenant: str) -> list[str]:
+        """User ids of the tenant's learners who ever had a record, sorted."""
+        members = await self.client.smembers(self.keys.learners(platform, tenant))
+        return sorted(member.decode() for member in members)
+
+    async def _tail(self, key: str, last: int) -> list[bytes]:
+        if last <= 0:
+            return []
+        return [bytes(entry) for entry in await self.client.lrange(key, -last, -1)]
+
+
+def _raise_if_wrong_type(actor: Actor, exc: ResponseError) -> None:
+    # Something other than a hash sits under the state key (inside a script the error text
+    # is wrapped, hence the search rather than a prefix match).
+    if "WRONGTYPE" in str(exc):
+        raise CorruptRecord(f"state record of {actor} is not a hash") from exc

@@ -1,0 +1,72 @@
+from hypothesis import given
+from hypothesis import strategies as st
+import pytest
+from redis.crc import key_slot
+
+from bot.engine.events import Actor
+from bot.storage.keys import KeyBuilder
+
+keys = KeyBuilder()
+id_part = st.text(alphabet="abcXYZ019._-", min_size=1, max_size=8)
+actors = st.builds(Actor, platform=st.sampled_from(["slack", "discord", "terminal"]), tenant=id_part, user=id_part)
+
+
+def learner_keys(actor: Actor) -> list[str]:
+    return [
+        keys.state(actor),
+        keys.log(actor),
+        keys.lab(actor, "lab-ml-engineer"),
+        keys.lab(actor, "lab-mlops:2"),
+        keys.quarantine(actor, 1_700_000_000_000),
+    ]
+
+
+def test_keys_look_as_documented() -> None:
+    actor = Actor(platform="slack", tenant="T123", user="U456")
+    assert keys.state(actor) == "tutorbot:{slack:T123:U456}:state"
+    assert keys.learners("slack", "T123") == "tutorbot:{slack:T123}:learners"
+
+
+@given(actors)
+def test_everything_one_commit_touches_is_in_one_cluster_slot(actor: Actor) -> None:
+    assert len({key_slot(key.encode()) for key in learner_keys(actor)}) == 1
+
+
+@given(actors, actors)
+def test_different_learners_never_share_a_key(a: Actor, b: Actor) -> None:
+    if a == b:
+        return
+    tenant_keys = {keys.learners(x.platform, x.tenant) for x in (a, b)}
+    assert not set(learner_keys(a)) & set(learner_keys(b))
+    assert not (set(learner_keys(a)) | set(learner_keys(b))) & tenant_keys
+
+
+def test_same_user_id_in_two_tenants_gets_separate_keys() -> None:
+    one = Actor(platform="slack", tenant="T1", user="U1")
+    other = Actor(platform="slack", tenant="T2", user="U1")
+    discord = Actor(platform="discord", tenant="T1", user="U1")
+    assert len({keys.state(one), keys.state(other), keys.state(discord)}) == 3
+    assert keys.learners("slack", "T1") != keys.learners("slack", "T2")
+
+
+def test_prefix_separates_deployments() -> None:
+    actor = Actor(platform="slack", tenant="T1", user="U1")
+    assert KeyBuilder("staging").state(actor) != keys.state(actor)
+
+
+@pytest.mark.parametrize("prefix", ["", "a{b}", "tutor bot", "x}"])
+def test_prefix_that_would_break_hash_tags_is_refused(prefix: str) -> None:
+    with pytest.raises(ValueError):
+        KeyBuilder(prefix)
+
+
+@pytest.mark.parametrize("lab_id", ["", "lab{x}", "a b", "x" * 97])
+def test_malformed_lab_id_is_refused(lab_id: str) -> None:
+    with pytest.raises(ValueError):
+        keys.lab(Actor(platform="slack", tenant="T1", user="U1"), lab_id)
+
+
+def test_dedupe_keys_cannot_be_confused_across_namespaces() -> None:
+    with pytest.raises(ValueError):
+        keys.dedupe("slack:T1", "Ev1")
+    assert keys.dedupe("slack", "T1:Ev1") != keys.dedupe("slack.T1", "Ev1")

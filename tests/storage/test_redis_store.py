@@ -1,0 +1,253 @@
+import asyncio
+import json
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.engine.events import Actor
+from bot.storage import redis_store
+from bot.storage.base import CorruptRecord, Stored
+from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
+
+
+async def test_new_learner_has_no_record(store, actor) -> None:
+    assert await store.load(actor()) is None
+
+
+async def test_commit_then_load_round_trips_binary_state(store, actor) -> None:
+    learner = actor()
+    blob = b'{"step": 1}\x00\xff'
+    assert (await store.commit(learner, 0, blob)).ok
+    assert await store.load(learner) == Stored(rev=1, data=blob)
+    assert (await store.commit(learner, 1, b"two")).ok
+    assert await store.load(learner) == Stored(rev=2, data=b"two")
+
+
+async def test_stale_commit_gets_the_winner_and_changes_nothing(store, actor) -> None:
+    learner = actor()
+    await store.commit(learner, 0, b"v1", log=[b"e1"])
+    await store.commit(learner, 1, b"v2", log=[b"e2"], lab_id="lab-a", transcript=[b"t1"])
+
+    result = await store.commit(learner, 1, b"loser", log=[b"lost"], lab_id="lab-a", transcript=[b"lost"], read_transcript=5)
+
+    assert not result.ok
+    assert result.current == Stored(rev=2, data=b"v2")
+    assert result.transcript == []
+    assert await store.load(learner) == Stored(rev=2, data=b"v2")
+    assert await store.log(learner, 10) == [b"e1", b"e2"]
+    assert await store.transcript(learner, "lab-a", 10) == [b"t1"]
+
+
+async def test_creating_a_learner_twice_conflicts(store, actor) -> None:
+    learner = actor()
+    assert (await store.commit(learner, 0, b"first")).ok
+    result = await store.commit(learner, 0, b"second")
+    assert not result.ok
+    assert result.current == Stored(rev=1, data=b"first")
+
+
+async def test_commit_on_a_record_that_vanished_reports_no_current_record(store, actor) -> None:
+    learner = actor()
+    result = await store.commit(learner, 3, b"x")
+    assert not result.ok and result.current is None
+    assert await store.load(learner) is None
+
+
+async def test_concurrent_first_events_create_exactly_one_record(redis_url, redis, keys, actor) -> None:
+    learner = actor()
+    clients = [aioredis.from_url(redis_url) for _ in range(3)]
+    stores = [RedisLearnerStore(client, keys) for client in clients]
+    results = await asyncio.gather(*(stores[i % 3].commit(learner, 0, b"%d" % i) for i in range(30)))
+    winners = [i for i, result in enumerate(results) if result.ok]
+    assert len(winners) == 1
+    assert await stores[0].load(learner) == Stored(rev=1, data=b"%d" % winners[0])
+    for client in clients:
+        await client.aclose()
+
+
+async def test_concurrent_writers_that_retry_on_conflict_lose_no_update(redis_url, redis, keys, actor) -> None:
+    learner = actor()
+    clients = [aioredis.from_url(redis_url) for _ in range(2)]  # two bot processes
+    stores = [RedisLearnerStore(client, keys) for client in clients]
+    conflicts = 0
+
+    async def increment(store: RedisLearnerStore) -> None:
+        nonlocal conflicts
+        current = await store.load(learner)
+        while True:
+            rev, count = (current.rev, json.loads(current.data)["count"]) if current else (0, 0)
+            result = await store.commit(learner, rev, json.dumps({"count": count + 1}).encode(), log=[b"+1"])
+            if result.ok:
+                return
+            conflicts += 1
+            current = result.current  # the conflict reply carries the winner: no reload
+
+    per_writer = 60
+    await asyncio.gather(*(increment(store) for store in stores for _ in range(per_writer)))
+
+    final = await stores[0].load(learner)
+    assert final is not None
+    assert json.loads(final.data)["count"] == 2 * per_writer
+    assert final.rev == 2 * per_writer
+    assert conflicts > 0, "the writers never raced; the test proved nothing"
+    for client in clients:
+        await client.aclose()
+
+
+async def test_event_log_keeps_only_the_newest_entries(store, actor) -> None:
+    learner = actor()
+    rev = 0
+    for i in range(30):  # log_cap is 20 in this fixture
+        assert (await store.commit(learner, rev, b"s", log=[b"e%d" % i])).ok
+        rev += 1
+    assert await store.log(learner, 100) == [b"e%d" % i for i in range(10, 30)]
+    assert await store.log(learner, 3) == [b"e27", b"e28", b"e29"]
+    # One commit carrying more than the cap keeps its newest entries.
+    await store.commit(learner, rev, b"s", log=[b"burst%d" % i for i in range(50)])
+    assert await store.log(learner, 100) == [b"burst%d" % i for i in range(30, 50)]
+
+
+async def test_transcript_is_capped_and_its_tail_comes_back_with_the_commit(store, actor) -> None:
+    learner = actor()
+    rev = 0
+    for i in range(15):  # transcript_cap is 10 in this fixture
+        result = await store.commit(
+            learner, rev, b"s", lab_id="lab-ml-engineer",
+            transcript=[b"learner %d" % i, b"advisor %d" % i], read_transcript=3,
+        )
+        assert result.ok
+        rev += 1
+    assert result.transcript == [b"advisor 13", b"learner 14", b"advisor 14"]
+    stored = await store.transcript(learner, "lab-ml-engineer", 100)
+    assert len(stored) == 10 and stored[-1] == b"advisor 14"
+    assert await store.transcript(learner, "lab-other", 5) == []
+
+
+async def test_tail_can_be_read_without_writing_to_the_transcript(store, actor) -> None:
+    learner = actor()
+    await store.commit(learner, 0, b"s", lab_id="lab-a", transcript=[b"hello"])
+    result = await store.commit(learner, 1, b"s", lab_id="lab-a", read_transcript=5)
+    assert result.ok and result.transcript == [b"hello"]
+
+
+async def test_transcript_without_a_lab_is_a_caller_error(store, actor) -> None:
+    with pytest.raises(ValueError):
+        await store.commit(actor(), 0, b"s", transcript=[b"x"])
+    assert await store.load(actor()) is None
+
+
+async def test_learners_of_one_tenant_do_not_see_another_tenants(store, actor) -> None:
+    a1, a2 = actor("U1", tenant="T1"), actor("U2", tenant="T1")
+    b1 = actor("U1", tenant="T2")  # same user id, other workspace
+    await store.commit(a1, 0, b"a1")
+    await store.commit(a2, 0, b"a2")
+    await store.commit(b1, 0, b"b1")
+    await store.commit(a1, 1, b"a1 again")
+
+    assert await store.learners("slack", "T1") == ["U1", "U2"]
+    assert await store.learners("slack", "T2") == ["U1"]
+    assert await store.learners("discord", "T1") == []
+    assert (await store.load(b1)).data == b"b1"
+    assert (await store.load(a1)).data == b"a1 again"
+
+
+async def test_quarantine_moves_the_record_aside_for_a_fresh_start(redis, store, keys, actor, monkeypatch) -> None:
+    learner = actor()
+    await store.commit(learner, 0, b"unreadable", log=[b"e1"])
+    monkeypatch.setattr(redis_store.time, "time_ns", lambda: 1_700_000_000_000 * 1_000_000)
+
+    await store.quarantine(learner, "state failed validation")
+
+    assert await store.load(learner) is None
+    moved = keys.quarantine(learner, 1_700_000_000_000)
+    assert await redis.hgetall(moved) == {b"rev": b"1", b"data": b"unreadable"}
+    assert 0 < await redis.ttl(moved) <= 30 * 24 * 3600
+    note = json.loads((await store.log(learner, 1))[0])
+    assert note["event"] == "quarantine" and note["reason"] == "state failed validation"
+    assert note["moved_to"] == moved
+    # The learner starts again, and a second quarantine in the same millisecond keeps both.
+    assert (await store.commit(learner, 0, b"fresh")).ok
+    await store.quarantine(learner, "again")
+    assert await redis.exists(moved, keys.quarantine(learner, 1_700_000_000_001)) == 2
+    assert await store.learners("slack", "T123") == ["U456"]
+
+
+async def test_quarantine_without_a_record_does_nothing(store, actor) -> None:
+    await store.quarantine(actor(), "nothing there")
+    assert await store.log(actor(), 10) == []
+
+
+async def test_a_record_of_the_wrong_shape_is_reported_and_can_be_quarantined(redis, store, keys, actor) -> None:
+    learner = actor()
+    await redis.set(keys.state(learner), b"left by an old version")
+    with pytest.raises(CorruptRecord):
+        await store.load(learner)
+    with pytest.raises(CorruptRecord):
+        await store.commit(learner, 1, b"x")
+    await store.quarantine(learner, "not a hash")
+    assert await store.load(learner) is None
+    assert (await store.commit(learner, 0, b"fresh")).ok
+
+
+async def test_a_record_without_a_revision_is_reported_not_overwritten(redis, store, keys, actor) -> None:
+    learner = actor()
+    await redis.hset(keys.state(learner), "data", b"orphan")
+    with pytest.raises(CorruptRecord):
+        await store.load(learner)
+    with pytest.raises(CorruptRecord):
+        await store.commit(learner, 0, b"x")
+    assert await redis.hgetall(keys.state(learner)) == {b"data": b"orphan"}
+
+
+async def test_a_broken_log_key_fails_the_commit_without_a_partial_write(redis, store, keys, actor) -> None:
+    learner = actor()
+    await store.commit(learner, 0, b"v1")
+    await redis.set(keys.log(learner), b"not a list")
+    with pytest.raises(CorruptRecord):
+        await store.commit(learner, 1, b"v2", log=[b"e"])
+    assert await store.load(learner) == Stored(rev=1, data=b"v1")
+
+
+async def test_commit_survives_a_server_that_forgot_its_scripts(redis, store, actor) -> None:
+    learner = actor()
+    await store.commit(learner, 0, b"v1")
+    await redis.script_flush()  # as after a restart or failover
+    assert (await store.commit(learner, 1, b"v2")).ok
+    assert await store.load(learner) == Stored(rev=2, data=b"v2")
+
+
+async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(redis, store, actor, monkeypatch) -> None:
+    learner = actor()
+    await store.commit(learner, 0, b"s")  # creation also registers the learner with the tenant
+    await redis.config_resetstat()
+    sent: list[str] = []
+    execute = redis.execute_command
+
+    async def counting(*args, **options):
+        sent.append(str(args[0]))
+        return await execute(*args, **options)
+
+    monkeypatch.setattr(redis, "execute_command", counting)
+
+    events = 25
+    for _ in range(events):
+        current = await store.load(learner)
+        result = await store.commit(
+            learner, current.rev, b"s", log=[b"e"], lab_id="lab-a", transcript=[b"t"], read_transcript=5
+        )
+        assert result.ok
+
+    assert sent == ["HMGET", "EVALSHA"] * events
+    # The server agrees: one script run per commit (commands run inside it are counted too).
+    stats = await redis.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] == events
+    assert stats["cmdstat_hmget"]["calls"] == events
+    assert "cmdstat_eval" not in stats and "cmdstat_script" not in stats
+
+
+async def test_a_client_that_decodes_responses_is_refused(redis_url, keys) -> None:
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    with pytest.raises(ValueError):
+        RedisLearnerStore(client, keys)
+    await client.aclose()
