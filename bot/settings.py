@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     redis_url: str = ""
     data_dir: Path = PROJECT_ROOT / "data"
     key_prefix: str = "tutorbot"
+    redis_max_connections: int = 64
 
     course_dir: Path = PROJECT_ROOT / "course_data"
     module_id: str = "module-02-technical-roles"

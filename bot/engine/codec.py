@@ -1,0 +1,55 @@
+"""Reading and writing the state record, with migration of older schema versions.
+
+A record that cannot be read (corrupt bytes, an unknown future version) raises
+`UnreadableState`; the engine then moves it aside and starts the learner afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.engine.state import SCHEMA_VERSION, LearnerState
+
+
+class UnreadableState(Exception):
+    pass
+
+
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    # v1 called finished lessons `lessons_read` and kept no count of begun test attempts.
+    progress = raw.setdefault("progress", {})
+    progress["lessons_done"] = progress.pop("lessons_read", [])
+    progress.setdefault("test_started", len(progress.get("test_attempts", [])))
+    raw["v"] = 2
+    return raw
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+"""Version N → the function that turns an N record into an N+1 record."""
+
+
+def encode(state: LearnerState) -> bytes:
+    return state.model_dump_json().encode()
+
+
+def decode(data: bytes) -> LearnerState:
+    try:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableState(f"not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise UnreadableState("not a JSON object")
+    version = raw.get("v", 1)
+    if not isinstance(version, int) or version > SCHEMA_VERSION or version < 1:
+        raise UnreadableState(f"unknown schema version {version!r}")
+    while version < SCHEMA_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version = raw["v"]
+    try:
+        return LearnerState.model_validate(raw)
+    except ValidationError as exc:
+        raise UnreadableState(f"invalid record: {exc.error_count()} errors") from None

@@ -1,0 +1,255 @@
+"""The engine: load state, apply the pure transition, commit once, deliver, run slow jobs after.
+
+One event is one atomic commit guarded by the record's revision. The engine keeps the last
+record it saw of each learner in a small LRU cache, so a state-changing event usually costs
+one Redis round trip (the guarded commit); a conflict returns the winning record and the event
+is re-applied to it. Read-only events (help, resume, a stale button) always load afresh, so
+several processes never show an outdated step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.advisor.base import Advisor, AdvisorRequest, AdvisorUnavailable, Turn
+from bot.course.models import Module
+from bot.engine.codec import UnreadableState, decode, encode
+from bot.engine.events import Actor, Event
+from bot.engine.messages import Message, ReplyProgress
+from bot.engine.outbox import Outbox
+from bot.engine.state import LabStep, LearnerState
+from bot.flows import lab as lab_flow
+from bot.flows import router
+from bot.flows.cards import RESUME, notice
+from bot.flows.context import AdvisorAnswered, AdvisorFailed, AskAdvisor, ClaimTurn, FlowContext, Limits, Outcome
+from bot.storage.base import CorruptRecord, LearnerStore, Stored
+
+log = logging.getLogger("tutorbot.engine")
+
+UNREADABLE_NOTICE = (
+    "Sorry: your saved progress could not be read, so it has been set aside for a facilitator to "
+    "look at, and you are starting afresh."
+)
+INTERNAL_ERROR_NOTICE = "Something went wrong on our side. Your progress is safe: type `resume` to carry on."
+
+
+class ConflictStorm(RuntimeError):
+    """Too many concurrent writers for one learner; the event was not applied."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    limits: Limits = Limits()
+    history_turns: int = 12
+    """Transcript lines the advisor sees (the transcript key itself keeps more)."""
+    stale_turn_s: float = 120.0
+    """A pending lab turn older than this, owned by another instance, is taken over."""
+    max_attempts: int = 16
+    cache_size: int = 10_000
+
+
+class Engine:
+    def __init__(
+        self,
+        module: Module,
+        store: LearnerStore,
+        advisor: Advisor,
+        config: EngineConfig = EngineConfig(),
+        *,
+        clock: Callable[[], float] = time.time,
+        instance: str | None = None,
+    ) -> None:
+        self.module = module
+        self.store = store
+        self.advisor = advisor
+        self.config = config
+        self.clock = clock
+        self.instance = instance or uuid.uuid4().hex[:12]
+        self._cache: OrderedDict[Actor, Stored] = OrderedDict()
+        self._inflight: set[tuple[Actor, int]] = set()
+
+    def context(self, actor: Actor) -> FlowContext:
+        return FlowContext(
+            module=self.module, actor=actor, now=self.clock(), limits=self.config.limits, instance=self.instance
+        )
+
+    async def handle(self, event: Event, outbox: Outbox) -> None:
+        """Apply one event for its learner and deliver the answers. Never raises for bad input."""
+        actor = event.actor
+        try:
+            outcome, state, tail = await self._apply(actor, event, outbox, fresh=False)
+            if outcome.job and state:
+                await self._ask_advisor(actor, state, outcome.job, tail, outbox)
+            elif state is not None:
+                await self._recover_orphan(actor, state, outbox)
+        except Exception:
+            log.exception("event failed for %s (%s)", actor, getattr(event, "kind", "?"))
+            await outbox.send(actor, [notice(INTERNAL_ERROR_NOTICE, RESUME)])
+
+    async def recover(self, actor: Actor, outbox: Outbox) -> None:
+        """Finish a lab turn left unanswered by a process that died (call at start-up)."""
+        stored = await self._load(actor, outbox)
+        state = stored[1] if stored else None
+        if state and isinstance(state.step, LabStep) and state.step.pending:
+            await self._claim(actor, state.step.pending.turn, outbox)
+
+    # --- the commit loop -------------------------------------------------------------------
+
+    async def _apply(
+        self, actor: Actor, event: object, outbox: Outbox, *, fresh: bool
+    ) -> tuple[Outcome, LearnerState | None, list[bytes]]:
+        """Apply `event` until it commits (or needs no commit); deliver its messages.
+
+        Returns the outcome, the learner's state after it, and the transcript tail when the
+        outcome asks the advisor.
+        """
+        notes: list[Message] = []
+        cached = None if fresh or not _writes(event) else self._cache.get(actor)
+        if cached is not None:
+            record, state = cached, self._decode_cached(actor, cached)
+        else:
+            loaded = await self._load(actor, outbox)
+            record, state = (loaded[0], loaded[1]) if loaded else (None, None)
+        for _ in range(self.config.max_attempts):
+            ctx = self.context(actor)
+            outcome = router.apply(state, event, ctx)  # type: ignore[arg-type]
+            if outcome.state is None and cached is not None:
+                # A reply without a change may rest on an outdated cached record (a button
+                # "from an earlier step" may be from a step another process moved to): reload.
+                cached = None
+                loaded = await self._load(actor, outbox)
+                record, state = (loaded[0], loaded[1]) if loaded else (None, None)
+                continue
+            if outcome.state is None:
+                await outbox.send(actor, notes + outcome.messages)
+                return outcome, state, []
+            data = encode(outcome.state)
+            rev = record.rev if record else 0
+            result = await self.store.commit(
+                actor,
+                rev,
+                data,
+                log=[_log_entry(entry, ctx.now) for entry in outcome.log],
+                lab_id=outcome.lab_id or (outcome.job.lab_id if outcome.job else None),
+                transcript=[turn.model_dump_json().encode() for turn in outcome.transcript],
+                read_transcript=self.config.history_turns if outcome.job else 0,
+            )
+            if result.ok:
+                self._remember(actor, Stored(rev=rev + 1, data=data))
+                await outbox.send(actor, notes + outcome.messages)
+                return outcome, outcome.state, result.transcript
+            record, cached = result.current, None
+            state = self._decode_or_none(record)
+            if record is not None and state is None:
+                # The winning record is unreadable: set it aside and start this learner afresh.
+                await self.store.quarantine(actor, "unreadable record on conflict")
+                record, notes = None, [notice(UNREADABLE_NOTICE)]
+        self._cache.pop(actor, None)
+        raise ConflictStorm(f"gave up after {self.config.max_attempts} conflicting writes for {actor}")
+
+    async def _load(self, actor: Actor, outbox: Outbox) -> tuple[Stored, LearnerState] | None:
+        try:
+            record = await self.store.load(actor)
+            if record is None:
+                self._cache.pop(actor, None)
+                return None
+            state = decode(record.data)
+        except (UnreadableState, CorruptRecord) as exc:
+            log.warning("quarantining unreadable state of %s: %s", actor, exc)
+            await self.store.quarantine(actor, str(exc))
+            self._cache.pop(actor, None)
+            await outbox.send(actor, [notice(UNREADABLE_NOTICE)])
+            return None
+        self._remember(actor, record)
+        return record, router.repair(state, self.module)
+
+    def _decode_cached(self, actor: Actor, record: Stored) -> LearnerState:
+        return router.repair(decode(record.data), self.module)
+
+    def _decode_or_none(self, record: Stored | None) -> LearnerState | None:
+        if record is None:
+            return None
+        try:
+            return router.repair(decode(record.data), self.module)
+        except UnreadableState:
+            return None
+
+    def _remember(self, actor: Actor, record: Stored) -> None:
+        self._cache[actor] = record
+        self._cache.move_to_end(actor)
+        while len(self._cache) > self.config.cache_size:
+            self._cache.popitem(last=False)
+
+    # --- lab turns: the slow part, outside any commit ------------------------------------------
+
+    async def _ask_advisor(
+        self, actor: Actor, state: LearnerState, job: AskAdvisor, tail: list[bytes], outbox: Outbox
+    ) -> None:
+        step = state.step
+        assert isinstance(step, LabStep) and step.pending is not None
+        lesson, lab = self.module.lab(job.lab_id)  # type: ignore[misc]
+        pending = step.pending
+        request = AdvisorRequest(
+            actor=actor,
+            lesson=lesson,
+            lab=lab,
+            history=tuple(Turn.model_validate_json(line) for line in tail),
+            message=pending.text,
+            counted=pending.counted,
+            completes_lab=lab_flow.completes_lab(state, lab, pending),
+        )
+
+        async def on_delta(text: str) -> None:
+            await outbox.progress(actor, ReplyProgress(advisor=lab.advisor, text=text, turn=job.turn))
+
+        self._inflight.add((actor, job.turn))
+        try:
+            reply = await self.advisor.reply(request, on_delta)
+            result: object = AdvisorAnswered(turn=job.turn, text=reply.text, offline=reply.offline)
+        except AdvisorUnavailable as exc:
+            log.warning("advisor unavailable for %s turn %s: %s", actor, job.turn, exc)
+            result = AdvisorFailed(turn=job.turn, reason=str(exc), retryable=exc.retryable)
+        except Exception:
+            log.exception("advisor failed for %s turn %s", actor, job.turn)
+            result = AdvisorFailed(turn=job.turn, reason="advisor error", retryable=True)
+        finally:
+            self._inflight.discard((actor, job.turn))
+        await self._apply(actor, result, outbox, fresh=False)
+
+    async def _recover_orphan(self, actor: Actor, state: LearnerState, outbox: Outbox) -> None:
+        """A pending turn whose owner is gone (crashed, or timed out) is asked again, once."""
+        step = state.step
+        if not isinstance(step, LabStep) or step.pending is None:
+            return
+        pending = step.pending
+        mine = pending.owner == self.instance
+        if mine and (actor, pending.turn) in self._inflight:
+            return
+        if not mine and self.clock() - pending.asked_at < self.config.stale_turn_s:
+            return
+        await self._claim(actor, pending.turn, outbox)
+
+    async def _claim(self, actor: Actor, turn: int, outbox: Outbox) -> None:
+        outcome, state, tail = await self._apply(actor, ClaimTurn(turn=turn), outbox, fresh=True)
+        if outcome.job and state:
+            await self._ask_advisor(actor, state, outcome.job, tail, outbox)
+
+
+def _writes(event: object) -> bool:
+    """Whether an event may change state (then the cached record is tried first)."""
+    kind = getattr(event, "kind", None)
+    if kind == "command":
+        return False
+    if kind == "press" and getattr(event, "action", "") in router.NAVIGATION_ACTIONS:
+        return False
+    return True
+
+
+def _log_entry(entry: dict, now: float) -> bytes:
+    return json.dumps({"t": round(now, 3), **entry}, separators=(",", ":")).encode()

@@ -1,0 +1,77 @@
+"""What every transition receives besides the state and the event, and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.advisor.base import Turn
+from bot.course.models import Module
+from bot.engine.events import Actor
+from bot.engine.messages import Message
+from bot.engine.state import LearnerState
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_chars: int = 1500
+    lab_exchange_cap: int = 10
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    module: Module
+    actor: Actor
+    now: float
+    limits: Limits = Limits()
+    instance: str = "local"
+    """Id of the engine instance applying the event (owner of a lab turn it starts)."""
+
+
+@dataclass(frozen=True)
+class AskAdvisor:
+    """Job for the engine: get the advisor's reply to the pending turn, outside any lock."""
+
+    lab_id: str
+    turn: int
+
+
+@dataclass
+class Outcome:
+    """Result of a transition. `state` None means nothing changed: no commit."""
+
+    state: LearnerState | None
+    messages: list[Message] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    transcript: list[Turn] = field(default_factory=list)
+    lab_id: str | None = None
+    job: AskAdvisor | None = None
+
+    @classmethod
+    def reply(cls, *messages: Message) -> Outcome:
+        """No change, just an answer."""
+        return cls(state=None, messages=list(messages))
+
+
+# Internal events: the second commit of a lab turn, produced by the engine, never by a platform.
+
+
+@dataclass(frozen=True)
+class AdvisorAnswered:
+    turn: int
+    text: str
+    offline: bool
+
+
+@dataclass(frozen=True)
+class AdvisorFailed:
+    turn: int
+    reason: str
+    retryable: bool
+
+
+@dataclass(frozen=True)
+class ClaimTurn:
+    """Take over an orphaned lab turn (its engine instance died or timed out)."""
+
+    turn: int

@@ -1,0 +1,183 @@
+"""Lab flow: a role-play conversation with the advisor, complete after N counted exchanges.
+
+A learner turn is two commits. `message` stores the learner's text as the pending turn and asks
+the engine (job `AskAdvisor`) to get the reply outside any lock; `answered` (or `failed`) then
+commits the reply and the transcript lines together. While a turn is pending, further messages
+are answered with "one moment" and change nothing, so nothing is lost and nothing is answered twice.
+"""
+
+from __future__ import annotations
+
+from bot.advisor.base import Turn
+from bot.advisor.substance import is_substantive
+from bot.course.models import Lab, Lesson
+from bot.engine.events import Press
+from bot.engine.messages import AdvisorReply, Message, Paragraph
+from bot.engine.state import LabResult, LabStep, LearnerState, PendingTurn
+from bot.flows import navigator
+from bot.flows.cards import MENU, button, notice
+from bot.flows.context import AdvisorAnswered, AdvisorFailed, AskAdvisor, ClaimTurn, FlowContext, Outcome
+
+RECENT_KEPT = 5
+RECENT_CHARS = 160
+
+
+def _lab(ctx: FlowContext, lab_id: str) -> tuple[Lesson, Lab]:
+    found = ctx.module.lab(lab_id)
+    assert found is not None
+    return found
+
+
+def result(state: LearnerState, lab_id: str) -> LabResult:
+    return state.progress.labs.get(lab_id) or LabResult()
+
+
+def _status_line(state: LearnerState, lab: Lab) -> str:
+    done = result(state, lab.id)
+    if done.done:
+        return f"✅ Lab complete ({done.exchanges} exchanges). You may keep talking or move on."
+    return f"Exchanges: {done.exchanges} of {lab.exchanges_required}"
+
+
+def view(state: LearnerState, ctx: FlowContext, step: LabStep) -> list[Message]:
+    lesson, lab = _lab(ctx, step.lab_id)
+    openers = tuple(button(state, opener, "say", str(i)) for i, opener in enumerate(lab.openers))
+    intro = Message(
+        heading=lab.title,
+        blocks=(
+            Paragraph(text=f"_{lab.mode_line}_" if lab.mode_line else ""),
+            Paragraph(text=f"**Your task**\n{lab.task}"),
+            AdvisorReply(advisor=lab.advisor, text=lab.greeting),
+            Paragraph(text=f"Type your message, or press a suggested opener. {_status_line(state, lab)}"),
+        ),
+        choices=openers,
+        actions=(*_done_actions(state, ctx, lab), MENU),
+    )
+    out = [intro]
+    if step.pending:
+        out.append(notice("The advisor is answering your last message…"))
+    elif step.retry_text:
+        out.append(_failed_notice(state, "Your last message did not get an answer yet."))
+    return out
+
+
+def _done_actions(state: LearnerState, ctx: FlowContext, lab: Lab) -> tuple:
+    if not result(state, lab.id).done:
+        return ()
+    return navigator.continue_button(state, ctx.module, lab.id)
+
+
+def _failed_notice(state: LearnerState, why: str) -> Message:
+    return notice(
+        f"{why} The advisor is unavailable right now; your message is kept. Try again in a moment.",
+        button(state, "Try again", "retry", primary=True),
+        MENU,
+    )
+
+
+def open_lab(state: LearnerState, ctx: FlowContext, lab: Lab) -> Outcome:
+    new = state.advanced(LabStep(lab_id=lab.id))
+    return Outcome(state=new, messages=view(new, ctx, new.step))  # type: ignore[arg-type]
+
+
+def press(state: LearnerState, ctx: FlowContext, step: LabStep, event: Press) -> Outcome:
+    lesson, lab = _lab(ctx, step.lab_id)
+    if event.action == "say" and event.arg.isdigit() and int(event.arg) < len(lab.openers):
+        return message(state, ctx, step, lab.openers[int(event.arg)])
+    if event.action == "retry" and step.retry_text:
+        return message(state, ctx, step, step.retry_text)
+    return Outcome.reply(notice("That button does nothing here.", MENU))
+
+
+def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> Outcome:
+    """First commit of a turn: store the learner's message as pending and ask for a reply."""
+    lesson, lab = _lab(ctx, step.lab_id)
+    text = text.strip()
+    if step.pending:
+        return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
+    if not text:
+        return Outcome.reply(notice("Type a message for the advisor."))
+    limit = ctx.limits.max_message_chars
+    if len(text) > limit:
+        return Outcome.reply(
+            notice(f"That message is {len(text):,} characters; the limit is {limit:,}. Please shorten it and send it again.")
+        )
+    done = result(state, lab.id)
+    if done.exchanges >= ctx.limits.lab_exchange_cap:
+        return Outcome.reply(
+            notice(
+                f"This lab's conversation has reached its limit of {ctx.limits.lab_exchange_cap} exchanges.",
+                *navigator.continue_button(state, ctx.module, lab.id),
+                MENU,
+            )
+        )
+    counted = is_substantive(text, step.recent)
+    new = state.model_copy(deep=True)
+    new_step: LabStep = new.step  # type: ignore[assignment]
+    new_step.pending = PendingTurn(
+        turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now
+    )
+    new_step.retry_text = None
+    new_step.recent = [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:]
+    return Outcome(state=new, job=AskAdvisor(lab_id=lab.id, turn=step.turns + 1))
+
+
+def completes_lab(state: LearnerState, lab: Lab, pending: PendingTurn) -> bool:
+    done = result(state, lab.id)
+    return pending.counted and not done.done and done.exchanges + 1 >= lab.exchanges_required
+
+
+def claim(state: LearnerState, ctx: FlowContext, step: LabStep, event: ClaimTurn) -> Outcome:
+    """Take over an orphaned pending turn, so exactly one engine instance answers it."""
+    if not step.pending or step.pending.turn != event.turn:
+        return Outcome(state=None)
+    new = state.model_copy(deep=True)
+    pending = new.step.pending  # type: ignore[union-attr]
+    pending.owner, pending.asked_at = ctx.instance, ctx.now
+    return Outcome(state=new, job=AskAdvisor(lab_id=step.lab_id, turn=event.turn))
+
+
+def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: AdvisorAnswered) -> Outcome:
+    """Second commit of a turn: the reply and both transcript lines, together."""
+    if not step.pending or step.pending.turn != event.turn:
+        return Outcome(state=None)  # answered already (by this or another instance)
+    lesson, lab = _lab(ctx, step.lab_id)
+    pending = step.pending
+    finishing = completes_lab(state, lab, pending)
+    new = state.advanced()
+    new_step: LabStep = new.step  # type: ignore[assignment]
+    new_step.pending, new_step.turns = None, step.turns + 1
+    lab_result = new.progress.labs.setdefault(lab.id, LabResult())
+    log: list[dict] = [{"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": pending.counted}]
+    if pending.counted:
+        lab_result.exchanges += 1
+    if finishing:
+        lab_result.done = True
+        log.append({"kind": "lab_done", "lab": lab.id, "exchanges": lab_result.exchanges})
+    blocks: list = [AdvisorReply(advisor=lab.advisor, text=event.text, turn=event.turn, offline=event.offline)]
+    if not pending.counted:
+        blocks.append(
+            Paragraph(text="_That message did not count as an exchange: ask a fuller question about your task._")
+        )
+    blocks.append(Paragraph(text=f"_{_status_line(new, lab)}_"))
+    actions = (*_done_actions(new, ctx, lab), MENU) if finishing else ()
+    return Outcome(
+        state=new,
+        messages=[Message(blocks=tuple(blocks), actions=actions)],
+        log=log,
+        transcript=[Turn(role="learner", text=pending.text), Turn(role="advisor", text=event.text)],
+        lab_id=lab.id,
+    )
+
+
+def failed(state: LearnerState, ctx: FlowContext, step: LabStep, event: AdvisorFailed) -> Outcome:
+    """The advisor gave up: the turn does not count, the message is kept for a retry."""
+    if not step.pending or step.pending.turn != event.turn:
+        return Outcome(state=None)
+    new = state.model_copy(deep=True)
+    new_step: LabStep = new.step  # type: ignore[assignment]
+    new_step.retry_text, new_step.pending = step.pending.text, None
+    new_step.recent = new_step.recent[:-1]  # the failed message may be sent again and still count
+    why = "" if event.retryable else "The advisor cannot answer today."
+    message = _failed_notice(new, why) if event.retryable else notice(why + " Your message is kept.", MENU)
+    return Outcome(state=new, messages=[message], log=[{"kind": "lab_failed", "lab": step.lab_id, "turn": event.turn}])

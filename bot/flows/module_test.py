@@ -1,0 +1,147 @@
+"""Module test flow: deferred feedback, limited attempts, best score counts.
+
+States: intro (`attempt == 0`) → answering question k → finished (a result and a review of
+every question). Questions and options are reshuffled per attempt. An attempt counts toward
+the limit from the moment it begins.
+"""
+
+from __future__ import annotations
+
+from bot.course.models import ModuleTest, Question
+from bot.engine.events import Press
+from bot.engine.messages import Message, Paragraph
+from bot.engine.shuffle import shuffled
+from bot.engine.state import LearnerState, TestAttempt, TestStep
+from bot.flows.cards import MENU, PROGRESS, button, notice
+from bot.flows.context import FlowContext, Outcome
+from bot.flows.questions import question_card
+
+REVIEW_PER_CARD = 5
+
+
+def question_order(ctx: FlowContext, attempt: int) -> list[Question]:
+    return shuffled(ctx.module.test.questions, ctx.actor, ctx.module.test.id, attempt)
+
+
+def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
+    """Why a new attempt cannot begin now, or None when it can."""
+    test = ctx.module.test
+    progress = state.progress
+    if progress.test_started >= test.max_attempts:
+        return f"You have used all {test.max_attempts} attempts. A facilitator can grant another."
+    last = progress.test_attempts[-1] if progress.test_attempts else None
+    if last and test.cooldown_minutes:
+        wait = last.finished_at + test.cooldown_minutes * 60 - ctx.now
+        if wait > 0:
+            return f"You can retake the test in {int(wait // 60) + 1} minutes."
+    return None
+
+
+def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> list[Message]:
+    test = ctx.module.test
+    if step.attempt == 0:
+        return [_intro(state, ctx, test)]
+    questions = question_order(ctx, step.attempt)
+    index = len(step.answers)
+    if index < len(questions):
+        heading = f"{test.title} · {index + 1}/{len(questions)}"
+        lead = (f"🔒 Answer {index} locked.",) if index else ()
+        return [question_card(state, ctx, questions[index], step.attempt, heading, *lead)]
+    return _results(state, ctx, step, questions)
+
+
+def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
+    progress = state.progress
+    lines = [
+        test.instructions or f"{len(test.questions)} questions",
+        f"Answers are locked once chosen and feedback comes at the end. You pass with "
+        f"{test.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {test.max_attempts}; "
+        "your best score counts.",
+    ]
+    closed = _why_closed(state, ctx)
+    actions = (MENU,) if closed else (button(state, "Begin the test", "begin", primary=True), MENU)
+    if closed:
+        lines.append(closed)
+    return Message(heading=test.title, blocks=tuple(Paragraph(text=t) for t in lines), actions=actions)
+
+
+def _results(state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]) -> list[Message]:
+    test = ctx.module.test
+    score = sum(q.option(a).correct for q, a in zip(questions, step.answers) if q.option(a))  # type: ignore[union-attr]
+    passed = score >= test.pass_score
+    best = state.progress.best_test
+    verdict = "Passed ✅" if passed else "Not passed yet"
+    lines = [f"You scored **{score}/{len(questions)}** ({round(100 * score / len(questions))}%). {verdict}."]
+    if best and best.score > score:
+        lines.append(f"Your best score, {best.score}/{best.total}, is the one that counts.")
+    closed = _why_closed(state, ctx)
+    retake = () if closed else (button(state, "Retake the test", "retake"),)
+    if closed and not state.progress.passed:
+        lines.append(closed)
+    out = [
+        Message(
+            heading=f"{test.title} · {score}/{len(questions)} · {verdict}",
+            blocks=tuple(Paragraph(text=t) for t in lines),
+        )
+    ]
+    for start in range(0, len(questions), REVIEW_PER_CARD):
+        blocks = []
+        for number, (question, answer) in enumerate(
+            zip(questions[start : start + REVIEW_PER_CARD], step.answers[start : start + REVIEW_PER_CARD]), start + 1
+        ):
+            option = question.option(answer)
+            right = bool(option and option.correct)
+            feedback = question.feedback.correct if right else question.feedback.incorrect
+            chosen = option.text if option else "(no answer)"
+            blocks.append(
+                Paragraph(
+                    text=f"{'✅' if right else '❌'} **{number}. {question.stem}**\n"
+                    f"You answered: _{chosen}_\n{feedback}"
+                )
+            )
+        out.append(Message(heading=f"Review {start + 1}–{start + len(blocks)}", blocks=tuple(blocks)))
+    out[-1] = out[-1].model_copy(update={"actions": (*retake, PROGRESS, MENU)})
+    return out
+
+
+def open_test(state: LearnerState, ctx: FlowContext) -> Outcome:
+    new = state.advanced(TestStep(attempt=0))
+    return Outcome(state=new, messages=view(new, ctx, new.step))  # type: ignore[arg-type]
+
+
+def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -> Outcome:
+    test = ctx.module.test
+    finished = step.attempt and len(step.answers) == len(test.questions)
+    if event.action in ("begin", "retake") and (step.attempt == 0 or finished):
+        closed = _why_closed(state, ctx)
+        if closed:
+            return Outcome.reply(notice(closed, MENU))
+        attempt = state.progress.test_started + 1
+        new = state.advanced(TestStep(attempt=attempt))
+        new.progress.test_started = attempt
+        return Outcome(
+            state=new,
+            messages=view(new, ctx, new.step),  # type: ignore[arg-type]
+            log=[{"kind": "test_begin", "attempt": attempt}],
+        )
+    if event.action != "answer" or step.attempt == 0 or finished:
+        return Outcome.reply(notice("That button does nothing here.", MENU))
+    questions = question_order(ctx, step.attempt)
+    question = questions[len(step.answers)]
+    option = question.option(event.arg)
+    if option is None:
+        return Outcome.reply(notice("That is not one of this question's answers.", MENU))
+    new = state.advanced(TestStep(attempt=step.attempt, answers=[*step.answers, option.id]))
+    new_step: TestStep = new.step  # type: ignore[assignment]
+    log: list[dict] = [
+        {"kind": "test_answer", "attempt": step.attempt, "question": question.id, "option": option.id,
+         "correct": option.correct}
+    ]
+    if len(new_step.answers) == len(questions):
+        score = sum(q.option(a).correct for q, a in zip(questions, new_step.answers))  # type: ignore[union-attr]
+        passed = score >= test.pass_score
+        new.progress.test_attempts.append(
+            TestAttempt(score=score, total=len(questions), passed=passed, finished_at=ctx.now)
+        )
+        log.append({"kind": "test_done", "attempt": step.attempt, "score": score, "passed": passed})
+    return Outcome(state=new, messages=view(new, ctx, new_step), log=log)

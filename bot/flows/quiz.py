@@ -1,0 +1,103 @@
+"""Quiz flow: one question at a time, instant feedback, a score at the end.
+
+States: answering question k (k = len(answers)) → finished (answers for every question).
+A click locks the answer and moves on, so a second click on the same question is stale. The
+first completed attempt is what reports count; retakes are practice and keep the best score.
+"""
+
+from __future__ import annotations
+
+from bot.course.models import Lesson, Quiz
+from bot.engine.events import Press
+from bot.engine.messages import Message, Paragraph
+from bot.engine.state import LearnerState, QuizResult, QuizStep
+from bot.flows import navigator
+from bot.flows.cards import MENU, button, notice
+from bot.flows.context import FlowContext, Outcome
+from bot.flows.questions import question_card
+
+
+def _quiz(ctx: FlowContext, quiz_id: str) -> tuple[Lesson, Quiz]:
+    found = ctx.module.quiz(quiz_id)
+    assert found is not None
+    return found
+
+
+def view(state: LearnerState, ctx: FlowContext, step: QuizStep) -> list[Message]:
+    lesson, quiz = _quiz(ctx, step.quiz_id)
+    index = len(step.answers)
+    if index < len(quiz.questions):
+        question = quiz.questions[index]
+        lead = (quiz.instructions,) if index == 0 and quiz.instructions else ()
+        heading = f"{quiz.title} · {index + 1}/{len(quiz.questions)}"
+        return [question_card(state, ctx, question, step.attempt, heading, *lead)]
+    return [score_card(state, ctx, step)]
+
+
+def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message:
+    lesson, quiz = _quiz(ctx, step.quiz_id)
+    total = len(quiz.questions)
+    result = state.progress.quizzes.get(quiz.id)
+    lines = [f"You scored **{step.score}/{total}**."]
+    if result and step.attempt > 1:
+        lines.append(f"Practice attempt {step.attempt}. Your first score, {result.first}/{total}, is the one reported.")
+    return Message(
+        heading=f"{quiz.title} · score {step.score}/{total}",
+        blocks=tuple(Paragraph(text=line) for line in lines),
+        actions=(
+            *navigator.continue_button(state, ctx.module, quiz.id),
+            button(state, "Retake quiz", "retake"),
+            MENU,
+        ),
+    )
+
+
+def open_quiz(state: LearnerState, ctx: FlowContext, quiz: Quiz) -> Outcome:
+    previous = state.progress.quizzes.get(quiz.id)
+    attempt = previous.attempts + 1 if previous else 1
+    new = state.advanced(QuizStep(quiz_id=quiz.id, attempt=attempt))
+    return Outcome(state=new, messages=view(new, ctx, new.step))  # type: ignore[arg-type]
+
+
+def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -> Outcome:
+    lesson, quiz = _quiz(ctx, step.quiz_id)
+    index = len(step.answers)
+    if event.action == "retake" and index >= len(quiz.questions):
+        return open_quiz(state, ctx, quiz)
+    if event.action != "answer" or index >= len(quiz.questions):
+        return Outcome.reply(notice("That button does nothing here.", MENU))
+    question = quiz.questions[index]
+    option = question.option(event.arg)
+    if option is None:
+        return Outcome.reply(notice("That is not one of this question's answers.", MENU))
+
+    new = state.advanced(
+        QuizStep(
+            quiz_id=quiz.id,
+            attempt=step.attempt,
+            answers=[*step.answers, option.id],
+            score=step.score + option.correct,
+        )
+    )
+    new_step: QuizStep = new.step  # type: ignore[assignment]
+    log: list[dict] = [
+        {"kind": "answer", "quiz": quiz.id, "question": question.id, "option": option.id,
+         "correct": option.correct, "attempt": step.attempt}
+    ]
+    mark = "✅ Correct" if option.correct else "❌ Not quite"
+    feedback = question.feedback.correct if option.correct else question.feedback.incorrect
+    messages = [
+        Message(blocks=(Paragraph(text=f"{mark}. You answered: _{option.text}_"), Paragraph(text=feedback)))
+    ]
+    if len(new_step.answers) == len(quiz.questions):
+        previous = new.progress.quizzes.get(quiz.id)
+        total = len(quiz.questions)
+        if previous is None:
+            new.progress.quizzes[quiz.id] = QuizResult(first=new_step.score, best=new_step.score, total=total)
+        else:
+            previous.best = max(previous.best, new_step.score)
+            previous.attempts = max(previous.attempts, step.attempt)
+        log.append({"kind": "quiz_done", "quiz": quiz.id, "score": new_step.score, "total": total,
+                    "attempt": step.attempt})
+    messages += view(new, ctx, new_step)
+    return Outcome(state=new, messages=messages, log=log)

@@ -1,0 +1,94 @@
+"""Wires the parts a running bot needs: Redis (embedded or `REDIS_URL`), the course, the advisor
+and the engine. Every entry point (terminal, Slack, simulate, bench) opens one of these."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from bot.advisor.base import Advisor
+from bot.advisor.factory import build_advisor
+from bot.course.loader import load_catalog
+from bot.course.models import Module
+from bot.engine.engine import Engine, EngineConfig
+from bot.flows.context import Limits
+from bot.settings import Settings
+from bot.storage.embedded import EmbeddedRedis
+from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
+
+log = logging.getLogger("tutorbot")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: aioredis.Redis
+    keys: KeyBuilder
+    store: RedisLearnerStore
+    module: Module
+    advisor: Advisor
+    engine: Engine
+    embedded: EmbeddedRedis | None
+
+
+def connect(url: str, max_connections: int) -> aioredis.Redis:
+    """A client whose pool waits for a free connection instead of failing under load."""
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20)
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool and closes it
+
+
+def load_module(settings: Settings) -> Module:
+    catalog = load_catalog(settings.course_dir)
+    module = catalog.get(settings.module_id)
+    if module is None:
+        known = ", ".join(catalog.ids()) or "none"
+        raise SystemExit(f"Module {settings.module_id!r} not found in {settings.course_dir} (found: {known}).")
+    return module
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    return EngineConfig(
+        limits=Limits(max_message_chars=settings.max_message_chars, lab_exchange_cap=settings.lab_exchange_cap),
+        stale_turn_s=max(60.0, settings.anthropic_timeout_s * 3),
+    )
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, advisor: Advisor | None = None, ephemeral: bool = False
+) -> AsyncIterator[Runtime]:
+    """Start (or connect to) Redis and build the engine; stop everything on exit.
+
+    Without `REDIS_URL` an embedded redis-server is started in the data folder; with
+    `ephemeral` (simulations, benchmarks) in a temporary folder, without persistence.
+    """
+    embedded = None
+    scratch = tempfile.TemporaryDirectory(prefix="tutorbot-") if ephemeral else None
+    url = settings.redis_url
+    if not url:
+        folder = Path(scratch.name) if scratch else settings.data_dir / "redis"
+        embedded = EmbeddedRedis(folder, persistent=not ephemeral)
+        url = embedded.start()
+    client = connect(url, settings.redis_max_connections)
+    try:
+        module = load_module(settings)
+        keys = KeyBuilder(settings.key_prefix)
+        store = RedisLearnerStore(
+            client, keys, log_cap=settings.event_log_cap, transcript_cap=settings.transcript_cap
+        )
+        chosen = advisor or build_advisor(settings, client)
+        engine = Engine(module, store, chosen, engine_config(settings))
+        yield Runtime(settings, client, keys, store, module, chosen, engine, embedded)
+    finally:
+        await client.aclose()
+        if embedded:
+            embedded.stop()
+        if scratch:
+            scratch.cleanup()

@@ -1,0 +1,177 @@
+"""`tutorbot simulate`: many simulated learners take the whole module at once, through the engine.
+
+Each learner acts only on what it is shown (the buttons and their step tokens), like a person:
+reads every lesson card, answers quizzes (correct with probability `accuracy`), talks with the
+lab advisor, and sits the module test, retaking it while attempts remain. At the end every
+learner's stored event log is checked against the answers actually sent: a lost or duplicated
+update shows up as a mismatch. The last line printed is a JSON summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from dataclasses import dataclass, field
+
+from bot.course.models import Module, Question
+from bot.engine.engine import INTERNAL_ERROR_NOTICE, Engine
+from bot.engine.events import Actor, Command, Press, Text
+from bot.engine.messages import Message, Paragraph
+from bot.engine.outbox import CollectingOutbox
+from bot.storage.base import LearnerStore
+
+LAB_QUESTIONS = (
+    "What does a typical week look like for someone in this role?",
+    "Which skills or tools should I focus on first, and why do they matter?",
+    "How would I show an employer that I can already do this kind of work?",
+)
+
+
+@dataclass
+class LearnerRun:
+    actor: Actor
+    events: int = 0
+    errors: int = 0
+    sent_answers: list[tuple[str, str]] = field(default_factory=list)
+    """(question id, option id) of every answer press that was accepted."""
+    completed: bool = False
+    passed: bool = False
+
+
+class SimulatedLearner:
+    def __init__(self, engine: Engine, module: Module, actor: Actor, rng: random.Random, accuracy: float) -> None:
+        self.engine, self.module, self.rng, self.accuracy = engine, module, rng, accuracy
+        self.run = LearnerRun(actor)
+        self.outbox = CollectingOutbox()
+        self.shown: list[Message] = []
+
+    async def _send(self, event: Command | Press | Text) -> list[Message]:
+        self.run.events += 1
+        await self.engine.handle(event, self.outbox)
+        self.shown = self.outbox.take()
+        for message in self.shown:
+            if any(isinstance(b, Paragraph) and b.text == INTERNAL_ERROR_NOTICE for b in message.blocks):
+                self.run.errors += 1
+        return self.shown
+
+    async def press(self, action: str, arg: str = "") -> list[Message]:
+        """Press the shown button with this action (and arg), carrying the token it shows."""
+        for message in reversed(self.shown):
+            for button in message.buttons:
+                if button.action == action and (not arg or button.arg == arg):
+                    return await self._send(Press(actor=self.run.actor, action=action, arg=arg, token=button.token))
+        # Not on screen (e.g. a unit reached from the menu): open the menu first, like a person would.
+        await self._send(Command(actor=self.run.actor, name="menu"))
+        for message in self.shown:
+            for button in message.buttons:
+                if button.action == action and (not arg or button.arg == arg):
+                    return await self._send(Press(actor=self.run.actor, action=action, arg=arg, token=button.token))
+        self.run.errors += 1
+        return []
+
+    async def answer(self, question: Question) -> None:
+        right = self.rng.random() < self.accuracy
+        wrong = [o for o in question.options if not o.correct]
+        option = question.correct_option if right else self.rng.choice(wrong)
+        before = len(self.run.sent_answers)
+        shown = await self.press("answer", option.id)
+        if shown and not shown[0].notice:
+            self.run.sent_answers.append((question.id, option.id))
+        if len(self.run.sent_answers) == before:
+            self.run.errors += 1
+
+    def shown_question(self) -> Question | None:
+        """Which question the last card asks, recognised by its answer buttons."""
+        for message in reversed(self.shown):
+            ids = {b.arg for b in message.choices if b.action == "answer"}
+            if ids:
+                for question in [*self.module.test.questions, *(q for l in self.module.lessons for q in l.quiz.questions)]:
+                    if {o.id for o in question.options} == ids and any(
+                        isinstance(b, Paragraph) and question.stem in b.text for b in message.blocks
+                    ):
+                        return question
+        return None
+
+    async def take_module(self) -> LearnerRun:
+        await self._send(Command(actor=self.run.actor, name="start"))
+        for lesson in self.module.lessons:
+            if not any(b.action == "next" for m in self.shown for b in m.buttons):
+                await self.press("open", lesson.id)
+            while any(b.action == "next" for m in self.shown for b in m.buttons):
+                await self.press("next")
+            await self.press("open", lesson.quiz.id)
+            for _ in lesson.quiz.questions:
+                question = self.shown_question()
+                if question is None:
+                    self.run.errors += 1
+                    break
+                await self.answer(question)
+            await self.press("open", lesson.lab.id)
+            for text in LAB_QUESTIONS[: lesson.lab.exchanges_required]:
+                await self._send(Text(actor=self.run.actor, text=text))
+        await self.press("open", self.module.test.id)
+        for attempt in range(self.module.test.max_attempts):
+            await self.press("begin" if attempt == 0 else "retake")
+            for _ in self.module.test.questions:
+                question = self.shown_question()
+                if question is None:
+                    self.run.errors += 1
+                    break
+                await self.answer(question)
+            if any(m.heading and "Passed" in m.heading for m in self.shown):
+                self.run.passed = True
+                break
+        self.run.completed = True
+        return self.run
+
+
+async def check_consistency(store: LearnerStore, runs: list[LearnerRun]) -> dict[str, int | bool]:
+    """Compare each learner's stored answers with the answers it sent."""
+    lost = duplicated = 0
+    for run in runs:
+        entries = [json.loads(raw) for raw in await store.log(run.actor, 10_000)]
+        stored = [(e["question"], e["option"]) for e in entries if e.get("kind") in ("answer", "test_answer")]
+        sent = run.sent_answers
+        for pair in set(sent) | set(stored):
+            diff = stored.count(pair) - sent.count(pair)
+            lost += max(0, -diff)
+            duplicated += max(0, diff)
+    return {"learners_checked": len(runs), "lost_updates": lost, "duplicated_updates": duplicated,
+            "ok": lost == 0 and duplicated == 0}
+
+
+async def simulate(engine: Engine, store: LearnerStore, learners: int, accuracy: float, seed: int) -> dict:
+    rng = random.Random(seed)
+    tenant = f"sim-{seed}-{int(time.time() * 1000)}"
+    sims = [
+        SimulatedLearner(engine, engine.module, Actor(platform="sim", tenant=tenant, user=f"learner-{i}"),
+                         random.Random(rng.random()), accuracy)
+        for i in range(learners)
+    ]
+    started = time.perf_counter()
+    runs = list(await asyncio.gather(*(sim.take_module() for sim in sims)))
+    elapsed = time.perf_counter() - started
+    events = sum(run.events for run in runs)
+    return {
+        "learners": learners,
+        "completed": sum(run.completed for run in runs),
+        "passed": sum(run.passed for run in runs),
+        "events": events,
+        "errors": sum(run.errors for run in runs),
+        "seconds": round(elapsed, 3),
+        "events_per_s": round(events / elapsed, 1) if elapsed else None,
+        "consistency": await check_consistency(store, runs),
+    }
+
+
+async def run_simulation(learners: int, accuracy: float, seed: int) -> int:
+    from bot.runtime import open_runtime
+    from bot.settings import Settings
+
+    settings = Settings()
+    async with open_runtime(settings, ephemeral=not settings.redis_url) as runtime:
+        summary = await simulate(runtime.engine, runtime.store, learners, accuracy, seed)
+    print(json.dumps(summary))
+    return 0 if summary["errors"] == 0 and summary["consistency"]["ok"] else 1
