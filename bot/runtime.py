@@ -48,7 +48,7 @@ def load_module(settings: Settings) -> Module:
     catalog = load_catalog(settings.course_dir)
     module = catalog.get(settings.module_id)
     if module is None:
-        known = ", ".join(catalog.ids()) or "none"
+        known = ", ".join(catalog) or "none"
         raise SystemExit(f"Module {settings.module_id!r} not found in {settings.course_dir} (found: {known}).")
     return module
 

@@ -7,6 +7,7 @@ state in Redis refers to these ids, so they must not change when text is edited.
 from __future__ import annotations
 
 from enum import Enum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, model_validator
@@ -204,14 +205,18 @@ class Module(Frozen):
         units.append(Unit(id=self.test.id, kind=UnitKind.TEST, label="Module Test"))
         return units
 
-    @property
+    @cached_property
     def units(self) -> tuple[Unit, ...]:
-        """Units in navigation order."""
+        """Units in navigation order (computed once: the engine asks on every event)."""
         by_id = {unit.id: unit for unit in self._all_units()}
         return tuple(by_id[unit_id] for unit_id in self.order)
 
+    @cached_property
+    def _units_by_id(self) -> dict[str, Unit]:
+        return {unit.id: unit for unit in self.units}
+
     def unit(self, unit_id: str) -> Unit | None:
-        return next((unit for unit in self.units if unit.id == unit_id), None)
+        return self._units_by_id.get(unit_id)
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)

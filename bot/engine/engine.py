@@ -71,7 +71,7 @@ class Engine:
         self.config = config
         self.clock = clock
         self.instance = instance or uuid.uuid4().hex[:12]
-        self._cache: OrderedDict[Actor, Stored] = OrderedDict()
+        self._cache: OrderedDict[Actor, tuple[Stored, LearnerState]] = OrderedDict()
         self._inflight: set[tuple[Actor, int]] = set()
 
     def context(self, actor: Actor) -> FlowContext:
@@ -112,7 +112,7 @@ class Engine:
         notes: list[Message] = []
         cached = None if fresh or not _writes(event) else self._cache.get(actor)
         if cached is not None:
-            record, state = cached, self._decode_cached(actor, cached)
+            record, state = cached
         else:
             loaded = await self._load(actor, outbox)
             record, state = (loaded[0], loaded[1]) if loaded else (None, None)
@@ -141,7 +141,7 @@ class Engine:
                 read_transcript=self.config.history_turns if outcome.job else 0,
             )
             if result.ok:
-                self._remember(actor, Stored(rev=rev + 1, data=data))
+                self._remember(actor, Stored(rev=rev + 1, data=data), outcome.state)
                 await outbox.send(actor, notes + outcome.messages)
                 return outcome, outcome.state, result.transcript
             record, cached = result.current, None
@@ -166,11 +166,9 @@ class Engine:
             self._cache.pop(actor, None)
             await outbox.send(actor, [notice(UNREADABLE_NOTICE)])
             return None
-        self._remember(actor, record)
-        return record, router.repair(state, self.module)
-
-    def _decode_cached(self, actor: Actor, record: Stored) -> LearnerState:
-        return router.repair(decode(record.data), self.module)
+        state = router.repair(state, self.module)
+        self._remember(actor, record, state)
+        return record, state
 
     def _decode_or_none(self, record: Stored | None) -> LearnerState | None:
         if record is None:
@@ -180,8 +178,9 @@ class Engine:
         except UnreadableState:
             return None
 
-    def _remember(self, actor: Actor, record: Stored) -> None:
-        self._cache[actor] = record
+    def _remember(self, actor: Actor, record: Stored, state: LearnerState) -> None:
+        """Keep the last record seen (and its decoded state, never changed in place)."""
+        self._cache[actor] = (record, state)
         self._cache.move_to_end(actor)
         while len(self._cache) > self.config.cache_size:
             self._cache.popitem(last=False)

@@ -112,7 +112,7 @@ def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> 
             )
         )
     counted = is_substantive(text, step.recent)
-    new = state.model_copy(deep=True)
+    new = state.copy_for_change()
     new_step: LabStep = new.step  # type: ignore[assignment]
     new_step.pending = PendingTurn(
         turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now
@@ -131,7 +131,7 @@ def claim(state: LearnerState, ctx: FlowContext, step: LabStep, event: ClaimTurn
     """Take over an orphaned pending turn, so exactly one engine instance answers it."""
     if not step.pending or step.pending.turn != event.turn:
         return Outcome(state=None)
-    new = state.model_copy(deep=True)
+    new = state.copy_for_change()
     pending = new.step.pending  # type: ignore[union-attr]
     pending.owner, pending.asked_at = ctx.instance, ctx.now
     return Outcome(state=new, job=AskAdvisor(lab_id=step.lab_id, turn=event.turn))
@@ -174,7 +174,7 @@ def failed(state: LearnerState, ctx: FlowContext, step: LabStep, event: AdvisorF
     """The advisor gave up: the turn does not count, the message is kept for a retry."""
     if not step.pending or step.pending.turn != event.turn:
         return Outcome(state=None)
-    new = state.model_copy(deep=True)
+    new = state.copy_for_change()
     new_step: LabStep = new.step  # type: ignore[assignment]
     new_step.retry_text, new_step.pending = step.pending.text, None
     new_step.recent = new_step.recent[:-1]  # the failed message may be sent again and still count

@@ -1,0 +1,206 @@
+"""`tutorbot bench`: the engine against a local real Redis, with figures printed, not asserted.
+
+In one run:
+- simulated learners taking the whole module with `concurrency` events in flight: events/s,
+  p50/p99 latency per event, Redis round trips per event (from INFO commandstats), state
+  bytes per learner;
+- the cost of a lab event at a learner's 1st and 400th turn (time and state size);
+- the raw limit: single EVALSHA round trips of a Lua GET+SET at the same concurrency, and
+  the ratio events/s ÷ raw round trips/s.
+The last line is a JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import redis.asyncio as aioredis
+
+from bot.advisor.offline import OfflineAdvisor
+from bot.engine.engine import Engine, EngineConfig
+from bot.engine.events import Actor, Command, Press, Text
+from bot.engine.outbox import CollectingOutbox
+from bot.flows.context import Limits
+from bot.simulate import SimulatedLearner
+from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
+
+RAW_LUA = "local v = redis.call('GET', KEYS[1]); redis.call('SET', KEYS[1], ARGV[1]); return v"
+LAB_TURNS = 400
+LAB_LEARNERS = 10
+WINDOW = 20
+
+
+class TimedEngine(Engine):
+    """The engine, recording how long each `handle` takes."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.latencies: list[float] = []
+
+    async def handle(self, event, outbox) -> None:  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        await super().handle(event, outbox)
+        self.latencies.append(time.perf_counter() - started)
+
+
+async def command_calls(client: aioredis.Redis) -> int:
+    stats = await client.info("commandstats")
+    return sum(v["calls"] for k, v in stats.items() if not k.startswith("cmdstat_info"))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def learner_run(engine: TimedEngine, learners: int, concurrency: int) -> dict:
+    gate = asyncio.Semaphore(concurrency)
+
+    class GatedLearner(SimulatedLearner):
+        async def _send(self, event):  # type: ignore[no-untyped-def]
+            async with gate:  # at most `concurrency` events in flight, across all learners
+                return await super()._send(event)
+
+    sims = [
+        GatedLearner(engine, engine.module, Actor(platform="sim", tenant="bench", user=f"l{i}"),
+                     __import__("random").Random(i), 0.85)
+        for i in range(learners)
+    ]
+    engine.latencies = []
+    calls_before = await command_calls(engine.store.client)  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    runs = await asyncio.gather(*(sim.take_module() for sim in sims))
+    elapsed = time.perf_counter() - started
+    calls = await command_calls(engine.store.client) - calls_before - 1  # this INFO call
+    events = len(engine.latencies)
+    return {
+        "learners": learners,
+        "events": events,
+        "errors": sum(run.errors for run in runs),
+        "events_per_s": round(events / elapsed, 1),
+        "p50_ms": round(percentile(engine.latencies, 0.50) * 1000, 3),
+        "p99_ms": round(percentile(engine.latencies, 0.99) * 1000, 3),
+        "round_trips_per_event": round(calls / events, 3),
+    }
+
+
+async def state_bytes(client: aioredis.Redis, keys: KeyBuilder, actors: list[Actor]) -> float:
+    sizes = [await client.hstrlen(keys.state(actor), "data") for actor in actors]
+    return statistics.mean(sizes)
+
+
+async def lab_turn_cost(engine: Engine, client: aioredis.Redis, keys: KeyBuilder) -> dict:
+    """Time of a lab event (both commits and the offline reply) at turn 1 vs turn 400."""
+    outbox = CollectingOutbox()
+    first: list[float] = []
+    last: list[float] = []
+    sizes: dict[str, int] = {}
+    lab = engine.module.lessons[0].lab
+    for n in range(LAB_LEARNERS):
+        actor = Actor(platform="sim", tenant="bench-lab", user=f"l{n}")
+        await engine.handle(Command(actor=actor, name="start"), outbox)
+        stored = await engine.store.load(actor)
+        token = json.loads(stored.data)["token"] if stored else 1
+        # Unlock the lab the way a learner would: read the lesson to its end, then open the lab.
+        for _ in range(40):
+            await engine.handle(Press(actor=actor, action="next", token=str(token)), outbox)
+            token += 1
+            state = json.loads((await engine.store.load(actor)).data)  # type: ignore[union-attr]
+            token = state["token"]
+            if engine.module.lessons[0].id in state["progress"]["lessons_done"]:
+                break
+        await engine.handle(Press(actor=actor, action="open", arg=lab.id, token=str(token)), outbox)
+        for turn in range(1, LAB_TURNS + 1):
+            started = time.perf_counter()
+            await engine.handle(Text(actor=actor, text=f"Question {turn}: which tools matter on day one and why?"), outbox)
+            took = time.perf_counter() - started
+            if turn <= WINDOW:
+                first.append(took)
+            elif turn > LAB_TURNS - WINDOW:
+                last.append(took)
+            if turn == 1:
+                sizes["turn_1"] = await client.hstrlen(keys.state(actor), "data")
+        sizes[f"turn_{LAB_TURNS}"] = await client.hstrlen(keys.state(actor), "data")
+        outbox.take()
+    state = (await engine.store.load(actor))
+    assert state is not None
+    t1, t400 = statistics.median(first), statistics.median(last)
+    return {
+        "turn_1_ms": round(t1 * 1000, 3),
+        f"turn_{LAB_TURNS}_ms": round(t400 * 1000, 3),
+        "turn_400_vs_1": round(t400 / t1, 3),
+        "state_bytes_turn_1": sizes["turn_1"],
+        f"state_bytes_turn_{LAB_TURNS}": sizes[f"turn_{LAB_TURNS}"],
+    }
+
+
+async def raw_round_trips(client: aioredis.Redis, concurrency: int, total: int) -> float:
+    script = client.register_script(RAW_LUA)
+    await script(keys=["bench:raw:0"], args=["x"])  # load it: every call below is one EVALSHA
+    per_worker = total // concurrency
+
+    async def worker(n: int) -> None:
+        key = [f"bench:raw:{{{n}}}"]
+        for _ in range(per_worker):
+            await script(keys=key, args=["x"])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    return per_worker * concurrency / (time.perf_counter() - started)
+
+
+async def bench(client: aioredis.Redis, engine_factory: Callable[[], TimedEngine], learners: int, concurrency: int) -> dict:
+    engine = engine_factory()
+    run = await learner_run(engine, learners, concurrency)
+    actors = [Actor(platform="sim", tenant="bench", user=f"l{i}") for i in range(learners)]
+    run["state_bytes_per_learner"] = round(await state_bytes(client, engine.store.keys, actors), 1)  # type: ignore[attr-defined]
+    raw = await raw_round_trips(client, concurrency, max(20_000, run["events"]))
+    lab = await lab_turn_cost(engine_factory(), client, engine.store.keys)  # type: ignore[attr-defined]
+    return {
+        **run,
+        "raw_round_trips_per_s": round(raw, 1),
+        "ratio_events_to_raw": round(run["events_per_s"] / raw, 3),
+        "concurrency": concurrency,
+        "lab": lab,
+    }
+
+
+async def run_bench(learners: int, concurrency: int) -> int:
+    from bot.runtime import connect
+    from bot.settings import Settings
+    from bot.storage.embedded import EmbeddedRedis
+
+    settings = Settings()
+    embedded = None
+    url = settings.redis_url
+    if not url:
+        import tempfile
+        from pathlib import Path
+
+        embedded = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="tutorbot-bench-")), persistent=False)
+        url = embedded.start()
+    client = connect(url, max_connections=concurrency + 8)
+    try:
+        from bot.runtime import load_module
+
+        module = load_module(settings)
+        keys = KeyBuilder(settings.key_prefix + "-bench")
+        store = RedisLearnerStore(client, keys)
+        config = EngineConfig(limits=Limits(lab_exchange_cap=LAB_TURNS + 10))
+
+        def factory() -> TimedEngine:
+            return TimedEngine(module, store, OfflineAdvisor(), config)
+
+        figures = await bench(client, factory, learners, concurrency)
+        figures["redis"] = "embedded unix socket" if embedded else "REDIS_URL"
+    finally:
+        await client.aclose()
+        if embedded:
+            embedded.stop()
+    print(json.dumps(figures))
+    return 0

@@ -1,0 +1,133 @@
+"""Whole-module journeys through the engine, on the real Redis."""
+
+from __future__ import annotations
+
+import json
+
+from bot.course.models import Module, Question
+from bot.engine.messages import ProgressStrip
+from tests.engine.driver import Learner
+
+OPENERS_TOO_SHORT = "ok"
+LAB_MESSAGES = (
+    "What does a junior engineer spend most of the week doing?",
+    "Which tools should I learn first to be useful on day one?",
+    "How much of the job is research compared with systems work?",
+)
+
+
+def question_shown(learner: Learner, questions: tuple[Question, ...] | list[Question]) -> Question:
+    for question in questions:
+        if question.stem in learner.text():
+            return question
+    raise AssertionError("no known question on screen:\n" + learner.text())
+
+
+async def answer(learner: Learner, question: Question, correct: bool) -> None:
+    option = question.correct_option if correct else next(o for o in question.options if not o.correct)
+    await learner.press("answer", option.id)
+
+
+async def do_lessons_quizzes_labs(learner: Learner, module: Module, *, correct: bool = True) -> None:
+    for lesson in module.lessons:
+        if lesson.number > 1:
+            await learner.open(lesson.id)
+        await learner.read_lesson()
+        assert f"Lesson {lesson.number} complete" in learner.text()
+        await learner.press("open", lesson.quiz.id)
+        for _ in lesson.quiz.questions:
+            await answer(learner, question_shown(learner, lesson.quiz.questions), correct)
+        await learner.press("open", lesson.lab.id)
+        for text in LAB_MESSAGES:
+            await learner.say(text)
+        assert "Lab complete" in learner.text()
+
+
+async def sit_test(learner: Learner, module: Module, right: int, action: str = "begin") -> None:
+    await learner.press(action)
+    for n in range(len(module.test.questions)):
+        await answer(learner, question_shown(learner, module.test.questions), n < right)
+
+
+async def test_full_journey_completes_and_passes_the_module(make_engine, module, store):
+    learner = Learner(make_engine())
+    shown = await learner.command("start")
+    assert shown[0].heading.startswith("Welcome to Module 2")
+    assert "The Machine Learning Engineer" in learner.text()
+
+    await do_lessons_quizzes_labs(learner, module)
+    await learner.press("open", module.test.id)
+    assert "Attempts used: 0 of 3" in learner.text()
+    await sit_test(learner, module, right=15)
+    assert "15/15" in learner.shown[0].heading and "Passed" in learner.shown[0].heading
+    review = "\n".join(learner.text().splitlines())
+    for question in module.test.questions:
+        assert question.stem in review and question.feedback.correct in review
+
+    progress = await learner.command("progress")
+    strip = next(b for b in progress[0].blocks if isinstance(b, ProgressStrip))
+    assert [u.status for u in strip.units].count("done") == len(module.units) - 1  # the test is current
+    assert "Labs done: 4/4" in learner.text()
+    assert "Lesson 1 quiz: 3/3" in learner.text()
+    assert "best 15/15, passed" in learner.text()
+
+    log = [json.loads(e) for e in await store.log(learner.actor, 1000)]
+    kinds = [e["kind"] for e in log]
+    assert kinds.count("answer") == 12 and kinds.count("test_answer") == 15
+    assert kinds.count("lab_done") == 4 and kinds.count("quiz_done") == 4
+    assert all("t" in e for e in log)
+
+
+async def test_failed_test_then_retake_passes_and_best_score_counts(make_engine, module):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    await do_lessons_quizzes_labs(learner, module)
+    await learner.press("open", module.test.id)
+    await sit_test(learner, module, right=11)
+    assert "11/15" in learner.shown[0].heading and "Not passed yet" in learner.shown[0].heading
+
+    await sit_test(learner, module, right=13, action="retake")
+    assert "Passed" in learner.shown[0].heading
+    await learner.command("progress")
+    assert "best 13/15, passed (2 of 3 attempts used)" in learner.text()
+
+
+async def test_attempts_run_out_after_three(make_engine, module):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    await do_lessons_quizzes_labs(learner, module)
+    await learner.press("open", module.test.id)
+    await sit_test(learner, module, right=3)
+    await sit_test(learner, module, right=5, action="retake")
+    await sit_test(learner, module, right=4, action="retake")
+    assert "used all 3 attempts" in learner.text()
+    assert not any(b.action == "retake" for m in learner.shown for b in m.buttons)
+    await learner.command("progress")
+    assert "best 5/15, not passed yet" in learner.text()
+
+
+async def test_retake_reshuffles_questions(make_engine, module):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    await do_lessons_quizzes_labs(learner, module)
+    await learner.press("open", module.test.id)
+    orders = []
+    for attempt in range(2):
+        await learner.press("begin" if attempt == 0 else "retake")
+        order = []
+        for _ in module.test.questions:
+            question = question_shown(learner, module.test.questions)
+            order.append(question.id)
+            await answer(learner, question, False)
+        orders.append(order)
+    assert sorted(orders[0]) == sorted(orders[1]) and orders[0] != orders[1]
+
+
+async def test_test_is_locked_until_quizzes_and_labs_are_done(make_engine, module):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    menu = await learner.command("menu")
+    assert not any(b.arg == module.test.id for b in menu[0].buttons)
+    strip = next(b for b in menu[0].blocks if isinstance(b, ProgressStrip))
+    assert strip.units[-1].label == "Module Test" and strip.units[-1].status == "locked"
+    assert strip.units[0].status == "current"
