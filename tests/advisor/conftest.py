@@ -1,0 +1,81 @@
+"""Fixtures for advisor tests: two small lessons (see `lessons.py`), actors, and the fake API.
+
+The `anthropic_server` fixture (a started `FakeAnthropic` on 127.0.0.1) is meant for any test
+that needs the Messages API; copy or import it from here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+# `tests.fakes` must import the same way under `pytest` and `python -m pytest`.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from bot.advisor.base import AdvisorRequest, Turn  # noqa: E402
+from bot.course.models import Lesson  # noqa: E402
+from bot.engine.events import Actor  # noqa: E402
+from tests.advisor.lessons import data_scientist_lesson, ml_engineer_lesson  # noqa: E402
+from tests.fakes.anthropic_server import FakeAnthropic  # noqa: E402
+
+API_KEY = "sk-ant-test-0123456789-SECRET"
+
+
+@pytest.fixture
+def api_key() -> str:
+    """A recognisable fake key: tests check it never shows up in errors or logs."""
+    return API_KEY
+
+
+@pytest.fixture(scope="session")
+def lesson() -> Lesson:
+    return ml_engineer_lesson()
+
+
+@pytest.fixture(scope="session")
+def other_lesson() -> Lesson:
+    return data_scientist_lesson()
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor(platform="slack", tenant="T100", user="U1")
+
+
+@pytest.fixture
+def make_request(lesson: Lesson, actor: Actor) -> Callable[..., AdvisorRequest]:
+    """`make_request("message", history=[("learner", "..."), ...], counted=..., ...)`."""
+
+    def make(
+        message: str,
+        *,
+        history: list[tuple[str, str]] | None = None,
+        counted: bool = True,
+        completes_lab: bool = False,
+        on: Lesson | None = None,
+        by: Actor | None = None,
+    ) -> AdvisorRequest:
+        chosen = on or lesson
+        return AdvisorRequest(
+            actor=by or actor,
+            lesson=chosen,
+            lab=chosen.lab,
+            history=tuple(Turn(role=role, text=text) for role, text in (history or [])),  # type: ignore[arg-type]
+            message=message,
+            counted=counted,
+            completes_lab=completes_lab,
+        )
+
+    return make
+
+
+@pytest.fixture
+async def anthropic_server() -> AsyncIterator[FakeAnthropic]:
+    """A fake Messages API on 127.0.0.1 (random port); script it with `.script(...)`."""
+    async with FakeAnthropic() as server:
+        yield server
