@@ -36,10 +36,27 @@ def actor() -> Callable[..., Actor]:
     return make
 
 
-def _free_port() -> int:
+def _port_is_free(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _free_cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free and valid too."""
+    for _ in range(100):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + 10000 <= 65535 and _port_is_free(port + 10000):
+            return port
+    for port in range(20000, 55000, 7):
+        if _port_is_free(port) and _port_is_free(port + 10000):
+            return port
+    raise RuntimeError("no free port pair for a cluster node")
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +64,7 @@ def cluster_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A redis-server in cluster mode owning all 16384 slots: it rejects any command or
     script whose keys span slots (CROSSSLOT), as a real cluster does."""
     data_dir: Path = tmp_path_factory.mktemp("cluster")
-    port = _free_port()
+    port = _free_cluster_port()
     process = subprocess.Popen(
         [
             find_redis_server(),
@@ -64,7 +81,7 @@ def cluster_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         stdout=subprocess.DEVNULL,
     )
     try:
-        client = redis.Redis(port=port)
+        client = redis.Redis(host="127.0.0.1", port=port)
         deadline = time.monotonic() + 10
         while True:
             try:
