@@ -1,0 +1,182 @@
+"""Lab turns: counting exchanges, limits, the two commits, failures and crash recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorUnavailable
+from bot.engine.engine import EngineConfig
+from bot.engine.messages import AdvisorReply
+from bot.flows.context import Limits
+from tests.engine.driver import Learner
+
+QUESTION = "What does a junior ML engineer spend most of the week doing?"
+
+
+async def enter_lab(learner: Learner, module) -> None:
+    await learner.command("start")
+    await learner.read_lesson()
+    await learner.open(module.lessons[0].lab.id)
+
+
+def replies(learner: Learner) -> list[AdvisorReply]:
+    return [b for m in learner.shown for b in m.blocks if isinstance(b, AdvisorReply) and b.turn > 0]
+
+
+async def transcript(store, learner: Learner, module) -> list[dict]:
+    return [json.loads(line) for line in await store.transcript(learner.actor, module.lessons[0].lab.id, 100)]
+
+
+async def test_lab_shows_task_openers_and_greeting_and_openers_send_the_text(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    lab = module.lessons[0].lab
+    assert lab.task in learner.text() and lab.greeting in learner.text()
+    assert [b.label for b in learner.shown[0].choices] == list(lab.openers)
+    await learner.press("say", "1")
+    assert replies(learner) and "offline" in learner.text().lower()
+    lines = await transcript(store, learner, module)
+    assert lines[0] == {"role": "learner", "text": lab.openers[1]}
+    assert lines[1]["role"] == "advisor"
+
+
+async def test_lab_completes_after_three_substantive_exchanges_only(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    await learner.say("ok")
+    assert "did not count" in learner.text() and "Exchanges: 0 of 3" in learner.text()
+    await learner.say(QUESTION)
+    await learner.say(QUESTION)  # a repeat does not count either
+    assert "Exchanges: 1 of 3" in learner.text()
+    await learner.say("Which tools matter most on the first day in the job?")
+    await learner.say("How much time goes to research compared with systems work?")
+    assert "Lab complete" in learner.text()
+    assert any(b.action == "open" for m in learner.shown for b in m.buttons)  # move on
+    await learner.command("progress")
+    assert "Labs done: 1/4" in learner.text()
+
+
+async def test_oversized_and_empty_messages_are_refused_without_change(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    record = await store.load(learner.actor)
+    await learner.say("word " * 399 + "words")
+    assert "2,000 characters; the limit is 1,500" in learner.notices()[0]
+    await learner.say("   ")
+    assert learner.notices()
+    assert await store.load(learner.actor) == record
+
+
+async def test_conversation_stops_at_the_exchange_cap(make_engine, module):
+    learner = Learner(make_engine(config=EngineConfig(limits=Limits(lab_exchange_cap=4))))
+    await enter_lab(learner, module)
+    for n in range(4):
+        await learner.say(f"Question number {n}: what should I learn about serving models?")
+    await learner.say("One more question about monitoring models in production please")
+    assert "limit of 4 exchanges" in learner.notices()[0]
+
+
+class GatedAdvisor(Advisor):
+    """Answers only when the test opens the gate, so a reply can be 'in progress'."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.calls = 0
+
+    async def reply(self, request: AdvisorRequest, on_delta=None) -> AdvisorReplyText:
+        self.calls += 1
+        if on_delta:
+            await on_delta("Let me think")
+        await self.gate.wait()
+        return AdvisorReplyText(text=f"Reply to: {request.message}", offline=True)
+
+
+async def test_message_while_reply_in_progress_gets_one_moment(make_engine, module, store):
+    advisor = GatedAdvisor()
+    learner, second = Learner(make_engine(advisor)), None
+    await enter_lab(learner, module)
+    first = asyncio.create_task(learner.say(QUESTION))
+    while advisor.calls == 0:
+        await asyncio.sleep(0.01)
+    second = Learner(learner.engine)
+    await second.say("And what about the salary range for this role in the market?")
+    assert "still answering" in second.notices()[0]
+    advisor.gate.set()
+    await first
+    lines = await transcript(store, learner, module)
+    assert [l["text"] for l in lines] == [QUESTION, f"Reply to: {QUESTION}"]
+    assert learner.outbox.drafts and learner.outbox.drafts[0][1].text == "Let me think"
+
+
+class FailingAdvisor(Advisor):
+    def __init__(self, retryable: bool = True) -> None:
+        self.retryable = retryable
+        self.fail = True
+
+    async def reply(self, request: AdvisorRequest, on_delta=None) -> AdvisorReplyText:
+        if self.fail:
+            raise AdvisorUnavailable("overloaded", retryable=self.retryable)
+        return AdvisorReplyText(text="Here is my answer.", offline=False)
+
+
+async def test_advisor_failure_keeps_the_message_and_retry_sends_it(make_engine, module, store):
+    advisor = FailingAdvisor()
+    learner = Learner(make_engine(advisor))
+    await enter_lab(learner, module)
+    await learner.say(QUESTION)
+    assert "unavailable" in learner.notices()[0]
+    assert await transcript(store, learner, module) == []  # no half-written turn
+    await learner.command("progress")
+    assert "Labs done: 0/4" in learner.text()
+
+    advisor.fail = False
+    await learner.command("resume")
+    await learner.press("retry")
+    assert replies(learner)[0].text == "Here is my answer."
+    assert [l["text"] for l in await transcript(store, learner, module)] == [QUESTION, "Here is my answer."]
+    state = json.loads((await store.load(learner.actor)).data)
+    assert state["progress"]["labs"][module.lessons[0].lab.id]["exchanges"] == 1
+
+
+async def test_crash_between_the_two_commits_is_recovered_once(make_engine, module, store):
+    hung = GatedAdvisor()
+    crashed_engine = make_engine(hung)
+    learner = Learner(crashed_engine)
+    await enter_lab(learner, module)
+    task = asyncio.create_task(learner.say(QUESTION))
+    while hung.calls == 0:
+        await asyncio.sleep(0.01)
+    task.cancel()  # the process dies after the first commit
+    await asyncio.gather(task, return_exceptions=True)
+    state = json.loads((await store.load(learner.actor)).data)
+    assert state["step"]["pending"]["text"] == QUESTION
+
+    restarted = Learner(make_engine())
+    await restarted.engine.recover(restarted.actor, restarted.outbox)
+    restarted.shown = restarted.outbox.take()
+    assert len(replies(restarted)) == 1
+    await restarted.engine.recover(restarted.actor, restarted.outbox)  # nothing left to do
+    assert not restarted.outbox.take()
+    lines = await transcript(store, learner, module)
+    assert [l["role"] for l in lines] == ["learner", "advisor"] and lines[0]["text"] == QUESTION
+
+
+async def test_stale_pending_turn_of_another_instance_is_taken_over_on_next_event(make_engine, module, store):
+    now = [1000.0]
+    hung = GatedAdvisor()
+    learner = Learner(make_engine(hung, clock=lambda: now[0]))
+    await enter_lab(learner, module)
+    task = asyncio.create_task(learner.say(QUESTION))
+    while hung.calls == 0:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    other = Learner(make_engine(clock=lambda: now[0] + 10))
+    await other.command("resume")
+    assert not replies(other)  # still fresh: its owner may be working on it
+    later = Learner(make_engine(clock=lambda: now[0] + 600))
+    await later.command("resume")
+    assert len(replies(later)) == 1
+    assert len(await transcript(store, learner, module)) == 2
