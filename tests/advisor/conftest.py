@@ -6,22 +6,15 @@ that needs the Messages API; copy or import it from here.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
-# `tests.fakes` must import the same way under `pytest` and `python -m pytest`.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from bot.advisor.base import AdvisorRequest, Turn  # noqa: E402
-from bot.course.models import Lesson  # noqa: E402
-from bot.engine.events import Actor  # noqa: E402
-from tests.advisor.lessons import data_scientist_lesson, ml_engineer_lesson  # noqa: E402
-from tests.fakes.anthropic_server import FakeAnthropic  # noqa: E402
+from bot.advisor.base import AdvisorRequest, Turn
+from bot.course.models import Lesson
+from bot.engine.events import Actor
+from tests.advisor.lessons import data_scientist_lesson, ml_engineer_lesson
+from tests.fakes.anthropic_server import FakeAnthropic
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from bot.course.models import Feedback, KeyTerm, Lab, Lesson, ListItem, Option, Question, Quiz, Section
 
 
-
 def _question(qid: str, stem: str, options: list[str], correct: int, right: str, wrong: str) -> Question:
     return Question(
         id=qid,
