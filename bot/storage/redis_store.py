@@ -200,15 +200,15 @@ class RedisLearnerStore(LearnerStore):
 
     async def quarantine(self, actor: Actor, reason: str) -> None:
         """Rename the record to `…:quarantine:<unix_ms>` (expiring after `quarantine_ttl_s`) and
-        log a JSON entry `{"event": "quarantine", "reason", "moved_to", "at_ms"}`. Without a
-        record this does nothing."""
+        append to the event log, in the engine's entry shape, a JSON entry
+        `{"t": <unix s>, "kind": "quarantined", "reason": …, "moved_to": <key>}`.
+        Without a record this does nothing."""
         at_ms = time.time_ns() // 1_000_000
         # Two quarantines of one learner in the same millisecond must not overwrite each other.
         for _ in range(100):
             target = self.keys.quarantine(actor, at_ms)
-            entry = json.dumps(
-                {"event": "quarantine", "reason": reason[:MAX_REASON_CHARS], "moved_to": target, "at_ms": at_ms}
-            ).encode()
+            note = {"t": at_ms / 1000, "kind": "quarantined", "reason": reason[:MAX_REASON_CHARS], "moved_to": target}
+            entry = json.dumps(note, separators=(",", ":")).encode()
             moved = await self._quarantine(
                 keys=[self.keys.state(actor), target, self.keys.log(actor)],
                 args=[self.quarantine_ttl_s, entry, self.log_cap],

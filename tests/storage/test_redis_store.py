@@ -164,7 +164,8 @@ async def test_quarantine_moves_the_record_aside_for_a_fresh_start(redis, store,
     assert await redis.hgetall(moved) == {b"rev": b"1", b"data": b"unreadable"}
     assert 0 < await redis.ttl(moved) <= 30 * 24 * 3600
     note = json.loads((await store.log(learner, 1))[0])
-    assert note["event"] == "quarantine" and note["reason"] == "state failed validation"
+    assert note["kind"] == "quarantined" and note["reason"] == "state failed validation"
+    assert note["t"] == 1_700_000_000.0
     assert note["moved_to"] == moved
     # The learner starts again, and a second quarantine in the same millisecond keeps both.
     assert (await store.commit(learner, 0, b"fresh")).ok
