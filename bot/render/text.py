@@ -78,7 +78,9 @@ def split_text(text: str, limit: int, *, measure: Measure = len, protect: Protec
     text = text.strip()
     if not text:
         return []
-    return [chunk for chunk in _split(text, limit, measure, protect, 0) if chunk]
+    chunks = _split(text, limit, measure, protect, 0)
+    # Safety net for a measure that is not additive: never hand back an oversized chunk.
+    return [part for chunk in chunks if chunk for part in (_hard_split(chunk, limit, measure) if measure(chunk) > limit else [chunk])]
 
 
 def _split(text: str, limit: int, measure: Measure, protect: Protect, level: int) -> list[str]:
@@ -90,18 +92,27 @@ def _split(text: str, limit: int, measure: Measure, protect: Protect, level: int
     pieces = _pieces(text, pattern, protect(text) if honour else ())
     if len(pieces) == 1:
         return _split(text, limit, measure, protect, level + 1)
+    # Sizes add up piece by piece instead of re-measuring a growing chunk, which would be
+    # quadratic. For our measures the sum is exact or an overestimate (joining pieces can only
+    # pair up emphasis markers, which shortens), so chunks stay within the limit.
     chunks: list[str] = []
-    current = ""
+    current, current_size = "", 0
     for separator, piece in pieces:
-        candidate = current + separator + piece if current else piece
-        if measure(candidate) <= limit:
-            current = candidate
+        size = measure(piece)
+        joined = current_size + measure(separator) + size if current else size
+        if joined <= limit:
+            current = current + separator + piece if current else piece
+            current_size = joined
             continue
         if current:
             chunks.append(current)
+        if size <= limit:
+            current, current_size = piece, size
+            continue
         parts = _split(piece, limit, measure, protect, level + 1)
         chunks.extend(parts[:-1])
         current = parts[-1]
+        current_size = measure(current)
     chunks.append(current)
     return chunks
 
