@@ -51,10 +51,14 @@ def encode(button: Button, index: int) -> str:
         raise ValueError(f"button index {index} out of range 0..999")
     for name in ("action", "arg", "token"):
         if not _SAFE.fullmatch(getattr(button, name)):
-            raise ValueError(f"button {button.label!r}: {name} {getattr(button, name)!r} has characters outside A-Z a-z 0-9 . _ -")
+            raise ValueError(
+                f"button {button.label!r}: {name} {getattr(button, name)!r} has characters outside A-Z a-z 0-9 . _ -"
+            )
     value = f"{PREFIX}{index}:{button.action}:{button.arg}:{button.token}"
     if not _ENCODED.fullmatch(value) or len(value) > MAX_LENGTH:
-        raise ValueError(f"button {button.label!r} encodes to {len(value)} characters, over {MAX_LENGTH} or malformed: {value!r}")
+        raise ValueError(
+            f"button {button.label!r} encodes to {len(value)} characters, over {MAX_LENGTH} or malformed: {value!r}"
+        )
     return value
 
 

@@ -17,8 +17,6 @@ import discord
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
-from bot.render.actions import MAX_LENGTH as ENCODED_MAX
-
 if TYPE_CHECKING:
     from bot.render.discord import DiscordPayload
     from bot.render.slack import SlackMessage
@@ -203,14 +201,18 @@ def _embed_problems(embed: Mapping[str, Any]) -> tuple[list[str], int]:
     """Problems of one embed, and how many characters it counts towards the 6000 total."""
     problems: list[str] = []
     size = 0
-    texts = [("title", embed.get("title"), DISCORD_TITLE_MAX), ("description", embed.get("description"), DISCORD_DESCRIPTION_MAX)]
-    for key, limit in (("footer", DISCORD_FOOTER_MAX), ("author", DISCORD_AUTHOR_MAX)):
+    texts = [
+        ("title", embed.get("title"), DISCORD_TITLE_MAX),
+        ("description", embed.get("description"), DISCORD_DESCRIPTION_MAX),
+    ]
+    for key, inner, limit in (("footer", "text", DISCORD_FOOTER_MAX), ("author", "name", DISCORD_AUTHOR_MAX)):
         part = embed.get(key)
-        if part is not None:
-            if not isinstance(part, Mapping):
-                problems.append(f"{key}: not a dict")
-            else:
-                texts.append((f"{key}.{'text' if key == 'footer' else 'name'}", part.get("text" if key == "footer" else "name"), limit))
+        if part is None:
+            continue
+        if isinstance(part, Mapping):
+            texts.append((f"{key}.{inner}", part.get(inner), limit))
+        else:
+            problems.append(f"{key}: not a dict")
     fields = embed.get("fields", [])
     if not isinstance(fields, list):
         problems.append("fields: not a list")
@@ -275,7 +277,7 @@ def _components_problems(rows: object) -> list[str]:
             problems += [f"{where}: {p}" for p in _length("label", button.get("label"), 1, DISCORD_LABEL_MAX)]
             custom_id = button.get("custom_id")
             custom_ids.append(custom_id)
-            problems += [f"{where}: {p}" for p in _length("custom_id", custom_id, 1, min(DISCORD_CUSTOM_ID_MAX, ENCODED_MAX))]
+            problems += [f"{where}: {p}" for p in _length("custom_id", custom_id, 1, DISCORD_CUSTOM_ID_MAX)]
             problems += [f"{where}: discord.py: {p}" for p in _discord_py_button_problems(view, button, r)]
     problems += [f"custom_id {cid!r} is used twice in the message" for cid in _duplicates(custom_ids)]
     return problems

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.engine.messages import AdvisorReply, Bullets, Button, KeyTermList, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
+from bot.engine.messages import (
+    AdvisorReply,
+    Bullets,
+    Button,
+    KeyTermList,
+    Message,
+    Paragraph,
+    ProgressStrip,
+    StripUnit,
+    UnitStatus,
+)
 
 STATUS_MARK: dict[UnitStatus, str] = {"done": "✓", "current": "▶", "locked": "🔒", "open": ""}
 """Shown after a unit's label. An open unit (available, not started) has no mark."""

@@ -80,7 +80,10 @@ def split_text(text: str, limit: int, *, measure: Measure = len, protect: Protec
         return []
     chunks = _split(text, limit, measure, protect, 0)
     # Safety net for a measure that is not additive: never hand back an oversized chunk.
-    return [part for chunk in chunks if chunk for part in (_hard_split(chunk, limit, measure) if measure(chunk) > limit else [chunk])]
+    fitted: list[str] = []
+    for chunk in filter(None, chunks):
+        fitted += _hard_split(chunk, limit, measure) if measure(chunk) > limit else [chunk]
+    return fitted
 
 
 def _split(text: str, limit: int, measure: Measure, protect: Protect, level: int) -> list[str]:

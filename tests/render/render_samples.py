@@ -58,7 +58,12 @@ def every_block() -> Message:
             strip(),
             Paragraph(text="The **ML engineer** ships _models_ → products · reliably. Costs < 5% & rising?"),
             Bullets(items=("PyTorch / TensorFlow", "Docker & Kubernetes", "Feature stores → 🧠")),
-            KeyTermList(terms=(("Inference", "Running a trained model on new data."), ("MLOps", "DevOps for ML — pipelines, monitoring."))),
+            KeyTermList(
+                terms=(
+                    ("Inference", "Running a trained model on new data."),
+                    ("MLOps", "DevOps for ML — pipelines, monitoring."),
+                )
+            ),
             AdvisorReply(advisor="Priya", text="Hi! Tell me about your _first_ deployment.", turn=1),
         ),
         choices=choices(4),

@@ -89,7 +89,8 @@ def test_a_3500_character_paragraph_fits_one_description_whole() -> None:
 
 def test_text_beyond_one_message_continues_in_more_messages_with_buttons_last() -> None:
     paragraphs = tuple(Paragraph(text=long_paragraph(3500)) for _ in range(4))
-    message = Message(heading="Everything", blocks=(*paragraphs, ProgressStrip(units=(StripUnit(label="L1", status="current"),))), choices=choices(4))
+    here = ProgressStrip(units=(StripUnit(label="L1", status="current"),))
+    message = Message(heading="Everything", blocks=(*paragraphs, here), choices=choices(4))
     payloads = render_all(message)
     assert len(payloads) >= 3
     assert all(not payload.components for payload in payloads[:-1])
@@ -109,7 +110,8 @@ def test_a_heading_too_long_for_a_title_is_shown_whole_in_bold() -> None:
 
 
 def test_thirty_buttons_overflow_into_a_second_message() -> None:
-    message = Message(heading="Pick a unit", choices=choices(28, length=10), actions=(Button(label="Menu", action="menu"), Button(label="Back", action="back")))
+    navigation = (Button(label="Menu", action="menu"), Button(label="Back", action="back"))
+    message = Message(heading="Pick a unit", choices=choices(28, length=10), actions=navigation)
     first, second = render_all(message)
     assert len(first.components) == 5 and len(buttons(first)) == 25
     assert second.content == MORE_BUTTONS and len(buttons(second)) == 5

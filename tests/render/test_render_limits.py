@@ -168,6 +168,8 @@ def test_a_payload_exactly_at_every_discord_limit_passes() -> None:
 
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
+STATUSES = st.sampled_from(["done", "current", "locked", "open"])
+STYLES = st.sampled_from(["default", "primary", "danger"])
 PLAIN = st.text(alphabet="abcdefghij klmnop*_&<>→—·🧠\n", min_size=0, max_size=4000)
 
 
@@ -180,7 +182,7 @@ def messages(draw: st.DrawFn) -> Message:
         st.builds(AdvisorReply, advisor=st.text(min_size=1, max_size=30), text=PLAIN, offline=st.booleans()),
         st.builds(
             ProgressStrip,
-            units=st.lists(st.builds(StripUnit, label=st.text(max_size=20), status=st.sampled_from(["done", "current", "locked", "open"])), max_size=14).map(tuple),
+            units=st.lists(st.builds(StripUnit, label=st.text(max_size=20), status=STATUSES), max_size=14).map(tuple),
         ),
     )
     label = st.text(min_size=1, max_size=160)
@@ -188,7 +190,7 @@ def messages(draw: st.DrawFn) -> Message:
 
     def buttons(max_size: int) -> st.SearchStrategy[tuple[Button, ...]]:
         return st.lists(
-            st.builds(Button, label=label, action=st.just("answer"), arg=arg, token=st.just("3"), style=st.sampled_from(["default", "primary", "danger"])),
+            st.builds(Button, label=label, action=st.just("answer"), arg=arg, token=st.just("3"), style=STYLES),
             max_size=max_size,
         ).map(tuple)
 
@@ -214,10 +216,7 @@ def test_any_message_renders_within_every_limit_on_both_platforms(message: Messa
 def test_any_message_keeps_every_paragraph_word_on_both_platforms(message: Message) -> None:
     paragraph_words = [w for block in message.blocks if isinstance(block, Paragraph) for w in words(block.text)]
     slack_text = " ".join(
-        piece
-        for part in render_slack(message)
-        for block in part.blocks
-        for piece in ([block["text"]["text"]] if "text" in block else [e["text"] for e in block.get("elements", []) if "type" in e and e["type"] == "mrkdwn"])
+        block["text"]["text"] for part in render_slack(message) for block in part.blocks if block["type"] == "section"
     )
     discord_text = " ".join(e.get("description", "") for p in render_discord(message) for e in p.embeds)
     for rendered in (slack_text, discord_text):
