@@ -14,6 +14,9 @@ MIN_WORDS = 4
 """Words a statement needs to count. A question (it has a "?") may have one fewer:
 "What is quantization?" is a real question in three words."""
 
+TRUNCATED_REPEAT_CHARS = 100
+"""An earlier message at least this long (normalised) that a new one starts with is a repeat."""
+
 # Acknowledgements and small talk that carry no question or thought, alone or combined
 # ("ok thanks", "cool cool cool", "yes please").
 FILLER_WORDS = frozenset(
@@ -47,7 +50,8 @@ def is_substantive(message: str, previous_learner_messages: Sequence[str]) -> bo
     It does not count when it is empty (or only punctuation or emoji), only acknowledgement
     words ("ok", "thanks", "cool"…), a repeat of an earlier learner message once case,
     punctuation and spacing are ignored, or shorter than `MIN_WORDS` words (one fewer for a
-    question).
+    question). `previous_learner_messages` may be truncated copies: a message that starts with
+    a long earlier one counts as its repeat.
     """
     normal = normalise(message)
     if not normal:
@@ -58,4 +62,10 @@ def is_substantive(message: str, previous_learner_messages: Sequence[str]) -> bo
     needed = MIN_WORDS - 1 if "?" in unicodedata.normalize("NFKC", message) else MIN_WORDS
     if sum(_word_count(word) for word in words) < needed:
         return False
-    return all(normalise(previous) != normal for previous in previous_learner_messages)
+    return not any(_repeats(normal, normalise(previous)) for previous in previous_learner_messages)
+
+
+def _repeats(normal: str, previous: str) -> bool:
+    # Callers may keep only the start of earlier messages, so a long earlier text that this
+    # message starts with is taken for a truncated copy of it.
+    return normal == previous or (len(previous) >= TRUNCATED_REPEAT_CHARS and normal.startswith(previous))

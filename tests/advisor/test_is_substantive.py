@@ -73,6 +73,15 @@ def test_a_repeat_of_an_earlier_message_does_not_count(repeat: str) -> None:
     assert not is_substantive(repeat, earlier)
 
 
+def test_a_repeat_of_a_long_message_kept_truncated_does_not_count() -> None:
+    long = (
+        "I am preparing for an informational interview next week and I would like to understand how an ML"
+        " engineer splits their time between research work and building production systems at a startup."
+    )
+    assert not is_substantive(long, [long[:160]])
+    assert is_substantive("How does that split change at a big tech company instead?", [long[:160]])
+
+
 def test_a_different_message_after_earlier_ones_counts() -> None:
     earlier = ["What tools matter most on day one?"]
     assert is_substantive("What tools matter most in the first year?", earlier)
