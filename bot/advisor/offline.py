@@ -47,8 +47,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "earn": ("compensation", "salary", "pay"),
     "job": ("role", "position"),
     "career": ("role", "path"),
-    "daily": ("day",),
-    "everyday": ("day",),
     "start": ("junior", "first"),
     "beginner": ("junior",),
     "deploy": ("production", "serv"),
