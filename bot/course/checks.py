@@ -163,7 +163,7 @@ def _question(found: _Findings, question: Question) -> None:
     found.limit(item, "feedback.incorrect", question.feedback.incorrect, TEXT_MAX)
     count = len(question.options)
     if not MIN_OPTIONS <= count <= MAX_OPTIONS:
-        found.add(item, f"has {count} options; a question needs {MIN_OPTIONS} to {MAX_OPTIONS}")
+        found.add(item, f"has {count} option{'' if count == 1 else 's'}; a question needs {MIN_OPTIONS} to {MAX_OPTIONS}")
     for option in question.options:
         found.limit(f"{item}, option {option.id}", "text", option.text, OPTION_MAX)
 

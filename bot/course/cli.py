@@ -84,18 +84,19 @@ def _export(target: Path) -> int:
 
 def _list(target: Path) -> int:
     folders, problems = find_module_folders(target)
-    base = target.parent if folders == [target] else target
+    base = target.resolve().parent if folders == [target] else target
+    invalid = 0
     for folder in folders:
         module, found = read_module(folder, base)
-        shown = folder.relative_to(base).as_posix()
+        shown = folder.resolve().relative_to(base.resolve()).as_posix()
         if module is not None:
             print(f"{module.id}  {module.title}  ({_counts(module)})  {shown}/")
         else:
+            invalid += 1
             print(f"{shown}/  INVALID: {_plural(len(found), 'problem')} (see `tutorbot course validate {folder}`)")
-            problems += found
-    if not folders:
+    if problems:  # the path itself, or folders that are not modules
         _print_problems(problems)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return EXIT_PROBLEMS if problems or invalid else EXIT_OK
 
 
 def _print_problems(problems: Sequence[Problem], stream: TextIO | None = None) -> None:

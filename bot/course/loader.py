@@ -76,7 +76,7 @@ def load_module(path: str | Path) -> Module:
     folder = Path(path)
     if not (folder / MODULE_FILE).is_file():
         raise CourseError([Problem(str(folder), "", f"no {MODULE_FILE} here: not a module folder")])
-    module, problems = read_module(folder, base=folder.parent)
+    module, problems = read_module(folder, base=folder.resolve().parent)
     if problems or module is None:
         raise CourseError(problems)
     return module
@@ -94,7 +94,7 @@ def read_course(path: str | Path) -> CourseReading:
     """Read a module folder or a folder of modules. Never raises: problems are returned."""
     path = Path(path)
     folders, problems = find_module_folders(path)
-    base = path.parent if folders == [path] else path
+    base = path.resolve().parent if folders == [path] else path
     modules: list[Module] = []
     first_file: dict[str, str] = {}
     for folder in folders:
@@ -141,7 +141,7 @@ def read_module(folder: Path, base: Path) -> tuple[Module | None, list[Problem]]
 
     header_data, found = read_mapping(folder / MODULE_FILE, module_file)
     problems += found
-    header = _parse_part(ModuleFile, header_data, module_file, "module", problems)
+    header = _parse_part(ModuleFile, header_data, module_file, _root("module", header_data), problems)
     if header is not None:
         problems += checks.title_problems(header.title, module_file, f"module {header.id}")
 
@@ -149,7 +149,7 @@ def read_module(folder: Path, base: Path) -> tuple[Module | None, list[Problem]]
     if (folder / TEST_FILE).is_file():
         test_data, found = read_mapping(folder / TEST_FILE, test_file)
         problems += found
-        test = _parse_part(ModuleTest, test_data, test_file, "test", problems)
+        test = _parse_part(ModuleTest, test_data, test_file, _root("test", test_data), problems)
         if test is not None:
             problems += checks.test_problems(test, test_file)
     else:
@@ -163,7 +163,7 @@ def read_module(folder: Path, base: Path) -> tuple[Module | None, list[Problem]]
         shown = _shown(path, base)
         data, found = read_mapping(path, shown)
         problems += found
-        lesson = _parse_part(Lesson, data, shown, _lesson_root(data), problems)
+        lesson = _parse_part(Lesson, data, shown, _root("lesson", data), problems)
         if lesson is not None:
             problems += checks.lesson_problems(lesson, shown)
             lessons.append((lesson, shown))
@@ -173,7 +173,9 @@ def read_module(folder: Path, base: Path) -> tuple[Module | None, list[Problem]]
         refs += checks.test_refs(test, test_file)
     problems += checks.duplicate_ids(refs)
     problems += _lesson_number_problems(lessons)
-    if header is not None:
+    # Check the order only when every part was read: a lesson that failed to parse would
+    # otherwise show up again as "unknown unit" for each of its ids.
+    if header is not None and test is not None and len(lessons) == len(lesson_files):
         problems += checks.order_problems(header.order, refs, module_file)
 
     if problems or header is None or test is None:
@@ -214,9 +216,10 @@ def _lesson_files(folder: Path, base: Path, problems: list[Problem]) -> list[Pat
     return files
 
 
-def _lesson_root(data: dict[str, Any] | None) -> str:
-    lesson_id = data.get("id") if data else None
-    return f"lesson {lesson_id}" if isinstance(lesson_id, str) and lesson_id.strip() else "lesson"
+def _root(kind: str, data: dict[str, Any] | None) -> str:
+    """How problems name a file's own object: "lesson ml-engineer", or just "lesson" without an id."""
+    part_id = data.get("id") if data else None
+    return f"{kind} {part_id}" if isinstance(part_id, str) and part_id.strip() else kind
 
 
 def _lesson_number_problems(lessons: list[tuple[Lesson, str]]) -> list[Problem]:
@@ -232,7 +235,8 @@ def _lesson_number_problems(lessons: list[tuple[Lesson, str]]) -> list[Problem]:
 
 
 def _shown(path: Path, base: Path) -> str:
+    """`path` as problems show it: relative to the folder that was checked, module folder included."""
     try:
-        return path.relative_to(base).as_posix()
+        return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         return str(path)

@@ -29,7 +29,7 @@ def parse(model: type[M], data: dict[str, Any], file: str, root: str) -> tuple[M
 
 def _message(error: ErrorDetails, field: str) -> str:
     kind = error["type"]
-    name = field or "value"
+    name = field or "text"  # no field: the value is itself a list element, e.g. a paragraph
     value = error.get("input")
     if kind == "missing":
         return f"{name} is missing"

@@ -21,11 +21,11 @@ def copy_module(source: Path, root: Path) -> Path:
     return Path(shutil.copytree(source, root / source.name))
 
 
-def edit_yaml(path: Path, change: Callable[[Any], Any]) -> None:
-    """Load `path`, let `change` mutate the data (or return a replacement), and write it back."""
+def edit_yaml(path: Path, change: Callable[[Any], object]) -> None:
+    """Load `path`, let `change` mutate the data in place, and write it back."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    replaced = change(data)
-    path.write_text(yaml.safe_dump(data if replaced is None else replaced, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def replace_text(path: Path, old: str, new: str) -> None:
