@@ -1,0 +1,272 @@
+"""The Slack app: Bolt listeners that validate, translate, ack, and hand the work on.
+
+Every listener does the same four things, all within Slack's 3 seconds:
+
+1. validate the payload with the edge models (`models.py`);
+2. translate it to a neutral event (`translate.py`);
+3. ack;
+4. submit the engine call to the `Worker`, which runs it after the ack.
+
+The app runs with `process_before_response=True`: Bolt then awaits the listener before it
+answers Slack, so the ack really is the last thing the listener does in the request, and the
+slow part is a task the worker owns (and drains on shutdown) rather than one Bolt would start
+and forget.
+
+Events API retries: Slack re-sends an event it thinks was missed, with `X-Slack-Retry-Num`,
+possibly to another process. Each `event_id` is claimed in Redis (`EventDeduper`) before it
+is handled, so the event is handled once whichever process sees it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import RedisError
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import home, translate
+from bot.adapters.slack.cards import CardMemory
+from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
+from bot.adapters.slack.outbox import EDIT_INTERVAL_S, EventOutbox, Origin, SlackOutbox
+from bot.adapters.slack.work import Worker
+from bot.engine.engine import Engine
+from bot.engine.events import Actor, Command, Event
+from bot.engine.messages import Message, Paragraph
+from bot.engine.outbox import CollectingOutbox
+from bot.settings import Settings
+from bot.storage.dedupe import EventDeduper
+from bot.storage.keys import KeyBuilder
+
+log = logging.getLogger(__name__)
+
+SLACK_API_URL = "https://slack.com/api/"
+COMMAND = re.compile(r"^/tutor(-[a-z0-9]+)?$")
+"""`/tutor`, and suffixed variants (`/tutor-dev`) for a second app in the same workspace."""
+RATE_LIMIT_RETRIES = 3
+EVENT_DEDUPE_TTL_S = 3600  # Slack retries within minutes; an hour leaves a wide margin
+
+SENT_TO_DMS = "I've sent the course to your DMs."
+UNKNOWN_BUTTON = "Sorry, I don't recognise that button, so it did nothing. Type `resume` in our DM to see where you are."
+UNREADABLE_COMMAND = "Sorry, I couldn't read that command. Try `/tutor help`."
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: Slack's URL unless `SLACK_API_URL` says otherwise, and retries on
+    429 (honouring Retry-After) and on dropped connections, which the async client does not do
+    unless asked."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url or SLACK_API_URL,
+        retry_handlers=retry_handlers(),
+    )
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+@dataclass
+class SlackAdapter:
+    """The parts of the running Slack app, for the runner and for tests."""
+
+    app: AsyncApp
+    outbox: SlackOutbox
+    worker: Worker
+    engine: Engine
+
+
+def build_slack_app(
+    settings: Settings,
+    engine: Engine,
+    redis: Redis | RedisCluster,
+    *,
+    worker: Worker | None = None,
+    edit_interval_s: float = EDIT_INTERVAL_S,
+) -> AsyncApp:
+    """The Bolt app. Pass a `worker` to be able to drain the work it starts (see `work.py`)."""
+    return build_slack_adapter(settings, engine, redis, worker=worker, edit_interval_s=edit_interval_s).app
+
+
+def build_slack_adapter(
+    settings: Settings,
+    engine: Engine,
+    redis: Redis | RedisCluster,
+    *,
+    worker: Worker | None = None,
+    edit_interval_s: float = EDIT_INTERVAL_S,
+) -> SlackAdapter:
+    keys = KeyBuilder(settings.key_prefix)
+    client = web_client(settings)
+    app = AsyncApp(
+        client=client,
+        # Socket Mode requests are not signed and Bolt skips the check for them; over HTTP a
+        # missing secret means every request fails verification (401), never that none is checked.
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        process_before_response=True,
+        name="tutorbot",
+    )
+    outbox = SlackOutbox(
+        client, CardMemory(redis, keys), edit_interval_s=edit_interval_s, webhook_retry_handlers=retry_handlers()
+    )
+    adapter = SlackAdapter(app, outbox, worker or Worker(), engine)
+    _Listeners(adapter, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S)).register()
+    return adapter
+
+
+class _Listeners:
+    def __init__(self, adapter: SlackAdapter, deduper: EventDeduper) -> None:
+        self.adapter = adapter
+        self.outbox = adapter.outbox
+        self.engine = adapter.engine
+        self.worker = adapter.worker
+        self.deduper = deduper
+
+    def register(self) -> None:
+        app = self.adapter.app
+        app.command(COMMAND)(self.on_command)
+        app.action(re.compile(".*"))(self.on_action)
+        app.event("message")(self.on_message)
+        app.event("app_home_opened")(self.on_home_opened)
+
+    # ---- listeners: quick, and ack before returning ------------------------------------------
+
+    async def on_command(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
+        form = translate.parse_slash(body)
+        if form is None:
+            await ack(text=UNREADABLE_COMMAND)
+            return
+        request = translate.slash_command(form)
+        await ack()
+        self._submit(request.command.actor, f"command {request.command.name}", lambda: self._command(form, request))
+
+    async def on_action(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
+        await ack()
+        payload = translate.parse_block_actions(body)
+        click = translate.click(payload) if payload is not None else None
+        if payload is None or click is None:
+            log.warning("slack: unreadable button payload dropped")
+            return
+        self._submit(click.actor, "click", lambda: self._click(payload, click))
+
+    async def on_message(self, body: Mapping[str, Any]) -> None:
+        parsed = translate.parse_event(body, MessageEvent)
+        if parsed is None:
+            return
+        envelope, event = parsed
+        text = translate.dm_text(envelope, event)
+        if text is None or not await self._first_time(envelope.team_id, envelope.event_id):
+            return
+        self.outbox.remember_dm(text.actor, event.channel)
+        self._submit(text.actor, "message", lambda: self._handle(text, Origin(channel=event.channel, in_dm=True)))
+
+    async def on_home_opened(self, body: Mapping[str, Any]) -> None:
+        parsed = translate.parse_event(body, AppHomeOpenedEvent)
+        if parsed is None:
+            return
+        envelope, event = parsed
+        if event.tab != "home" or not await self._first_time(envelope.team_id, envelope.event_id):
+            return
+        actor = translate.actor_for(envelope.team_id, event.user)
+        self._submit(actor, "home", lambda: self._publish_home(actor))
+
+    # ---- the work, after the ack ---------------------------------------------------------
+
+    async def _command(self, form: SlashCommandForm, request: translate.SlashRequest) -> None:
+        command = request.command
+        actor = command.actor
+        dm = await self.outbox.dm_channel(actor)
+        in_dm = form.channel_id == dm
+        ephemeral = command.name == "help" and await self._known(actor)
+        # Help for someone already in the course is shown where they asked. Everything else
+        # (and help for a newcomer, whom the engine enrols) belongs in the DM.
+        origin = Origin(channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, ephemeral=ephemeral)
+        outbox = await self._handle(command, origin)
+        if outbox.delivered_to_dm and not in_dm and form.response_url:
+            await self.outbox.ephemeral(actor, origin, _note(SENT_TO_DMS))
+
+    async def _click(self, payload: BlockActionsPayload, click: translate.Click) -> None:
+        actor = click.actor
+        channel = payload.channel_id
+        if channel is not None and channel.startswith("D") and payload.container.type == "message":
+            dm = await self.outbox.dm_channel(actor)
+            in_dm = channel == dm
+        else:
+            in_dm = False
+        if click.event is None:
+            # Not one of our buttons (forged, or from a version of the bot that is gone).
+            log.warning("slack: unknown button from %s ignored", actor)
+            origin = Origin(channel=channel, in_dm=in_dm, response_url=payload.response_url)
+            await self.outbox.ephemeral(actor, origin, _note(UNKNOWN_BUTTON))
+            return
+        answered = click.button_index if click.event.kind == "press" and click.event.action == "answer" else None
+        origin = Origin(
+            channel=channel,
+            in_dm=in_dm,
+            response_url=payload.response_url,
+            clicked_ts=payload.container.message_ts,
+            answered_index=answered,
+        )
+        await self._handle(click.event, origin)
+        if payload.container.type == "view":
+            await self._publish_home(actor)  # pressed on the Home tab: show it up to date
+
+    async def _handle(self, event: Event, origin: Origin) -> EventOutbox:
+        outbox = self.outbox.at(origin)
+        try:
+            await self.engine.handle(event, outbox)
+        finally:
+            await outbox.close()
+        return outbox
+
+    async def _publish_home(self, actor: Actor) -> None:
+        if await self._known(actor):
+            collected = CollectingOutbox()
+            await self.engine.handle(Command(actor=actor, name="progress"), collected)
+            view = home.home_view([message for message in collected.take() if not message.notice])
+        else:
+            view = home.welcome_view()
+        try:
+            await self.outbox.client.views_publish(user_id=actor.user, view=view)
+        except SlackApiError as error:
+            log.warning("slack: home tab for %s not published: %s", actor, error.response.get("error"))
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    async def _known(self, actor: Actor) -> bool:
+        """Whether the learner has a record. The engine enrols anyone it hears from, so the
+        Home tab (which anyone may open) and `/tutor help` look first and only read."""
+        return await self.engine.store.load(actor) is not None
+
+    async def _first_time(self, team_id: str, event_id: str) -> bool:
+        try:
+            return await self.deduper.first_time(f"slack.{team_id}", event_id)
+        except (RedisError, ValueError):
+            # Better to risk handling a retry twice (the engine tolerates duplicates) than to drop it.
+            log.warning("slack: could not check event %s for duplicates", event_id)
+            return True
+
+    def _submit(self, actor: Actor, what: str, job: Callable[[], Awaitable[object]]) -> None:
+        async def run() -> None:
+            await job()
+
+        self.worker.submit(str(actor), run, what=what)
+
+
+def _note(text: str) -> Message:
+    return Message(blocks=(Paragraph(text=text),), notice=True)

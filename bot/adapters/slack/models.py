@@ -1,0 +1,128 @@
+"""Pydantic models of the Slack payloads the adapter accepts: the edge where input is validated.
+
+Only the fields the adapter reads are declared; Slack adds fields freely, so extras are
+ignored. Ids are checked against the same shape as `bot.engine.events.IdPart`, so a payload
+that could not name a learner is rejected here rather than deeper in.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SlackId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class _Edge(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SlashCommandForm(_Edge):
+    """The form Slack posts for a slash command (`/tutor start`)."""
+
+    command: str
+    text: str = ""
+    team_id: SlackId
+    user_id: SlackId
+    channel_id: SlackId
+    channel_name: str = ""
+    response_url: str | None = None
+    trigger_id: str | None = None
+
+
+class _Team(_Edge):
+    id: SlackId
+
+
+class _User(_Edge):
+    id: SlackId
+    team_id: SlackId | None = None
+
+
+class _TextObject(_Edge):
+    text: str = ""
+
+
+class ActionItem(_Edge):
+    """One element of `actions` in a block_actions payload: the button that was clicked."""
+
+    # Lengths beyond Slack's own limits are not refused here: the button is then simply not
+    # one of ours, and the learner gets a polite answer instead of silence.
+    action_id: Annotated[str, StringConstraints(max_length=2000)]
+    block_id: str | None = None
+    type: str = "button"
+    value: Annotated[str, StringConstraints(max_length=2000)] = ""
+    text: _TextObject | None = None
+
+
+class _Container(_Edge):
+    type: str
+    channel_id: SlackId | None = None
+    message_ts: str | None = None
+    view_id: str | None = None
+    is_ephemeral: bool = False
+
+
+class _Channel(_Edge):
+    id: SlackId
+
+
+class BlockActionsPayload(_Edge):
+    """The `payload` of a button click (interactivity request of type `block_actions`)."""
+
+    type: Literal["block_actions"]
+    team: _Team | None = None
+    user: _User
+    container: _Container
+    channel: _Channel | None = None
+    actions: Annotated[list[ActionItem], Field(min_length=1)]
+    response_url: str | None = None
+
+    @property
+    def team_id(self) -> str | None:
+        """The workspace. Org-wide installs may send `team: null`; the user's team is then the one."""
+        if self.team is not None:
+            return self.team.id
+        return self.user.team_id
+
+    @property
+    def action(self) -> ActionItem:
+        """Slack sends one action per click."""
+        return self.actions[0]
+
+    @property
+    def channel_id(self) -> str | None:
+        if self.container.channel_id:
+            return self.container.channel_id
+        return self.channel.id if self.channel else None
+
+
+class MessageEvent(_Edge):
+    """A `message` event. For `message.im` the channel type is `im`."""
+
+    type: Literal["message"]
+    channel: SlackId
+    channel_type: str | None = None
+    user: SlackId | None = None
+    text: str = ""
+    ts: str = ""
+    subtype: str | None = None
+    bot_id: str | None = None
+    app_id: str | None = None
+
+
+class AppHomeOpenedEvent(_Edge):
+    type: Literal["app_home_opened"]
+    user: SlackId
+    channel: str | None = None
+    tab: str = "home"
+
+
+class EventEnvelope(_Edge):
+    """The outer `event_callback` body of the Events API."""
+
+    type: Literal["event_callback"]
+    team_id: SlackId
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+    event: dict[str, object]

@@ -1,0 +1,120 @@
+"""Slack payloads → neutral events. Pure functions: no I/O, no state, no course logic.
+
+Each function takes a payload already validated by the models in `models.py` and returns the
+`Event` for the engine, or None when the payload is not for the engine (a bot's own message,
+an edit, a forged button). The caller decides what to tell the learner about a None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.adapters.slack.models import BlockActionsPayload, EventEnvelope, MessageEvent, SlashCommandForm
+from bot.engine.events import Actor, Command, CommandName, Press, Text
+from bot.render.actions import button_index, decode
+
+SUBCOMMANDS: dict[str, CommandName] = {"start": "start", "resume": "resume", "progress": "progress", "help": "help"}
+"""`/tutor <word>`; anything else (or nothing) is answered with help."""
+
+HOME_RESUME_ACTION = "tutor_home_resume"
+"""The App Home tab's own Resume button (not an engine button, so it carries no step token)."""
+
+HOME_START_ACTION = "tutor_home_start"
+"""The App Home tab's Start button, shown to someone who has not started yet."""
+
+
+def actor_for(team_id: str, user_id: str) -> Actor:
+    """Workspaces are tenants: the same person in two workspaces is two learners."""
+    return Actor(platform="slack", tenant=team_id, user=user_id)
+
+
+@dataclass(frozen=True)
+class SlashRequest:
+    command: Command
+    explicit: bool
+    """False when the word was missing or unknown, so help is shown instead of what was typed."""
+
+
+def slash_command(form: SlashCommandForm) -> SlashRequest:
+    words = form.text.split()
+    word = words[0].lower() if words else ""
+    name = SUBCOMMANDS.get(word)
+    return SlashRequest(
+        command=Command(actor=actor_for(form.team_id, form.user_id), name=name or "help"),
+        explicit=name is not None,
+    )
+
+
+@dataclass(frozen=True)
+class Click:
+    """A translated button click. `event` is None for a button that is not one of ours."""
+
+    actor: Actor
+    event: Press | Command | None
+    button_index: int | None = None
+    """Which button of its card was pressed (engine buttons only)."""
+
+
+def click(payload: BlockActionsPayload) -> Click | None:
+    """None when the payload names no workspace (nothing can be answered for it)."""
+    team = payload.team_id
+    if team is None:
+        return None
+    who = actor_for(team, payload.user.id)
+    action = payload.action
+    if action.action_id == HOME_RESUME_ACTION:
+        return Click(who, Command(actor=who, name="resume"))
+    if action.action_id == HOME_START_ACTION:
+        return Click(who, Command(actor=who, name="start"))
+    # Our buttons carry the same encoded string as action_id and value; insist on both, so a
+    # payload edited in one place only is refused rather than half-trusted.
+    if action.value != action.action_id:
+        return Click(who, None)
+    return Click(who, decode(action.value, who), button_index(action.value))
+
+
+def dm_text(envelope: EventEnvelope, event: MessageEvent) -> Text | None:
+    """A learner's DM to the bot, or None for anything else: other channel types, bots
+    (including ourselves), edits, joins and other subtypes, empty text."""
+    if event.channel_type != "im" or event.subtype is not None or event.bot_id or event.user is None:
+        return None
+    text = _unescape(event.text).strip()
+    if not text:
+        return None
+    return Text(actor=actor_for(envelope.team_id, event.user), text=text)
+
+
+def _unescape(text: str) -> str:
+    """Slack escapes exactly `&`, `<` and `>` in message text; the engine wants what was typed.
+    (`&amp;` last, so a typed `&lt;` stays `&lt;`.)"""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def parse_block_actions(body: Mapping[str, Any]) -> BlockActionsPayload | None:
+    try:
+        return BlockActionsPayload.model_validate(body)
+    except ValidationError:
+        return None
+
+
+def parse_slash(body: Mapping[str, Any]) -> SlashCommandForm | None:
+    try:
+        return SlashCommandForm.model_validate(body)
+    except ValidationError:
+        return None
+
+
+InnerEvent = TypeVar("InnerEvent", bound=BaseModel)
+
+
+def parse_event(body: Mapping[str, Any], model: type[InnerEvent]) -> tuple[EventEnvelope, InnerEvent] | None:
+    """The envelope and its inner event as `model`, or None if either is malformed."""
+    try:
+        envelope = EventEnvelope.model_validate(body)
+        return envelope, model.model_validate(envelope.event)
+    except ValidationError:
+        return None

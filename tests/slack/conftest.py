@@ -1,0 +1,77 @@
+"""Fixtures for Slack tests: the fake Web API, and the real Bolt app on the suite's Redis.
+
+Requests are built as Slack sends them (form bodies for commands and clicks, JSON for events),
+signed with the signing secret, and dispatched into `app.async_dispatch(AsyncBoltRequest(...))`;
+the app talks to the fake Web API through the real slack-sdk client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.adapters.slack.app import SlackAdapter, build_slack_adapter
+from bot.advisor.base import Advisor
+from bot.advisor.offline import OfflineAdvisor
+from bot.course.loader import load_module
+from bot.course.models import Module
+from bot.engine.engine import Engine
+from bot.settings import Settings
+from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness
+
+COURSE = Path(__file__).resolve().parents[2] / "course_data" / "module-02-technical-roles"
+
+
+@pytest.fixture(scope="session")
+def module() -> Module:
+    return load_module(COURSE)
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    async with FakeSlackApi(token=BOT_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def slack_settings(slack_api: FakeSlackApi) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.api_url,
+        key_prefix="test",
+    )
+
+
+@pytest.fixture
+def store(redis: aioredis.Redis) -> RedisLearnerStore:
+    return RedisLearnerStore(redis, KeyBuilder("test"))
+
+
+@pytest.fixture
+def make_slack(
+    slack_settings: Settings, slack_api: FakeSlackApi, module: Module, store: RedisLearnerStore, redis: aioredis.Redis
+) -> Callable[..., SlackHarness]:
+    """Builds a harness: an engine (offline advisor unless given) and the Slack app around it.
+
+    Several harnesses built in one test share Redis, like several processes behind a load
+    balancer."""
+
+    def make(advisor: Advisor | None = None, *, edit_interval_s: float = 0.05) -> SlackHarness:
+        engine = Engine(module, store, advisor or OfflineAdvisor())
+        adapter: SlackAdapter = build_slack_adapter(slack_settings, engine, redis, edit_interval_s=edit_interval_s)
+        return SlackHarness(adapter, slack_api, module)
+
+    return make
+
+
+@pytest.fixture
+def slack(make_slack: Callable[..., SlackHarness]) -> SlackHarness:
+    return make_slack()
