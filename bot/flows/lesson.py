@@ -16,8 +16,18 @@ from bot.flows.cards import MENU, button, notice
 from bot.flows.context import FlowContext, Outcome
 
 
+_CARDS: dict[int, tuple[Lesson, list[Message]]] = {}
+
+
 def cards(lesson: Lesson) -> list[Message]:
-    """The lesson's content cards, without buttons."""
+    """The lesson's content cards, without buttons (built once per lesson: they never change)."""
+    cached = _CARDS.get(id(lesson))
+    if cached is None or cached[0] is not lesson:
+        cached = _CARDS[id(lesson)] = (lesson, _build_cards(lesson))
+    return cached[1]
+
+
+def _build_cards(lesson: Lesson) -> list[Message]:
     out = [
         Message(
             heading=f"Lesson {lesson.number} · {lesson.title}",
