@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorUnavailable, OnDelta, Usage
 from bot.advisor.budget import BudgetGuard
@@ -126,13 +127,10 @@ class _Answers(Advisor):
         return AdvisorReplyText(text="fine", offline=False, usage=Usage(input_tokens=5, output_tokens=5))
 
 
-async def test_usage_that_cannot_be_recorded_does_not_lose_the_answer(make_request: MakeRequest) -> None:
-    unreachable = aioredis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+async def test_usage_that_cannot_be_recorded_does_not_lose_the_answer(make_request: MakeRequest, redis: aioredis.Redis) -> None:
+    class BrokenRecording(BudgetGuard):
+        async def record(self, actor: Actor, lab_id: str, usage: Usage) -> None:
+            raise RedisConnectionError("connection lost")
 
-    class OpenGuard(BudgetGuard):
-        async def allowed(self, actor: Actor) -> bool:
-            return True
-
-    advisor = GuardedAdvisor(_Answers(), OpenGuard(unreachable), OfflineAdvisor())
+    advisor = GuardedAdvisor(_Answers(), BrokenRecording(redis), OfflineAdvisor())
     assert (await advisor.reply(make_request("What tools matter most on day one?"))).text == "fine"
-    await unreachable.aclose()
