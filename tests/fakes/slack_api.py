@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ class Call:
     method: str
     body: dict[str, Any]
     authorized: bool = True
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -162,7 +164,7 @@ class FakeSlackApi:
                 return web.json_response(
                     {"ok": False, "error": "ratelimited"},
                     status=429,
-                    headers={"Retry-After": str(failure.retry_after or 1)},
+                    headers={"Retry-After": str(1 if failure.retry_after is None else failure.retry_after)},
                 )
             return web.json_response({"ok": False, "error": failure.error})
         if not authorized:

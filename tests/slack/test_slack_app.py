@@ -1,0 +1,371 @@
+"""The Slack app end to end: signed requests into the real Bolt app, the real engine on Redis,
+and the real slack-sdk client talking to the fake Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from bot.adapters.slack.app import SENT_TO_DMS, UNKNOWN_BUTTON
+from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
+from bot.engine.events import Actor
+from bot.storage.redis_store import RedisLearnerStore
+from tests.slack.harness import BOT_TOKEN, CHANNEL, SlackHarness, ShownButton, click_body, message_text, sign
+
+T1 = "T1"
+ALICE = "UALICE"
+
+
+def actor(user: str = ALICE, team: str = T1) -> Actor:
+    return Actor(platform="slack", tenant=team, user=user)
+
+
+class SlowAdvisor(Advisor):
+    """Streams its reply in `pieces` deltas, `delay` seconds apart, like a model would."""
+
+    def __init__(self, pieces: int = 12, delay: float = 0.05) -> None:
+        self.pieces = pieces
+        self.delay = delay
+        self.text = " ".join(f"word{i}" for i in range(60)) + ". What would you like to know next?"
+
+    async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
+        for n in range(1, self.pieces + 1):
+            await asyncio.sleep(self.delay)
+            if on_delta is not None:
+                await on_delta(self.text[: len(self.text) * n // self.pieces])
+        return AdvisorReplyText(text=self.text, offline=False)
+
+
+async def open_first_lab(slack: SlackHarness, user: str = ALICE) -> None:
+    await slack.command(user, "start")
+    await slack.read_lesson(user)
+    lesson = slack.module.lessons[0]
+    await slack.click(user, slack.button(user, "menu"))
+    await slack.click(user, slack.button(user, "open", lesson.lab.id))
+    assert lesson.lab.title in slack.dm_text(user)
+
+
+# ---- slash commands ------------------------------------------------------------------------
+
+
+async def test_start_from_a_channel_sends_the_first_lesson_to_the_dm(slack: SlackHarness) -> None:
+    response = await slack.command(ALICE, "start")
+    assert response.status == 200 and not response.body  # a bare ack: nothing shown in the channel
+
+    messages = slack.dm_messages(ALICE)
+    assert [message.text for message in messages][:2] == ["Welcome to Module 2 — Technical Roles", "Lesson 1 · The Machine Learning Engineer"]
+    assert "Building the systems that train" in message_text(messages[1])
+    assert [b.label for b in slack.buttons(ALICE)] == ["Continue", "Menu"]
+    assert not [c for c in slack.api.of("chat.postMessage") if c.body["channel"] == CHANNEL]
+
+    notes = slack.api.of("response_url")
+    assert [(n.body["response_type"], n.body["text"]) for n in notes] == [("ephemeral", SENT_TO_DMS)]
+    assert all(call.authorized for call in slack.api.calls if call.method != "response_url")
+
+
+async def test_start_typed_in_the_dm_needs_no_pointer_to_the_dm(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "start", channel=slack.dm_channel(ALICE))
+    assert len(slack.dm_messages(ALICE)) == 2
+    assert not slack.api.of("response_url")
+
+
+async def test_help_and_unknown_subcommands_answer_ephemerally(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "start")
+    posted = len(slack.api.of("chat.postMessage"))
+    slack.api.calls.clear()
+
+    for text in ("help", "", "frobnicate"):
+        await slack.command(ALICE, text)
+    answers = slack.api.of("response_url")
+    assert len(answers) == 3
+    assert all(a.body["response_type"] == "ephemeral" and "How this works" in str(a.body["blocks"]) for a in answers)
+    assert len(slack.api.of("chat.postMessage")) == 0 and posted == 2
+
+
+async def test_resume_and_progress(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "start")
+    await slack.command(ALICE, "progress")
+    assert slack.dm_messages(ALICE)[-1].text.startswith("Your progress")
+    await slack.command(ALICE, "resume")
+    assert slack.dm_messages(ALICE)[-1].text == "Lesson 1 · The Machine Learning Engineer"
+
+
+async def test_a_malformed_command_is_answered_and_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    body = "command=%2Ftutor&text=start&team_id=T1&user_id=U%3Aevil&channel_id=C1"
+    response = await slack.dispatch(body, "application/x-www-form-urlencoded")
+    await slack.settle()
+    assert response.status == 200 and "couldn't read" in response.body
+    assert not slack.api.of("chat.postMessage")
+
+
+# ---- buttons -------------------------------------------------------------------------------
+
+
+async def test_a_whole_quiz_by_button_clicks(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "start")
+    await slack.read_lesson(ALICE)
+    lesson = slack.module.lessons[0]
+    assert "Lesson 1 complete" in slack.dm_text(ALICE)
+    await slack.click(ALICE, slack.button(ALICE, "open", lesson.quiz.id))
+
+    for n in range(len(lesson.quiz.questions)):
+        card = slack.dm_messages(ALICE)[-1]
+        question = slack.question_shown(ALICE, lesson.quiz.questions)
+        slack.api.calls.clear()
+        await slack.answer(ALICE, lesson.quiz.questions, correct=n != 1)
+
+        # The clicked question now shows the answer instead of its buttons ...
+        edits = slack.api.of("chat.update")
+        assert [(e.body["channel"], e.body["ts"]) for e in edits] == [(card.channel, card.ts)]
+        answered = slack.api.messages[(card.channel, card.ts)]
+        assert not any(block["type"] == "actions" for block in answered.blocks)
+        assert "You chose" in message_text(answered) and question.stem[:40] in message_text(answered)
+        # ... and the feedback follows in the DM.
+        feedback = question.feedback.correct if n != 1 else question.feedback.incorrect
+        assert feedback[:60] in slack.dm_text(ALICE)
+
+    assert slack.dm_messages(ALICE)[-1].text.endswith("score 2/3")
+    assert {b.label for b in slack.buttons(ALICE)} >= {"Retake quiz", "Menu"}
+
+
+async def test_a_stale_click_gets_an_ephemeral_answer_and_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    await slack.command(ALICE, "start")
+    first = slack.button(ALICE, "next")
+    await slack.click(ALICE, first)
+    record = await store.load(actor())
+    shown = len(slack.dm_messages(ALICE))
+    slack.api.calls.clear()
+
+    await slack.click(ALICE, first)  # the same Continue again: from an earlier step now
+
+    assert await store.load(actor()) == record
+    assert len(slack.dm_messages(ALICE)) == shown
+    assert not slack.api.of("chat.postMessage") and not slack.api.of("chat.update")
+    [ephemeral] = slack.api.of("chat.postEphemeral")
+    assert ephemeral.body["channel"] == slack.dm_channel(ALICE) and ephemeral.body["user"] == ALICE
+    assert "earlier step" in str(ephemeral.body["blocks"])
+
+
+async def test_a_second_click_on_an_answered_question_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    await slack.command(ALICE, "start")
+    await slack.read_lesson(ALICE)
+    lesson = slack.module.lessons[0]
+    await slack.click(ALICE, slack.button(ALICE, "open", lesson.quiz.id))
+    question = slack.question_shown(ALICE, lesson.quiz.questions)
+    options = [b for b in slack.buttons(ALICE) if b.action == "answer"]
+    await slack.click(ALICE, options[0])
+    record = await store.load(actor())
+    slack.api.calls.clear()
+
+    await slack.click(ALICE, options[1])  # a double click, or a click on an old copy of the card
+
+    assert await store.load(actor()) == record
+    assert [c.method for c in slack.api.calls] == ["chat.postEphemeral"]
+    assert question.stem[:40] in message_text(slack.api.messages[(options[0].channel, options[0].ts)])
+
+
+async def test_a_forged_button_is_answered_politely_and_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    await slack.command(ALICE, "start")
+    record = await store.load(actor())
+    real = slack.button(ALICE, "next")
+    slack.api.calls.clear()
+    for value in ("hello", "tb0:next::" + "9" * 30, real.value + "x"):
+        forged = ShownButton("Continue", value, "next", "", real.ts, real.channel)
+        response = await slack.click(ALICE, forged)
+        assert response.status == 200
+    assert await store.load(actor()) == record
+    assert [c.method for c in slack.api.calls] == ["chat.postEphemeral"] * 3
+    answers = [str(c.body["blocks"]) for c in slack.api.calls]
+    # Not ours at all: the adapter answers. Well-formed but not a button we showed: the engine does.
+    assert all("I don't recognise that button" in a for a in answers[:2]) and UNKNOWN_BUTTON.startswith("Sorry, I don't")
+    assert "earlier step" in answers[2]
+
+
+# ---- DMs and the lab -----------------------------------------------------------------------
+
+
+async def test_a_lab_turn_streams_into_one_message_with_throttled_edits(make_slack) -> None:
+    interval = 0.2
+    slack: SlackHarness = make_slack(SlowAdvisor(pieces=12, delay=0.05), edit_interval_s=interval)
+    await open_first_lab(slack)
+    before = len(slack.dm_messages(ALICE))
+    slack.api.calls.clear()
+
+    started = time.monotonic()
+    response = await slack.dm(ALICE, "What does a junior ML engineer spend most of the week doing?", settle=False)
+    assert response.status == 200
+    assert time.monotonic() - started < 0.5, "the event must be acknowledged before the advisor answers"
+    await slack.settle()
+
+    posts = slack.api.of("chat.postMessage")
+    assert len(posts) == 1 and posts[0].body["text"].endswith("is replying…")  # one draft message
+    draft_ts = slack.dm_messages(ALICE)[-1].ts
+    edits = [c for c in slack.api.of("chat.update") if c.body["ts"] == draft_ts]
+    assert 2 <= len(edits) <= 6, len(edits)  # 12 deltas over ~0.6 s, at most one edit per 0.2 s
+    gaps = [b.at - a.at for a, b in zip([posts[0], *edits], edits)]
+    assert min(gaps) >= interval * 0.9, gaps
+    final = slack.api.messages[(posts[0].body["channel"], draft_ts)]
+    assert "What would you like to know next?" in message_text(final) and "▌" not in message_text(final)
+    assert "Exchanges: 1 of 3" in message_text(final)
+    assert len(slack.dm_messages(ALICE)) == before + 1
+
+
+async def test_a_failed_advisor_turn_removes_its_draft(make_slack) -> None:
+    class Failing(SlowAdvisor):
+        async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
+            from bot.advisor.base import AdvisorUnavailable
+
+            if on_delta is not None:
+                await on_delta("Half a tho")
+            await asyncio.sleep(0.05)
+            raise AdvisorUnavailable("overloaded")
+
+    slack: SlackHarness = make_slack(Failing())
+    await open_first_lab(slack)
+    slack.api.calls.clear()
+    await slack.dm(ALICE, "What does a junior ML engineer spend most of the week doing?")
+    [draft] = slack.api.of("chat.postMessage")
+    [delete] = slack.api.of("chat.delete")
+    assert delete.body["ts"] == slack.api.messages[(draft.body["channel"], delete.body["ts"])].ts
+    assert "Half a tho" not in slack.dm_text(ALICE)
+    [failed] = slack.api.of("chat.postEphemeral")  # the engine's notice, with its Try again button
+    assert "Try again" in str(failed.body["blocks"])
+
+
+async def test_a_retried_event_is_handled_once(make_slack) -> None:
+    one, other = make_slack(), make_slack()  # two processes sharing Redis
+    await one.command(ALICE, "start")
+    posted = len(one.api.of("chat.postMessage"))
+
+    first = await one.dm(ALICE, "resume", event_id="EvRETRIED1")
+    again = await other.dm(ALICE, "resume", event_id="EvRETRIED1", retry=1)
+    third = await one.dm(ALICE, "resume", event_id="EvRETRIED1", retry=2)
+
+    assert first.status == again.status == third.status == 200
+    assert len(one.api.of("chat.postMessage")) == posted + 1
+
+
+async def test_messages_from_bots_and_edits_are_ignored(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    from tests.slack.harness import event_body
+
+    for extra in ({"bot_id": "BOTHER"}, {"subtype": "message_changed"}):
+        event = {"type": "message", "channel": "DUALICE", "channel_type": "im", "user": ALICE, "text": "start", "ts": "1.0", **extra}
+        assert (await slack.dispatch(event_body(T1, event), "application/json")).status == 200
+    await slack.settle()
+    assert await store.load(actor()) is None
+    assert not slack.api.of("chat.postMessage")
+
+
+async def test_dm_notices_are_ephemeral(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "start")
+    slack.api.calls.clear()
+    await slack.dm(ALICE, "hello there")  # not in a lab: the engine answers with a notice
+    [note] = slack.api.of("chat.postEphemeral")
+    assert "didn't expect a message" in str(note.body["blocks"])
+    assert not slack.api.of("chat.postMessage")
+
+
+# ---- requests that are refused -----------------------------------------------------------------
+
+
+async def test_bad_or_old_signatures_are_refused_and_change_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    from tests.slack.harness import command_body
+
+    body = command_body(T1, ALICE, "start", response_url=slack.api.response_url("x"))
+    forms = "application/x-www-form-urlencoded"
+    wrong_secret = sign(body, secret="not-the-secret")
+    old = sign(body, timestamp=str(int(time.time()) - 600))
+    tampered = sign(body)
+    for headers, sent in ((wrong_secret, body), (old, body), (tampered, body.replace("start", "resume")), ({}, body)):
+        response = await slack.dispatch(sent, forms, headers, signed=False)
+        assert response.status == 401
+    await slack.settle()
+    assert await store.load(actor()) is None
+    assert [c.method for c in slack.api.calls] == []
+
+
+# ---- the Web API misbehaving -------------------------------------------------------------------
+
+
+async def test_a_429_from_chat_post_message_is_retried(slack: SlackHarness) -> None:
+    slack.api.rate_limit_next("chat.postMessage", retry_after=0)
+    await slack.command(ALICE, "start")
+    posts = slack.api.of("chat.postMessage")
+    assert len(posts) == 3 and posts[0].body == posts[1].body  # refused once, then both cards
+    assert len(slack.dm_messages(ALICE)) == 2
+
+
+async def test_an_undeliverable_dm_is_logged_without_text_or_tokens(slack: SlackHarness, caplog) -> None:
+    slack.api.fail_next("chat.postMessage", "is_archived", times=5)
+    with caplog.at_level(logging.DEBUG):
+        await slack.command(ALICE, "start")
+    delivery = [r.getMessage() for r in caplog.records if "not delivered" in r.getMessage()]
+    assert delivery == [f"slack: DM to slack:T1:{ALICE} not delivered at step 'Welcome to Module 2 — Technical Roles': is_archived"]
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    assert BOT_TOKEN not in everything and "Building the systems" not in everything
+    assert len(slack.api.of("chat.postMessage")) == 1  # the rest of the batch was not attempted
+    assert not slack.api.of("response_url")  # nothing reached the DM, so no "sent to your DMs"
+
+
+# ---- workspaces --------------------------------------------------------------------------------
+
+
+async def test_two_workspaces_are_isolated(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    bob = "UBOB"
+    await slack.command(ALICE, "start", team="T1")
+    await slack.read_lesson(ALICE, team="T1")
+    await slack.command(bob, "start", team="T2")
+
+    assert "Lesson 1 complete" in slack.dm_text(ALICE)
+    assert "Lesson 1 complete" not in slack.dm_text(bob)
+    quiz = slack.button(ALICE, "open", slack.module.lessons[0].quiz.id)
+    # The same person in another workspace (an org-wide install) is another learner.
+    await slack.command(ALICE, "progress", team="T2")
+    one, two = await store.load(actor(ALICE, "T1")), await store.load(actor(ALICE, "T2"))
+    assert one is not None and two is not None and one.data != two.data
+    # A button from one workspace's card acts for the learner of the workspace that pressed it:
+    # that learner has not finished lesson 1, so the quiz stays shut for them.
+    before = await store.load(actor(ALICE, "T2"))
+    await slack.click(ALICE, quiz, team="T2")
+    assert await store.load(actor(ALICE, "T2")) == before
+
+
+# ---- App Home ----------------------------------------------------------------------------------
+
+
+async def test_app_home_for_a_newcomer_enrols_no_one(slack: SlackHarness, store: RedisLearnerStore) -> None:
+    await slack.home_opened(ALICE)
+    [publish] = slack.api.of("views.publish")
+    assert publish.body["user_id"] == ALICE
+    assert "Start" in str(publish.body["view"]["blocks"])
+    assert await store.load(actor()) is None
+
+
+async def test_app_home_shows_progress_and_resumes(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "start")
+    await slack.home_opened(ALICE)
+    [publish] = slack.api.of("views.publish")
+    view = publish.body["view"]
+    assert view["type"] == "home"
+    strip = [b for b in view["blocks"] if b["type"] == "context" and "L1" in str(b)]
+    assert strip, view["blocks"]
+    buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    resume = next(e for e in buttons if e["text"]["text"] == "Resume")
+
+    shown = len(slack.dm_messages(ALICE))
+    body = click_body(T1, ALICE, resume["value"], channel="", ts=None, response_url=None, container_type="view")
+    assert (await slack.dispatch(body, "application/x-www-form-urlencoded")).status == 200
+    await slack.settle()
+    assert slack.dm_messages(ALICE)[-1].text == "Lesson 1 · The Machine Learning Engineer"
+    assert len(slack.dm_messages(ALICE)) == shown + 1
+    assert len(slack.api.of("views.publish")) == 2  # refreshed after the click
+
+
+async def test_app_home_start_button(slack: SlackHarness) -> None:
+    from bot.adapters.slack.translate import HOME_START_ACTION
+
+    body = click_body(T1, ALICE, HOME_START_ACTION, channel="", ts=None, response_url=None, container_type="view")
+    assert (await slack.dispatch(body, "application/x-www-form-urlencoded")).status == 200
+    await slack.settle()
+    assert slack.dm_messages(ALICE)[0].text.startswith("Welcome")
