@@ -85,7 +85,12 @@ async def open_runtime(
         )
         chosen = advisor or build_advisor(settings, client)
         engine = Engine(module, store, chosen, engine_config(settings))
-        yield Runtime(settings, client, keys, store, module, chosen, engine, embedded)
+        try:
+            yield Runtime(settings, client, keys, store, module, chosen, engine, embedded)
+        finally:
+            close = getattr(chosen, "aclose", None)
+            if close is not None and advisor is None:
+                await close()
     finally:
         await client.aclose()
         if embedded:

@@ -1,0 +1,58 @@
+"""The engine and `tutorbot simulate` with the Anthropic advisor, against the fake Messages API."""
+
+from __future__ import annotations
+
+import json
+
+from bot.advisor.factory import build_advisor
+from bot.engine.messages import AdvisorReply
+from bot.settings import Settings
+from bot.simulate import run_simulation
+from tests.advisor.conftest import anthropic_server, api_key  # noqa: F401  (fixtures)
+from tests.engine.driver import Learner
+from tests.fakes.anthropic_server import Reply, overloaded
+
+
+def settings_for(server, redis_url: str, api_key: str, **extra) -> Settings:
+    return Settings(
+        redis_url=redis_url,
+        anthropic_api_key=api_key,
+        anthropic_base_url=server.url,
+        anthropic_max_wait_s=2,
+        **extra,
+    )
+
+
+async def test_simulate_runs_with_the_anthropic_advisor(anthropic_server, redis_url, redis, api_key, monkeypatch, capsys):
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", api_key)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_server.url)
+    assert await run_simulation(learners=3, accuracy=1.0, seed=7) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["completed"] == 3 and summary["passed"] == 3 and summary["errors"] == 0
+    assert summary["consistency"]["ok"]
+    assert len(anthropic_server.requests) == 3 * 4 * 3  # 3 learners × 4 labs × 3 exchanges
+    assert all(r.api_key == api_key for r in anthropic_server.requests)
+
+
+async def test_overloaded_advisor_offers_retry_and_the_retry_counts(
+    anthropic_server, redis_url, redis, api_key, make_engine, module, store
+):
+    settings = settings_for(anthropic_server, redis_url, api_key, anthropic_max_retries=1)
+    advisor = build_advisor(settings, redis)
+    learner = Learner(make_engine(advisor))
+    await learner.command("start")
+    await learner.read_lesson()
+    await learner.open(module.lessons[0].lab.id)
+    anthropic_server.script(overloaded(), overloaded(), overloaded())
+    await learner.say("Which tools matter most on day one for an ML engineer?")
+    assert "unavailable" in learner.notices()[0]
+    assert await store.transcript(learner.actor, module.lessons[0].lab.id, 10) == []
+
+    anthropic_server.script(Reply(text="Start with Python, PyTorch and Docker."))
+    await learner.press("retry")
+    replies = [b for m in learner.shown for b in m.blocks if isinstance(b, AdvisorReply)]
+    assert replies[0].text == "Start with Python, PyTorch and Docker." and not replies[0].offline
+    assert learner.outbox.drafts  # it streamed
+    state = json.loads((await store.load(learner.actor)).data)
+    assert state["progress"]["labs"][module.lessons[0].lab.id]["exchanges"] == 1
