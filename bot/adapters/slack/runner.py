@@ -15,12 +15,15 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
 
-from bot.adapters.slack.app import build_slack_adapter
+from bot.adapters.slack.app import SlackAdapter, build_slack_adapter
 from bot.adapters.slack.work import Worker
 from bot.runtime import open_runtime
 from bot.settings import Settings
@@ -51,7 +54,15 @@ def settings_problems(settings: Settings, http: bool) -> list[str]:
     return problems
 
 
-async def run_slack(http: bool, port: int, *, settings: Settings | None = None, err: TextIO = sys.stderr) -> int:
+async def run_slack(
+    http: bool,
+    port: int,
+    *,
+    settings: Settings | None = None,
+    err: TextIO = sys.stderr,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Run until SIGINT/SIGTERM (or until `stop` is set). 0 on a clean stop, 2 on bad settings."""
     settings = settings or Settings()
     problems = settings_problems(settings, http)
     if problems:
@@ -64,33 +75,49 @@ async def run_slack(http: bool, port: int, *, settings: Settings | None = None, 
     if http and not settings.redis_url:
         log.warning("HTTP mode on the embedded Redis: fine for one process; set REDIS_URL to run several.")
 
+    stop = stop or asyncio.Event()
     async with open_runtime(settings) as runtime:
         worker = Worker()
         adapter = build_slack_adapter(settings, runtime.engine, runtime.redis, worker=worker)
-        stop = _stop_on_signals()
-        if http:
-            runner = await serve_http(adapter.app.web_app(path=EVENTS_PATH, port=port), port)
-            log.info("Slack app listening on port %d at %s", port, EVENTS_PATH)
-            try:
-                await stop.wait()
-            finally:
-                await runner.cleanup()
-        else:
-            assert settings.slack_app_token is not None
-            handler = AsyncSocketModeHandler(adapter.app, app_token=settings.slack_app_token.get_secret_value())
-            await handler.connect_async()
-            log.info("Slack app connected in Socket Mode")
-            try:
-                await stop.wait()
-            finally:
-                await handler.close_async()
+        with _stop_on_signals(stop):
+            if http:
+                await _serve_http_until(adapter, port, stop)
+            else:
+                assert settings.slack_app_token is not None
+                try:
+                    await _socket_mode_until(adapter, settings.slack_app_token.get_secret_value(), stop)
+                except SlackApiError as error:
+                    err.write(f"Slack refused the Socket Mode connection: {error.response.get('error')}. "
+                              "Check SLACK_APP_TOKEN (an app-level token with connections:write).\n")
+                    return 1
+        # No new requests now; finish what was acknowledged before Redis closes.
         if not await worker.drain(DRAIN_TIMEOUT_S):
             log.warning("stopped with %d Slack events still being handled", worker.pending)
     return 0
 
 
+async def _serve_http_until(adapter: SlackAdapter, port: int, stop: asyncio.Event) -> None:
+    runner = await serve_http(adapter.app.web_app(path=EVENTS_PATH, port=port), port)
+    log.info("Slack app listening on port %d at %s", port, EVENTS_PATH)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _socket_mode_until(adapter: SlackAdapter, app_token: str, stop: asyncio.Event) -> None:
+    handler = AsyncSocketModeHandler(adapter.app, app_token=app_token)
+    await handler.connect_async()
+    log.info("Slack app connected in Socket Mode")
+    try:
+        await stop.wait()
+    finally:
+        await handler.close_async()
+
+
 async def serve_http(web_app: web.Application, port: int, host: str = "0.0.0.0") -> web.AppRunner:
-    """Serve Bolt's aiohttp application (plus a health check) until the runner is cleaned up."""
+    """Serve Bolt's aiohttp application (plus a health check) until the runner is cleaned up.
+    Port 0 picks a free port; `runner.addresses` tells which."""
     web_app.router.add_get(HEALTH_PATH, _health)
     runner = web.AppRunner(web_app, access_log=None)  # access logs would carry nothing useful
     await runner.setup()
@@ -102,12 +129,19 @@ async def _health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
+@contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """Set `stop` on SIGINT/SIGTERM while inside; restore the previous handling on the way out."""
     loop = asyncio.get_running_loop()
+    installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass  # not on this platform; Ctrl-C still ends the process
-    return stop
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not on this platform or not the main thread; Ctrl-C still ends the process
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
