@@ -7,6 +7,8 @@ the limit from the moment it begins.
 
 from __future__ import annotations
 
+import math
+
 from bot.course.models import ModuleTest, Question
 from bot.engine.events import Press
 from bot.engine.messages import Message, Paragraph
@@ -33,7 +35,7 @@ def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
     if last and test.cooldown_minutes:
         wait = last.finished_at + test.cooldown_minutes * 60 - ctx.now
         if wait > 0:
-            return f"You can retake the test in {int(wait // 60) + 1} minutes."
+            return f"You can retake the test in {math.ceil(wait / 60)} minutes."
     return None
 
 

@@ -131,3 +131,34 @@ async def test_test_is_locked_until_quizzes_and_labs_are_done(make_engine, modul
     strip = next(b for b in menu[0].blocks if isinstance(b, ProgressStrip))
     assert strip.units[-1].label == "Module Test" and strip.units[-1].status == "locked"
     assert strip.units[0].status == "current"
+
+
+async def test_retake_waits_for_the_cooldown(make_engine, module):
+    now = [1_000_000.0]
+    cooled = module.model_copy(update={"test": module.test.model_copy(update={"cooldown_minutes": 30})})
+    engine = make_engine(clock=lambda: now[0])
+    engine.module = cooled
+    learner = Learner(engine)
+    await learner.command("start")
+    await do_lessons_quizzes_labs(learner, cooled)
+    await learner.press("open", cooled.test.id)
+    await sit_test(learner, cooled, right=2)
+    assert "retake the test in 30 minutes" in learner.text()
+    assert not any(b.action == "retake" for m in learner.shown for b in m.buttons)
+    now[0] += 31 * 60
+    await learner.command("resume")
+    await sit_test(learner, cooled, right=15, action="retake")
+    assert "Passed" in learner.shown[0].heading
+
+
+def test_simulate_command_prints_a_consistent_summary(redis_url, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert main(["simulate", "--learners", "8", "--accuracy", "0.6", "--seed", "3"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["learners"] == summary["completed"] == 8
+    assert 0 <= summary["passed"] <= 8 and summary["errors"] == 0
+    assert summary["events"] > 8 * 80
+    assert summary["consistency"] == {"learners_checked": 8, "lost_updates": 0, "duplicated_updates": 0, "ok": True}
