@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 
-from bot.adapters.slack.app import SENT_TO_DMS, UNKNOWN_BUTTON
+from bot.adapters.slack.app import DM_FAILED, SENT_TO_DMS, UNKNOWN_BUTTON
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
 from bot.engine.events import Actor
 from bot.storage.redis_store import RedisLearnerStore
@@ -305,7 +305,8 @@ async def test_an_undeliverable_dm_is_logged_without_text_or_tokens(slack: Slack
     everything = "\n".join(r.getMessage() for r in caplog.records)
     assert BOT_TOKEN not in everything and "Building the systems" not in everything
     assert len(slack.api.of("chat.postMessage")) == 1  # the rest of the batch was not attempted
-    assert not slack.api.of("response_url")  # nothing reached the DM, so no "sent to your DMs"
+    [told] = slack.api.of("response_url")  # nothing reached the DM: say so where the command was typed
+    assert told.body["text"] == DM_FAILED
 
 
 # ---- workspaces --------------------------------------------------------------------------------
@@ -369,3 +370,29 @@ async def test_app_home_start_button(slack: SlackHarness) -> None:
     assert (await slack.dispatch(body, "application/x-www-form-urlencoded")).status == 200
     await slack.settle()
     assert slack.dm_messages(ALICE)[0].text.startswith("Welcome")
+
+
+async def test_a_learner_who_cannot_be_messaged_is_told_where_they_typed(slack: SlackHarness) -> None:
+    slack.api.fail_next("conversations.open", "cannot_dm_bot", times=5)
+    await slack.command(ALICE, "start")
+    assert not slack.api.of("chat.postMessage")
+    [told] = slack.api.of("response_url")
+    assert told.body["response_type"] == "ephemeral" and told.body["text"] == DM_FAILED
+
+
+async def test_the_home_tab_takes_only_the_progress_card() -> None:
+    from bot.adapters.slack.app import _HomeOutbox
+    from bot.engine.messages import Message, Paragraph, ReplyProgress
+    from bot.engine.outbox import CollectingOutbox
+
+    dm = CollectingOutbox()
+    home = _HomeOutbox(dm)  # type: ignore[arg-type]
+    note = Message(blocks=(Paragraph(text="set aside"),), notice=True)
+    progress = Message(heading="Your progress", blocks=(Paragraph(text="…"),))
+    recovered = Message(blocks=(Paragraph(text="a lab reply finished on the way"),))
+    await home.send(actor(), [note])
+    await home.send(actor(), [note, progress])
+    await home.progress(actor(), ReplyProgress(advisor="Ada", text="a lab", turn=2))
+    await home.send(actor(), [recovered])
+    assert home.cards == [progress]
+    assert [m for _, m in dm.sent] == [note, recovered] and len(dm.drafts) == 1

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
@@ -43,9 +43,9 @@ from bot.adapters.slack.outbox import EDIT_INTERVAL_S, EventOutbox, Origin, Slac
 from bot.adapters.slack.work import Worker
 from bot.engine.engine import Engine
 from bot.engine.events import Actor, Command, Event
-from bot.engine.messages import Message, Paragraph
-from bot.engine.outbox import CollectingOutbox
+from bot.engine.messages import Message, Paragraph, ReplyProgress
 from bot.settings import Settings
+from bot.storage.base import CorruptRecord
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
 
@@ -58,6 +58,10 @@ RATE_LIMIT_RETRIES = 3
 EVENT_DEDUPE_TTL_S = 3600  # Slack retries within minutes; an hour leaves a wide margin
 
 SENT_TO_DMS = "I've sent the course to your DMs."
+DM_FAILED = (
+    "I couldn't send you a direct message just now. Check that this workspace lets apps message you, "
+    "then try `/tutor resume`."
+)
 UNKNOWN_BUTTON = "Sorry, I don't recognise that button, so it did nothing. Type `resume` in our DM to see where you are."
 UNREADABLE_COMMAND = "Sorry, I couldn't read that command. Try `/tutor help`."
 
@@ -197,7 +201,12 @@ class _Listeners:
         # (and help for a newcomer, whom the engine enrols) belongs in the DM.
         origin = Origin(channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, ephemeral=ephemeral)
         outbox = await self._handle(command, origin)
-        if outbox.delivered_to_dm and not in_dm and form.response_url:
+        if not form.response_url:
+            return
+        if outbox.undelivered:
+            # The learner would otherwise see nothing at all; say so where they typed.
+            await self.outbox.ephemeral(actor, replace(origin, in_dm=False), _note(DM_FAILED))
+        elif outbox.delivered_to_dm and not in_dm:
             await self.outbox.ephemeral(actor, origin, _note(SENT_TO_DMS))
 
     async def _click(self, payload: BlockActionsPayload, click: translate.Click) -> None:
@@ -236,9 +245,12 @@ class _Listeners:
 
     async def _publish_home(self, actor: Actor) -> None:
         if await self._known(actor):
-            collected = CollectingOutbox()
-            await self.engine.handle(Command(actor=actor, name="progress"), collected)
-            view = home.home_view([message for message in collected.take() if not message.notice])
+            outbox = _HomeOutbox(self.outbox.at(Origin()))
+            try:
+                await self.engine.handle(Command(actor=actor, name="progress"), outbox)
+            finally:
+                await outbox.dm.close()
+            view = home.home_view(outbox.cards or [])
         else:
             view = home.welcome_view()
         try:
@@ -251,7 +263,10 @@ class _Listeners:
     async def _known(self, actor: Actor) -> bool:
         """Whether the learner has a record. The engine enrols anyone it hears from, so the
         Home tab (which anyone may open) and `/tutor help` look first and only read."""
-        return await self.engine.store.load(actor) is not None
+        try:
+            return await self.engine.store.load(actor) is not None
+        except CorruptRecord:
+            return True  # a record exists; the engine sets it aside and says so
 
     async def _first_time(self, team_id: str, event_id: str) -> bool:
         try:
@@ -266,6 +281,27 @@ class _Listeners:
             await job()
 
         self.worker.submit(str(actor), run, what=what)
+
+
+class _HomeOutbox:
+    """Takes the engine's answer to `progress` for the Home tab.
+
+    On the way, the engine may finish a lab reply left pending by a stopped process; that (and
+    anything else after the progress card) is the learner's conversation, so it goes to the DM.
+    """
+
+    def __init__(self, dm: EventOutbox) -> None:
+        self.dm = dm
+        self.cards: list[Message] | None = None
+
+    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
+        if self.cards is None and any(not message.notice for message in messages):
+            self.cards = [message for message in messages if not message.notice]
+            return
+        await self.dm.send(actor, messages)
+
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+        await self.dm.progress(actor, draft)
 
 
 def _note(text: str) -> Message:

@@ -314,6 +314,8 @@ class EventOutbox:
         self.origin = origin
         self.delivered_to_dm = False
         """Whether any card went to the DM (a command typed elsewhere then says so)."""
+        self.undelivered = False
+        """Whether a card meant for the DM could not be delivered."""
         self._marked = False
         self._turns: set[tuple[Actor, int]] = set()
 
@@ -326,6 +328,7 @@ class EventOutbox:
                 self._marked = True
                 await self.base.mark_answered(actor, self.origin)
             if not await self.base.deliver(actor, message):
+                self.undelivered = True
                 return  # the DM is unusable (logged); the rest would fail the same way
             self.delivered_to_dm = True
 
