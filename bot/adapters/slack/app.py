@@ -124,6 +124,7 @@ def build_slack_adapter(
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         process_before_response=True,
         name="tutorbot",
+        logger=_bolt_logger(),
     )
     outbox = SlackOutbox(
         client, CardMemory(redis, keys), edit_interval_s=edit_interval_s, webhook_retry_handlers=retry_handlers()
@@ -131,6 +132,20 @@ def build_slack_adapter(
     adapter = SlackAdapter(app, outbox, worker or Worker(), engine)
     _Listeners(adapter, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S)).register()
     return adapter
+
+
+def _bolt_logger() -> logging.Logger:
+    """Bolt's logger, minus one misleading line: Bolt reads SLACK_BOT_TOKEN from the environment
+    itself and then warns that it is unused because a client was given; the client holds it."""
+    bolt = logging.getLogger("tutorbot.slack.bolt")
+    if not any(isinstance(f, _DropTokenSkippedWarning) for f in bolt.filters):
+        bolt.addFilter(_DropTokenSkippedWarning())
+    return bolt
+
+
+class _DropTokenSkippedWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 class _Listeners:
