@@ -40,12 +40,24 @@ class LearnerRun:
     passed: bool = False
 
 
+_STEMS: dict[str, dict[str, Question]] = {}
+
+
+def question_stems(module: Module) -> dict[str, Question]:
+    """Every question of the module by the paragraph that shows its stem (`**stem**`)."""
+    if module.id not in _STEMS:
+        questions = [*module.test.questions, *(q for lesson in module.lessons for q in lesson.quiz.questions)]
+        _STEMS[module.id] = {f"**{q.stem}**": q for q in questions}
+    return _STEMS[module.id]
+
+
 class SimulatedLearner:
     def __init__(self, engine: Engine, module: Module, actor: Actor, rng: random.Random, accuracy: float) -> None:
         self.engine, self.module, self.rng, self.accuracy = engine, module, rng, accuracy
         self.run = LearnerRun(actor)
         self.outbox = CollectingOutbox()
         self.shown: list[Message] = []
+        self.stems = question_stems(module)
 
     async def _send(self, event: Command | Press | Text) -> list[Message]:
         self.run.events += 1
@@ -83,14 +95,12 @@ class SimulatedLearner:
             self.run.errors += 1
 
     def shown_question(self) -> Question | None:
-        """Which question the last card asks, recognised by its answer buttons."""
+        """Which question the last card asks, recognised by its bold stem."""
         for message in reversed(self.shown):
-            ids = {b.arg for b in message.choices if b.action == "answer"}
-            if ids:
-                for question in [*self.module.test.questions, *(q for l in self.module.lessons for q in l.quiz.questions)]:
-                    if {o.id for o in question.options} == ids and any(
-                        isinstance(b, Paragraph) and question.stem in b.text for b in message.blocks
-                    ):
+            if message.choices:
+                for block in message.blocks:
+                    question = self.stems.get(getattr(block, "text", ""))
+                    if question is not None:
                         return question
         return None
 

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
 from bot.course.models import Lab, Lesson
@@ -58,6 +59,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:[+#][a-z0-9+#]*)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])")
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A light suffix strip, so "models"/"model" and "deploying"/"deploy" meet."""
     if len(word) > 5 and word.endswith("ing"):
@@ -73,6 +75,7 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=4_096)
 def terms(text: str) -> frozenset[str]:
     """Meaningful, stemmed words of `text`."""
     return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1)

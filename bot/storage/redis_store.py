@@ -31,8 +31,10 @@ from bot.storage.keys import KeyBuilder
 AsyncRedis = Redis | RedisCluster
 
 # KEYS: state, log[, lab transcript]
-# ARGV: expected rev, data, log cap, transcript cap, transcript entries to return,
-#       number of log entries, the log entries, then the transcript entries
+# ARGV: expected rev, data, transcript entries to return, the log entries joined by "\n", the
+#       transcript entries joined by "\n". Entries are compact JSON and never hold a raw
+#       newline; packing them into one argument each keeps the client's encoding work per
+#       commit small (it is the busiest call the bot makes). The caps are part of the script.
 # Returns {1, transcript tail} on success, {0, rev, data} on a conflict ({0} when there is
 # no record), {-1} when the record is not a well-formed state hash, {-2} when a log or
 # transcript key holds something other than a list.
@@ -59,22 +61,28 @@ if rev ~= tonumber(ARGV[1]) then
   return {0, rev, data}
 end
 redis.call('HSET', KEYS[1], 'rev', tostring(rev + 1), 'data', ARGV[2])
-local n_log = tonumber(ARGV[6])
-if n_log > 0 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 7, 6 + n_log))
-  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+local function append(key, blob, cap)
+  if not blob or blob == '' then return end
+  local items = {}
+  for item in string.gmatch(blob, '[^\\n]+') do items[#items + 1] = item end
+  redis.call('RPUSH', key, unpack(items))
+  redis.call('LTRIM', key, -cap, -1)
 end
+append(KEYS[2], ARGV[4], LOG_CAP)
 local tail = {}
 if KEYS[3] then
-  if #ARGV > 6 + n_log then
-    redis.call('RPUSH', KEYS[3], unpack(ARGV, 7 + n_log, #ARGV))
-    redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)
-  end
-  local want = tonumber(ARGV[5])
+  append(KEYS[3], ARGV[5], TRANSCRIPT_CAP)
+  local want = tonumber(ARGV[3])
   if want > 0 then tail = redis.call('LRANGE', KEYS[3], -want, -1) end
 end
 return {1, tail}
 """
+
+
+def commit_script(log_cap: int, transcript_cap: int) -> str:
+    """The commit script with this store's caps written in."""
+    return f"local LOG_CAP, TRANSCRIPT_CAP = {log_cap}, {transcript_cap}\n" + COMMIT_LUA
+
 
 # KEYS: state, quarantine target, log.  ARGV: ttl seconds, log entry, log cap.
 # Returns 1 when moved, 0 when there was no record, -1 when the target is taken.
@@ -96,6 +104,15 @@ return 1
 MAX_CAP = 5000
 DEFAULT_QUARANTINE_TTL_S = 30 * 24 * 3600
 MAX_REASON_CHARS = 500
+
+
+def _joined(entries: Sequence[bytes], cap: int) -> bytes:
+    """Entries (newest `cap` of them) as one newline-separated argument for the script."""
+    kept = list(entries)[-cap:]
+    for entry in kept:
+        if not entry or b"\n" in entry:
+            raise ValueError("log and transcript entries must be non-empty and hold no newline")
+    return b"\n".join(kept)
 
 
 class RedisLearnerStore(LearnerStore):
@@ -122,7 +139,7 @@ class RedisLearnerStore(LearnerStore):
         self.log_cap = log_cap
         self.transcript_cap = transcript_cap
         self.quarantine_ttl_s = quarantine_ttl_s
-        self._commit = client.register_script(COMMIT_LUA)
+        self._commit = client.register_script(commit_script(log_cap, transcript_cap))
         self._quarantine = client.register_script(QUARANTINE_LUA)
 
     async def load(self, actor: Actor) -> Stored | None:
@@ -160,16 +177,13 @@ class RedisLearnerStore(LearnerStore):
         if lab_id is None and (transcript or read_transcript):
             raise ValueError("transcript entries need a lab_id")
         # Entries beyond the cap would be trimmed at once; not sending them keeps the call small.
-        log_entries = list(log)[-self.log_cap :]
-        transcript_entries = list(transcript)[-self.transcript_cap :]
+        log_blob = _joined(log, self.log_cap)
+        transcript_blob = _joined(transcript, self.transcript_cap)
 
         keys = [self.keys.state(actor), self.keys.log(actor)]
         if lab_id is not None:
             keys.append(self.keys.lab(actor, lab_id))
-        args: list[Any] = [
-            expected_rev, data, self.log_cap, self.transcript_cap, read_transcript,
-            len(log_entries), *log_entries, *transcript_entries,
-        ]
+        args: list[Any] = [expected_rev, data, read_transcript, log_blob, transcript_blob]
 
         if expected_rev == 0:
             # The tenant set lives in another slot, so it cannot join the script. Adding

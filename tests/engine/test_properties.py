@@ -81,7 +81,9 @@ def test_random_event_sequences_keep_invariants(module, data):
             event = AdvisorAnswered(turn=turn, text="reply", offline=True) if a == "answer" else \
                 AdvisorFailed(turn=turn, reason="down", retryable=True)
         before = done_units(state) if state else set()
+        snapshot = state.model_dump() if state else None
         outcome = router.apply(state, event, ctx)
+        assert (state.model_dump() if state else None) == snapshot, "a transition changed its input"
         if outcome.state is not None:
             if state is not None:
                 assert outcome.state.token >= state.token

@@ -131,6 +131,17 @@ async def test_tail_can_be_read_without_writing_to_the_transcript(store, actor) 
     assert result.ok and result.transcript == [b"hello"]
 
 
+async def test_entries_with_a_newline_or_empty_are_refused_before_anything_is_written(store, actor) -> None:
+    learner = actor()
+    for bad in ([b"two\nlines"], [b""]):
+        with pytest.raises(ValueError):
+            await store.commit(learner, 0, b"s", log=bad)
+    assert await store.load(learner) is None
+    # JSON entries carry newlines escaped, so they go through intact.
+    assert (await store.commit(learner, 0, b"s", log=[b'{"text":"a\\nb"}'])).ok
+    assert await store.log(learner, 5) == [b'{"text":"a\\nb"}']
+
+
 async def test_transcript_without_a_lab_is_a_caller_error(store, actor) -> None:
     with pytest.raises(ValueError):
         await store.commit(actor(), 0, b"s", transcript=[b"x"])
