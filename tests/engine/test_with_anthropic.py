@@ -56,3 +56,37 @@ async def test_overloaded_advisor_offers_retry_and_the_retry_counts(
     assert learner.outbox.drafts  # it streamed
     state = json.loads((await store.load(learner.actor)).data)
     assert state["progress"]["labs"][module.lessons[0].lab.id]["exchanges"] == 1
+
+
+async def test_process_dying_mid_reply_is_recovered_with_one_reply(
+    anthropic_server, redis_url, redis, api_key, make_engine, module, store
+):
+    import asyncio
+
+    from tests.fakes.anthropic_server import StallMidStream
+
+    settings = settings_for(anthropic_server, redis_url, api_key)
+    learner = Learner(make_engine(build_advisor(settings, redis)))
+    await learner.command("start")
+    await learner.read_lesson()
+    await learner.open(module.lessons[0].lab.id)
+    anthropic_server.script(StallMidStream(text_before="Day one is mostly", seconds=30))
+    question = "Which tools matter most on day one for an ML engineer?"
+    turn = asyncio.create_task(learner.say(question))
+    while not learner.outbox.drafts:
+        await asyncio.sleep(0.01)
+    turn.cancel()  # the process dies while the reply streams
+    await asyncio.gather(turn, return_exceptions=True)
+
+    anthropic_server.script(Reply(text="Python first, then PyTorch and Docker."))
+    restarted = Learner(make_engine(build_advisor(settings, redis)))
+    await restarted.engine.recover(restarted.actor, restarted.outbox)
+    replies = [b for _, m in restarted.outbox.sent for b in m.blocks if isinstance(b, AdvisorReply) and b.turn]
+    assert [r.text for r in replies] == ["Python first, then PyTorch and Docker."]
+    lines = [json.loads(x) for x in await store.transcript(learner.actor, module.lessons[0].lab.id, 10)]
+    assert [(l["role"], l["text"]) for l in lines] == [
+        ("learner", question), ("advisor", "Python first, then PyTorch and Docker.")
+    ]
+    # The re-asked request carried the learner's message exactly once.
+    sent = json.dumps(anthropic_server.requests[-1].body["messages"])
+    assert sent.count(question) == 1
