@@ -242,7 +242,8 @@ def _window(text: str, wanted: frozenset[str], index: LessonIndex) -> tuple[str,
 
 def touched_key_terms(index: LessonIndex, texts: Sequence[str]) -> list[str]:
     """Key terms that appear in any of `texts`, in the lesson's order."""
-    return [term for term, pattern in index.key_terms if any(pattern.search(text) for text in texts)]
+    joined = "\n".join(texts)  # one search per term instead of one per term and text
+    return [term for term, pattern in index.key_terms if pattern.search(joined)]
 
 
 # Writing the reply ------------------------------------------------------------------------
