@@ -61,6 +61,12 @@ class KeyBuilder:
             raise ValueError(f"invalid timestamp: {unix_ms}")
         return f"{self.prefix}:{self.learner_tag(actor)}:quarantine:{unix_ms}"
 
+    def posted_card(self, actor: Actor, channel: str, message_id: str) -> str:
+        """String: the card a platform message was rendered from, so a click can update it."""
+        _check(_EVENT_ID, channel, "channel id")
+        _check(_EVENT_ID, message_id, "message id")
+        return f"{self.prefix}:{self.learner_tag(actor)}:card:{channel}:{message_id}"
+
     # Per tenant: all in the slot of `{platform:tenant}`.
 
     def tenant_tag(self, platform: str, tenant: str) -> str:

@@ -31,19 +31,20 @@ class CardMemory:
         self.ttl_s = ttl_s
 
     def key(self, actor: Actor, channel: str, ts: str) -> str:
-        # KeyBuilder has no Slack-specific key; this one lives under the learner's hash tag.
-        return f"{self.keys.prefix}:{self.keys.learner_tag(actor)}:slack:card:{channel}:{ts}"
+        return self.keys.posted_card(actor, channel, ts)
 
     async def remember(self, actor: Actor, channel: str, ts: str, card: Message) -> None:
         try:
             await self.client.set(self.key(actor, channel, ts), card.model_dump_json().encode(), ex=self.ttl_s)
-        except RedisError:
+        except (RedisError, ValueError):
             # Only the later "answered" edit depends on this; the course goes on without it.
             log.warning("slack: could not remember a card for %s", actor)
 
     async def recall(self, actor: Actor, channel: str, ts: str) -> Message | None:
         try:
             raw = await self.client.get(self.key(actor, channel, ts))
+        except ValueError:  # a channel or message id no real Slack payload has
+            return None
         except RedisError:
             log.warning("slack: could not read a card for %s", actor)
             return None
