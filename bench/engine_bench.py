@@ -13,6 +13,7 @@ The last line is a JSON object with every figure.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import random
 import statistics
@@ -204,6 +205,8 @@ async def run_bench(learners: int, concurrency: int) -> int:
         keys = KeyBuilder(settings.key_prefix + "-bench")
         store = RedisLearnerStore(client, keys)
         config = EngineConfig(limits=Limits(lab_exchange_cap=LAB_TURNS + 10))
+
+        gc.freeze()  # as the runtime does once the course is loaded
 
         def factory() -> TimedEngine:
             return TimedEngine(module, store, OfflineAdvisor(), config)

@@ -3,6 +3,7 @@ and the engine. Every entry point (terminal, Slack, simulate, bench) opens one o
 
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 from collections.abc import AsyncIterator
@@ -85,6 +86,9 @@ async def open_runtime(
         )
         chosen = advisor or build_advisor(settings, client)
         engine = Engine(module, store, chosen, engine_config(settings))
+        # The course and the libraries live as long as the process: keep the collector from
+        # walking them again and again while events churn through short-lived objects.
+        gc.freeze()
         try:
             yield Runtime(settings, client, keys, store, module, chosen, engine, embedded)
         finally:

@@ -33,7 +33,10 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v
 
 
 def encode(state: LearnerState) -> bytes:
-    return state.model_dump_json().encode()
+    return _SERIALIZER.to_json(state)
+
+
+_SERIALIZER = LearnerState.__pydantic_serializer__
 
 
 def decode(data: bytes) -> LearnerState:

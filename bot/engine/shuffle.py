@@ -8,7 +8,6 @@ Orders are cached: a learner sees the same question's order several times in a r
 from __future__ import annotations
 
 import hashlib
-import random
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeVar
@@ -20,9 +19,13 @@ T = TypeVar("T")
 
 @lru_cache(maxsize=65_536)
 def _permutation(seed: str, size: int) -> tuple[int, ...]:
-    digest = hashlib.blake2b(seed.encode(), digest_size=8).digest()
+    """A Fisher-Yates shuffle of `range(size)` driven by SHAKE-256 of the seed (two bytes per
+    swap; the modulo bias is below 0.03% for the short lists a course has)."""
+    stream = hashlib.shake_256(seed.encode()).digest(2 * size)
     order = list(range(size))
-    random.Random(int.from_bytes(digest, "big")).shuffle(order)
+    for i in range(size - 1, 0, -1):
+        j = int.from_bytes(stream[2 * i : 2 * i + 2], "big") % (i + 1)
+        order[i], order[j] = order[j], order[i]
     return tuple(order)
 
 

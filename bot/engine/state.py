@@ -125,10 +125,10 @@ class LearnerState(BaseModel):
     def copy_for_change(self) -> LearnerState:
         """A deep copy that a transition may change (transitions never change their input).
 
-        Round-tripping through a dict is about three times faster than `model_copy(deep=True)`,
-        and this runs on every event.
+        Round-tripping through a dict with the model's own (de)serializer is about four times
+        faster than `model_copy(deep=True)`, and this runs on every event.
         """
-        return LearnerState.model_validate(self.model_dump())
+        return _VALIDATOR.validate_python(_SERIALIZER.to_python(self))
 
     def advanced(self, step: BaseModel | None = None) -> LearnerState:
         """A copy with a fresh step token (and optionally a new step)."""
@@ -137,3 +137,7 @@ class LearnerState(BaseModel):
         if step is not None:
             new.step = step  # type: ignore[assignment]
         return new
+
+
+_VALIDATOR = LearnerState.__pydantic_validator__
+_SERIALIZER = LearnerState.__pydantic_serializer__
