@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.course.models import Module, UnitKind
 from bot.engine.events import Command, Event, Press, Text
-from bot.engine.messages import Message
+from bot.engine.messages import Button, Message
 from bot.engine.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
 from bot.flows import lab, lesson, module_test, navigator, quiz
 from bot.flows.cards import MENU, RESUME, notice
@@ -89,9 +89,13 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
     word = text.strip().lower().lstrip("/")
     if word in WORDS and word != "continue":
         return _command(state, word, ctx)
+    if word in ("continue", "next"):
+        forward = _forward_button(state, ctx)
+        if forward is not None:
+            return _press(state, Press(actor=ctx.actor, action=forward.action, arg=forward.arg, token=forward.token), ctx)
     if isinstance(state.step, LabStep):
         return lab.message(state, ctx, state.step, text)
-    if word == "continue":
+    if word in ("continue", "next"):
         return Outcome.reply(*view(state, ctx))
     return Outcome.reply(
         notice(
@@ -100,6 +104,14 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
             RESUME,
             MENU,
         )
+    )
+
+
+def _forward_button(state: LearnerState, ctx: FlowContext) -> Button | None:
+    """The step's primary way forward (Continue, Finish lesson, Begin…), for a typed `continue`."""
+    return next(
+        (b for m in view(state, ctx) for b in m.buttons if b.style == "primary" and b.token and b.action != "say"),
+        None,
     )
 
 

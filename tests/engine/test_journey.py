@@ -162,3 +162,15 @@ def test_simulate_command_prints_a_consistent_summary(redis_url, monkeypatch, ca
     assert 0 <= summary["passed"] <= 8 and summary["errors"] == 0
     assert summary["events"] > 8 * 80
     assert summary["consistency"] == {"learners_checked": 8, "lost_updates": 0, "duplicated_updates": 0, "ok": True}
+
+
+async def test_typing_continue_takes_the_steps_way_forward(make_engine, module):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    while "complete" not in learner.text():
+        await learner.say("continue")  # Continue, then Finish lesson on the last card
+    assert "Lesson 1 complete" in learner.text()
+    await learner.say("next")  # the completion card's way forward is the quiz
+    assert module.lessons[0].quiz.title in learner.text()
+    await learner.say("continue")  # a question has no way forward but an answer
+    assert module.lessons[0].quiz.title in learner.text() and not learner.notices()
