@@ -305,7 +305,8 @@ def compose(request: AdvisorRequest) -> str:
     query = terms(request.message)
     chosen = relevant_passages(index, request.message)
 
-    parts = [f"{lab.advisor} (offline advisor: I answer by quoting the lesson, without an AI model)."]
+    # Renderers already put the advisor's name before the reply; say only what kind of advisor this is.
+    parts = ["(Offline advisor: I answer by quoting the lesson, without an AI model.)"]
     if not request.counted:
         parts.append(
             "That message doesn't count toward the lab yet: the lab counts questions or thoughts of a few"
