@@ -144,7 +144,8 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
     lesson, lab = _lab(ctx, step.lab_id)
     pending = step.pending
     finishing = completes_lab(state, lab, pending)
-    new = state.advanced()
+    # The step token stays: the lab card's opener buttons remain usable for the whole conversation.
+    new = state.copy_for_change()
     new_step: LabStep = new.step  # type: ignore[assignment]
     new_step.pending, new_step.turns = None, step.turns + 1
     lab_result = new.progress.labs.setdefault(lab.id, LabResult())

@@ -180,3 +180,17 @@ async def test_stale_pending_turn_of_another_instance_is_taken_over_on_next_even
     await later.command("resume")
     assert len(replies(later)) == 1
     assert len(await transcript(store, learner, module)) == 2
+
+
+async def test_openers_stay_usable_through_the_conversation(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    intro = learner.shown
+    lab = module.lessons[0].lab
+    for index in range(3):
+        learner.shown = intro  # the learner scrolls back up to the lab card
+        await learner.press("say", str(index))
+        assert replies(learner) and not learner.notices()
+    assert "Lab complete" in learner.text()
+    lines = [json.loads(x) for x in await store.transcript(learner.actor, lab.id, 10)]
+    assert [l["text"] for l in lines if l["role"] == "learner"] == list(lab.openers)
