@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,6 +37,11 @@ class AdvisorRequest(BaseModel):
     """Whether this message counts as an exchange; when False, nudge the learner toward the task."""
     completes_lab: bool = False
     """True when this reply completes the lab: end it with a short recap of what was explored."""
+    earlier_messages: tuple[str, ...] = ()
+    """The learner's last few messages in this lab before this one (trimmed), oldest first.
+    Kept in the learner's state, so they come free with every turn."""
+    turn: int | None = None
+    """This message's number in the lab conversation (1 for the first), when known."""
 
 
 class Usage(BaseModel):
@@ -69,6 +74,11 @@ OnDelta = Callable[[str], Awaitable[None]]
 
 
 class Advisor(ABC):
+    history_lines: ClassVar[int] = 12
+    """Transcript lines (learner and advisor turns) this advisor wants in `history`. The engine
+    reads them with the turn's first commit; an advisor that needs none should say 0, so that
+    a lab turn costs the same at the 400th turn as at the first."""
+
     @abstractmethod
     async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
         """Answer the learner; raise `AdvisorUnavailable` when no answer can be had."""

@@ -269,8 +269,8 @@ def _next_opener(lab: Lab, index: LessonIndex, learner_texts: Sequence[str], tur
 
 def follow_up(request: AdvisorRequest, index: LessonIndex, quoted: Sequence[str]) -> str:
     """One closing question that moves the lab task forward."""
-    learner_texts = [t.text for t in request.history if t.role == "learner"] + [request.message]
-    turn = len(learner_texts) - 1
+    learner_texts = _learner_texts(request)
+    turn = request.turn - 1 if request.turn else len(learner_texts) - 1
     fresh_terms = [
         term for term in touched_key_terms(index, quoted) if term not in touched_key_terms(index, learner_texts)
     ]
@@ -282,8 +282,14 @@ def follow_up(request: AdvisorRequest, index: LessonIndex, quoted: Sequence[str]
     return f'A question worth trying next: "{opener}" What would you like to ask next for your task?'
 
 
+def _learner_texts(request: AdvisorRequest) -> list[str]:
+    """What the learner said in this lab so far, this message last."""
+    earlier = list(request.earlier_messages) or [t.text for t in request.history if t.role == "learner"]
+    return earlier + [request.message]
+
+
 def recap(request: AdvisorRequest, index: LessonIndex) -> str:
-    texts = [turn.text for turn in request.history] + [request.message]
+    texts = [turn.text for turn in request.history] + _learner_texts(request)
     touched = touched_key_terms(index, texts)
     if touched:
         return f"Recap: that completes {request.lab.title}. In this conversation you touched on {_join(touched)}."
@@ -345,6 +351,8 @@ def chunk_points(text: str, pieces: int) -> list[int]:
 
 class OfflineAdvisor(Advisor):
     """Quotes the lesson in the persona's voice; never fails and never touches the network."""
+
+    history_lines = 0  # it needs only the learner's earlier messages, which come with the request
 
     async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
         text = compose(request)

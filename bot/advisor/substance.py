@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 MIN_WORDS = 4
 """Words a statement needs to count. A question (it has a "?") may have one fewer:
@@ -33,6 +34,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=8_192)  # a lab compares each message with the learner's last few, every turn
 def normalise(message: str) -> str:
     """Lower-case words only: case, Unicode width forms, punctuation, emoji and spacing ignored."""
     text = unicodedata.normalize("NFKC", message).casefold()

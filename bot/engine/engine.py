@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+
 from bot.advisor.base import Advisor, AdvisorRequest, AdvisorUnavailable, Turn
 from bot.course.models import Module
 from bot.engine.codec import UnreadableState, decode, encode
@@ -47,7 +49,8 @@ class ConflictStorm(RuntimeError):
 class EngineConfig:
     limits: Limits = Limits()
     history_turns: int = 12
-    """Transcript lines the advisor sees (the transcript key itself keeps more)."""
+    """Most transcript lines an advisor is given (it asks for its own number, `history_lines`;
+    the transcript key itself keeps more)."""
     stale_turn_s: float = 120.0
     """A pending lab turn older than this, owned by another instance, is taken over."""
     max_attempts: int = 16
@@ -138,7 +141,7 @@ class Engine:
                 log=[_log_entry(entry, ctx.now) for entry in outcome.log],
                 lab_id=outcome.lab_id or (outcome.job.lab_id if outcome.job else None),
                 transcript=[turn.model_dump_json().encode() for turn in outcome.transcript],
-                read_transcript=self.config.history_turns if outcome.job else 0,
+                read_transcript=min(self.advisor.history_lines, self.config.history_turns) if outcome.job else 0,
             )
             if result.ok:
                 self._remember(actor, Stored(rev=rev + 1, data=data), outcome.state)
@@ -198,10 +201,12 @@ class Engine:
             actor=actor,
             lesson=lesson,
             lab=lab,
-            history=tuple(Turn.model_validate_json(line) for line in tail),
+            history=_parse_turns(tail),
             message=pending.text,
             counted=pending.counted,
             completes_lab=lab_flow.completes_lab(state, lab, pending),
+            earlier_messages=tuple(step.recent[:-1]),
+            turn=pending.turn,
         )
 
         async def on_delta(text: str) -> None:
@@ -238,6 +243,14 @@ class Engine:
         outcome, state, tail = await self._apply(actor, ClaimTurn(turn=turn), outbox, fresh=True)
         if outcome.job and state:
             await self._ask_advisor(actor, state, outcome.job, tail, outbox)
+
+
+_TURNS = TypeAdapter(tuple[Turn, ...])
+
+
+def _parse_turns(lines: list[bytes]) -> tuple[Turn, ...]:
+    """Transcript lines as turns, parsed in one call (they come back on every lab turn)."""
+    return _TURNS.validate_json(b"[" + b",".join(lines) + b"]") if lines else ()
 
 
 def _writes(event: object) -> bool:

@@ -35,9 +35,10 @@ AsyncRedis = Redis | RedisCluster
 #       transcript entries joined by "\n". Entries are compact JSON and never hold a raw
 #       newline; packing them into one argument each keeps the client's encoding work per
 #       commit small (it is the busiest call the bot makes). The caps are part of the script.
-# Returns {1, transcript tail} on success, {0, rev, data} on a conflict ({0} when there is
-# no record), {-1} when the record is not a well-formed state hash, {-2} when a log or
-# transcript key holds something other than a list.
+# Returns {1, transcript tail joined by "\n"} on success (one reply string however long the
+# tail, so reading it costs the client about the same at every turn), {0, rev, data} on a
+# conflict ({0} when there is no record), {-1} when the record is not a well-formed state
+# hash, {-2} when a log or transcript key holds something other than a list.
 # Everything that can fail is checked before the first write: Redis does not roll back a
 # script that errors halfway.
 COMMIT_LUA = """
@@ -75,7 +76,7 @@ if KEYS[3] then
   local want = tonumber(ARGV[3])
   if want > 0 then tail = redis.call('LRANGE', KEYS[3], -want, -1) end
 end
-return {1, tail}
+return {1, table.concat(tail, '\\n')}
 """
 
 
@@ -198,7 +199,7 @@ class RedisLearnerStore(LearnerStore):
 
         status = int(reply[0])
         if status == 1:
-            return CommitResult(ok=True, transcript=[bytes(entry) for entry in reply[1]])
+            return CommitResult(ok=True, transcript=bytes(reply[1]).split(b"\n") if reply[1] else [])
         if status == 0:
             current = Stored(rev=int(reply[1]), data=bytes(reply[2])) if len(reply) > 1 else None
             return CommitResult(ok=False, current=current)
