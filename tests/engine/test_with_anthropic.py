@@ -90,3 +90,17 @@ async def test_process_dying_mid_reply_is_recovered_with_one_reply(
     # The re-asked request carried the learner's message exactly once.
     sent = json.dumps(anthropic_server.requests[-1].body["messages"])
     assert sent.count(question) == 1
+
+
+async def test_claude_sees_the_conversation_so_far(anthropic_server, redis_url, redis, api_key, make_engine, module):
+    settings = settings_for(anthropic_server, redis_url, api_key)
+    learner = Learner(make_engine(build_advisor(settings, redis)))
+    await learner.command("start")
+    await learner.read_lesson()
+    await learner.open(module.lessons[0].lab.id)
+    anthropic_server.script(Reply(text="Mostly data pipelines and serving."), Reply(text="PyTorch and Docker."))
+    await learner.say("What does a junior ML engineer spend most of the week doing?")
+    await learner.say("Which tools should I learn first for that kind of work?")
+    second = anthropic_server.requests[-1].body["messages"]
+    assert [m["role"] for m in second] == ["user", "assistant", "user"]
+    assert "Mostly data pipelines and serving." in json.dumps(second[1])
