@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.advisor.factory import advisor_mode_note
 from bot.engine.events import Actor, Command, Press, Text
 from bot.engine.messages import AdvisorReply, Message, ReplyProgress
+from bot.logs import log_to_file
 from bot.render.terminal import TerminalCard, render_terminal
 from bot.runtime import open_runtime
 from bot.settings import Settings
@@ -81,6 +82,7 @@ def event_for(line: str, actor: Actor, card: TerminalCard) -> Press | Text:
 
 async def run_terminal(settings: Settings | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     settings = settings or Settings()
+    log_to_file(settings.data_dir)
     interactive = stdin.isatty()
     async with open_runtime(settings) as runtime:
         outbox = TerminalOutbox(stdout)
