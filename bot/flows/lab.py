@@ -112,14 +112,11 @@ def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> 
             )
         )
     counted = is_substantive(text, step.recent)
-    new = state.copy_for_change()
-    new_step: LabStep = new.step  # type: ignore[assignment]
-    new_step.pending = PendingTurn(
-        turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now
+    pending = PendingTurn(turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now)
+    new_step = step.model_copy(
+        update={"pending": pending, "retry_text": None, "recent": [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:]}
     )
-    new_step.retry_text = None
-    new_step.recent = [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:]
-    return Outcome(state=new, job=AskAdvisor(lab_id=lab.id, turn=step.turns + 1))
+    return Outcome(state=state.with_step(new_step), job=AskAdvisor(lab_id=lab.id, turn=step.turns + 1))
 
 
 def completes_lab(state: LearnerState, lab: Lab, pending: PendingTurn) -> bool:
@@ -131,9 +128,8 @@ def claim(state: LearnerState, ctx: FlowContext, step: LabStep, event: ClaimTurn
     """Take over an orphaned pending turn, so exactly one engine instance answers it."""
     if not step.pending or step.pending.turn != event.turn:
         return Outcome(state=None)
-    new = state.copy_for_change()
-    pending = new.step.pending  # type: ignore[union-attr]
-    pending.owner, pending.asked_at = ctx.instance, ctx.now
+    pending = step.pending.model_copy(update={"owner": ctx.instance, "asked_at": ctx.now})
+    new = state.with_step(step.model_copy(update={"pending": pending}))
     return Outcome(state=new, job=AskAdvisor(lab_id=step.lab_id, turn=event.turn))
 
 
@@ -144,16 +140,14 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
     lesson, lab = _lab(ctx, step.lab_id)
     pending = step.pending
     finishing = completes_lab(state, lab, pending)
+    before = result(state, lab.id)
+    lab_result = LabResult(exchanges=before.exchanges + int(pending.counted), done=before.done or finishing)
     # The step token stays: the lab card's opener buttons remain usable for the whole conversation.
-    new = state.copy_for_change()
-    new_step: LabStep = new.step  # type: ignore[assignment]
-    new_step.pending, new_step.turns = None, step.turns + 1
-    lab_result = new.progress.labs.setdefault(lab.id, LabResult())
+    new = state.with_step(step.model_copy(update={"pending": None, "turns": step.turns + 1})).with_progress(
+        labs={**state.progress.labs, lab.id: lab_result}
+    )
     log: list[dict] = [{"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": pending.counted}]
-    if pending.counted:
-        lab_result.exchanges += 1
     if finishing:
-        lab_result.done = True
         log.append({"kind": "lab_done", "lab": lab.id, "exchanges": lab_result.exchanges})
     blocks: list = [AdvisorReply(advisor=lab.advisor, text=event.text, turn=event.turn, offline=event.offline)]
     if not pending.counted:
@@ -175,10 +169,10 @@ def failed(state: LearnerState, ctx: FlowContext, step: LabStep, event: AdvisorF
     """The advisor gave up: the turn does not count, the message is kept for a retry."""
     if not step.pending or step.pending.turn != event.turn:
         return Outcome(state=None)
-    new = state.copy_for_change()
-    new_step: LabStep = new.step  # type: ignore[assignment]
-    new_step.retry_text, new_step.pending = step.pending.text, None
-    new_step.recent = new_step.recent[:-1]  # the failed message may be sent again and still count
+    # The failed message may be sent again and still count, so it leaves the recent messages.
+    new = state.with_step(
+        step.model_copy(update={"retry_text": step.pending.text, "pending": None, "recent": step.recent[:-1]})
+    )
     why = "" if event.retryable else "The advisor cannot answer today."
     message = _failed_notice(new, why) if event.retryable else notice(why + " Your message is kept.", MENU)
     return Outcome(state=new, messages=[message], log=[{"kind": "lab_failed", "lab": step.lab_id, "turn": event.turn}])

@@ -86,8 +86,8 @@ def press(state: LearnerState, ctx: FlowContext, step: LessonStep, event: Press)
     if event.action == "next" and step.card < count:
         new = state.advanced(LessonStep(lesson_id=lesson.id, card=step.card + 1))
         log = []
-        if new.step.card == count and lesson.id not in new.progress.lessons_done:  # type: ignore[union-attr]
-            new.progress.lessons_done.append(lesson.id)
+        if step.card + 1 == count and lesson.id not in state.progress.lessons_done:
+            new = new.with_progress(lessons_done=[*state.progress.lessons_done, lesson.id])
             log.append({"kind": "lesson_done", "lesson": lesson.id})
         return Outcome(state=new, messages=view(new, ctx, new.step), log=log)  # type: ignore[arg-type]
     return Outcome.reply(notice("That button does nothing on this card.", MENU))

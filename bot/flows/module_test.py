@@ -119,8 +119,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         if closed:
             return Outcome.reply(notice(closed, MENU))
         attempt = state.progress.test_started + 1
-        new = state.advanced(TestStep(attempt=attempt))
-        new.progress.test_started = attempt
+        new = state.advanced(TestStep(attempt=attempt)).with_progress(test_started=attempt)
         return Outcome(
             state=new,
             messages=view(new, ctx, new.step),  # type: ignore[arg-type]
@@ -142,8 +141,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     if len(new_step.answers) == len(questions):
         score = sum(q.option(a).correct for q, a in zip(questions, new_step.answers))  # type: ignore[union-attr]
         passed = score >= test.pass_score
-        new.progress.test_attempts.append(
-            TestAttempt(score=score, total=len(questions), passed=passed, finished_at=ctx.now)
-        )
+        attempt_result = TestAttempt(score=score, total=len(questions), passed=passed, finished_at=ctx.now)
+        new = new.with_progress(test_attempts=[*state.progress.test_attempts, attempt_result])
         log.append({"kind": "test_done", "attempt": step.attempt, "score": score, "passed": passed})
     return Outcome(state=new, messages=view(new, ctx, new_step), log=log)

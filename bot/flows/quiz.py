@@ -90,13 +90,15 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
         Message(blocks=(Paragraph(text=f"{mark}. You answered: _{option.text}_"), Paragraph(text=feedback)))
     ]
     if len(new_step.answers) == len(quiz.questions):
-        previous = new.progress.quizzes.get(quiz.id)
+        previous = state.progress.quizzes.get(quiz.id)
         total = len(quiz.questions)
         if previous is None:
-            new.progress.quizzes[quiz.id] = QuizResult(first=new_step.score, best=new_step.score, total=total)
+            result = QuizResult(first=new_step.score, best=new_step.score, total=total)
         else:
-            previous.best = max(previous.best, new_step.score)
-            previous.attempts = max(previous.attempts, step.attempt)
+            result = previous.model_copy(
+                update={"best": max(previous.best, new_step.score), "attempts": max(previous.attempts, step.attempt)}
+            )
+        new = new.with_progress(quizzes={**state.progress.quizzes, quiz.id: result})
         log.append({"kind": "quiz_done", "quiz": quiz.id, "score": new_step.score, "total": total,
                     "attempt": step.attempt})
     messages += view(new, ctx, new_step)
