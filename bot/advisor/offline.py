@@ -271,9 +271,8 @@ def follow_up(request: AdvisorRequest, index: LessonIndex, quoted: Sequence[str]
     """One closing question that moves the lab task forward."""
     learner_texts = _learner_texts(request)
     turn = request.turn - 1 if request.turn else len(learner_texts) - 1
-    fresh_terms = [
-        term for term in touched_key_terms(index, quoted) if term not in touched_key_terms(index, learner_texts)
-    ]
+    asked_about = set(touched_key_terms(index, learner_texts))
+    fresh_terms = [term for term in touched_key_terms(index, quoted) if term not in asked_about]
     if fresh_terms and turn % 2 == 1:
         return f"How would you explain {fresh_terms[0]} in your own words, and what would you ask about it for your task?"
     opener = _next_opener(request.lab, index, learner_texts, turn)
