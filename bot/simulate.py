@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from bot.course.models import Module, Question
 from bot.engine.engine import INTERNAL_ERROR_NOTICE, Engine
 from bot.engine.events import Actor, Command, Press, Text
-from bot.engine.messages import Message, Paragraph
+from bot.engine.messages import Message
 from bot.engine.outbox import CollectingOutbox
 from bot.storage.base import LearnerStore
 
@@ -64,7 +64,7 @@ class SimulatedLearner:
         await self.engine.handle(event, self.outbox)
         self.shown = self.outbox.take()
         for message in self.shown:
-            if any(isinstance(b, Paragraph) and b.text == INTERNAL_ERROR_NOTICE for b in message.blocks):
+            if message.notice and any(getattr(b, "text", "") == INTERNAL_ERROR_NOTICE for b in message.blocks):
                 self.run.errors += 1
         return self.shown
 
