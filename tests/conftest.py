@@ -8,6 +8,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.storage.embedded import EmbeddedRedis
+from tests.fakes.anthropic_server import FakeAnthropic
+
+API_KEY = "sk-ant-test-0123456789-SECRET"
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +33,17 @@ async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     await client.flushall()
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+def api_key() -> str:
+    """A recognisable fake Anthropic key: tests check it never shows up in errors or logs."""
+    return API_KEY
+
+
+@pytest.fixture
+async def anthropic_server() -> AsyncIterator[FakeAnthropic]:
+    """A fake Messages API on 127.0.0.1 (random port), speaking the real wire format; script it
+    with `.script(...)`."""
+    async with FakeAnthropic() as server:
+        yield server

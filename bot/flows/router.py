@@ -29,7 +29,6 @@ def new_learner(ctx: FlowContext) -> LearnerState:
 
 def repair(state: LearnerState, module: Module) -> LearnerState:
     """Send a learner whose step names a unit the course no longer has back to the menu."""
-    step = state.step
     unit_id = navigator.current_unit_id(state, module)
     if unit_id is not None and module.unit(unit_id) is None:
         return state.advanced(MenuStep())

@@ -1,12 +1,12 @@
 """Fixtures for advisor tests: two small lessons (see `lessons.py`), actors, and the fake API.
 
-The `anthropic_server` fixture (a started `FakeAnthropic` on 127.0.0.1) is meant for any test
-that needs the Messages API; copy or import it from here.
+The fake Messages API (`anthropic_server`) and the test key (`api_key`) are shared fixtures in
+`tests/conftest.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -14,16 +14,6 @@ from bot.advisor.base import AdvisorRequest, Turn
 from bot.course.models import Lesson
 from bot.engine.events import Actor
 from tests.advisor.lessons import data_scientist_lesson, ml_engineer_lesson
-from tests.fakes.anthropic_server import FakeAnthropic
-
-API_KEY = "sk-ant-test-0123456789-SECRET"
-
-
-@pytest.fixture
-def api_key() -> str:
-    """A recognisable fake key: tests check it never shows up in errors or logs."""
-    return API_KEY
-
 
 @pytest.fixture(scope="session")
 def lesson() -> Lesson:
@@ -65,10 +55,3 @@ def make_request(lesson: Lesson, actor: Actor) -> Callable[..., AdvisorRequest]:
         )
 
     return make
-
-
-@pytest.fixture
-async def anthropic_server() -> AsyncIterator[FakeAnthropic]:
-    """A fake Messages API on 127.0.0.1 (random port); script it with `.script(...)`."""
-    async with FakeAnthropic() as server:
-        yield server

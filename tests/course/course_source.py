@@ -104,9 +104,9 @@ def read_source(path: Path = SOURCE_FILE) -> SourceModule:
     quiz: SourceQuiz | None = None
     for start, chunk in zip(starts, chunks):
         head = chunk[0]
-        if match := _QUIZ.match(head):
+        if _QUIZ.match(head):
             quiz = _quiz(chunk, start)
-        elif match := _LAB.match(head):
+        elif _LAB.match(head):
             if pending is None or quiz is None:
                 raise SourceFormatError(f"line {start + 1}: lab without a lesson and quiz before it")
             lesson_lines, lesson_start = pending

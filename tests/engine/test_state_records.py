@@ -26,7 +26,7 @@ async def test_unreadable_record_is_quarantined_and_the_learner_starts_afresh(ma
     await learner.command("resume")
     assert any("could not be read" in n for n in learner.notices())
     assert "Welcome" in learner.text()  # a fresh start, shown at once
-    quarantined = [k async for k in redis.scan_iter(match=f"*quarantine*")]
+    quarantined = [k async for k in redis.scan_iter(match="*quarantine*")]
     assert len(quarantined) == 1 and await redis.hget(quarantined[0], "data") == data
 
     await bystander.command("resume")  # everyone else is served as before
@@ -53,7 +53,7 @@ async def test_version_1_record_is_migrated(make_engine, store, redis, module):
     await redis.hset(store.keys.state(learner.actor), mapping={"rev": 3, "data": json.dumps(v1)})
     await learner.command("resume")
     assert not learner.notices()
-    assert f"Card 3 of" in learner.text()
+    assert "Card 3 of" in learner.text()
     await learner.press("next")
     stored = json.loads((await store.load(learner.actor)).data)
     assert stored["v"] == SCHEMA_VERSION and stored["progress"]["lessons_done"] == [module.lessons[0].id]

@@ -8,7 +8,6 @@ from bot.advisor.factory import build_advisor
 from bot.engine.messages import AdvisorReply
 from bot.settings import Settings
 from bot.simulate import run_simulation
-from tests.advisor.conftest import anthropic_server, api_key  # noqa: F401  (fixtures)
 from tests.engine.driver import Learner
 from tests.fakes.anthropic_server import Reply, overloaded
 

@@ -4,10 +4,8 @@ import json
 import pytest
 import redis.asyncio as aioredis
 
-from bot.engine.events import Actor
 from bot.storage import redis_store
 from bot.storage.base import CorruptRecord, Stored
-from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
 
 
