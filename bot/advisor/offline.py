@@ -243,7 +243,19 @@ def _window(text: str, wanted: frozenset[str], index: LessonIndex) -> tuple[str,
 def touched_key_terms(index: LessonIndex, texts: Sequence[str]) -> list[str]:
     """Key terms that appear in any of `texts`, in the lesson's order."""
     joined = "\n".join(texts)  # one search per term instead of one per term and text
-    return [term for term, pattern in index.key_terms if pattern.search(joined)]
+    lowered = joined.lower()
+    # A plain substring test on the term's first word rules most terms out before any regex runs.
+    return [
+        term
+        for term, pattern in index.key_terms
+        if _first_word(term) in lowered and pattern.search(joined)
+    ]
+
+
+@lru_cache(maxsize=1_024)
+def _first_word(term: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", term)
+    return words[0].lower() if words else ""
 
 
 # Writing the reply ------------------------------------------------------------------------
