@@ -95,6 +95,14 @@ class Engine:
             log.exception("event failed for %s (%s)", actor, getattr(event, "kind", "?"))
             await outbox.send(actor, [notice(INTERNAL_ERROR_NOTICE, RESUME)])
 
+    async def known(self, actor: Actor) -> bool:
+        """Whether the learner has a record. Any event enrols a newcomer, so an adapter that
+        must only look (a Home tab anyone may open) asks this first."""
+        try:
+            return await self.store.load(actor) is not None
+        except CorruptRecord:
+            return True  # a record exists; the next event sets it aside and says so
+
     async def recover(self, actor: Actor, outbox: Outbox) -> None:
         """Finish a lab turn left unanswered by a process that died (call at start-up)."""
         stored = await self._load(actor, outbox)

@@ -45,7 +45,6 @@ from bot.engine.engine import Engine
 from bot.engine.events import Actor, Command, Event
 from bot.engine.messages import Message, Paragraph, ReplyProgress
 from bot.settings import Settings
-from bot.storage.base import CorruptRecord
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
 
@@ -276,12 +275,8 @@ class _Listeners:
     # ---- helpers -------------------------------------------------------------------------
 
     async def _known(self, actor: Actor) -> bool:
-        """Whether the learner has a record. The engine enrols anyone it hears from, so the
-        Home tab (which anyone may open) and `/tutor help` look first and only read."""
-        try:
-            return await self.engine.store.load(actor) is not None
-        except CorruptRecord:
-            return True  # a record exists; the engine sets it aside and says so
+        """The Home tab (which anyone may open) and `/tutor help` only look: no enrolment."""
+        return await self.engine.known(actor)
 
     async def _first_time(self, team_id: str, event_id: str) -> bool:
         try:
