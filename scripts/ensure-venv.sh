@@ -10,8 +10,14 @@ ensure_venv() {
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   stamp=".venv/.installed$extras"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
+    echo "Installing tutorbot$extras into .venv (first run, or pyproject.toml changed)..." >&2
+    log=.venv/install.log
+    if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+           .venv/bin/python -m pip install --disable-pip-version-check -e ".$extras"; } >"$log" 2>&1; then
+      cat "$log" >&2
+      echo "Installing failed; the log above is also in $log." >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }
