@@ -73,3 +73,22 @@ def test_codec_round_trip_and_refusals():
     assert decode(encode(state)) == state
     with pytest.raises(UnreadableState):
         decode(b'{"v": 0}')
+
+
+async def test_redis_going_away_gets_a_clear_answer_not_a_crash(module, tmp_path):
+    import redis.asyncio as aioredis
+
+    from bot.advisor.offline import OfflineAdvisor
+    from bot.engine.engine import INTERNAL_ERROR_NOTICE, Engine
+    from bot.storage.embedded import EmbeddedRedis
+    from bot.storage.keys import KeyBuilder
+    from bot.storage.redis_store import RedisLearnerStore
+
+    server = EmbeddedRedis(tmp_path, persistent=False)
+    client = aioredis.from_url(server.start())
+    learner = Learner(Engine(module, RedisLearnerStore(client, KeyBuilder("t")), OfflineAdvisor()))
+    await learner.command("start")
+    server.stop()  # the database disappears mid-course
+    await learner.press("next")
+    assert learner.notices() == [INTERNAL_ERROR_NOTICE]
+    await client.aclose()
