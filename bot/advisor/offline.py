@@ -26,7 +26,7 @@ STREAM_CHUNKS = 4
 
 STOP_WORDS = frozenset(
     """
-    a about above after again against all also am an and any are as at be because been before
+    a about above after again against all also am an and any are as ask at be because been before
     being below between both but by can could did do does doing down during each even few for
     from further get gets got had has have having he her here hers him his how i if in into is
     it its itself just like me might more most much must my no nor not now of off on once only
@@ -40,7 +40,7 @@ STOP_WORDS = frozenset(
 
 # A few everyday words learners use for what lessons name differently; they count half.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "tool": ("skill", "toolkit", "framework"),
+    "tool": ("skill", "toolkit", "framework", "stack"),
     "skill": ("tool", "toolkit"),
     "salary": ("compensation", "pay"),
     "pay": ("compensation", "salary"),
@@ -124,7 +124,7 @@ def _passages(lesson: Lesson) -> list[Passage]:
             found.append(_passage(source, paragraph, heading))
         for item in section.items:
             if item.text:
-                found.append(_passage(source, f"{item.label}: {item.text}"))
+                found.append(_passage(source, f"{item.label}: {item.text}", heading))
         bare = [item.label for item in section.items if not item.text]
         if bare:
             # Bare labels ("PyTorch / TensorFlow") are too short alone: quote the list as one.
@@ -189,6 +189,9 @@ def relevant_passages(index: LessonIndex, text: str, limit: int = 2) -> list[tup
         score = _score(query, related, passage.terms, index.idf)
         if passage.term_name is not None and passage.term_name.lower() in lowered:
             score *= 1.5  # the learner named this key term: its definition is the best answer
+        # A question whose words (or their synonyms) name the section ("tools" and "Core
+        # Technical Skills") is best answered by that section, not by a passing mention.
+        score += sum(index.idf.get(term, 0.0) for term in (query | related) & terms(passage.source))
         if score > 0:
             scored.append((score, position, passage))
     scored.sort(key=lambda entry: (-entry[0], entry[1]))

@@ -143,3 +143,21 @@ async def test_fast_enough_for_the_engine_benchmark(make_request: MakeRequest) -
         await advisor.reply(request)
     per_reply = (time.perf_counter() - started) / len(requests)
     assert per_reply < 0.005, f"{per_reply * 1e6:.0f} µs per reply"
+
+
+async def test_pressing_the_tools_opener_of_lab_1_quotes_the_skills_list() -> None:
+    from pathlib import Path
+
+    from bot.advisor.base import AdvisorRequest
+    from bot.course.loader import load_module
+    from bot.engine.events import Actor
+
+    module = load_module(Path(__file__).resolve().parents[2] / "course_data" / "module-02-technical-roles")
+    lesson = module.lessons[0]
+    opener = next(o for o in lesson.lab.openers if "tools" in o)
+    request = AdvisorRequest(
+        actor=Actor(platform="sim", tenant="t", user="u"), lesson=lesson, lab=lesson.lab,
+        history=(), message=opener, counted=True,
+    )
+    reply = await OfflineAdvisor().reply(request)
+    assert 'From the lesson ("Core Technical Skills")' in reply.text
