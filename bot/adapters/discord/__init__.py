@@ -1,0 +1,1 @@
+"""The Discord adapter: discord.py gateway client → neutral events → engine → Discord REST."""

@@ -1,0 +1,325 @@
+"""The Discord client: `/tutor`, persistent buttons, DM text; each validated, translated,
+answered or deferred within Discord's 3 seconds, then handed to a `Worker` for the engine.
+
+- `/tutor action:<start|resume|progress|help>` is a *global* command (so it works in DMs),
+  deferred ephemerally; the cards go to the learner's DM and the deferred reply says so.
+- Buttons: every engine button's custom_id matches `bot.render.actions.PATTERN`, served by
+  one `DynamicItem` (`TutorButton`), so buttons keep working across restarts and processes.
+  Any other component interaction (forged, or from a bot version that is gone) gets a polite
+  ephemeral answer from `on_interaction` and changes nothing.
+- DM text (no privileged intent needed for DMs) becomes `Text`.
+
+Interaction and message ids are claimed in Redis (`EventDeduper`) first, so when shard ranges
+of two processes overlap during a redeploy an event is still handled once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import RedisError
+
+from bot.adapters.discord import translate
+from bot.adapters.discord.models import INTERACTION_COMPONENT, Interaction
+from bot.adapters.discord.outbox import EDIT_INTERVAL_S, DiscordOutbox, EventOutbox, Origin, note
+from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.discord.work import Worker
+from bot.adapters.slack.cards import CardMemory
+from bot.engine.engine import Engine
+from bot.engine.events import Actor, Event
+from bot.render.actions import PATTERN
+from bot.storage.dedupe import EventDeduper
+from bot.storage.keys import KeyBuilder
+
+log = logging.getLogger(__name__)
+
+EVENT_DEDUPE_TTL_S = 3600
+DM_CONTEXT_TTL_S = 180 * 24 * 3600
+UNKNOWN_BUTTON = "Sorry, I don't recognise that button, so it did nothing. Run `/tutor resume` to see where you are."
+UNREADABLE = "Sorry, I couldn't read that. Try `/tutor action:help`."
+_OURS = re.compile(PATTERN)
+
+
+class DmContext:
+    """Which tenant a learner's DM serves (see `translate`): the guild of their last `/tutor`,
+    or `dm`. Stored beside the learner's DM-tenant keys (same hash tag), for half a year."""
+
+    def __init__(self, client: Redis | RedisCluster, keys: KeyBuilder) -> None:
+        self.client = client
+        self.keys = keys
+
+    def key(self, user: str) -> str:
+        home = Actor(platform="discord", tenant=translate.DM_TENANT, user=user)
+        return f"{self.keys.prefix}:{self.keys.learner_tag(home)}:dm-tenant"
+
+    async def get(self, user: str) -> str:
+        try:
+            raw = await self.client.get(self.key(user))
+        except (RedisError, ValueError):
+            log.warning("discord: could not read the DM tenant of discord:dm:%s", user)
+            return translate.DM_TENANT
+        return raw.decode() if raw else translate.DM_TENANT
+
+    async def set(self, user: str, tenant: str) -> None:
+        try:
+            await self.client.set(self.key(user), tenant.encode(), ex=DM_CONTEXT_TTL_S)
+        except (RedisError, ValueError):
+            log.warning("discord: could not record the DM tenant of discord:dm:%s", user)
+
+
+@dataclass
+class DiscordAdapter:
+    """The parts of the running Discord bot, for the runner and for tests."""
+
+    client: discord.Client
+    tree: app_commands.CommandTree[discord.Client]
+    outbox: DiscordOutbox
+    worker: Worker
+    engine: Engine
+    handlers: Handlers
+
+
+class TutorButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTERN):
+    """Every engine button, whatever message it is on. Its state is in the custom_id."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> TutorButton:
+        return cls(match.group(0))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _handlers(interaction.client).on_click(interaction)
+
+
+def _handlers(client: discord.Client) -> Handlers:
+    handlers: Handlers = getattr(client, "tutor_handlers")
+    return handlers
+
+
+def build_discord_adapter(
+    settings: DiscordSettings,
+    engine: Engine,
+    redis: Redis | RedisCluster,
+    keys: KeyBuilder,
+    *,
+    worker: Worker | None = None,
+    edit_interval_s: float = EDIT_INTERVAL_S,
+) -> DiscordAdapter:
+    intents = discord.Intents.none()
+    intents.dm_messages = True  # DM text arrives without the privileged message-content intent
+    options: dict[str, Any] = {"intents": intents, "allowed_mentions": discord.AllowedMentions.none()}
+    if settings.sharded:
+        client: discord.Client = discord.AutoShardedClient(
+            shard_ids=settings.discord_shard_ids, shard_count=settings.discord_shard_count, **options
+        )
+    else:
+        client = discord.Client(**options)
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    outbox = DiscordOutbox(client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s)
+    handlers = Handlers(outbox, engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S), DmContext(redis, keys))
+    adapter = DiscordAdapter(client, tree, outbox, handlers.worker, engine, handlers)
+    setattr(client, "tutor_handlers", handlers)
+    tree.add_command(tutor_command(handlers))
+    client.add_dynamic_items(TutorButton)
+
+    async def on_interaction(interaction: discord.Interaction[Any]) -> None:
+        await handlers.on_other_interaction(interaction)
+
+    async def on_message(message: discord.Message) -> None:
+        await handlers.on_message(message)
+
+    client.event(on_interaction)
+    client.event(on_message)
+    return adapter
+
+
+def tutor_command(handlers: Handlers) -> app_commands.Command[Any, Any, None]:
+    @app_commands.command(name=translate.COMMAND_NAME, description="Take the course: start, resume, progress or help")
+    @app_commands.describe(action="What to do (default: help)")
+    @app_commands.choices(action=[app_commands.Choice(name=word, value=word) for word in translate.ACTIONS])
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
+    async def tutor(interaction: discord.Interaction[Any], action: app_commands.Choice[str] | None = None) -> None:
+        # The option is read again from the raw payload by `translate`, which validates it.
+        await handlers.on_command(interaction)
+
+    return tutor
+
+
+def commands_digest(tree: app_commands.CommandTree[Any]) -> str:
+    definitions = sorted((command.to_dict(tree) for command in tree.get_commands()), key=lambda c: c["name"])
+    return hashlib.sha256(json.dumps(definitions, sort_keys=True).encode()).hexdigest()
+
+
+async def sync_commands_if_changed(tree: app_commands.CommandTree[Any], redis: Redis | RedisCluster, keys: KeyBuilder) -> bool:
+    """Upload the global commands only when their definitions changed since the last upload
+    (Discord allows 200 command creates a day). True if they were uploaded."""
+    key = f"{keys.prefix}:discord:commands-digest"
+    digest = commands_digest(tree)
+    try:
+        stored = await redis.get(key)
+    except RedisError:
+        stored = None
+    if stored is not None and stored.decode() == digest:
+        return False
+    await tree.sync()
+    try:
+        await redis.set(key, digest.encode())
+    except RedisError:
+        log.warning("discord: commands synced but their digest was not stored")
+    return True
+
+
+def edge_payload(interaction: discord.Interaction[Any]) -> dict[str, Any]:
+    """The parts of an interaction the adapter reads, in INTERACTION_CREATE shape, for `translate`."""
+    message = interaction.message
+    return {
+        "id": interaction.id,
+        "application_id": interaction.application_id,
+        "type": interaction.type.value,
+        "token": interaction.token,
+        "guild_id": interaction.guild_id,
+        "channel_id": interaction.channel_id,
+        "user": {"id": interaction.user.id, "bot": interaction.user.bot},
+        "data": dict(interaction.data or {}),
+        "message": {"id": message.id, "channel_id": message.channel.id} if message is not None else None,
+    }
+
+
+class Handlers:
+    def __init__(self, outbox: DiscordOutbox, engine: Engine, worker: Worker, deduper: EventDeduper, dm: DmContext) -> None:
+        self.outbox = outbox
+        self.engine = engine
+        self.worker = worker
+        self.deduper = deduper
+        self.dm = dm
+
+    # ---- handlers: answer or defer within 3 s, then submit the work ------------------------
+
+    async def on_command(self, interaction: discord.Interaction[Any]) -> None:
+        payload = translate.parse_interaction(edge_payload(interaction))
+        if payload is None:
+            await interaction.response.send_message(UNREADABLE, ephemeral=True)
+            return
+        if not await self._first_time("interaction", payload.id):
+            return
+        dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
+        command = translate.command(payload, dm_tenant)
+        if command is None:
+            await interaction.response.send_message(UNREADABLE, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if payload.guild_id is not None:
+            await self.dm.set(payload.user.id, payload.guild_id)  # the DM now continues this guild's course
+        self._submit(command.actor, f"command {command.name}", lambda: self._command(payload, command))
+
+    async def on_click(self, interaction: discord.Interaction[Any]) -> None:
+        payload = translate.parse_interaction(edge_payload(interaction))
+        if payload is None:
+            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+            return
+        if not await self._first_time("interaction", payload.id):
+            return
+        dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
+        click = translate.click(payload, dm_tenant)
+        if click is None or click.event is None:
+            log.warning("discord: unknown button from discord:%s:%s ignored", payload.guild_id or "dm", payload.user.id)
+            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+            return
+        await interaction.response.defer()  # a silent "deferred update": the answer follows
+        event = click.event
+        origin = Origin(
+            application_id=payload.application_id,
+            token=payload.token,
+            in_dm=payload.guild_id is None,
+            clicked_channel=(payload.message.channel_id if payload.message else None) or payload.channel_id,
+            clicked_message=payload.message.id if payload.message else None,
+            answered_index=click.button_index if event.action == "answer" else None,
+        )
+        self._submit(click.actor, "click", lambda: self._handle(event, origin))
+
+    async def on_other_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Component interactions that `TutorButton` does not take: not ours, say so politely."""
+        if interaction.type.value != INTERACTION_COMPONENT:
+            return
+        custom_id = (interaction.data or {}).get("custom_id")
+        if isinstance(custom_id, str) and _OURS.fullmatch(custom_id):
+            return  # TutorButton handles it
+        log.warning("discord: unknown component from user %s ignored", interaction.user.id)
+        try:
+            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("discord: could not answer an unknown component")
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None or message.author.bot:
+            return
+        raw = {
+            "id": message.id,
+            "channel_id": message.channel.id,
+            "author": {"id": message.author.id, "bot": message.author.bot},
+            "content": message.content,
+            "type": message.type.value,
+            "webhook_id": message.webhook_id,
+        }
+        parsed = translate.parse_message(raw)
+        if parsed is None or not await self._first_time("message", parsed.id):
+            return
+        text = translate.dm_text(parsed, await self.dm.get(parsed.author.id))
+        if text is None:
+            return
+        self.outbox.remember_dm(parsed.author.id, parsed.channel_id)
+        self._submit(text.actor, "message", lambda: self._handle(text, Origin()))
+
+    # ---- the work, after the response ---------------------------------------------------------
+
+    async def _command(self, payload: Interaction, command: Any) -> None:
+        # Help for someone already in the course is shown where they asked; everything else
+        # (and help for a newcomer, whom the engine enrols) belongs in the DM.
+        ephemeral = command.name == "help" and await self.engine.known(command.actor)
+        origin = Origin(
+            application_id=payload.application_id,
+            token=payload.token,
+            original_pending=True,
+            in_dm=payload.guild_id is None,
+            ephemeral=ephemeral,
+        )
+        await self._handle(command, origin)
+
+    async def _handle(self, event: Event, origin: Origin) -> EventOutbox:
+        outbox = self.outbox.at(origin)
+        try:
+            await self.engine.handle(event, outbox)
+        finally:
+            await outbox.close()
+        return outbox
+
+    async def _first_time(self, kind: str, event_id: str) -> bool:
+        try:
+            return await self.deduper.first_time(f"discord.{kind}", event_id)
+        except (RedisError, ValueError):
+            # Better to risk handling a duplicate (the engine tolerates them) than to drop it.
+            log.warning("discord: could not check %s %s for duplicates", kind, event_id)
+            return True
+
+    def _submit(self, actor: Actor, what: str, job: Callable[[], Awaitable[object]]) -> None:
+        async def run() -> None:
+            await job()
+
+        self.worker.submit(str(actor), run, what=what)
+
+
+__all__ = ["DiscordAdapter", "TutorButton", "build_discord_adapter", "note", "sync_commands_if_changed"]
