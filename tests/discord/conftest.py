@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+import redis.asyncio as aioredis
+
+from bot.adapters.discord.app import build_discord_adapter
+from bot.adapters.discord.settings import DiscordSettings
+from bot.advisor.offline import OfflineAdvisor
+from bot.course.loader import load_module
+from bot.course.models import Module
+from bot.engine.engine import Engine
+from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
+from tests.discord.harness import TOKEN, DiscordHarness
+from tests.fakes.discord_api import FakeDiscordApi
+
+COURSE = Path(__file__).resolve().parents[2] / "course_data" / "module-02-technical-roles"
+
+
+@pytest.fixture(scope="session")
+def module() -> Module:
+    return load_module(COURSE)
+
+
+@pytest.fixture
+async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordApi]:
+    async with FakeDiscordApi(token=TOKEN) as fake:
+        # discord.py builds every REST URL (bot and interaction webhooks) from Route.BASE.
+        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_url)
+        yield fake
+
+
+@pytest.fixture
+async def harness(discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis) -> AsyncIterator[DiscordHarness]:
+    keys = KeyBuilder("test")
+    engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor())
+    settings = DiscordSettings(_env_file=None, discord_bot_token=TOKEN)  # type: ignore[call-arg]
+    adapter = build_discord_adapter(settings, engine, redis, keys, edit_interval_s=0.05)
+    h = DiscordHarness(adapter, discord_api)
+    await h.login()
+    yield h
+    await h.close()

@@ -1,0 +1,130 @@
+"""A local fake of Discord's REST API, for tests that exercise discord.py's real HTTP client.
+
+Listens on 127.0.0.1 (random port) under `/api/v10`, records every call, keeps the messages
+it was sent (edits applied) and answers in Discord's shapes. Users in `blocked` refuse DMs
+with 403 / code 50007, as Discord does. Point discord.py at it with
+`monkeypatch.setattr(discord.http.Route, "BASE", fake.api_url)`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses a body only when Content-Type is exactly `application/json` (no charset).
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+
+
+APP_ID = "900000000000000001"
+BOT_USER_ID = "900000000000000002"
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+    authorized: bool
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class FakeDiscordApi:
+    token: str = "test-bot-token"
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    blocked: set[str] = field(default_factory=set)
+    _ids: Any = field(default_factory=lambda: itertools.count(100_000_000_000_000_000))
+    _dm: dict[str, str] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    _port: int = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}/api/v10"
+
+    async def __aenter__(self) -> FakeDiscordApi:
+        app = web.Application()
+        app.router.add_route("*", "/api/v10/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    def dm_of(self, user: str) -> str:
+        return self._dm.setdefault(user, self.new_id())
+
+    def in_channel(self, channel: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages.values() if m["channel_id"] == channel and not m.get("deleted")]
+
+    def of(self, method: str, fragment: str = "") -> list[Call]:
+        return [c for c in self.calls if c.method == method and fragment in c.path]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        raw = await request.read()
+        body = json.loads(raw) if raw else None
+        auth = request.headers.get("Authorization", "")
+        self.calls.append(Call(request.method, path, body, auth == f"Bot {self.token}"))
+        parts = path.strip("/").split("/")
+        m = request.method
+        if parts == ["users", "@me"] and m == "GET":
+            return _json({"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True})
+        if parts == ["users", "@me", "channels"] and m == "POST":
+            user = str(body["recipient_id"])
+            return _json({"id": self.dm_of(user), "type": 1, "recipients": [{"id": user, "username": "u", "discriminator": "0", "avatar": None}]})
+        if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
+            channel = parts[1]
+            if m == "POST":
+                if any(self._dm.get(u) == channel for u in self.blocked):
+                    return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
+                return _json(self._store(channel, body))
+            if m == "PATCH":
+                return _json(self._edit(parts[3], body))
+            if m == "DELETE":
+                self.messages[parts[3]]["deleted"] = True
+                return web.Response(status=204)
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            return _json({"interaction": {"id": parts[1], "type": 2}, "resource": {"type": body["type"]}})
+        if parts[0] == "webhooks" and len(parts) == 3 and m == "POST":
+            return _json(self._store(f"eph-{parts[2][:8]}", body))
+        if parts[0] == "webhooks" and len(parts) == 5 and parts[3] == "messages":
+            key = f"{parts[2]}:{parts[4]}"
+            if m == "DELETE":
+                return web.Response(status=204)
+            stored = self.messages.setdefault(key, {"id": self.new_id(), "channel_id": "orig", "edits": 0})
+            stored.update(body or {})
+            stored["edits"] = stored.get("edits", 0) + 1
+            return _json(stored)
+        if parts[0] == "applications" and parts[-1] == "commands" and m == "PUT":
+            return _json([{**c, "id": self.new_id(), "application_id": APP_ID, "version": "1"} for c in body])
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _store(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        message = {"id": self.new_id(), "channel_id": channel, "edits": 0, **body,
+                   "author": {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True},
+                   "type": 0, "timestamp": "2026-01-01T00:00:00+00:00", "tts": False, "mention_everyone": False,
+                   "mentions": [], "mention_roles": [], "attachments": [], "pinned": False}
+        self.messages[message["id"]] = message
+        return message
+
+    def _edit(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        message = self.messages[message_id]
+        message.update(body)
+        message["edits"] += 1
+        return message
