@@ -24,3 +24,95 @@ async def test_tutor_start_sends_first_lesson_to_dm(harness: DiscordHarness) -> 
     assert originals and "DMs" in originals[-1].body["embeds"][0]["description"]
     assert all(c.authorized for c in api.of("POST", "/channels/"))
     no_problems(harness)
+
+
+def buttons(message: dict) -> list[dict]:
+    return [b for row in message.get("components", []) for b in row["components"]]
+
+
+def last_with_buttons(h: DiscordHarness, uid: str) -> dict:
+    return [m for m in h.api.in_channel(h.api.dm_of(uid)) if buttons(m)][-1]
+
+
+async def press(h: DiscordHarness, uid: str, action: str) -> dict:
+    message = last_with_buttons(h, uid)
+    button = next(b for b in buttons(message) if b["custom_id"].split(":")[1] == action)
+    await h.interaction(click_payload(uid, message, button["custom_id"]))
+    return message
+
+
+async def reach_quiz(h: DiscordHarness, uid: str) -> None:
+    await h.interaction(command_payload(uid, "start"))
+    for _ in range(30):
+        message = last_with_buttons(h, uid)
+        ids = [b["custom_id"] for b in buttons(message)]
+        if any(i.split(":")[1] == "answer" for i in ids):
+            return
+        forward = next(i for i in ids if i.split(":")[1] not in ("back", "menu"))
+        await h.interaction(click_payload(uid, message, forward))
+    raise AssertionError("no quiz question reached")
+
+
+async def test_quiz_answered_by_buttons_and_question_marked(harness: DiscordHarness) -> None:
+    await reach_quiz(harness, ALICE)
+    question = await press(harness, ALICE, "answer")
+    api = harness.api
+    edits = [c for c in api.of("PATCH", "@original") if c.body.get("components") == []]
+    assert edits, "the answered question loses its buttons"
+    assert len(api.in_channel(api.dm_of(ALICE))) > 1
+    # Pressing the old question again is stale: a notice, ephemeral, and no new DM card.
+    before = len(api.in_channel(api.dm_of(ALICE)))
+    button = next(b for b in buttons(question) if b["custom_id"].split(":")[1] == "answer")
+    await harness.interaction(click_payload(ALICE, question, button["custom_id"]))
+    assert len(api.in_channel(api.dm_of(ALICE))) == before
+    assert api.of("POST", "/webhooks/")[-1].body["flags"] == 64
+    no_problems(harness)
+
+
+async def test_forged_custom_id_gets_polite_answer(harness: DiscordHarness) -> None:
+    await harness.interaction(command_payload(ALICE, "start"))
+    message = last_with_buttons(harness, ALICE)
+    forged = dict(message, components=[{"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": "evil:1"}]}])
+    before = len(harness.api.in_channel(harness.api.dm_of(ALICE)))
+    await harness.interaction(click_payload(ALICE, forged, "evil:1"))
+    callbacks = harness.api.of("POST", "/callback")
+    assert callbacks[-1].body["type"] == 4 and callbacks[-1].body["data"]["flags"] == 64
+    assert "recognise" in callbacks[-1].body["data"]["content"]
+    assert len(harness.api.in_channel(harness.api.dm_of(ALICE))) == before
+
+
+async def test_dm_blocked_falls_back_to_ephemeral(harness: DiscordHarness) -> None:
+    harness.api.blocked.add(ALICE)
+    await harness.interaction(command_payload(ALICE, "start"))
+    api = harness.api
+    assert api.in_channel(api.dm_of(ALICE)) == []
+    texts = [json_text(c.body) for c in api.of("PATCH", "@original") + api.of("POST", "/webhooks/")]
+    assert any("can't send you direct messages" in t for t in texts)
+    assert any(c.body.get("components") for c in api.of("POST", "/webhooks/")), "the card follows, buttons and all"
+    no_problems(harness)
+
+
+async def test_duplicate_interaction_handled_once(harness: DiscordHarness) -> None:
+    payload = command_payload(ALICE, "start")
+    await harness.interaction(payload)
+    await harness.interaction(payload)
+    assert len(harness.api.of("POST", "/callback")) == 1
+
+
+async def test_guild_learners_are_isolated_and_dm_follows_last_guild(harness: DiscordHarness) -> None:
+    await harness.interaction(command_payload(ALICE, "start", guild=GUILD))
+    assert await harness.adapter.engine.known(_actor(GUILD, ALICE))
+    assert not await harness.adapter.engine.known(_actor("700000000000000099", ALICE))
+    assert await harness.adapter.handlers.dm.get(ALICE) == GUILD
+
+
+def _actor(tenant: str, uid: str):  # type: ignore[no-untyped-def]
+    from bot.engine.events import Actor
+
+    return Actor(platform="discord", tenant=tenant, user=uid)
+
+
+def json_text(body: dict) -> str:
+    import json
+
+    return json.dumps(body)

@@ -195,7 +195,8 @@ def edge_payload(interaction: discord.Interaction[Any]) -> dict[str, Any]:
         "channel_id": interaction.channel_id,
         "user": {"id": interaction.user.id, "bot": interaction.user.bot},
         "data": dict(interaction.data or {}),
-        "message": {"id": message.id, "channel_id": message.channel.id} if message is not None else None,
+        # A clicked message is in the interaction's channel (discord.py may not have the channel cached).
+        "message": {"id": message.id, "channel_id": interaction.channel_id} if message is not None else None,
     }
 
 
