@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     slack = sub.add_parser("slack", help="run the Slack app (Socket Mode, or HTTP with --http)")
     slack.add_argument("--http", action="store_true", help="serve the Events API over HTTP at /slack/events")
     slack.add_argument("--port", type=int, default=3000)
+
+    sub.add_parser("discord", help="run the Discord bot (gateway client; needs DISCORD_BOT_TOKEN)")
     return parser
 
 
@@ -61,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.adapters.slack.runner import run_slack
 
             return asyncio.run(run_slack(http=args.http, port=args.port))
+        if command == "discord":
+            from bot.adapters.discord.runner import run_discord
+
+            return asyncio.run(run_discord())
         from bot.adapters.terminal import run_terminal
 
         return asyncio.run(run_terminal())

@@ -67,6 +67,11 @@ class KeyBuilder:
         _check(_EVENT_ID, message_id, "message id")
         return f"{self.prefix}:{self.learner_tag(actor)}:card:{channel}:{message_id}"
 
+    def dm_tenant(self, home: Actor) -> str:
+        """String: the tenant a user's direct messages serve, on a platform whose DMs carry none
+        (Discord). `home` is the user as a learner of their own DM tenant."""
+        return f"{self.prefix}:{self.learner_tag(home)}:dm-tenant"
+
     # Per tenant: all in the slot of `{platform:tenant}`.
 
     def tenant_tag(self, platform: str, tenant: str) -> str:
@@ -77,6 +82,13 @@ class KeyBuilder:
     def learners(self, platform: str, tenant: str) -> str:
         """Set: user ids of the tenant's learners who have a record."""
         return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:learners"
+
+    # Per platform and deployment.
+
+    def registered_commands(self, platform: str) -> str:
+        """String: a hash of the command definitions last uploaded to the platform."""
+        _check(_ID_PART, platform, "platform")
+        return f"{self.prefix}:{platform}:commands-digest"
 
     # Event de-duplication: one key per event, deliberately without a hash tag so these
     # short-lived keys spread over the whole cluster.

@@ -11,9 +11,9 @@ import redis.asyncio as aioredis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.app import retry_handlers
-from bot.adapters.slack.cards import CardMemory
+from bot.adapters.cards import CardMemory
 from bot.adapters.slack.outbox import Origin, SlackOutbox
-from bot.adapters.slack.work import Worker
+from bot.adapters.work import Worker
 from bot.engine.events import Actor
 from bot.engine.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
 from bot.storage.keys import KeyBuilder

@@ -32,8 +32,8 @@ from bot.adapters.discord import translate
 from bot.adapters.discord.models import INTERACTION_COMPONENT, Interaction
 from bot.adapters.discord.outbox import EDIT_INTERVAL_S, DiscordOutbox, EventOutbox, Origin, note
 from bot.adapters.discord.settings import DiscordSettings
-from bot.adapters.discord.work import Worker
-from bot.adapters.slack.cards import CardMemory
+from bot.adapters.work import Worker
+from bot.adapters.cards import CardMemory
 from bot.engine.engine import Engine
 from bot.engine.events import Actor, Event
 from bot.render.actions import PATTERN
@@ -58,8 +58,7 @@ class DmContext:
         self.keys = keys
 
     def key(self, user: str) -> str:
-        home = Actor(platform="discord", tenant=translate.DM_TENANT, user=user)
-        return f"{self.keys.prefix}:{self.keys.learner_tag(home)}:dm-tenant"
+        return self.keys.dm_tenant(Actor(platform="discord", tenant=translate.DM_TENANT, user=user))
 
     async def get(self, user: str) -> str:
         try:
@@ -167,7 +166,7 @@ def commands_digest(tree: app_commands.CommandTree[Any]) -> str:
 async def sync_commands_if_changed(tree: app_commands.CommandTree[Any], redis: Redis | RedisCluster, keys: KeyBuilder) -> bool:
     """Upload the global commands only when their definitions changed since the last upload
     (Discord allows 200 command creates a day). True if they were uploaded."""
-    key = f"{keys.prefix}:discord:commands-digest"
+    key = keys.registered_commands("discord")
     digest = commands_digest(tree)
     try:
         stored = await redis.get(key)

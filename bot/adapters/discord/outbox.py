@@ -35,7 +35,7 @@ import discord
 from aiohttp import ClientError
 from discord.http import HTTPClient, Route
 
-from bot.adapters.slack.cards import CardMemory
+from bot.adapters.cards import CardMemory
 from bot.engine.events import Actor
 from bot.engine.messages import AdvisorReply, Message, Paragraph, ReplyProgress
 from bot.render.discord import DiscordPayload, render_discord, render_discord_answered, render_discord_draft

@@ -37,10 +37,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import home, translate
-from bot.adapters.slack.cards import CardMemory
+from bot.adapters.cards import CardMemory
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
 from bot.adapters.slack.outbox import EDIT_INTERVAL_S, EventOutbox, Origin, SlackOutbox
-from bot.adapters.slack.work import Worker
+from bot.adapters.work import Worker
 from bot.engine.engine import Engine
 from bot.engine.events import Actor, Command, Event
 from bot.engine.messages import Message, Paragraph, ReplyProgress

@@ -33,7 +33,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack.cards import CardMemory
+from bot.adapters.cards import CardMemory
 from bot.engine.events import Actor
 from bot.engine.messages import AdvisorReply, Message, ReplyProgress
 from bot.render.limits import slack_problems

@@ -24,7 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.app import SlackAdapter, build_slack_adapter
-from bot.adapters.slack.work import Worker
+from bot.adapters.work import Worker
 from bot.runtime import open_runtime
 from bot.settings import Settings
 

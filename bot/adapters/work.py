@@ -1,7 +1,8 @@
-"""Engine work that runs after Discord has been answered.
+"""Engine work that runs after the platform has been answered.
 
-Discord wants a first response within 3 s; a lab turn can take much longer. Handlers therefore respond or defer, hand
-the engine call to `Worker.submit`, and return. The worker
+Slack wants an ack and Discord a first response within 3 s; a lab turn can take much longer.
+Adapters therefore answer (ack, defer), hand the engine call to `Worker.submit`, and return.
+The worker
 
 - keeps a strong reference to every task (asyncio only keeps weak ones, so a fire-and-forget
   task can be garbage-collected mid-flight) and logs any failure instead of losing it;
@@ -53,9 +54,9 @@ class Worker:
         try:
             await job()
         except asyncio.CancelledError:
-            log.warning("discord: %s for %s cancelled", what, who)
+            log.warning("%s for %s cancelled", what, who)
             raise
         except Exception:
             # The engine has committed or not; either way the learner can `resume`. Log the
             # learner and the kind of work, never payload text.
-            log.exception("discord: %s for %s failed", what, who)
+            log.exception("%s for %s failed", what, who)

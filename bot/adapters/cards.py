@@ -1,8 +1,9 @@
 """Remembers which card each posted question message shows, so a click can update it.
 
 When a learner answers a question, the adapter edits that message to show their answer in
-place of the buttons (`render_slack_answered`), which needs the card the message was rendered
-from. Slack's click payload carries only the rendered blocks, so the card is kept in Redis,
+place of the buttons (`render_slack_answered`, `render_discord_answered`), which needs the card
+the message was rendered from. A click payload carries only the rendered platform message, so
+the card is kept in Redis,
 beside the learner's other keys (same hash tag, so the same cluster slot), for a week: any
 process can update any message, and older questions are simply left as they are.
 """
@@ -38,7 +39,7 @@ class CardMemory:
             await self.client.set(self.key(actor, channel, ts), card.model_dump_json().encode(), ex=self.ttl_s)
         except (RedisError, ValueError):
             # Only the later "answered" edit depends on this; the course goes on without it.
-            log.warning("slack: could not remember a card for %s", actor)
+            log.warning("could not remember a card for %s", actor)
 
     async def recall(self, actor: Actor, channel: str, ts: str) -> Message | None:
         try:
@@ -46,7 +47,7 @@ class CardMemory:
         except ValueError:  # a channel or message id no real Slack payload has
             return None
         except RedisError:
-            log.warning("slack: could not read a card for %s", actor)
+            log.warning("could not read a card for %s", actor)
             return None
         if raw is None:
             return None
