@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--accuracy", type=float, default=0.85)
     sim.add_argument("--seed", type=int, default=1)
 
+    report = sub.add_parser("report", help="one row per learner of a cohort: progress, scores, last activity")
+    report.add_argument("cohort", help="PLATFORM:TENANT, e.g. slack:T0123ABCD (a Slack workspace) or discord:<guild id>")
+    report.add_argument("--format", choices=("csv", "json"), default="csv")
+
     bench = sub.add_parser("bench", help="measure the engine against a local Redis and print figures")
     bench.add_argument("--learners", type=int, default=200)
     bench.add_argument("--concurrency", type=int, default=50)
@@ -55,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.simulate import run_simulation
 
             return asyncio.run(run_simulation(args.learners, args.accuracy, args.seed))
+        if command == "report":
+            from bot.reports import run_report
+
+            return asyncio.run(run_report(args.cohort, args.format))
         if command == "bench":
             from bench.engine_bench import run_bench
 

@@ -1,0 +1,165 @@
+"""The cohort report: one row per learner of a tenant (a Slack workspace, a Discord server).
+
+It reads what the engine stored and changes nothing: each learner's state record (progress,
+where they are), the time of their last event (the last entry of the event log) and, when
+the AI advisor has been used, what their labs cost. Quiz scores are first attempts, as the
+course counts them; the test score is the best attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ValidationError
+
+from bot.advisor.budget import BudgetGuard
+from bot.course.models import Module
+from bot.engine.codec import UnreadableState, decode
+from bot.engine.events import Actor
+from bot.engine.state import LearnerState
+from bot.flows import navigator
+from bot.storage.base import CorruptRecord
+from bot.storage.redis_store import RedisLearnerStore
+
+CONCURRENCY = 32
+
+
+class LearnerRow(BaseModel):
+    user: str
+    status: str
+    """`not started`, `in progress`, `passed`, `attempts used up` or `unreadable record`."""
+    current: str
+    lessons_read: int
+    quizzes: dict[str, str]
+    """Lesson label ("L1") → first-attempt score ("2/3"), or "" when not taken."""
+    labs_done: int
+    test_best: str
+    test_attempts: int
+    last_active: str
+    """UTC time of the learner's last recorded event, ISO 8601."""
+    advisor_cost_usd: float
+
+
+async def cohort_report(
+    store: RedisLearnerStore, module: Module, platform: str, tenant: str, budget: BudgetGuard | None = None
+) -> list[LearnerRow]:
+    users = await store.learners(platform, tenant)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def row(user: str) -> LearnerRow:
+        async with gate:
+            return await learner_row(store, module, Actor(platform=platform, tenant=tenant, user=user), budget)  # type: ignore[arg-type]
+
+    return list(await asyncio.gather(*(row(user) for user in users)))
+
+
+async def learner_row(store: RedisLearnerStore, module: Module, actor: Actor, budget: BudgetGuard | None) -> LearnerRow:
+    state: LearnerState | None
+    try:
+        record = await store.load(actor)
+        state = decode(record.data) if record else None
+        readable = True
+    except (UnreadableState, CorruptRecord):
+        state, readable = None, False
+    last = await store.log(actor, 1)
+    last_active = ""
+    if last:
+        stamp = json.loads(last[0]).get("t")
+        if isinstance(stamp, (int, float)):
+            last_active = datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+    cost = 0.0
+    if budget is not None:
+        cost = (await budget.usage(actor))["cost_micro_usd"] / 1_000_000
+    labels = [f"L{lesson.number}" for lesson in module.lessons]
+    if state is None:
+        return LearnerRow(
+            user=actor.user,
+            status="not started" if readable else "unreadable record",
+            current="",
+            lessons_read=0,
+            quizzes=dict.fromkeys(labels, ""),
+            labs_done=0,
+            test_best="",
+            test_attempts=0,
+            last_active=last_active,
+            advisor_cost_usd=cost,
+        )
+    progress = state.progress
+    quizzes = {}
+    for label, lesson in zip(labels, module.lessons):
+        result = progress.quizzes.get(lesson.quiz.id)
+        quizzes[label] = f"{result.first}/{result.total}" if result else ""
+    best = progress.best_test
+    if progress.passed:
+        status = "passed"
+    elif progress.test_started >= module.test.max_attempts and not progress.test_unlocked:
+        status = "attempts used up"
+    else:
+        status = "in progress"
+    unit_id = navigator.current_unit_id(state, module)
+    unit = module.unit(unit_id) if unit_id else None
+    return LearnerRow(
+        user=actor.user,
+        status=status,
+        current=navigator.unit_title(module, unit) if unit else "menu",
+        lessons_read=len(progress.lessons_done),
+        quizzes=quizzes,
+        labs_done=sum(progress.lab_done(lesson.lab.id) for lesson in module.lessons),
+        test_best=f"{best.score}/{best.total}" if best else "",
+        test_attempts=progress.test_started,
+        last_active=last_active,
+        advisor_cost_usd=cost,
+    )
+
+
+def as_csv(rows: list[LearnerRow]) -> str:
+    out = io.StringIO()
+    quiz_columns = list(rows[0].quizzes) if rows else []
+    writer = csv.writer(out)
+    writer.writerow(
+        ["user", "status", "current", "lessons_read", *(f"{c} quiz" for c in quiz_columns), "labs_done",
+         "test_best", "test_attempts", "last_active", "advisor_cost_usd"]
+    )
+    for row in rows:
+        writer.writerow(
+            [row.user, row.status, row.current, row.lessons_read, *(row.quizzes[c] for c in quiz_columns),
+             row.labs_done, row.test_best, row.test_attempts, row.last_active, f"{row.advisor_cost_usd:.4f}"]
+        )
+    return out.getvalue()
+
+
+async def run_report(cohort: str, output: str) -> int:
+    """`tutorbot report PLATFORM:TENANT`: print the cohort as CSV (or JSON lines)."""
+    from bot.advisor.factory import has_api_key
+    from bot.runtime import open_runtime
+    from bot.settings import Settings
+
+    platform, _, tenant = cohort.partition(":")
+    try:
+        Actor(platform=platform, tenant=tenant, user="check")  # type: ignore[arg-type]
+    except ValidationError:
+        print(
+            "Name the cohort as PLATFORM:TENANT, for example slack:T0123ABCD or discord:123456789 "
+            "(platforms: slack, discord, terminal, sim)."
+        )
+        return 2
+    settings = Settings()
+    async with open_runtime(settings) as runtime:
+        budget = None
+        if has_api_key(settings):
+            budget = BudgetGuard(
+                runtime.redis, settings.key_prefix, settings.learner_daily_tokens, settings.tenant_daily_tokens,
+                model=settings.anthropic_model,
+            )
+        rows = await cohort_report(runtime.store, runtime.module, platform, tenant, budget)
+    rows.sort(key=lambda row: row.user)
+    if output == "json":
+        for row in rows:
+            print(row.model_dump_json())
+    else:
+        print(as_csv(rows), end="")
+    return 0

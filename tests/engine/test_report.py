@@ -1,0 +1,53 @@
+"""The facilitator's cohort report, built from what the engine stored."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from bot.reports import as_csv, cohort_report
+from tests.engine.driver import Learner
+from tests.engine.test_journey import do_lessons_quizzes_labs, sit_test
+
+
+async def test_report_has_a_row_per_learner_of_the_tenant_only(make_engine, module, store, redis):
+    engine = make_engine()
+    finisher = Learner(engine, user="U1", tenant="T1")
+    await finisher.command("start")
+    await do_lessons_quizzes_labs(finisher, module)
+    await finisher.press("open", module.test.id)
+    await sit_test(finisher, module, right=13)
+
+    reader = Learner(engine, user="U2", tenant="T1")
+    await reader.command("start")
+    await reader.read_lesson()
+    await reader.press("open", module.lessons[0].quiz.id)
+
+    other_workspace = Learner(engine, user="U3", tenant="T2")
+    await other_workspace.command("start")
+    await redis.hset(store.keys.state(reader.actor.model_copy(update={"user": "U4"})), "data", b"junk")
+    await redis.sadd(store.keys.learners("slack", "T1"), "U4")
+
+    rows = {row.user: row for row in await cohort_report(store, module, "slack", "T1")}
+    assert set(rows) == {"U1", "U2", "U4"}
+    assert rows["U1"].status == "passed" and rows["U1"].test_best == "13/15" and rows["U1"].labs_done == 4
+    assert rows["U1"].quizzes == {"L1": "3/3", "L2": "3/3", "L3": "3/3", "L4": "3/3"}
+    assert rows["U2"].status == "in progress" and rows["U2"].current == "Lesson 1 quiz"
+    assert rows["U2"].lessons_read == 1 and rows["U2"].quizzes["L1"] == ""
+    assert rows["U1"].last_active.endswith("+00:00")
+    assert rows["U4"].status == "unreadable record"
+
+    table = list(csv.reader(io.StringIO(as_csv(sorted(rows.values(), key=lambda r: r.user)))))
+    assert table[0][:5] == ["user", "status", "current", "lessons_read", "L1 quiz"]
+    assert [r[0] for r in table[1:]] == ["U1", "U2", "U4"]
+
+
+def test_report_command_prints_csv_and_refuses_a_bad_cohort(redis_url, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert main(["report", "slack:T-EMPTY"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("user,status,current")
+    assert main(["report", "nowhere"]) == 2
+    assert "PLATFORM:TENANT" in capsys.readouterr().out
