@@ -13,7 +13,7 @@ ACTOR = Actor(platform="discord", tenant="dm", user="500000000000000007")
 
 async def test_lab_reply_streams_into_one_message_with_throttled_edits(harness: DiscordHarness) -> None:
     outbox = harness.adapter.outbox
-    outbox.edit_interval_s = 0.2
+    outbox.drafts.interval_s = 0.2
     text = ""
     for word in ["Data", " pipelines", " matter", " a", " lot", " here"] * 4:
         text += word

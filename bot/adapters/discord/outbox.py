@@ -27,7 +27,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -36,6 +36,7 @@ from aiohttp import ClientError
 from discord.http import HTTPClient, Route
 
 from bot.adapters.cards import CardMemory
+from bot.adapters.drafts import Draft, DraftStreams
 from bot.engine.events import Actor
 from bot.engine.messages import AdvisorReply, Message, Paragraph, ReplyProgress
 from bot.render.discord import DiscordPayload, render_discord, render_discord_answered, render_discord_draft
@@ -94,21 +95,6 @@ DIRECT = Origin()
 """No interaction (a DM message): everything goes to the DM."""
 
 
-@dataclass(eq=False)
-class _Stream:
-    actor: Actor
-    turn: int
-    channel: str
-    latest: ReplyProgress
-    message_id: str | None = None
-    shown: str | None = None
-    last_edit: float = float("-inf")
-    closed: bool = False
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    closing: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
 class _Refused(Exception):
     def __init__(self, reason: str, code: int = 0) -> None:
         super().__init__(reason)
@@ -120,9 +106,8 @@ class DiscordOutbox:
     def __init__(self, http: HTTPClient, cards: CardMemory | None = None, *, edit_interval_s: float = EDIT_INTERVAL_S) -> None:
         self.http = http
         self.cards = cards
-        self.edit_interval_s = edit_interval_s
         self._dms: OrderedDict[str, str] = OrderedDict()
-        self._streams: dict[tuple[Actor, int], _Stream] = {}
+        self.drafts = DraftStreams(edit_interval_s, self._post_draft, self._edit_draft)
 
     # ---- the Outbox protocol (no origin) ---------------------------------------------------
 
@@ -207,10 +192,10 @@ class DiscordOutbox:
             channel = await self.dm_channel(actor)
             first = 0
             turn = _advisor_turn(message)
-            if turn is not None and (actor, turn) in self._streams:
-                stream = await self._close_stream(actor, turn)
+            if turn is not None and self.drafts.active(actor, turn):
+                stream = await self.drafts.close(actor, turn)
                 if stream.message_id is not None:
-                    await self._wait_edit_slot(stream)
+                    await self.drafts.wait_edit_slot(stream)
                     try:
                         await self._edit(stream.channel, stream.message_id, parts[0])
                         first = 1
@@ -250,76 +235,40 @@ class DiscordOutbox:
     # ---- streamed lab replies ----------------------------------------------------------------
 
     async def stream(self, actor: Actor, draft: ReplyProgress) -> None:
-        """Show `draft`: the first call posts it, later ones are applied by a background pump at
-        most once per `edit_interval_s`. Returns at once; the advisor is never held up by Discord."""
-        key = (actor, draft.turn)
-        stream = self._streams.get(key)
-        if stream is None:
+        """Show `draft` in one DM message, edited at most once per `edit_interval_s` (see
+        `bot.adapters.drafts`). Returns at once; the advisor is never held up by Discord."""
+
+        async def channel() -> str | None:
             try:
-                channel = await self.dm_channel(actor)
+                return await self.dm_channel(actor)
             except _Refused:
-                return  # the final reply will say what there is to say
-            stream = self._streams.setdefault(key, _Stream(actor, draft.turn, channel, draft))
-            if stream.task is None:
-                stream.task = asyncio.get_running_loop().create_task(self._pump(stream))
-        stream.latest = draft
-        stream.wake.set()
+                return None  # the final reply will say what there is to say
+
+        await self.drafts.show(actor, draft, channel)
 
     async def abandon_stream(self, actor: Actor, turn: int) -> None:
         """The reply never came (the advisor failed and the engine said so): remove the draft."""
-        if (actor, turn) not in self._streams:
+        if not self.drafts.active(actor, turn):
             return
-        stream = await self._close_stream(actor, turn)
+        stream = await self.drafts.close(actor, turn)
         if stream.message_id is not None:
             await self._delete(actor, stream.channel, stream.message_id)
 
-    async def _close_stream(self, actor: Actor, turn: int) -> _Stream:
-        stream = self._streams.pop((actor, turn))
-        stream.closed = True
-        stream.closing.set()
-        stream.wake.set()
-        if stream.task is not None:
-            # Let a post or edit in flight finish, so its id is known and nothing lands after the final.
-            await asyncio.shield(stream.task)
-        return stream
-
-    async def _wait_edit_slot(self, stream: _Stream) -> None:
-        loop = asyncio.get_running_loop()
-        wait = stream.last_edit + self.edit_interval_s - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        stream.last_edit = loop.time()
-
-    async def _pump(self, stream: _Stream) -> None:
-        loop = asyncio.get_running_loop()
+    async def _post_draft(self, stream: Draft, draft: ReplyProgress) -> str | None:
         try:
-            while not stream.closed:
-                draft = stream.latest
-                if stream.message_id is None:
-                    stream.last_edit = loop.time()
-                    posted = await self._post(stream.channel, render_discord_draft(draft))
-                    stream.message_id = str(posted["id"])
-                    stream.shown = draft.text
-                    continue
-                if draft.text == stream.shown:
-                    stream.wake.clear()
-                    await stream.wake.wait()
-                    continue
-                wait = stream.last_edit + self.edit_interval_s - loop.time()
-                if wait > 0:
-                    try:
-                        await asyncio.wait_for(stream.closing.wait(), wait)
-                    except asyncio.TimeoutError:
-                        pass
-                    continue
-                stream.last_edit = loop.time()
-                await self._edit(stream.channel, stream.message_id, render_discord_draft(draft))
-                stream.shown = draft.text
+            posted = await self._post(stream.channel, render_discord_draft(draft))
         except _Refused as error:
             # Drafts are a courtesy: the final reply is delivered (or reported) on its own.
             log.warning("discord: streaming a lab reply to %s stopped: %s", stream.actor, error.reason)
-        except Exception:
-            log.exception("discord: streaming a lab reply to %s failed", stream.actor)
+            return None
+        return str(posted["id"])
+
+    async def _edit_draft(self, stream: Draft, draft: ReplyProgress) -> None:
+        assert stream.message_id is not None
+        try:
+            await self._edit(stream.channel, stream.message_id, render_discord_draft(draft))
+        except _Refused as error:
+            log.warning("discord: a lab reply draft for %s was not updated: %s", stream.actor, error.reason)
 
 
 class EventOutbox:

@@ -2,7 +2,8 @@
 
 `SlackOutbox` is the Outbox for one Slack app: cards go to the learner's DM with the bot
 (`conversations.open`, cached, then `chat.postMessage`); a streamed lab reply is one "…"
-message edited in place, at most once per `edit_interval_s`, and replaced by the final reply.
+message edited in place, at most once per `edit_interval_s`, and replaced by the final reply
+(`bot.adapters.drafts`).
 
 `SlackOutbox.at(origin)` gives the Outbox for one inbound event. It knows where the event
 came from, which decides three things:
@@ -25,7 +26,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
@@ -34,6 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.cards import CardMemory
+from bot.adapters.drafts import Draft, DraftStreams
 from bot.engine.events import Actor
 from bot.engine.messages import AdvisorReply, Message, ReplyProgress
 from bot.render.limits import slack_problems
@@ -72,23 +74,6 @@ DIRECT = Origin()
 """No inbound event (or a DM message): everything goes to the DM."""
 
 
-@dataclass(eq=False)
-class _Stream:
-    """One lab reply being streamed into one message."""
-
-    actor: Actor
-    turn: int
-    channel: str
-    latest: ReplyProgress
-    ts: str | None = None
-    shown: str | None = None
-    last_edit: float = float("-inf")
-    closed: bool = False
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    closing: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
 class SlackOutbox:
     def __init__(
         self,
@@ -100,10 +85,9 @@ class SlackOutbox:
     ) -> None:
         self.client = client
         self.cards = cards
-        self.edit_interval_s = edit_interval_s
         self._webhook_retry_handlers = list(webhook_retry_handlers)
         self._dms: OrderedDict[Actor, str] = OrderedDict()
-        self._streams: dict[tuple[Actor, int], _Stream] = {}
+        self.drafts = DraftStreams(edit_interval_s, self._post_draft, self._edit_draft)
 
     # ---- the Outbox protocol (no origin) ---------------------------------------------------
 
@@ -156,14 +140,14 @@ class SlackOutbox:
             _check(part, actor, step)
         first = 0
         turn = _advisor_turn(message)
-        if turn is not None and (actor, turn) in self._streams:
-            stream = await self._close_stream(actor, turn)
-            if stream.ts is not None:
-                await self._wait_edit_slot(stream)
-                if await self._update(actor, stream.channel, stream.ts, parts[0], step):
+        if turn is not None and self.drafts.active(actor, turn):
+            stream = await self.drafts.close(actor, turn)
+            if stream.message_id is not None:
+                await self.drafts.wait_edit_slot(stream)
+                if await self._update(actor, stream.channel, stream.message_id, parts[0], step):
                     first = 1
                 else:
-                    await self._delete(actor, stream.channel, stream.ts)
+                    await self._delete(actor, stream.channel, stream.message_id)
         ts = None
         for part in parts[first:]:
             ts = await self._post(actor, channel, part, step)
@@ -236,74 +220,25 @@ class SlackOutbox:
     # ---- streamed lab replies ------------------------------------------------------------------
 
     async def stream(self, actor: Actor, draft: ReplyProgress) -> None:
-        """Show `draft`: the first call posts it, later ones are applied by a background pump
-        at most once per `edit_interval_s`. Returns at once; the advisor is never held up by Slack."""
-        key = (actor, draft.turn)
-        stream = self._streams.get(key)
-        if stream is None:
-            channel = await self.dm_channel(actor)
-            if channel is None:
-                return
-            stream = self._streams.setdefault(key, _Stream(actor, draft.turn, channel, draft))
-            if stream.task is None:
-                stream.task = asyncio.get_running_loop().create_task(self._pump(stream))
-        stream.latest = draft
-        stream.wake.set()
+        """Show `draft` in one DM message, edited at most once per `edit_interval_s` (see
+        `bot.adapters.drafts`). Returns at once; the advisor is never held up by Slack."""
+        await self.drafts.show(actor, draft, lambda: self.dm_channel(actor))
 
     async def abandon_stream(self, actor: Actor, turn: int) -> None:
         """The reply never came (the advisor failed and the engine said so): remove the draft."""
-        if (actor, turn) not in self._streams:
+        if not self.drafts.active(actor, turn):
             return
-        stream = await self._close_stream(actor, turn)
-        if stream.ts is not None:
-            await self._delete(actor, stream.channel, stream.ts)
+        stream = await self.drafts.close(actor, turn)
+        if stream.message_id is not None:
+            await self._delete(actor, stream.channel, stream.message_id)
 
-    async def _close_stream(self, actor: Actor, turn: int) -> _Stream:
-        stream = self._streams.pop((actor, turn))
-        stream.closed = True
-        stream.closing.set()
-        stream.wake.set()
-        if stream.task is not None:
-            # Let a post or edit in flight finish, so its ts is known and nothing lands after the final.
-            await asyncio.shield(stream.task)
-        return stream
+    async def _post_draft(self, stream: Draft, draft: ReplyProgress) -> str | None:
+        return await self._post(stream.actor, stream.channel, render_slack_draft(draft), f"lab reply {stream.turn}")
 
-    async def _wait_edit_slot(self, stream: _Stream) -> None:
-        loop = asyncio.get_running_loop()
-        wait = stream.last_edit + self.edit_interval_s - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        stream.last_edit = loop.time()
-
-    async def _pump(self, stream: _Stream) -> None:
-        loop = asyncio.get_running_loop()
+    async def _edit_draft(self, stream: Draft, draft: ReplyProgress) -> None:
+        assert stream.message_id is not None
         step = f"lab reply {stream.turn}"
-        try:
-            while not stream.closed:
-                draft = stream.latest
-                if stream.ts is None:
-                    stream.last_edit = loop.time()
-                    stream.ts = await self._post(stream.actor, stream.channel, render_slack_draft(draft), step)
-                    if stream.ts is None:
-                        return  # the final reply will be posted as a new message instead
-                    stream.shown = draft.text
-                    continue
-                if draft.text == stream.shown:
-                    stream.wake.clear()
-                    await stream.wake.wait()
-                    continue
-                wait = stream.last_edit + self.edit_interval_s - loop.time()
-                if wait > 0:
-                    try:
-                        await asyncio.wait_for(stream.closing.wait(), wait)
-                    except asyncio.TimeoutError:
-                        pass
-                    continue
-                stream.last_edit = loop.time()
-                await self._update(stream.actor, stream.channel, stream.ts, render_slack_draft(draft), step)
-                stream.shown = draft.text
-        except Exception:
-            log.exception("slack: streaming a lab reply to %s failed", stream.actor)
+        await self._update(stream.actor, stream.channel, stream.message_id, render_slack_draft(draft), step)
 
 
 class EventOutbox:
