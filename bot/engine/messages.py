@@ -89,6 +89,25 @@ class Message(Frozen):
         return self.choices + self.actions
 
     @property
+    def advisor_turn(self) -> int | None:
+        """The lab turn whose advisor reply this message carries, if any."""
+        return next((block.turn for block in self.blocks if isinstance(block, AdvisorReply)), None)
+
+    @property
+    def is_question(self) -> bool:
+        """Whether its choices answer a question (then a click should lock it)."""
+        return any(choice.action == "answer" for choice in self.choices)
+
+    @property
+    def log_name(self) -> str:
+        """Names the card in logs: its heading is course text, never the learner's."""
+        if self.heading:
+            return repr(self.heading[:80])
+        if self.advisor_turn is not None:
+            return f"lab reply {self.advisor_turn}"
+        return "notice" if self.notice else "card"
+
+    @property
     def plain_text(self) -> str:
         """A short plain summary, used as notification text (Slack `text`)."""
         if self.heading:

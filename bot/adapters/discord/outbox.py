@@ -38,7 +38,7 @@ from discord.http import HTTPClient, Route
 from bot.adapters.cards import CardMemory
 from bot.adapters.drafts import Draft, DraftStreams
 from bot.engine.events import Actor
-from bot.engine.messages import AdvisorReply, Message, Paragraph, ReplyProgress
+from bot.engine.messages import Message, Paragraph, ReplyProgress
 from bot.render.discord import DiscordPayload, render_discord, render_discord_answered, render_discord_draft
 from bot.render.limits import discord_problems
 
@@ -186,12 +186,12 @@ class DiscordOutbox:
 
     async def deliver(self, actor: Actor, message: Message) -> Delivery:
         """Post one card to the DM (or finish the streamed reply it completes)."""
-        step = _step(message)
+        step = message.log_name
         parts = _checked(render_discord(message), actor, step)
         try:
             channel = await self.dm_channel(actor)
             first = 0
-            turn = _advisor_turn(message)
+            turn = message.advisor_turn
             if turn is not None and self.drafts.active(actor, turn):
                 stream = await self.drafts.close(actor, turn)
                 if stream.message_id is not None:
@@ -212,7 +212,7 @@ class DiscordOutbox:
         return Delivery.OK
 
     async def _remember(self, actor: Actor, channel: str, posted: dict[str, Any], message: Message) -> None:
-        if self.cards is not None and _is_question(message) and "id" in posted:
+        if self.cards is not None and message.is_question and "id" in posted:
             await self.cards.remember(actor, str(posted.get("channel_id") or channel), str(posted["id"]), message)
 
     async def mark_answered(self, actor: Actor, origin: Origin) -> None:
@@ -228,9 +228,9 @@ class DiscordOutbox:
         answered = render_discord_answered(card, card.choices[origin.answered_index].label)
         try:
             # `@original` of a button click is the message the button is on, DM or ephemeral alike.
-            await self.edit_original(origin, _checked([answered], actor, _step(card))[0])
+            await self.edit_original(origin, _checked([answered], actor, card.log_name)[0])
         except _Refused as error:
-            log.warning("discord: could not mark %s answered for %s: %s", _step(card), actor, error.reason)
+            log.warning("discord: could not mark %s answered for %s: %s", card.log_name, actor, error.reason)
 
     # ---- streamed lab replies ----------------------------------------------------------------
 
@@ -311,7 +311,7 @@ class EventOutbox:
         """Show `message` only to the learner, as a reply to the interaction."""
         if not self.origin.interactive:
             return await self.base.deliver(actor, message) is Delivery.OK
-        step = _step(message)
+        step = message.log_name
         for part in _checked(render_discord(message), actor, step):
             try:
                 if self.original_pending:
@@ -373,24 +373,3 @@ def _checked(parts: list[DiscordPayload], actor: Actor, step: str) -> list[Disco
             # Discord will probably refuse it; say what is wrong (sizes and positions, not text).
             log.error("discord: card %s for %s breaks Discord limits: %s", step, actor, "; ".join(problems)[:500])
     return parts
-
-
-def _advisor_turn(message: Message) -> int | None:
-    for block in message.blocks:
-        if isinstance(block, AdvisorReply):
-            return block.turn
-    return None
-
-
-def _is_question(message: Message) -> bool:
-    return any(choice.action == "answer" for choice in message.choices)
-
-
-def _step(message: Message) -> str:
-    """Names a card in logs: its heading is course text, never the learner's."""
-    if message.heading:
-        return repr(message.heading[:80])
-    turn = _advisor_turn(message)
-    if turn is not None:
-        return f"lab reply {turn}"
-    return "notice" if message.notice else "card"

@@ -37,7 +37,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.cards import CardMemory
 from bot.adapters.drafts import Draft, DraftStreams
 from bot.engine.events import Actor
-from bot.engine.messages import AdvisorReply, Message, ReplyProgress
+from bot.engine.messages import Message, ReplyProgress
 from bot.render.limits import slack_problems
 from bot.render.slack import SlackMessage, render_slack, render_slack_answered, render_slack_draft
 
@@ -131,7 +131,7 @@ class SlackOutbox:
         """Post one card to the DM (or finish the streamed reply it completes). False if it
         could not be delivered; the reason has been logged."""
         channel = await self.dm_channel(actor)
-        step = _step(message)
+        step = message.log_name
         if channel is None:
             log.warning("slack: DM to %s not delivered at step %s: no DM channel", actor, step)
             return False
@@ -139,7 +139,7 @@ class SlackOutbox:
         for part in parts:
             _check(part, actor, step)
         first = 0
-        turn = _advisor_turn(message)
+        turn = message.advisor_turn
         if turn is not None and self.drafts.active(actor, turn):
             stream = await self.drafts.close(actor, turn)
             if stream.message_id is not None:
@@ -153,7 +153,7 @@ class SlackOutbox:
             ts = await self._post(actor, channel, part, step)
             if ts is None:
                 return False
-        if ts is not None and self.cards is not None and _is_question(message):
+        if ts is not None and self.cards is not None and message.is_question:
             await self.cards.remember(actor, channel, ts, message)
         return True
 
@@ -161,7 +161,7 @@ class SlackOutbox:
         """Show `message` only to the learner, where they acted."""
         if not origin.can_be_ephemeral:
             return await self.deliver(actor, message)
-        step = _step(message)
+        step = message.log_name
         for part in render_slack(message):
             _check(part, actor, step)
             try:
@@ -187,7 +187,7 @@ class SlackOutbox:
         if card is None or origin.answered_index >= len(card.choices):
             return  # posted long ago or by another deployment: leave it as it is
         answered = render_slack_answered(card, card.choices[origin.answered_index].label)
-        await self._update(actor, origin.channel, origin.clicked_ts, answered, _step(card))
+        await self._update(actor, origin.channel, origin.clicked_ts, answered, card.log_name)
 
     async def _respond(self, response_url: str, part: SlackMessage) -> None:
         hook = AsyncWebhookClient(response_url, retry_handlers=list(self._webhook_retry_handlers))
@@ -277,25 +277,6 @@ class EventOutbox:
             await self.base.abandon_stream(actor, turn)
 
 
-def _advisor_turn(message: Message) -> int | None:
-    for block in message.blocks:
-        if isinstance(block, AdvisorReply):
-            return block.turn
-    return None
-
-
-def _is_question(message: Message) -> bool:
-    return any(choice.action == "answer" for choice in message.choices)
-
-
-def _step(message: Message) -> str:
-    """Names a card in logs: its heading is course text, never the learner's."""
-    if message.heading:
-        return repr(message.heading[:80])
-    turn = _advisor_turn(message)
-    if turn is not None:
-        return f"lab reply {turn}"
-    return "notice" if message.notice else "card"
 
 
 def _check(part: SlackMessage, actor: Actor, step: str) -> None:
