@@ -89,6 +89,8 @@ class Passage:
     terms: frozenset[str]
     term_name: str | None = None
     """For a key-term definition: the term itself."""
+    source_terms: frozenset[str] = frozenset()
+    """The terms of `source` (a section heading names what the section answers)."""
     sentences: tuple[tuple[str, frozenset[str]], ...] = ()
     """For a passage too long to quote whole: its sentences and their terms."""
 
@@ -97,7 +99,9 @@ def _passage(source: str, text: str, context: str = "", term_name: str | None = 
     sentences: tuple[tuple[str, frozenset[str]], ...] = ()
     if len(text) > MAX_QUOTE_CHARS:
         sentences = tuple((s, terms(s)) for s in _SENTENCE_END.split(text))
-    return Passage(source, text, terms(f"{text} {context}"), term_name, sentences)
+    return Passage(
+        source, text, terms(f"{text} {context}"), term_name, source_terms=terms(source), sentences=sentences
+    )
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ def relevant_passages(index: LessonIndex, text: str, limit: int = 2) -> list[tup
     if not query:
         return []
     related = expand(query)
+    wanted = query | related
     lowered = text.lower()
     scored: list[tuple[float, int, Passage]] = []
     for position, passage in enumerate(index.passages):
@@ -191,7 +196,7 @@ def relevant_passages(index: LessonIndex, text: str, limit: int = 2) -> list[tup
             score *= 1.5  # the learner named this key term: its definition is the best answer
         # A question whose words (or their synonyms) name the section ("tools" and "Core
         # Technical Skills") is best answered by that section, not by a passing mention.
-        score += sum(index.idf.get(term, 0.0) for term in (query | related) & terms(passage.source))
+        score += sum(index.idf.get(term, 0.0) for term in wanted & passage.source_terms)
         if score > 0:
             scored.append((score, position, passage))
     scored.sort(key=lambda entry: (-entry[0], entry[1]))
