@@ -111,6 +111,8 @@ class LessonIndex:
     key_terms: tuple[tuple[str, re.Pattern[str]], ...]
     """Each key term with a pattern that finds it in text ("A/B Test" also finds "A/B testing")."""
     opener_terms: tuple[frozenset[str], ...]
+    postings: dict[str, tuple[int, ...]]
+    """Term → positions of the passages whose text or heading holds it: only those can score."""
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -148,7 +150,11 @@ def build_index(lesson: Lesson) -> LessonIndex:
     idf = {term: math.log(1 + total / n) for term, n in counts.items()}
     key_terms = tuple((t.term, _term_pattern(t.term)) for t in lesson.key_terms)
     opener_terms = tuple(terms(opener) for opener in lesson.lab.openers)
-    return LessonIndex(passages, idf, key_terms, opener_terms)
+    postings: dict[str, list[int]] = {}
+    for position, passage in enumerate(passages):
+        for term in passage.terms | passage.source_terms:
+            postings.setdefault(term, []).append(position)
+    return LessonIndex(passages, idf, key_terms, opener_terms, {t: tuple(p) for t, p in postings.items()})
 
 
 _indexes: dict[int, tuple[Lesson, LessonIndex]] = {}
@@ -190,7 +196,9 @@ def relevant_passages(index: LessonIndex, text: str, limit: int = 2) -> list[tup
     wanted = query | related
     lowered = text.lower()
     scored: list[tuple[float, int, Passage]] = []
-    for position, passage in enumerate(index.passages):
+    candidates = sorted({position for term in wanted for position in index.postings.get(term, ())})
+    for position in candidates:
+        passage = index.passages[position]
         score = _score(query, related, passage.terms, index.idf)
         if passage.term_name is not None and passage.term_name.lower() in lowered:
             score *= 1.5  # the learner named this key term: its definition is the best answer
