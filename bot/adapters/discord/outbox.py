@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -36,6 +35,7 @@ from aiohttp import ClientError
 from discord.http import HTTPClient, Route
 
 from bot.adapters.cards import CardMemory
+from bot.adapters.dm_channels import DmChannels
 from bot.adapters.drafts import Draft, DraftStreams
 from bot.engine.events import Actor
 from bot.engine.messages import Message, Paragraph, ReplyProgress
@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 EDIT_INTERVAL_S = 1.0
 """Message edits have no published limit; about one a second per message is the usual advice."""
 
-DM_CACHE_SIZE = 50_000
 EPHEMERAL = 64
 CANNOT_DM = 50007
 NO_MENTIONS: dict[str, Any] = {"parse": []}
@@ -106,7 +105,7 @@ class DiscordOutbox:
     def __init__(self, http: HTTPClient, cards: CardMemory | None = None, *, edit_interval_s: float = EDIT_INTERVAL_S) -> None:
         self.http = http
         self.cards = cards
-        self._dms: OrderedDict[str, str] = OrderedDict()
+        self._dms = DmChannels()
         self.drafts = DraftStreams(edit_interval_s, self._post_draft, self._edit_draft)
 
     # ---- the Outbox protocol (no origin) ---------------------------------------------------
@@ -133,10 +132,7 @@ class DiscordOutbox:
 
     def remember_dm(self, user: str, channel: str) -> None:
         """Record a learner's DM channel seen in an inbound payload (saves a round trip)."""
-        self._dms[user] = channel
-        self._dms.move_to_end(user)
-        while len(self._dms) > DM_CACHE_SIZE:
-            self._dms.popitem(last=False)
+        self._dms.remember(user, channel)
 
     async def dm_channel(self, actor: Actor) -> str:
         channel = self._dms.get(actor.user)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.cards import CardMemory
+from bot.adapters.dm_channels import DmChannels
 from bot.adapters.drafts import Draft, DraftStreams
 from bot.engine.events import Actor
 from bot.engine.messages import Message, ReplyProgress
@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 EDIT_INTERVAL_S = 1.5
 """chat.update is Tier 3 (about 50 a minute per workspace): one edit per 1.5 s per message."""
 
-DM_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class SlackOutbox:
         self.client = client
         self.cards = cards
         self._webhook_retry_handlers = list(webhook_retry_handlers)
-        self._dms: OrderedDict[Actor, str] = OrderedDict()
+        self._dms = DmChannels()
         self.drafts = DraftStreams(edit_interval_s, self._post_draft, self._edit_draft)
 
     # ---- the Outbox protocol (no origin) ---------------------------------------------------
@@ -105,16 +104,12 @@ class SlackOutbox:
 
     def remember_dm(self, actor: Actor, channel: str) -> None:
         """Record the learner's DM channel seen in an inbound payload (saves a conversations.open)."""
-        self._dms[actor] = channel
-        self._dms.move_to_end(actor)
-        while len(self._dms) > DM_CACHE_SIZE:
-            self._dms.popitem(last=False)
+        self._dms.remember(actor, channel)
 
     async def dm_channel(self, actor: Actor) -> str | None:
         """The learner's DM with the bot, opened if need be; None if Slack refuses."""
         channel = self._dms.get(actor)
         if channel is not None:
-            self._dms.move_to_end(actor)
             return channel
         try:
             response = await self.client.conversations_open(users=actor.user)
