@@ -23,9 +23,9 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 
 from bot.advisor.offline import OfflineAdvisor
+from bot.domain.events import Actor, Command, Press, Text
+from bot.domain.outbox import CollectingOutbox
 from bot.engine.engine import Engine, EngineConfig
-from bot.engine.events import Actor, Command, Press, Text
-from bot.engine.outbox import CollectingOutbox
 from bot.flows.context import Limits
 from bot.simulate import SimulatedLearner
 from bot.storage.keys import KeyBuilder
@@ -73,8 +73,13 @@ async def learner_run(engine: TimedEngine, learners: int, concurrency: int, tena
 
     async def worker() -> None:
         for i in queue:
-            sim = SimulatedLearner(engine, engine.module, Actor(platform="sim", tenant=tenant, user=f"l{i}"),
-                                   random.Random(i), 0.85)
+            sim = SimulatedLearner(
+                engine,
+                engine.module,
+                Actor(platform="sim", tenant=tenant, user=f"l{i}"),
+                random.Random(i),
+                0.85,
+            )
             runs.append(await sim.take_module())
 
     engine.latencies = []
@@ -121,7 +126,9 @@ async def _enter_first_lab(engine: Engine, actor: Actor, outbox: CollectingOutbo
 
 async def _lab_turn(engine: Engine, actor: Actor, outbox: CollectingOutbox, turn: int) -> float:
     started = time.perf_counter()
-    await engine.handle(Text(actor=actor, text=f"Question {turn}: which tools matter on day one and why?"), outbox)
+    await engine.handle(
+        Text(actor=actor, text=f"Question {turn}: which tools matter on day one and why?"), outbox
+    )
     took = time.perf_counter() - started
     outbox.take()
     return took
@@ -169,7 +176,9 @@ async def raw_round_trips(client: aioredis.Redis, concurrency: int, total: int) 
     return per_worker * concurrency / (time.perf_counter() - started)
 
 
-async def bench(client: aioredis.Redis, engine_factory: Callable[[], TimedEngine], learners: int, concurrency: int) -> dict:
+async def bench(
+    client: aioredis.Redis, engine_factory: Callable[[], TimedEngine], learners: int, concurrency: int
+) -> dict:
     """All figures of one run. The raw limit is measured three times (before, between and after
     the engine phases) and its highest value is used, so machine noise cannot flatter the ratio.
     The engine is warmed up with one round of learners before the measured round."""

@@ -23,16 +23,22 @@ def build_parser() -> argparse.ArgumentParser:
     course_sub = course.add_subparsers(dest="course_command", metavar="ACTION", required=True)
     for name, text in (("validate", "check a course folder"), ("export", "print a module as JSON")):
         p = course_sub.add_parser(name, help=text)
-        p.add_argument("path", nargs="?", help="a module folder or a folder of modules (default: the bundled course)")
+        p.add_argument(
+            "path", nargs="?", help="a module folder or a folder of modules (default: the bundled course)"
+        )
     course_sub.add_parser("list", help="list the modules the bot has").add_argument("path", nargs="?")
 
-    sim = sub.add_parser("simulate", help="drive simulated learners through the module and print a JSON summary")
+    sim = sub.add_parser(
+        "simulate", help="drive simulated learners through the module and print a JSON summary"
+    )
     sim.add_argument("--learners", type=int, default=20)
     sim.add_argument("--accuracy", type=float, default=0.85)
     sim.add_argument("--seed", type=int, default=1)
 
     report = sub.add_parser("report", help="one row per learner of a cohort: progress, scores, last activity")
-    report.add_argument("cohort", help="PLATFORM:TENANT, e.g. slack:T0123ABCD (a Slack workspace) or discord:<guild id>")
+    report.add_argument(
+        "cohort", help="PLATFORM:TENANT, e.g. slack:T0123ABCD (a Slack workspace) or discord:<guild id>"
+    )
     report.add_argument("--format", choices=("csv", "json"), default="csv")
 
     bench = sub.add_parser("bench", help="measure the engine against a local Redis and print figures")

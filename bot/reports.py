@@ -12,15 +12,15 @@ import asyncio
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ValidationError
 
 from bot.advisor.budget import BudgetGuard
 from bot.course.models import Module
-from bot.engine.codec import UnreadableState, decode
-from bot.engine.events import Actor
-from bot.engine.state import LearnerState
+from bot.domain.codec import UnreadableState, decode
+from bot.domain.events import Actor
+from bot.domain.state import LearnerState
 from bot.flows import navigator
 from bot.storage.base import CorruptRecord
 from bot.storage.redis_store import RedisLearnerStore
@@ -52,12 +52,16 @@ async def cohort_report(
 
     async def row(user: str) -> LearnerRow:
         async with gate:
-            return await learner_row(store, module, Actor(platform=platform, tenant=tenant, user=user), budget)  # type: ignore[arg-type]
+            return await learner_row(
+                store, module, Actor(platform=platform, tenant=tenant, user=user), budget
+            )  # type: ignore[arg-type]
 
     return list(await asyncio.gather(*(row(user) for user in users)))
 
 
-async def learner_row(store: RedisLearnerStore, module: Module, actor: Actor, budget: BudgetGuard | None) -> LearnerRow:
+async def learner_row(
+    store: RedisLearnerStore, module: Module, actor: Actor, budget: BudgetGuard | None
+) -> LearnerRow:
     state: LearnerState | None
     try:
         record = await store.load(actor)
@@ -70,7 +74,7 @@ async def learner_row(store: RedisLearnerStore, module: Module, actor: Actor, bu
     if last:
         stamp = json.loads(last[0]).get("t")
         if isinstance(stamp, (int, float)):
-            last_active = datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+            last_active = datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
     cost = 0.0
     if budget is not None:
         cost = (await budget.usage(actor))["cost_micro_usd"] / 1_000_000
@@ -121,13 +125,33 @@ def as_csv(rows: list[LearnerRow]) -> str:
     quiz_columns = list(rows[0].quizzes) if rows else []
     writer = csv.writer(out)
     writer.writerow(
-        ["user", "status", "current", "lessons_read", *(f"{c} quiz" for c in quiz_columns), "labs_done",
-         "test_best", "test_attempts", "last_active", "advisor_cost_usd"]
+        [
+            "user",
+            "status",
+            "current",
+            "lessons_read",
+            *(f"{c} quiz" for c in quiz_columns),
+            "labs_done",
+            "test_best",
+            "test_attempts",
+            "last_active",
+            "advisor_cost_usd",
+        ]
     )
     for row in rows:
         writer.writerow(
-            [row.user, row.status, row.current, row.lessons_read, *(row.quizzes[c] for c in quiz_columns),
-             row.labs_done, row.test_best, row.test_attempts, row.last_active, f"{row.advisor_cost_usd:.4f}"]
+            [
+                row.user,
+                row.status,
+                row.current,
+                row.lessons_read,
+                *(row.quizzes[c] for c in quiz_columns),
+                row.labs_done,
+                row.test_best,
+                row.test_attempts,
+                row.last_active,
+                f"{row.advisor_cost_usd:.4f}",
+            ]
         )
     return out.getvalue()
 
@@ -152,7 +176,10 @@ async def run_report(cohort: str, output: str) -> int:
         budget = None
         if has_api_key(settings):
             budget = BudgetGuard(
-                runtime.redis, settings.key_prefix, settings.learner_daily_tokens, settings.tenant_daily_tokens,
+                runtime.redis,
+                settings.key_prefix,
+                settings.learner_daily_tokens,
+                settings.tenant_daily_tokens,
                 model=settings.anthropic_model,
             )
         rows = await cohort_report(runtime.store, runtime.module, platform, tenant, budget)

@@ -50,13 +50,17 @@ def load_module(settings: Settings) -> Module:
     module = catalog.get(settings.module_id)
     if module is None:
         known = ", ".join(catalog) or "none"
-        raise SystemExit(f"Module {settings.module_id!r} not found in {settings.course_dir} (found: {known}).")
+        raise SystemExit(
+            f"Module {settings.module_id!r} not found in {settings.course_dir} (found: {known})."
+        )
     return module
 
 
 def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(
-        limits=Limits(max_message_chars=settings.max_message_chars, lab_exchange_cap=settings.lab_exchange_cap),
+        limits=Limits(
+            max_message_chars=settings.max_message_chars, lab_exchange_cap=settings.lab_exchange_cap
+        ),
         stale_turn_s=max(60.0, settings.anthropic_timeout_s * 3),
     )
 

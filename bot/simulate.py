@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 
 from bot.course.models import Module, Question
+from bot.domain.events import Actor, Command, Press, Text
+from bot.domain.messages import Message
+from bot.domain.outbox import CollectingOutbox
 from bot.engine.engine import INTERNAL_ERROR_NOTICE, Engine
-from bot.engine.events import Actor, Command, Press, Text
-from bot.engine.messages import Message
-from bot.engine.outbox import CollectingOutbox
 from bot.storage.base import LearnerStore
 
 LAB_QUESTIONS = (
@@ -52,7 +52,9 @@ def question_stems(module: Module) -> dict[str, Question]:
 
 
 class SimulatedLearner:
-    def __init__(self, engine: Engine, module: Module, actor: Actor, rng: random.Random, accuracy: float) -> None:
+    def __init__(
+        self, engine: Engine, module: Module, actor: Actor, rng: random.Random, accuracy: float
+    ) -> None:
         self.engine, self.module, self.rng, self.accuracy = engine, module, rng, accuracy
         self.run = LearnerRun(actor)
         self.outbox = CollectingOutbox()
@@ -64,7 +66,9 @@ class SimulatedLearner:
         await self.engine.handle(event, self.outbox)
         self.shown = self.outbox.take()
         for message in self.shown:
-            if message.notice and any(getattr(b, "text", "") == INTERNAL_ERROR_NOTICE for b in message.blocks):
+            if message.notice and any(
+                getattr(b, "text", "") == INTERNAL_ERROR_NOTICE for b in message.blocks
+            ):
                 self.run.errors += 1
         return self.shown
 
@@ -73,13 +77,17 @@ class SimulatedLearner:
         for message in reversed(self.shown):
             for button in message.buttons:
                 if button.action == action and (not arg or button.arg == arg):
-                    return await self._send(Press(actor=self.run.actor, action=action, arg=arg, token=button.token))
+                    return await self._send(
+                        Press(actor=self.run.actor, action=action, arg=arg, token=button.token)
+                    )
         # Not on screen (e.g. a unit reached from the menu): open the menu first, like a person would.
         await self._send(Command(actor=self.run.actor, name="menu"))
         for message in self.shown:
             for button in message.buttons:
                 if button.action == action and (not arg or button.arg == arg):
-                    return await self._send(Press(actor=self.run.actor, action=action, arg=arg, token=button.token))
+                    return await self._send(
+                        Press(actor=self.run.actor, action=action, arg=arg, token=button.token)
+                    )
         self.run.errors += 1
         return []
 
@@ -148,16 +156,25 @@ async def check_consistency(store: LearnerStore, runs: list[LearnerRun]) -> dict
             diff = stored.count(pair) - sent.count(pair)
             lost += max(0, -diff)
             duplicated += max(0, diff)
-    return {"learners_checked": len(runs), "lost_updates": lost, "duplicated_updates": duplicated,
-            "ok": lost == 0 and duplicated == 0}
+    return {
+        "learners_checked": len(runs),
+        "lost_updates": lost,
+        "duplicated_updates": duplicated,
+        "ok": lost == 0 and duplicated == 0,
+    }
 
 
 async def simulate(engine: Engine, store: LearnerStore, learners: int, accuracy: float, seed: int) -> dict:
     rng = random.Random(seed)
     tenant = f"sim-{seed}-{int(time.time() * 1000)}"
     sims = [
-        SimulatedLearner(engine, engine.module, Actor(platform="sim", tenant=tenant, user=f"learner-{i}"),
-                         random.Random(rng.random()), accuracy)
+        SimulatedLearner(
+            engine,
+            engine.module,
+            Actor(platform="sim", tenant=tenant, user=f"learner-{i}"),
+            random.Random(rng.random()),
+            accuracy,
+        )
         for i in range(learners)
     ]
     started = time.perf_counter()

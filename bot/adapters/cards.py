@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-from bot.engine.events import Actor
-from bot.engine.messages import Message
+from bot.domain.events import Actor
+from bot.domain.messages import Message
 from bot.storage.keys import KeyBuilder
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ class CardMemory:
 
     async def remember(self, actor: Actor, channel: str, ts: str, card: Message) -> None:
         try:
-            await self.client.set(self.key(actor, channel, ts), card.model_dump_json().encode(), ex=self.ttl_s)
+            await self.client.set(
+                self.key(actor, channel, ts), card.model_dump_json().encode(), ex=self.ttl_s
+            )
         except (RedisError, ValueError):
             # Only the later "answered" edit depends on this; the course goes on without it.
             log.warning("could not remember a card for %s", actor)

@@ -16,8 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.engine.events import Actor
-from bot.engine.messages import ReplyProgress
+from bot.domain.events import Actor
+from bot.domain.messages import ReplyProgress
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class DraftStreams:
     def active(self, actor: Actor, turn: int) -> bool:
         return (actor, turn) in self._drafts
 
-    async def show(self, actor: Actor, draft: ReplyProgress, channel: Callable[[], Awaitable[str | None]]) -> None:
+    async def show(
+        self, actor: Actor, draft: ReplyProgress, channel: Callable[[], Awaitable[str | None]]
+    ) -> None:
         """Show `draft`, starting a stream in `await channel()` the first time (None: don't)."""
         key = (actor, draft.turn)
         stream = self._drafts.get(key)
@@ -107,7 +109,7 @@ class DraftStreams:
                 if wait > 0:
                     try:
                         await asyncio.wait_for(stream.closing.wait(), wait)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
                     continue
                 stream.last_edit = loop.time()

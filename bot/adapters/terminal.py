@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.advisor.factory import advisor_mode_note
-from bot.engine.events import Actor, Command, Press, Text
-from bot.engine.messages import AdvisorReply, Message, ReplyProgress
+from bot.domain.events import Actor, Command, Press, Text
+from bot.domain.messages import AdvisorReply, Message, ReplyProgress
 from bot.logs import log_to_file
 from bot.render.terminal import TerminalCard, render_terminal
 from bot.runtime import open_runtime
@@ -70,7 +70,9 @@ def terminal_actor() -> Actor:
         name = getpass.getuser()
     except Exception:
         name = "learner"
-    return Actor(platform="terminal", tenant="local", user=re.sub(r"[^A-Za-z0-9._-]", "-", name)[:64] or "learner")
+    return Actor(
+        platform="terminal", tenant="local", user=re.sub(r"[^A-Za-z0-9._-]", "-", name)[:64] or "learner"
+    )
 
 
 def event_for(line: str, actor: Actor, card: TerminalCard) -> Press | Text:
@@ -80,7 +82,9 @@ def event_for(line: str, actor: Actor, card: TerminalCard) -> Press | Text:
     return Text(actor=actor, text=line)
 
 
-async def run_terminal(settings: Settings | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+async def run_terminal(
+    settings: Settings | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
     settings = settings or Settings()
     log_to_file(settings.data_dir)
     interactive = stdin.isatty()

@@ -27,7 +27,9 @@ class Worker:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def submit(self, who: str, job: Callable[[], Awaitable[None]], *, what: str = "event") -> asyncio.Task[None]:
+    def submit(
+        self, who: str, job: Callable[[], Awaitable[None]], *, what: str = "event"
+    ) -> asyncio.Task[None]:
         """Run `job()` in the background. `who` (a learner id) and `what` (the kind of work)
         name the job in logs; neither may hold message text or tokens."""
         task = asyncio.get_running_loop().create_task(self._run(who, job, what))

@@ -33,7 +33,11 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 SPEND_LIMIT_CODES = frozenset(
-    {"enforced_spend_limit_reached", "contract_spend_limit_reached", "linked_organization_spend_limit_reached"}
+    {
+        "enforced_spend_limit_reached",
+        "contract_spend_limit_reached",
+        "linked_organization_spend_limit_reached",
+    }
 )
 # Wording the API uses when an account is out of budget: "…would exceed your account's monthly
 # spend limit…", "You have reached your specified API usage limits…", "Your credit balance is
@@ -77,7 +81,9 @@ def _retry_after(headers: Any) -> float | None:
 def is_spend_limit(error: anthropic.APIStatusError) -> bool:
     if error.error_code in SPEND_LIMIT_CODES:
         return True
-    return error.status_code in (400, 402, 403, 429) and bool(_SPEND_LIMIT_TEXT.search(error.api_message or ""))
+    return error.status_code in (400, 402, 403, 429) and bool(
+        _SPEND_LIMIT_TEXT.search(error.api_message or "")
+    )
 
 
 def classify(error: Exception) -> Failure:
@@ -97,7 +103,9 @@ def classify(error: Exception) -> Failure:
         elif should_retry == "true":
             transient = True
         if transient:
-            return Failure(f"the API is busy or failing ({status} {kind})", retry=True, retry_after=_retry_after(headers))
+            return Failure(
+                f"the API is busy or failing ({status} {kind})", retry=True, retry_after=_retry_after(headers)
+            )
         return Failure(f"the API refused the request ({status} {kind})", retry=False, retryable=False)
     if isinstance(error, (anthropic.APITimeoutError, httpx2.TimeoutException)):
         return Failure("the API timed out", retry=True)
@@ -180,7 +188,10 @@ class AnthropicAdvisor(Advisor):
                 failure = classify(error)
             log.warning(
                 "advisor attempt %d failed for %s in lab %s: %s",
-                attempt + 1, request.actor, request.lab.id, failure.reason,
+                attempt + 1,
+                request.actor,
+                request.lab.id,
+                failure.reason,
             )
             delay = self._delay_before_retry(failure, attempt, time.monotonic() - started)
             if delay is None:
@@ -254,4 +265,3 @@ def refusal_text(request: AdvisorRequest) -> str:
         f"That's not something I can help with here. As your {request.lab.advisor}, I'd rather keep us on"
         f' "{request.lesson.title}" and your task. What would you like to ask about it?'
     )
-

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.course.models import Lab, Lesson
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 
 
 class Turn(BaseModel):

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
 from bot.advisor.base import Usage
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 
 DAY_TTL_SECONDS = 2 * 24 * 3600
 USAGE_FIELDS = ("input", "output", "cache_read", "cache_write", "requests", "cost_micro_usd")
@@ -59,7 +59,7 @@ DEFAULT_MODEL = "claude-haiku-5-5"
 
 
 def utc_day(now: datetime) -> str:
-    return now.astimezone(timezone.utc).strftime("%Y%m%d")
+    return now.astimezone(UTC).strftime("%Y%m%d")
 
 
 class BudgetGuard:
@@ -73,7 +73,7 @@ class BudgetGuard:
         tenant_daily_tokens: int = 5_000_000,
         *,
         model: str = DEFAULT_MODEL,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.redis = redis
         self.prefix = key_prefix

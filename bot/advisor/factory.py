@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 NO_KEY_NOTE = "No ANTHROPIC_API_KEY set: labs use the offline advisor."
 BUDGET_NOTE = "Today's AI advisor budget is used up; the offline advisor will help you finish the lab."
-UNAVAILABLE_NOTE = "The AI advisor is unavailable right now; the offline advisor will help you finish the lab."
+UNAVAILABLE_NOTE = (
+    "The AI advisor is unavailable right now; the offline advisor will help you finish the lab."
+)
 
 
 def has_api_key(settings: Settings) -> bool:
@@ -58,7 +60,9 @@ class GuardedAdvisor(Advisor):
             log.warning("could not record advisor usage for %s: %s", request.actor, type(error).__name__)
         return answer
 
-    async def _fallback(self, request: AdvisorRequest, on_delta: OnDelta | None, note: str) -> AdvisorReplyText:
+    async def _fallback(
+        self, request: AdvisorRequest, on_delta: OnDelta | None, note: str
+    ) -> AdvisorReplyText:
         lead = f"{note}\n\n"
 
         async def with_note(text: str) -> None:

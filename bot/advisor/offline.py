@@ -25,17 +25,7 @@ SECOND_PASSAGE_RATIO = 0.6
 STREAM_CHUNKS = 4
 
 STOP_WORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as ask at be because been before
-    being below between both but by can could did do does doing down during each even few for
-    from further get gets got had has have having he her here hers him his how i if in into is
-    it its itself just like me might more most much must my no nor not now of off on once only
-    or other our out over own really same she should so some such than that the their them then
-    there these they this those through to too under until up very was way we were what when
-    where which while who whom why will with would you your yours
-    ask tell know want think please thanks thank ok okay hi hello hey one ones lot lots thing
-    things something kind sort maybe actually day days matter matters
-    """.split()
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "ask", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "few", "for", "from", "further", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "like", "me", "might", "more", "most", "much", "must", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "really", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "way", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "ask", "tell", "know", "want", "think", "please", "thanks", "thank", "ok", "okay", "hi", "hello", "hey", "one", "ones", "lot", "lots", "thing", "things", "something", "kind", "sort", "maybe", "actually", "day", "days", "matter", "matters"]
 )
 
 # A few everyday words learners use for what lessons name differently; they count half.
@@ -182,7 +172,9 @@ def expand(query: frozenset[str]) -> frozenset[str]:
     return frozenset(s for term in query for s in SYNONYMS.get(term, ()) if s not in query)
 
 
-def _score(query: frozenset[str], related: frozenset[str], found: frozenset[str], idf: dict[str, float]) -> float:
+def _score(
+    query: frozenset[str], related: frozenset[str], found: frozenset[str], idf: dict[str, float]
+) -> float:
     exact = sum(idf.get(term, 0.0) for term in query & found)
     return exact + 0.5 * sum(idf.get(term, 0.0) for term in related & found) if related else exact
 
@@ -262,9 +254,7 @@ def touched_key_terms(index: LessonIndex, texts: Sequence[str]) -> list[str]:
     lowered = joined.lower()
     # A plain substring test on the term's first word rules most terms out before any regex runs.
     return [
-        term
-        for term, pattern in index.key_terms
-        if _first_word(term) in lowered and pattern.search(joined)
+        term for term, pattern in index.key_terms if _first_word(term) in lowered and pattern.search(joined)
     ]
 
 

@@ -130,7 +130,9 @@ def turn_guidance(request: AdvisorRequest) -> str:
             " came up, and congratulate them on finishing the lab. No follow-up question is needed."
         )
     else:
-        lines.append("Answer their message, then end with one follow-up question that moves their task forward.")
+        lines.append(
+            "Answer their message, then end with one follow-up question that moves their task forward."
+        )
     return "\n".join(lines)
 
 
@@ -148,7 +150,10 @@ def build_messages(history: tuple[Turn, ...], message: str) -> list[dict[str, An
     turn before it, since a conversation must start with the user.
     """
     turns: list[tuple[str, str]] = [
-        ("user" if turn.role == "learner" else "assistant", wrap_learner(turn.text) if turn.role == "learner" else turn.text.strip())
+        (
+            "user" if turn.role == "learner" else "assistant",
+            wrap_learner(turn.text) if turn.role == "learner" else turn.text.strip(),
+        )
         for turn in history
         if turn.text.strip()
     ]

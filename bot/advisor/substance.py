@@ -21,12 +21,7 @@ TRUNCATED_REPEAT_CHARS = 100
 # Acknowledgements and small talk that carry no question or thought, alone or combined
 # ("ok thanks", "cool cool cool", "yes please").
 FILLER_WORDS = frozenset(
-    """
-    ok okay okey k kk alright right sure fine yes yeah yep yup no nope nah
-    thanks thank thx ty tysm cheers you so much very
-    cool nice great awesome good perfect wow lol haha hah hmm hm mhm uh um
-    hi hello hey yo got it i see understood noted please plz
-    """.split()
+    ["ok", "okay", "okey", "k", "kk", "alright", "right", "sure", "fine", "yes", "yeah", "yep", "yup", "no", "nope", "nah", "thanks", "thank", "thx", "ty", "tysm", "cheers", "you", "so", "much", "very", "cool", "nice", "great", "awesome", "good", "perfect", "wow", "lol", "haha", "hah", "hmm", "hm", "mhm", "uh", "um", "hi", "hello", "hey", "yo", "got", "it", "i", "see", "understood", "noted", "please", "plz"]
 )
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")

@@ -163,7 +163,10 @@ def _question(found: _Findings, question: Question) -> None:
     found.limit(item, "feedback.incorrect", question.feedback.incorrect, TEXT_MAX)
     count = len(question.options)
     if not MIN_OPTIONS <= count <= MAX_OPTIONS:
-        found.add(item, f"has {count} option{'' if count == 1 else 's'}; a question needs {MIN_OPTIONS} to {MAX_OPTIONS}")
+        found.add(
+            item,
+            f"has {count} option{'' if count == 1 else 's'}; a question needs {MIN_OPTIONS} to {MAX_OPTIONS}",
+        )
     for option in question.options:
         found.limit(f"{item}, option {option.id}", "text", option.text, OPTION_MAX)
 
@@ -201,7 +204,9 @@ def duplicate_ids(refs: Sequence[UnitRef]) -> list[Problem]:
         if earlier is ref:
             continue
         where = "earlier in this file" if earlier.file == ref.file else f"in {earlier.file}"
-        problems.append(Problem(ref.file, f"{ref.kind} {ref.id}", f"duplicate id: also used by a {earlier.kind} {where}"))
+        problems.append(
+            Problem(ref.file, f"{ref.kind} {ref.id}", f"duplicate id: also used by a {earlier.kind} {where}")
+        )
     return problems
 
 
@@ -215,7 +220,9 @@ def order_problems(order: Sequence[str], refs: Sequence[UnitRef], file: str) -> 
         if unit_id in seen:
             found.add("order", f"unit {unit_id!r} is listed more than once")
         elif unit_id in questions:
-            found.add("order", f"{unit_id!r} is a question, not a unit: list lessons, quizzes, labs and the test")
+            found.add(
+                "order", f"{unit_id!r} is a question, not a unit: list lessons, quizzes, labs and the test"
+            )
         elif unit_id not in units:
             found.add("order", f"unknown unit {unit_id!r}: no lesson, quiz, lab or test has this id")
         else:

@@ -34,7 +34,7 @@ def run_course_command(action: str, path: str | Path | None = None) -> int:
 
 
 def summary(module: Module) -> str:
-    """"module-02-technical-roles (4 lessons, 27 questions)"."""
+    """ "module-02-technical-roles (4 lessons, 27 questions)"."""
     return f"{module.id} ({_counts(module)})"
 
 
@@ -76,7 +76,9 @@ def _export(target: Path) -> int:
         return EXIT_PROBLEMS
     if len(reading.modules) != 1:
         names = ", ".join(module.id for module in reading.modules)
-        print(f"{target} holds several modules ({names}): give the folder of the one to export", file=sys.stderr)
+        print(
+            f"{target} holds several modules ({names}): give the folder of the one to export", file=sys.stderr
+        )
         return EXIT_USAGE
     print(json.dumps(export_data(reading.modules[0]), ensure_ascii=False, indent=2))
     return EXIT_OK
@@ -93,7 +95,9 @@ def _list(target: Path) -> int:
             print(f"{module.id}  {module.title}  ({_counts(module)})  {shown}/")
         else:
             invalid += 1
-            print(f"{shown}/  INVALID: {_plural(len(found), 'problem')} (see `tutorbot course validate {folder}`)")
+            print(
+                f"{shown}/  INVALID: {_plural(len(found), 'problem')} (see `tutorbot course validate {folder}`)"
+            )
     if problems:  # the path itself, or folders that are not modules
         _print_problems(problems)
     return EXIT_PROBLEMS if problems or invalid else EXIT_OK

@@ -105,7 +105,9 @@ def read_course(path: str | Path) -> CourseReading:
         shown = _shown(folder / MODULE_FILE, base)
         earlier = first_file.setdefault(module.id, shown)
         if earlier != shown:
-            problems.append(Problem(shown, f"module {module.id}", f"duplicate module id: also used by {earlier}"))
+            problems.append(
+                Problem(shown, f"module {module.id}", f"duplicate module id: also used by {earlier}")
+            )
             continue
         modules.append(module)
     return CourseReading(tuple(modules), tuple(problems))
@@ -116,7 +118,11 @@ def find_module_folders(path: Path) -> tuple[list[Path], list[Problem]]:
     if not path.exists():
         return [], [Problem(str(path), "", "no such folder")]
     if not path.is_dir():
-        return [], [Problem(str(path), "", "is a file: give a module folder (with module.yaml) or a folder of modules")]
+        return [], [
+            Problem(
+                str(path), "", "is a file: give a module folder (with module.yaml) or a folder of modules"
+            )
+        ]
     if (path / MODULE_FILE).is_file():
         return [path], []
     folders: list[Path] = []
@@ -127,9 +133,15 @@ def find_module_folders(path: Path) -> tuple[list[Path], list[Problem]]:
         if (child / MODULE_FILE).is_file():
             folders.append(child)
         elif any(child.glob("*.yaml")):
-            problems.append(Problem(child.name, "", f"has course files but no {MODULE_FILE}, so it is not read as a module"))
+            problems.append(
+                Problem(
+                    child.name, "", f"has course files but no {MODULE_FILE}, so it is not read as a module"
+                )
+            )
     if not folders and not problems:
-        problems.append(Problem(str(path), "", f"no {MODULE_FILE} here or in its subfolders: no module to read"))
+        problems.append(
+            Problem(str(path), "", f"no {MODULE_FILE} here or in its subfolders: no module to read")
+        )
     return folders, problems
 
 
@@ -153,12 +165,16 @@ def read_module(folder: Path, base: Path) -> tuple[Module | None, list[Problem]]
         if test is not None:
             problems += checks.test_problems(test, test_file)
     else:
-        problems.append(Problem(test_file, "", "file is missing: every module needs a test.yaml with its module test"))
+        problems.append(
+            Problem(test_file, "", "file is missing: every module needs a test.yaml with its module test")
+        )
 
     lessons: list[tuple[Lesson, str]] = []
     lesson_files = _lesson_files(folder, base, problems)
     if not lesson_files:
-        problems.append(Problem(_shown(folder, base), "", f"has no lesson files (one {COURSE_SUFFIX} file per lesson)"))
+        problems.append(
+            Problem(_shown(folder, base), "", f"has no lesson files (one {COURSE_SUFFIX} file per lesson)")
+        )
     for path in lesson_files:
         shown = _shown(path, base)
         data, found = read_mapping(path, shown)
@@ -194,7 +210,9 @@ def read_module(folder: Path, base: Path) -> tuple[Module | None, list[Problem]]
     return module, []
 
 
-def _parse_part(model: type[M], data: dict[str, Any] | None, file: str, root: str, problems: list[Problem]) -> M | None:
+def _parse_part(
+    model: type[M], data: dict[str, Any] | None, file: str, root: str, problems: list[Problem]
+) -> M | None:
     """Validate one file's data as `model`, adding its problems (garbled text included) to `problems`."""
     if data is None:
         return None
@@ -212,7 +230,9 @@ def _lesson_files(folder: Path, base: Path, problems: list[Problem]) -> list[Pat
         if path.suffix == COURSE_SUFFIX:
             files.append(path)
         elif path.suffix == ".yml":
-            problems.append(Problem(_shown(path, base), "", f"is not read: course files end in {COURSE_SUFFIX}"))
+            problems.append(
+                Problem(_shown(path, base), "", f"is not read: course files end in {COURSE_SUFFIX}")
+            )
     return files
 
 
@@ -229,7 +249,11 @@ def _lesson_number_problems(lessons: list[tuple[Lesson, str]]) -> list[Problem]:
         earlier, earlier_file = first.setdefault(lesson.number, (lesson, shown))
         if earlier is not lesson:
             problems.append(
-                Problem(shown, f"lesson {lesson.id}", f"number {lesson.number} is also used by lesson {earlier.id} in {earlier_file}")
+                Problem(
+                    shown,
+                    f"lesson {lesson.id}",
+                    f"number {lesson.number} is also used by lesson {earlier.id} in {earlier_file}",
+                )
             )
     return problems
 

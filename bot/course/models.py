@@ -199,7 +199,9 @@ class Module(Frozen):
     def _all_units(self) -> list[Unit]:
         units: list[Unit] = []
         for lesson in self.lessons:
-            units.append(Unit(id=lesson.id, kind=UnitKind.LESSON, label=f"L{lesson.number}", lesson_id=lesson.id))
+            units.append(
+                Unit(id=lesson.id, kind=UnitKind.LESSON, label=f"L{lesson.number}", lesson_id=lesson.id)
+            )
             units.append(Unit(id=lesson.quiz.id, kind=UnitKind.QUIZ, label="Quiz", lesson_id=lesson.id))
             units.append(Unit(id=lesson.lab.id, kind=UnitKind.LAB, label="Lab", lesson_id=lesson.id))
         units.append(Unit(id=self.test.id, kind=UnitKind.TEST, label="Module Test"))

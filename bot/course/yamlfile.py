@@ -31,7 +31,10 @@ class _StrictLoader(yaml.SafeLoader):
                 continue
             if duplicate:
                 raise ConstructorError(
-                    "while reading a mapping", node.start_mark, f"the key {key!r} appears twice", key_node.start_mark
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"the key {key!r} appears twice",
+                    key_node.start_mark,
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)

@@ -21,15 +21,23 @@ from pydantic_core import to_json
 
 from bot.advisor.base import Advisor, AdvisorRequest, AdvisorUnavailable, Turn
 from bot.course.models import Module
-from bot.engine.codec import UnreadableState, decode, encode
-from bot.engine.events import Actor, Event
-from bot.engine.messages import Message, ReplyProgress
-from bot.engine.outbox import Outbox
-from bot.engine.state import LabStep, LearnerState
+from bot.domain.codec import UnreadableState, decode, encode
+from bot.domain.events import Actor, Event
+from bot.domain.messages import Message, ReplyProgress
+from bot.domain.outbox import Outbox
+from bot.domain.state import LabStep, LearnerState
 from bot.flows import lab as lab_flow
 from bot.flows import router
 from bot.flows.cards import RESUME, notice
-from bot.flows.context import AdvisorAnswered, AdvisorFailed, AskAdvisor, ClaimTurn, FlowContext, Limits, Outcome
+from bot.flows.context import (
+    AdvisorAnswered,
+    AdvisorFailed,
+    AskAdvisor,
+    ClaimTurn,
+    FlowContext,
+    Limits,
+    Outcome,
+)
 from bot.storage.base import CorruptRecord, LearnerStore, Stored
 
 log = logging.getLogger("tutorbot.engine")
@@ -79,7 +87,11 @@ class Engine:
 
     def context(self, actor: Actor) -> FlowContext:
         return FlowContext(
-            module=self.module, actor=actor, now=self.clock(), limits=self.config.limits, instance=self.instance
+            module=self.module,
+            actor=actor,
+            now=self.clock(),
+            limits=self.config.limits,
+            instance=self.instance,
         )
 
     async def handle(self, event: Event, outbox: Outbox) -> None:
@@ -149,7 +161,9 @@ class Engine:
                 log=[_log_entry(entry, ctx.now) for entry in outcome.log],
                 lab_id=outcome.lab_id or (outcome.job.lab_id if outcome.job else None),
                 transcript=[turn.model_dump_json().encode() for turn in outcome.transcript],
-                read_transcript=min(self.advisor.history_lines, self.config.history_turns) if outcome.job else 0,
+                read_transcript=min(self.advisor.history_lines, self.config.history_turns)
+                if outcome.job
+                else 0,
             )
             if result.ok:
                 self._remember(actor, Stored(rev=rev + 1, data=data), outcome.state)

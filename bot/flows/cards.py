@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.engine.messages import Button, Message, Paragraph
-from bot.engine.state import LearnerState
+from bot.domain.messages import Button, Message, Paragraph
+from bot.domain.state import LearnerState
 
 MENU = Button(label="Menu", action="menu")
 RESUME = Button(label="Resume", action="resume", style="primary")
@@ -12,7 +12,9 @@ PROGRESS = Button(label="Progress", action="progress")
 
 def button(state: LearnerState, label: str, action: str, arg: str = "", *, primary: bool = False) -> Button:
     """A button that changes state: it carries the current step token."""
-    return Button(label=label, action=action, arg=arg, token=str(state.token), style="primary" if primary else "default")
+    return Button(
+        label=label, action=action, arg=arg, token=str(state.token), style="primary" if primary else "default"
+    )
 
 
 def notice(text: str, *actions: Button) -> Message:

@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.advisor.base import Turn
 from bot.course.models import Module
-from bot.engine.events import Actor
-from bot.engine.messages import Message
-from bot.engine.state import LearnerState
+from bot.domain.events import Actor
+from bot.domain.messages import Message
+from bot.domain.state import LearnerState
 
 
 @dataclass(frozen=True)

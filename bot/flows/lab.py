@@ -11,9 +11,9 @@ from __future__ import annotations
 from bot.advisor.base import Turn
 from bot.advisor.substance import is_substantive
 from bot.course.models import Lab, Lesson
-from bot.engine.events import Press
-from bot.engine.messages import AdvisorReply, Message, Paragraph
-from bot.engine.state import LabResult, LabStep, LearnerState, PendingTurn
+from bot.domain.events import Press
+from bot.domain.messages import AdvisorReply, Message, Paragraph
+from bot.domain.state import LabResult, LabStep, LearnerState, PendingTurn
 from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
 from bot.flows.context import AdvisorAnswered, AdvisorFailed, AskAdvisor, ClaimTurn, FlowContext, Outcome
@@ -100,7 +100,9 @@ def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> 
     limit = ctx.limits.max_message_chars
     if len(text) > limit:
         return Outcome.reply(
-            notice(f"That message is {len(text):,} characters; the limit is {limit:,}. Please shorten it and send it again.")
+            notice(
+                f"That message is {len(text):,} characters; the limit is {limit:,}. Please shorten it and send it again."
+            )
         )
     done = result(state, lab.id)
     if done.exchanges >= ctx.limits.lab_exchange_cap:
@@ -112,9 +114,15 @@ def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> 
             )
         )
     counted = is_substantive(text, step.recent)
-    pending = PendingTurn(turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now)
+    pending = PendingTurn(
+        turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now
+    )
     new_step = step.model_copy(
-        update={"pending": pending, "retry_text": None, "recent": [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:]}
+        update={
+            "pending": pending,
+            "retry_text": None,
+            "recent": [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:],
+        }
     )
     return Outcome(state=state.with_step(new_step), job=AskAdvisor(lab_id=lab.id, turn=step.turns + 1))
 
@@ -149,10 +157,14 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
     log: list[dict] = [{"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": pending.counted}]
     if finishing:
         log.append({"kind": "lab_done", "lab": lab.id, "exchanges": lab_result.exchanges})
-    blocks: list = [AdvisorReply(advisor=lab.advisor, text=event.text, turn=event.turn, offline=event.offline)]
+    blocks: list = [
+        AdvisorReply(advisor=lab.advisor, text=event.text, turn=event.turn, offline=event.offline)
+    ]
     if not pending.counted:
         blocks.append(
-            Paragraph(text="_That message did not count as an exchange: ask a fuller question about your task._")
+            Paragraph(
+                text="_That message did not count as an exchange: ask a fuller question about your task._"
+            )
         )
     blocks.append(Paragraph(text=f"_{_status_line(new, lab)}_"))
     actions = (*_done_actions(new, ctx, lab), MENU) if finishing else ()
@@ -175,4 +187,6 @@ def failed(state: LearnerState, ctx: FlowContext, step: LabStep, event: AdvisorF
     )
     why = "" if event.retryable else "The advisor cannot answer today."
     message = _failed_notice(new, why) if event.retryable else notice(why + " Your message is kept.", MENU)
-    return Outcome(state=new, messages=[message], log=[{"kind": "lab_failed", "lab": step.lab_id, "turn": event.turn}])
+    return Outcome(
+        state=new, messages=[message], log=[{"kind": "lab_failed", "lab": step.lab_id, "turn": event.turn}]
+    )

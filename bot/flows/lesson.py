@@ -8,13 +8,12 @@ be opened again and re-read.
 from __future__ import annotations
 
 from bot.course.models import Lesson
-from bot.engine.events import Press
-from bot.engine.messages import Bullets, KeyTermList, Message, Paragraph
-from bot.engine.state import LearnerState, LessonStep
+from bot.domain.events import Press
+from bot.domain.messages import Bullets, KeyTermList, Message, Paragraph
+from bot.domain.state import LearnerState, LessonStep
 from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
 from bot.flows.context import FlowContext, Outcome
-
 
 _CARDS: dict[int, tuple[Lesson, list[Message]]] = {}
 
@@ -43,7 +42,10 @@ def _build_cards(lesson: Lesson) -> list[Message]:
         heading = section.heading or f"Lesson {lesson.number} · {lesson.title}"
         out.append(Message(heading=heading, blocks=tuple(blocks)))
     out.append(
-        Message(heading="Key terms", blocks=(KeyTermList(terms=tuple((t.term, t.definition) for t in lesson.key_terms)),))
+        Message(
+            heading="Key terms",
+            blocks=(KeyTermList(terms=tuple((t.term, t.definition) for t in lesson.key_terms)),),
+        )
     )
     return out
 
@@ -56,7 +58,11 @@ def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> list[Messag
         return [
             Message(
                 heading=f"Lesson {lesson.number} complete",
-                blocks=(Paragraph(text=f"You have finished **{lesson.title}**. Next: check yourself with the quiz."),),
+                blocks=(
+                    Paragraph(
+                        text=f"You have finished **{lesson.title}**. Next: check yourself with the quiz."
+                    ),
+                ),
                 actions=(
                     *navigator.continue_button(state, ctx.module, lesson.id),
                     button(state, "Read again", "open", lesson.id),
@@ -67,7 +73,9 @@ def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> list[Messag
     card = content[step.card]
     footer = Paragraph(text=f"_Card {step.card + 1} of {len(content)}_")
     back = (button(state, "Back", "back"),) if step.card > 0 else ()
-    forward = button(state, "Continue" if step.card + 1 < len(content) else "Finish lesson", "next", primary=True)
+    forward = button(
+        state, "Continue" if step.card + 1 < len(content) else "Finish lesson", "next", primary=True
+    )
     return [card.model_copy(update={"blocks": (*card.blocks, footer), "actions": (*back, forward, MENU)})]
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 
 from bot.course.models import ModuleTest, Question
-from bot.engine.events import Press
-from bot.engine.messages import Message, Paragraph
-from bot.engine.shuffle import shuffled
-from bot.engine.state import LearnerState, TestAttempt, TestStep
+from bot.domain.events import Press
+from bot.domain.messages import Message, Paragraph
+from bot.domain.shuffle import shuffled
+from bot.domain.state import LearnerState, TestAttempt, TestStep
 from bot.flows.cards import MENU, PROGRESS, button, notice
 from bot.flows.context import FlowContext, Outcome
 from bot.flows.questions import question_card
@@ -67,7 +67,9 @@ def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
     return Message(heading=test.title, blocks=tuple(Paragraph(text=t) for t in lines), actions=actions)
 
 
-def _results(state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]) -> list[Message]:
+def _results(
+    state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]
+) -> list[Message]:
     test = ctx.module.test
     score = sum(q.option(a).correct for q, a in zip(questions, step.answers) if q.option(a))  # type: ignore[union-attr]
     passed = score >= test.pass_score
@@ -89,7 +91,8 @@ def _results(state: LearnerState, ctx: FlowContext, step: TestStep, questions: l
     for start in range(0, len(questions), REVIEW_PER_CARD):
         blocks = []
         for number, (question, answer) in enumerate(
-            zip(questions[start : start + REVIEW_PER_CARD], step.answers[start : start + REVIEW_PER_CARD]), start + 1
+            zip(questions[start : start + REVIEW_PER_CARD], step.answers[start : start + REVIEW_PER_CARD]),
+            start + 1,
         ):
             option = question.option(answer)
             right = bool(option and option.correct)
@@ -135,8 +138,13 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     new = state.advanced(TestStep(attempt=step.attempt, answers=[*step.answers, option.id]))
     new_step: TestStep = new.step  # type: ignore[assignment]
     log: list[dict] = [
-        {"kind": "test_answer", "attempt": step.attempt, "question": question.id, "option": option.id,
-         "correct": option.correct}
+        {
+            "kind": "test_answer",
+            "attempt": step.attempt,
+            "question": question.id,
+            "option": option.id,
+            "correct": option.correct,
+        }
     ]
     if len(new_step.answers) == len(questions):
         score = sum(q.option(a).correct for q, a in zip(questions, new_step.answers))  # type: ignore[union-attr]

@@ -8,8 +8,8 @@ unlocked it).
 from __future__ import annotations
 
 from bot.course.models import Module, Unit, UnitKind
-from bot.engine.messages import Bullets, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
-from bot.engine.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
+from bot.domain.messages import Bullets, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
+from bot.domain.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
 from bot.flows.cards import MENU, PROGRESS, RESUME, button, paragraphs
 from bot.flows.context import FlowContext
 
@@ -74,7 +74,9 @@ def unit_status(state: LearnerState, module: Module, unit: Unit) -> UnitStatus:
 
 def strip(state: LearnerState, module: Module) -> ProgressStrip:
     return ProgressStrip(
-        units=tuple(StripUnit(label=unit.label, status=unit_status(state, module, unit)) for unit in module.units)
+        units=tuple(
+            StripUnit(label=unit.label, status=unit_status(state, module, unit)) for unit in module.units
+        )
     )
 
 
@@ -139,7 +141,13 @@ def progress_message(state: LearnerState, ctx: FlowContext) -> Message:
 def menu_message(state: LearnerState, ctx: FlowContext) -> Message:
     module = ctx.module
     buttons = [
-        button(state, unit_title(module, unit), "open", unit.id, primary=unit_status(state, module, unit) == "current")
+        button(
+            state,
+            unit_title(module, unit),
+            "open",
+            unit.id,
+            primary=unit_status(state, module, unit) == "current",
+        )
         for unit in module.units
         if is_open(state, module, unit)
     ]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.course.models import Option, Question
-from bot.engine.messages import Message, Paragraph
-from bot.engine.shuffle import shuffled
-from bot.engine.state import LearnerState
+from bot.domain.messages import Message, Paragraph
+from bot.domain.shuffle import shuffled
+from bot.domain.state import LearnerState
 from bot.flows.cards import MENU, button
 from bot.flows.context import FlowContext
 

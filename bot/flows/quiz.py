@@ -8,9 +8,9 @@ first completed attempt is what reports count; retakes are practice and keep the
 from __future__ import annotations
 
 from bot.course.models import Lesson, Quiz
-from bot.engine.events import Press
-from bot.engine.messages import Message, Paragraph
-from bot.engine.state import LearnerState, QuizResult, QuizStep
+from bot.domain.events import Press
+from bot.domain.messages import Message, Paragraph
+from bot.domain.state import LearnerState, QuizResult, QuizStep
 from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
 from bot.flows.context import FlowContext, Outcome
@@ -40,7 +40,9 @@ def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message
     result = state.progress.quizzes.get(quiz.id)
     lines = [f"You scored **{step.score}/{total}**."]
     if result and step.attempt > 1:
-        lines.append(f"Practice attempt {step.attempt}. Your first score, {result.first}/{total}, is the one reported.")
+        lines.append(
+            f"Practice attempt {step.attempt}. Your first score, {result.first}/{total}, is the one reported."
+        )
     return Message(
         heading=f"{quiz.title} · score {step.score}/{total}",
         blocks=tuple(Paragraph(text=line) for line in lines),
@@ -81,8 +83,14 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
     )
     new_step: QuizStep = new.step  # type: ignore[assignment]
     log: list[dict] = [
-        {"kind": "answer", "quiz": quiz.id, "question": question.id, "option": option.id,
-         "correct": option.correct, "attempt": step.attempt}
+        {
+            "kind": "answer",
+            "quiz": quiz.id,
+            "question": question.id,
+            "option": option.id,
+            "correct": option.correct,
+            "attempt": step.attempt,
+        }
     ]
     mark = "✅ Correct" if option.correct else "❌ Not quite"
     feedback = question.feedback.correct if option.correct else question.feedback.incorrect
@@ -96,10 +104,20 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
             result = QuizResult(first=new_step.score, best=new_step.score, total=total)
         else:
             result = previous.model_copy(
-                update={"best": max(previous.best, new_step.score), "attempts": max(previous.attempts, step.attempt)}
+                update={
+                    "best": max(previous.best, new_step.score),
+                    "attempts": max(previous.attempts, step.attempt),
+                }
             )
         new = new.with_progress(quizzes={**state.progress.quizzes, quiz.id: result})
-        log.append({"kind": "quiz_done", "quiz": quiz.id, "score": new_step.score, "total": total,
-                    "attempt": step.attempt})
+        log.append(
+            {
+                "kind": "quiz_done",
+                "quiz": quiz.id,
+                "score": new_step.score,
+                "total": total,
+                "attempt": step.attempt,
+            }
+        )
     messages += view(new, ctx, new_step)
     return Outcome(state=new, messages=messages, log=log)

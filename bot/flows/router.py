@@ -8,9 +8,9 @@ step) return an outcome with `state=None`, so the engine commits nothing.
 from __future__ import annotations
 
 from bot.course.models import Module, UnitKind
-from bot.engine.events import Command, Event, Press, Text
-from bot.engine.messages import Button, Message
-from bot.engine.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
+from bot.domain.events import Command, Event, Press, Text
+from bot.domain.messages import Button, Message
+from bot.domain.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
 from bot.flows import lab, lesson, module_test, navigator, quiz
 from bot.flows.cards import MENU, RESUME, notice
 from bot.flows.context import AdvisorAnswered, AdvisorFailed, ClaimTurn, FlowContext, Outcome
@@ -62,7 +62,9 @@ def apply(state: LearnerState | None, event: Event | InternalEvent, ctx: FlowCon
         if isinstance(event, Command) and event.name in ("start", "resume"):
             return started
         # Any other first contact also enrols; then the event is answered on the new state.
-        follow = apply(started.state, event, ctx) if not isinstance(event, (Press, Text)) else Outcome(state=None)
+        follow = (
+            apply(started.state, event, ctx) if not isinstance(event, (Press, Text)) else Outcome(state=None)
+        )
         started.messages += follow.messages
         return started
     if isinstance(event, (AdvisorAnswered, AdvisorFailed, ClaimTurn)):
@@ -91,7 +93,11 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
     if word in ("continue", "next"):
         forward = _forward_button(state, ctx)
         if forward is not None:
-            return _press(state, Press(actor=ctx.actor, action=forward.action, arg=forward.arg, token=forward.token), ctx)
+            return _press(
+                state,
+                Press(actor=ctx.actor, action=forward.action, arg=forward.arg, token=forward.token),
+                ctx,
+            )
     if isinstance(state.step, LabStep):
         return lab.message(state, ctx, state.step, text)
     if word in ("continue", "next"):
@@ -109,7 +115,12 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
 def _forward_button(state: LearnerState, ctx: FlowContext) -> Button | None:
     """The step's primary way forward (Continue, Finish lesson, Begin…), for a typed `continue`."""
     return next(
-        (b for m in view(state, ctx) for b in m.buttons if b.style == "primary" and b.token and b.action != "say"),
+        (
+            b
+            for m in view(state, ctx)
+            for b in m.buttons
+            if b.style == "primary" and b.token and b.action != "say"
+        ),
         None,
     )
 
@@ -119,7 +130,11 @@ def _press(state: LearnerState, event: Press, ctx: FlowContext) -> Outcome:
         return _command(state, event.action, ctx)
     if event.token != str(state.token):
         return Outcome.reply(
-            notice("That button is from an earlier step, so it did nothing. Here is where you are now:", RESUME, MENU)
+            notice(
+                "That button is from an earlier step, so it did nothing. Here is where you are now:",
+                RESUME,
+                MENU,
+            )
         )
     if event.action == "open":
         return open_unit(state, event.arg, ctx)

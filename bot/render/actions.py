@@ -21,8 +21,8 @@ import re
 
 from pydantic import ValidationError
 
-from bot.engine.events import Actor, Press
-from bot.engine.messages import Button
+from bot.domain.events import Actor, Press
+from bot.domain.messages import Button
 
 PREFIX = "tb"
 MAX_LENGTH = 100

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.engine.messages import (
+from bot.domain.messages import (
     AdvisorReply,
     Block,
     Bullets,
@@ -91,7 +91,9 @@ def render_discord(message: Message) -> list[DiscordPayload]:
         payloads += [DiscordPayload(content=MORE_BUTTONS, components=page) for page in row_pages[1:]]
     payloads = [payload for payload in payloads if payload.embeds or payload.components or payload.content]
     # A card with nothing in it still has to say something: Discord refuses an empty message.
-    return payloads or [DiscordPayload(content=truncate(to_plain(parts.summary(message)), DISCORD_CONTENT_MAX))]
+    return payloads or [
+        DiscordPayload(content=truncate(to_plain(parts.summary(message)), DISCORD_CONTENT_MAX))
+    ]
 
 
 def render_discord_draft(draft: ReplyProgress) -> DiscordPayload:
@@ -115,7 +117,10 @@ def render_discord_answered(message: Message, chosen_label: str) -> DiscordPaylo
     if embeds:
         description = embeds[-1].get("description", "")
         joined = f"{description}{_PARAGRAPH_GAP}{line}" if description else line
-        if len(joined) <= DISCORD_DESCRIPTION_MAX and used - len(description) + len(joined) <= DISCORD_EMBEDS_TOTAL_MAX:
+        if (
+            len(joined) <= DISCORD_DESCRIPTION_MAX
+            and used - len(description) + len(joined) <= DISCORD_EMBEDS_TOTAL_MAX
+        ):
             embeds[-1]["description"] = joined
             return DiscordPayload(embeds=embeds)
         if len(embeds) < DISCORD_EMBEDS_MAX and used + len(line) <= DISCORD_EMBEDS_TOTAL_MAX:
@@ -160,9 +165,11 @@ def _embed_pages(title: str, segments: Sequence[str], footer: str) -> list[list[
             and used + len(_PARAGRAPH_GAP) + len(chunk) <= DISCORD_EMBEDS_TOTAL_MAX
         ):
             last["description"] = f"{description}{_PARAGRAPH_GAP}{chunk}" if description else chunk
-        elif last is not None and len(embeds) < DISCORD_EMBEDS_MAX and used + len(chunk) <= DISCORD_EMBEDS_TOTAL_MAX:
-            embeds.append({"description": chunk, "color": COLOR})
-        elif last is None:
+        elif (
+            last is not None
+            and len(embeds) < DISCORD_EMBEDS_MAX
+            and used + len(chunk) <= DISCORD_EMBEDS_TOTAL_MAX
+        ) or last is None:
             embeds.append({"description": chunk, "color": COLOR})
         else:
             pages.append([{"description": chunk, "color": COLOR}])

@@ -13,9 +13,10 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import discord
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
+
+import discord
 
 if TYPE_CHECKING:
     from bot.render.discord import DiscordPayload
@@ -72,7 +73,9 @@ def slack_problems(message: SlackMessage) -> list[str]:
     blocks = message.blocks
     if len(blocks) > SLACK_MAX_BLOCKS:
         problems.append(f"{len(blocks)} blocks, more than {SLACK_MAX_BLOCKS}")
-    block_ids = [block.get("block_id") for block in blocks if isinstance(block, Mapping) and "block_id" in block]
+    block_ids = [
+        block.get("block_id") for block in blocks if isinstance(block, Mapping) and "block_id" in block
+    ]
     problems += [f"block_id {bid!r} is used twice" for bid in _duplicates(block_ids)]
     for i, block in enumerate(blocks):
         where = f"block {i}"
@@ -129,19 +132,25 @@ def _slack_actions_problems(elements: object) -> list[str]:
         if not isinstance(element, Mapping) or element.get("type") != "button":
             problems.append(f"{where}: not a button")
             continue
-        problems += _text_object(f"{where}.text", element.get("text"), SLACK_BUTTON_TEXT_MAX, types={"plain_text"})
+        problems += _text_object(
+            f"{where}.text", element.get("text"), SLACK_BUTTON_TEXT_MAX, types={"plain_text"}
+        )
         action_id = element.get("action_id")
         action_ids.append(action_id)
         problems += _length(f"{where}.action_id", action_id, 1, SLACK_ACTION_ID_MAX)
         if "value" in element:
             problems += _length(f"{where}.value", element["value"], 1, SLACK_BUTTON_VALUE_MAX)
         if "style" in element and element["style"] not in _SLACK_BUTTON_STYLES:
-            problems.append(f"{where}.style {element['style']!r} is not one of {sorted(_SLACK_BUTTON_STYLES)}")
+            problems.append(
+                f"{where}.style {element['style']!r} is not one of {sorted(_SLACK_BUTTON_STYLES)}"
+            )
     problems += [f"action_id {aid!r} is used twice in the block" for aid in _duplicates(action_ids)]
     return problems
 
 
-def _text_object(where: str, obj: object, limit: int, types: Iterable[str] = ("plain_text", "mrkdwn")) -> list[str]:
+def _text_object(
+    where: str, obj: object, limit: int, types: Iterable[str] = ("plain_text", "mrkdwn")
+) -> list[str]:
     if not isinstance(obj, Mapping):
         return [f"{where}: missing text object"]
     kinds = set(types)

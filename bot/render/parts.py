@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.engine.messages import (
+from bot.domain.messages import (
     AdvisorReply,
     Bullets,
     Button,

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.engine.messages import (
+from bot.domain.messages import (
     AdvisorReply,
     Block,
     Bullets,
@@ -186,4 +186,3 @@ def _button(button: Button, index: int, label: str) -> SlackBlock:
     if button.style != "default":
         element["style"] = button.style
     return element
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine.messages import (
+from bot.domain.messages import (
     AdvisorReply,
     Block,
     Bullets,
@@ -54,9 +54,13 @@ def render_terminal(message: Message) -> TerminalCard:
     sections += [text for text in map(_block_text, message.blocks) if text]
     numbers = iter(range(1, len(message.buttons) + 1))
     if message.choices:
-        sections.append("\n".join(f"  {next(numbers)}. {to_plain(choice.label)}" for choice in message.choices))
+        sections.append(
+            "\n".join(f"  {next(numbers)}. {to_plain(choice.label)}" for choice in message.choices)
+        )
     if message.actions:
-        sections.append("   ".join(f"[{next(numbers)}] {to_plain(action.label)}" for action in message.actions))
+        sections.append(
+            "   ".join(f"[{next(numbers)}] {to_plain(action.label)}" for action in message.actions)
+        )
     return TerminalCard(text="\n\n".join(sections), buttons=message.buttons)
 
 

@@ -67,7 +67,9 @@ def truncate_start(text: str, limit: int, *, measure: Measure = len) -> str:
     return ELLIPSIS + text[start:].lstrip()
 
 
-def split_text(text: str, limit: int, *, measure: Measure = len, protect: Protect = _no_protection) -> list[str]:
+def split_text(
+    text: str, limit: int, *, measure: Measure = len, protect: Protect = _no_protection
+) -> list[str]:
     """Split `text` into chunks with `measure(chunk) <= limit`, losing no words.
 
     Whitespace at a split point is dropped; everything else is kept in order. Returns no chunk
@@ -120,7 +122,9 @@ def _split(text: str, limit: int, measure: Measure, protect: Protect, level: int
     return chunks
 
 
-def _pieces(text: str, pattern: re.Pattern[str], protected: Sequence[tuple[int, int]]) -> list[tuple[str, str]]:
+def _pieces(
+    text: str, pattern: re.Pattern[str], protected: Sequence[tuple[int, int]]
+) -> list[tuple[str, str]]:
     """(separator before, piece) pairs, splitting only at separators outside protected ranges."""
     pieces: list[tuple[str, str]] = []
     start, separator = 0, ""

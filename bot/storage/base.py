@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 
 
 @dataclass(frozen=True)

@@ -63,13 +63,20 @@ class EmbeddedRedis:
             self.socket_path.unlink()
         args = [
             find_redis_server(),
-            "--port", "0",
-            "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(self.data_dir),
-            "--daemonize", "no",
-            "--loglevel", "warning",
-            "--logfile", str(self.data_dir / "redis.log"),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.data_dir),
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
         ]
         if self.persistent:
             args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "300 1"]
@@ -81,7 +88,9 @@ class EmbeddedRedis:
             if self._process.poll() is not None:
                 log = self.data_dir / "redis.log"
                 detail = log.read_text(errors="replace")[-500:] if log.exists() else ""
-                raise RuntimeError(f"redis-server exited at start (code {self._process.returncode}). {detail}")
+                raise RuntimeError(
+                    f"redis-server exited at start (code {self._process.returncode}). {detail}"
+                )
             if self._ping():
                 return self.url
             time.sleep(0.02)

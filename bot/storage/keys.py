@@ -3,7 +3,7 @@
 Per-learner keys carry the hash tag `{platform:tenant:user}`, so everything one commit
 touches lives in one Redis Cluster slot and one Lua script may touch all of it. Tenant-level
 keys carry `{platform:tenant}`. The parts of a tag can hold no `:`, `{` or `}` (see
-`bot.engine.events.IdPart`), so a learner tag (three parts) never equals a tenant tag (two
+`bot.domain.events.IdPart`), so a learner tag (three parts) never equals a tenant tag (two
 parts), and no two learners or tenants share a key.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 
 _ID_PART = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Lab ids may carry a run suffix (`lab-ml-engineer:2`); they sit after the tag, so `:` is harmless.

@@ -24,7 +24,7 @@ from typing import Any
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import ResponseError
 
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from bot.storage.base import CommitResult, CorruptRecord, LearnerStore, Stored
 from bot.storage.keys import KeyBuilder
 
@@ -222,7 +222,12 @@ class RedisLearnerStore(LearnerStore):
         # Two quarantines of one learner in the same millisecond must not overwrite each other.
         for _ in range(100):
             target = self.keys.quarantine(actor, at_ms)
-            note = {"t": at_ms / 1000, "kind": "quarantined", "reason": reason[:MAX_REASON_CHARS], "moved_to": target}
+            note = {
+                "t": at_ms / 1000,
+                "kind": "quarantined",
+                "reason": reason[:MAX_REASON_CHARS],
+                "moved_to": target,
+            }
             entry = json.dumps(note, separators=(",", ":")).encode()
             moved = await self._quarantine(
                 keys=[self.keys.state(actor), target, self.keys.log(actor)],

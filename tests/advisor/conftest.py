@@ -12,8 +12,9 @@ import pytest
 
 from bot.advisor.base import AdvisorRequest, Turn
 from bot.course.models import Lesson
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from tests.advisor.lessons import data_scientist_lesson, ml_engineer_lesson
+
 
 @pytest.fixture(scope="session")
 def lesson() -> Lesson:

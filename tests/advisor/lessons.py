@@ -12,7 +12,9 @@ def _question(qid: str, stem: str, options: list[str], correct: int, right: str,
     return Question(
         id=qid,
         stem=stem,
-        options=tuple(Option(id=f"{qid}-{i}", text=text, correct=i == correct) for i, text in enumerate(options)),
+        options=tuple(
+            Option(id=f"{qid}-{i}", text=text, correct=i == correct) for i, text in enumerate(options)
+        ),
         feedback=Feedback(correct=right, incorrect=wrong),
     )
 
@@ -53,7 +55,7 @@ def ml_engineer_lesson() -> Lesson:
             ),
             _question(
                 "q-ml-2",
-                "What does \"model drift\" refer to in the quiz wording?",
+                'What does "model drift" refer to in the quiz wording?',
                 [
                     "A model physically moving between data centres overnight",
                     "Performance degrading as real-world data shifts away from the training data",
@@ -124,10 +126,22 @@ def ml_engineer_lesson() -> Lesson:
             ),
         ),
         key_terms=(
-            KeyTerm(term="Model Drift", definition="Degradation in model performance over time as the real-world data distribution shifts away from training data."),
-            KeyTerm(term="Inference", definition="Using a trained model to make predictions on new inputs — as opposed to training, which adjusts model weights."),
-            KeyTerm(term="Quantization", definition="Reducing model precision (e.g., from 32-bit to 8-bit weights) to decrease memory and compute requirements with minimal accuracy loss."),
-            KeyTerm(term="Feature Engineering", definition="Transforming raw data into informative representations that models can learn from effectively."),
+            KeyTerm(
+                term="Model Drift",
+                definition="Degradation in model performance over time as the real-world data distribution shifts away from training data.",
+            ),
+            KeyTerm(
+                term="Inference",
+                definition="Using a trained model to make predictions on new inputs — as opposed to training, which adjusts model weights.",
+            ),
+            KeyTerm(
+                term="Quantization",
+                definition="Reducing model precision (e.g., from 32-bit to 8-bit weights) to decrease memory and compute requirements with minimal accuracy loss.",
+            ),
+            KeyTerm(
+                term="Feature Engineering",
+                definition="Transforming raw data into informative representations that models can learn from effectively.",
+            ),
         ),
         quiz=quiz,
         lab=lab,
@@ -156,7 +170,12 @@ def data_scientist_lesson() -> Lesson:
             _question(
                 "q-ds-1",
                 "What was the significance of the Netflix Prize (2006–2009) for data science?",
-                ["It showcased collaborative filtering and ensembles", "It proved deep learning dominant", "It ended A/B testing", "It banned recommendation"],
+                [
+                    "It showcased collaborative filtering and ensembles",
+                    "It proved deep learning dominant",
+                    "It ended A/B testing",
+                    "It banned recommendation",
+                ],
                 0,
                 "Correct. The Netflix Prize brought matrix factorization and ensemble learning to wide attention.",
                 "The Netflix Prize was important for showcasing collaborative filtering and ensemble methods.",
@@ -168,7 +187,7 @@ def data_scientist_lesson() -> Lesson:
         number=2,
         title="The Data Scientist",
         subtitle="Extracting insight and driving decisions from the data that powers AI",
-        hook="When a company says \"data science,\" what are they really hiring for?",
+        hook='When a company says "data science," what are they really hiring for?',
         sections=(
             Section(
                 kind="story",
@@ -191,9 +210,18 @@ def data_scientist_lesson() -> Lesson:
             ),
         ),
         key_terms=(
-            KeyTerm(term="A/B Test", definition="A controlled experiment comparing two versions of a system or product to determine which performs better on a defined metric."),
-            KeyTerm(term="Causal Inference", definition="Statistical methods for determining cause-and-effect relationships, not just correlations, from observational data."),
-            KeyTerm(term="Overfitting", definition="When a model learns the training data too specifically and fails to generalize to new, unseen examples."),
+            KeyTerm(
+                term="A/B Test",
+                definition="A controlled experiment comparing two versions of a system or product to determine which performs better on a defined metric.",
+            ),
+            KeyTerm(
+                term="Causal Inference",
+                definition="Statistical methods for determining cause-and-effect relationships, not just correlations, from observational data.",
+            ),
+            KeyTerm(
+                term="Overfitting",
+                definition="When a model learns the training data too specifically and fails to generalize to new, unseen examples.",
+            ),
         ),
         quiz=quiz,
         lab=lab,

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import redis.asyncio as aioredis
 
 from bot.advisor.base import Usage
 from bot.advisor.budget import DAY_TTL_SECONDS, PRICES, BudgetGuard
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 
 ALICE = Actor(platform="slack", tenant="T100", user="U1")
 BOB = Actor(platform="slack", tenant="T100", user="U2")
 CAROL = Actor(platform="discord", tenant="G5", user="U1")
-NOON = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -22,7 +22,9 @@ class Clock:
         return self.now
 
 
-def guard(redis: aioredis.Redis, learner: int = 1000, tenant: int = 1500, clock: Clock | None = None) -> BudgetGuard:
+def guard(
+    redis: aioredis.Redis, learner: int = 1000, tenant: int = 1500, clock: Clock | None = None
+) -> BudgetGuard:
     return BudgetGuard(redis, "tutorbot", learner, tenant, clock=clock or Clock(NOON))
 
 
@@ -47,7 +49,11 @@ async def test_the_day_is_utc(redis: aioredis.Redis) -> None:
 
 async def test_every_kind_of_token_counts(redis: aioredis.Redis) -> None:
     budget = guard(redis)
-    await budget.record(ALICE, "lab-ml-engineer", Usage(input_tokens=100, output_tokens=50, cache_read_tokens=700, cache_write_tokens=20))
+    await budget.record(
+        ALICE,
+        "lab-ml-engineer",
+        Usage(input_tokens=100, output_tokens=50, cache_read_tokens=700, cache_write_tokens=20),
+    )
     assert await budget.spent_today(ALICE) == (870, 870)
 
 
@@ -81,13 +87,27 @@ async def test_budgets_reset_the_next_day(redis: aioredis.Redis) -> None:
 
 async def test_usage_per_learner_and_lab_with_estimated_cost(redis: aioredis.Redis) -> None:
     budget = guard(redis, learner=10**9, tenant=10**9)
-    await budget.record(ALICE, "lab-ml-engineer", Usage(input_tokens=1000, output_tokens=400, cache_read_tokens=2000, cache_write_tokens=0))
-    await budget.record(ALICE, "lab-ml-engineer", Usage(input_tokens=1000, output_tokens=600, cache_read_tokens=0, cache_write_tokens=2000))
+    await budget.record(
+        ALICE,
+        "lab-ml-engineer",
+        Usage(input_tokens=1000, output_tokens=400, cache_read_tokens=2000, cache_write_tokens=0),
+    )
+    await budget.record(
+        ALICE,
+        "lab-ml-engineer",
+        Usage(input_tokens=1000, output_tokens=600, cache_read_tokens=0, cache_write_tokens=2000),
+    )
     await budget.record(ALICE, "lab-data-scientist:2", Usage(input_tokens=10, output_tokens=10))
 
     usage = await budget.usage(ALICE)
     ml = usage["labs"]["lab-ml-engineer"]
-    assert (ml["input"], ml["output"], ml["cache_read"], ml["cache_write"], ml["requests"]) == (2000, 1000, 2000, 2000, 2)
+    assert (ml["input"], ml["output"], ml["cache_read"], ml["cache_write"], ml["requests"]) == (
+        2000,
+        1000,
+        2000,
+        2000,
+        2,
+    )
     # haiku: $0.10/M in, $0.50/M out, $0.01/M cache read, $0.125/M cache write (in micro-dollars):
     # 2000*0.1 + 1000*0.5 + 2000*0.01 + 2000*0.125 = 200 + 500 + 20 + 250
     assert ml["cost_micro_usd"] == 970
@@ -95,7 +115,10 @@ async def test_usage_per_learner_and_lab_with_estimated_cost(redis: aioredis.Red
     assert usage["learner_tokens_today"] == 2000 + 1000 + 2000 + 2000 + 20
     assert usage["tenant_tokens_today"] == usage["learner_tokens_today"]
     assert usage["day"] == "20261127"
-    assert usage["cost_micro_usd"] == ml["cost_micro_usd"] + usage["labs"]["lab-data-scientist:2"]["cost_micro_usd"]
+    assert (
+        usage["cost_micro_usd"]
+        == ml["cost_micro_usd"] + usage["labs"]["lab-data-scientist:2"]["cost_micro_usd"]
+    )
 
 
 async def test_a_learner_with_no_usage_has_an_empty_report(redis: aioredis.Redis) -> None:

@@ -17,7 +17,7 @@ from bot.advisor.factory import (
     build_advisor,
 )
 from bot.advisor.offline import OfflineAdvisor
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from bot.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply, overloaded, spend_limit
 
@@ -94,7 +94,9 @@ async def test_tenant_budget_exhaustion_also_falls_back(
 ) -> None:
     advisor = build_advisor(settings_for(anthropic_server, tenant_daily_tokens=50), redis)
     assert isinstance(advisor, GuardedAdvisor)
-    await advisor.guard.record(Actor(platform="slack", tenant="T100", user="someone-else"), "lab-ml-engineer", Usage(input_tokens=60))
+    await advisor.guard.record(
+        Actor(platform="slack", tenant="T100", user="someone-else"), "lab-ml-engineer", Usage(input_tokens=60)
+    )
     reply = await advisor.reply(make_request("What tools matter most on day one?"))
     assert reply.text.startswith(BUDGET_NOTE)
     await advisor.aclose()
@@ -127,7 +129,9 @@ class _Answers(Advisor):
         return AdvisorReplyText(text="fine", offline=False, usage=Usage(input_tokens=5, output_tokens=5))
 
 
-async def test_usage_that_cannot_be_recorded_does_not_lose_the_answer(make_request: MakeRequest, redis: aioredis.Redis) -> None:
+async def test_usage_that_cannot_be_recorded_does_not_lose_the_answer(
+    make_request: MakeRequest, redis: aioredis.Redis
+) -> None:
     class BrokenRecording(BudgetGuard):
         async def record(self, actor: Actor, lab_id: str, usage: Usage) -> None:
             raise RedisConnectionError("connection lost")

@@ -13,7 +13,7 @@ import pytest
 from bot.advisor.anthropic_advisor import AnthropicAdvisor
 from bot.advisor.base import AdvisorRequest, AdvisorUnavailable
 from bot.course.models import Lesson
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from bot.settings import Settings
 from tests.advisor.lessons import quiz_strings
 from tests.fakes.anthropic_server import (
@@ -33,7 +33,9 @@ MakeRequest = Callable[..., AdvisorRequest]
 
 
 @pytest.fixture
-async def make_advisor(anthropic_server: FakeAnthropic, api_key: str) -> AsyncIterator[Callable[..., AnthropicAdvisor]]:
+async def make_advisor(
+    anthropic_server: FakeAnthropic, api_key: str
+) -> AsyncIterator[Callable[..., AnthropicAdvisor]]:
     """An advisor on the fake server with tiny backoff, so retry tests take milliseconds."""
     made: list[AnthropicAdvisor] = []
 
@@ -65,12 +67,19 @@ class Deltas:
         self.seen.append(text)
 
 
-async def test_streams_a_reply_with_deltas_in_order(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_streams_a_reply_with_deltas_in_order(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(Reply(chunks=("Start by ", "asking about ", "monitoring. ", "What else?")))
     deltas = Deltas()
     reply = await make_advisor().reply(make_request("What tools matter most on day one?"), deltas)
 
-    assert deltas.seen == ["Start by ", "Start by asking about ", "Start by asking about monitoring. ", "Start by asking about monitoring. What else?"]
+    assert deltas.seen == [
+        "Start by ",
+        "Start by asking about ",
+        "Start by asking about monitoring. ",
+        "Start by asking about monitoring. What else?",
+    ]
     assert reply.text == "Start by asking about monitoring. What else?"
     assert reply.offline is False
     body = anthropic_server.requests[0].body
@@ -79,27 +88,45 @@ async def test_streams_a_reply_with_deltas_in_order(make_advisor, make_request: 
     assert body["max_tokens"] == 500
 
 
-async def test_usage_includes_cache_reads_and_writes(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_usage_includes_cache_reads_and_writes(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     advisor = make_advisor()
-    anthropic_server.script(Reply("First answer here.", input_tokens=40, output_tokens=7), Reply("Second.", input_tokens=55, output_tokens=3))
+    anthropic_server.script(
+        Reply("First answer here.", input_tokens=40, output_tokens=7),
+        Reply("Second.", input_tokens=55, output_tokens=3),
+    )
     first = await advisor.reply(make_request("What tools matter most on day one?"))
-    second = await advisor.reply(make_request("How is drift detected in practice?", by=Actor(platform="slack", tenant="T100", user="U2")))
+    second = await advisor.reply(
+        make_request(
+            "How is drift detected in practice?", by=Actor(platform="slack", tenant="T100", user="U2")
+        )
+    )
 
     assert (first.usage.input_tokens, first.usage.output_tokens) == (40, 7)
     assert first.usage.cache_write_tokens > 512 and first.usage.cache_read_tokens == 0
     assert (second.usage.input_tokens, second.usage.output_tokens) == (55, 3)
-    assert second.usage.cache_read_tokens == first.usage.cache_write_tokens and second.usage.cache_write_tokens == 0
+    assert (
+        second.usage.cache_read_tokens == first.usage.cache_write_tokens
+        and second.usage.cache_write_tokens == 0
+    )
 
 
-async def test_thinking_blocks_never_reach_the_learner(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
-    anthropic_server.script(Reply("Here is the visible answer.", thinking="SECRET-REASONING about the learner"))
+async def test_thinking_blocks_never_reach_the_learner(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
+    anthropic_server.script(
+        Reply("Here is the visible answer.", thinking="SECRET-REASONING about the learner")
+    )
     deltas = Deltas()
     reply = await make_advisor().reply(make_request("What tools matter most on day one?"), deltas)
     assert reply.text == "Here is the visible answer."
     assert not any("SECRET-REASONING" in text for text in deltas.seen)
 
 
-async def test_429_then_success(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_429_then_success(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(rate_limited(retry_after="0.05"), Reply("Recovered answer."))
     started = time.monotonic()
     reply = await make_advisor().reply(make_request("What tools matter most on day one?"))
@@ -108,14 +135,20 @@ async def test_429_then_success(make_advisor, make_request: MakeRequest, anthrop
     assert time.monotonic() - started >= 0.05  # retry-after honoured
 
 
-async def test_retry_after_ms_is_honoured(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
-    anthropic_server.script(ErrorReply(429, "rate_limit_error", "Rate limited", retry_after_ms="60"), Reply("ok then"))
+async def test_retry_after_ms_is_honoured(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
+    anthropic_server.script(
+        ErrorReply(429, "rate_limit_error", "Rate limited", retry_after_ms="60"), Reply("ok then")
+    )
     started = time.monotonic()
     assert (await make_advisor().reply(make_request("What tools matter most on day one?"))).text == "ok then"
     assert time.monotonic() - started >= 0.06
 
 
-async def test_a_long_retry_after_ends_the_turn_at_once(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_a_long_retry_after_ends_the_turn_at_once(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(rate_limited(retry_after=120), Reply("never reached"))
     started = time.monotonic()
     with pytest.raises(AdvisorUnavailable) as caught:
@@ -125,7 +158,9 @@ async def test_a_long_retry_after_ends_the_turn_at_once(make_advisor, make_reque
     assert time.monotonic() - started < 1.0
 
 
-async def test_529_until_retries_run_out(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_529_until_retries_run_out(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.default = overloaded()
     started = time.monotonic()
     with pytest.raises(AdvisorUnavailable) as caught:
@@ -137,22 +172,32 @@ async def test_529_until_retries_run_out(make_advisor, make_request: MakeRequest
     assert elapsed < 1.0
 
 
-async def test_total_wait_is_bounded_even_with_many_retries(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_total_wait_is_bounded_even_with_many_retries(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.default = overloaded(retry_after="0.1")
     started = time.monotonic()
     with pytest.raises(AdvisorUnavailable):
-        await make_advisor(max_retries=50, max_total_wait=0.35).reply(make_request("What tools matter most on day one?"))
+        await make_advisor(max_retries=50, max_total_wait=0.35).reply(
+            make_request("What tools matter most on day one?")
+        )
     assert time.monotonic() - started < 0.35 + 0.3
     assert 3 <= len(anthropic_server.requests) <= 5
 
 
-async def test_5xx_is_retried(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_5xx_is_retried(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(server_error(500), server_error(503), Reply("third time lucky"))
-    assert (await make_advisor().reply(make_request("What tools matter most on day one?"))).text == "third time lucky"
+    assert (
+        await make_advisor().reply(make_request("What tools matter most on day one?"))
+    ).text == "third time lucky"
     assert len(anthropic_server.requests) == 3
 
 
-async def test_sdk_does_not_retry_by_itself(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_sdk_does_not_retry_by_itself(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.default = overloaded()
     with pytest.raises(AdvisorUnavailable):
         await make_advisor(max_retries=0).reply(make_request("What tools matter most on day one?"))
@@ -160,18 +205,24 @@ async def test_sdk_does_not_retry_by_itself(make_advisor, make_request: MakeRequ
     assert anthropic_server.requests[0].headers.get("x-stainless-retry-count") == "0"
 
 
-async def test_timeout_then_unavailable(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_timeout_then_unavailable(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.default = Hang(seconds=5)
     started = time.monotonic()
     with pytest.raises(AdvisorUnavailable) as caught:
-        await make_advisor(timeout=0.2, max_retries=1).reply(make_request("What tools matter most on day one?"))
+        await make_advisor(timeout=0.2, max_retries=1).reply(
+            make_request("What tools matter most on day one?")
+        )
     assert "timed out" in str(caught.value)
     assert caught.value.retryable is True
     assert len(anthropic_server.requests) == 2
     assert time.monotonic() - started < 1.5
 
 
-async def test_a_stream_that_stalls_is_retried(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_a_stream_that_stalls_is_retried(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(StallMidStream(text_before="Half an", seconds=5), Reply("A whole answer."))
     deltas = Deltas()
     reply = await make_advisor(timeout=0.2).reply(make_request("What tools matter most on day one?"), deltas)
@@ -180,14 +231,18 @@ async def test_a_stream_that_stalls_is_retried(make_advisor, make_request: MakeR
     assert deltas.seen[-1] == "A whole answer."
 
 
-async def test_mid_stream_error_event_is_retried(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_mid_stream_error_event_is_retried(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(MidStreamError(text_before="Partial"), Reply("Complete answer."))
     reply = await make_advisor().reply(make_request("What tools matter most on day one?"))
     assert reply.text == "Complete answer."
     assert len(anthropic_server.requests) == 2
 
 
-async def test_mid_stream_errors_until_retries_run_out(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_mid_stream_errors_until_retries_run_out(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.default = MidStreamError()
     with pytest.raises(AdvisorUnavailable) as caught:
         await make_advisor(max_retries=1).reply(make_request("What tools matter most on day one?"))
@@ -195,7 +250,9 @@ async def test_mid_stream_errors_until_retries_run_out(make_advisor, make_reques
     assert len(anthropic_server.requests) == 2
 
 
-async def test_spend_limit_is_not_retried(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_spend_limit_is_not_retried(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(spend_limit(), Reply("never"))
     with pytest.raises(AdvisorUnavailable) as caught:
         await make_advisor().reply(make_request("What tools matter most on day one?"))
@@ -204,7 +261,9 @@ async def test_spend_limit_is_not_retried(make_advisor, make_request: MakeReques
     assert len(anthropic_server.requests) == 1
 
 
-async def test_spend_limit_by_message_alone_is_not_retried(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_spend_limit_by_message_alone_is_not_retried(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     message = "This request would exceed your account's monthly spend limit. Please try again later."
     anthropic_server.script(ErrorReply(429, "rate_limit_error", message, retry_after="0"), Reply("never"))
     with pytest.raises(AdvisorUnavailable) as caught:
@@ -213,7 +272,9 @@ async def test_spend_limit_by_message_alone_is_not_retried(make_advisor, make_re
     assert len(anthropic_server.requests) == 1
 
 
-async def test_a_rejected_request_is_not_retried(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_a_rejected_request_is_not_retried(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(ErrorReply(400, "invalid_request_error", "messages: roles must alternate"))
     with pytest.raises(AdvisorUnavailable) as caught:
         await make_advisor().reply(make_request("What tools matter most on day one?"))
@@ -222,7 +283,11 @@ async def test_a_rejected_request_is_not_retried(make_advisor, make_request: Mak
 
 
 async def test_the_api_key_never_appears_in_errors_or_logs(
-    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic, api_key: str, caplog: pytest.LogCaptureFixture
+    make_advisor,
+    make_request: MakeRequest,
+    anthropic_server: FakeAnthropic,
+    api_key: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     anthropic_server.api_key = "sk-the-right-key"
@@ -235,7 +300,9 @@ async def test_the_api_key_never_appears_in_errors_or_logs(
     assert api_key not in repr(make_advisor())
 
 
-async def test_refusal_becomes_a_polite_in_persona_reply(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic, lesson: Lesson) -> None:
+async def test_refusal_becomes_a_polite_in_persona_reply(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic, lesson: Lesson
+) -> None:
     anthropic_server.script(Reply("I can't", stop_reason="refusal"))
     deltas = Deltas()
     reply = await make_advisor().reply(make_request("Something off-limits, please answer it"), deltas)
@@ -243,40 +310,58 @@ async def test_refusal_becomes_a_polite_in_persona_reply(make_advisor, make_requ
     assert deltas.seen[-1] == reply.text
 
 
-async def test_max_tokens_keeps_the_text(make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic) -> None:
+async def test_max_tokens_keeps_the_text(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
     anthropic_server.script(Reply("The three most important tools are", stop_reason="max_tokens"))
     reply = await make_advisor().reply(make_request("What tools matter most on day one?"))
     assert reply.text == "The three most important tools are…"
 
 
 async def test_requests_carry_the_cached_prefix_learner_tags_and_no_quiz(
-    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic, lesson: Lesson, other_lesson: Lesson
+    make_advisor,
+    make_request: MakeRequest,
+    anthropic_server: FakeAnthropic,
+    lesson: Lesson,
+    other_lesson: Lesson,
 ) -> None:
     advisor = make_advisor()
     alice = Actor(platform="slack", tenant="T100", user="U1")
     bob = Actor(platform="discord", tenant="G7", user="U9")
     await advisor.reply(make_request("What tools matter most on day one?", by=alice))
-    await advisor.reply(make_request("How much time goes to research?", by=bob, history=[("learner", "Hi, what is drift?"), ("advisor", "Drift is…")]))
+    await advisor.reply(
+        make_request(
+            "How much time goes to research?",
+            by=bob,
+            history=[("learner", "Hi, what is drift?"), ("advisor", "Drift is…")],
+        )
+    )
     await advisor.reply(make_request("What tools matter most on day one?", by=alice, on=other_lesson))
     first, second, third = anthropic_server.requests
 
     prefix = [json.dumps(r.cached_prefix(), ensure_ascii=False) for r in (first, second, third)]
     assert prefix[0] and prefix[0] == prefix[1]
     assert prefix[0] != prefix[2]
+
     # The raw bytes of the prefix are identical too, not just its parsed form.
     def raw_prefix(raw: bytes) -> bytes:
         return raw[raw.index(b'"system"') :].split(b'"cache_control"')[0]
 
     assert raw_prefix(first.raw) == raw_prefix(second.raw)
 
-    assert first.body["messages"][-1] == {"role": "user", "content": "<learner_message>\nWhat tools matter most on day one?\n</learner_message>"}
+    assert first.body["messages"][-1] == {
+        "role": "user",
+        "content": "<learner_message>\nWhat tools matter most on day one?\n</learner_message>",
+    }
     assert "How much time goes to research?" not in json.dumps(second.body["system"])
 
     for recorded, chosen in ((first, lesson), (second, lesson), (third, other_lesson)):
         assert not [s for s in quiz_strings(chosen) if s in recorded.text()]
 
 
-async def test_from_settings_uses_the_settings(anthropic_server: FakeAnthropic, make_request: MakeRequest) -> None:
+async def test_from_settings_uses_the_settings(
+    anthropic_server: FakeAnthropic, make_request: MakeRequest
+) -> None:
     settings = Settings(
         anthropic_api_key="sk-from-settings",  # type: ignore[arg-type]
         anthropic_base_url=anthropic_server.url,

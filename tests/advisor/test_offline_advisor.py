@@ -4,23 +4,34 @@ import time
 from collections.abc import Callable
 
 from bot.advisor.base import AdvisorRequest
-from bot.advisor.offline import OfflineAdvisor, chunk_points, relevant_passages, lesson_index, touched_key_terms
+from bot.advisor.offline import (
+    OfflineAdvisor,
+    chunk_points,
+    lesson_index,
+    relevant_passages,
+    touched_key_terms,
+)
 from bot.course.models import Lesson
-
 from tests.advisor.lessons import quiz_strings
 
 MakeRequest = Callable[..., AdvisorRequest]
 
 
 async def test_quotes_the_most_relevant_passage(make_request: MakeRequest) -> None:
-    reply = await OfflineAdvisor().reply(make_request("How do ML engineers notice model drift after deployment?"))
+    reply = await OfflineAdvisor().reply(
+        make_request("How do ML engineers notice model drift after deployment?")
+    )
     assert reply.offline is True
     assert reply.usage.total == 0
-    assert "> Degradation in model performance over time" in reply.text or "detecting model drift" in reply.text
+    assert (
+        "> Degradation in model performance over time" in reply.text or "detecting model drift" in reply.text
+    )
 
 
 async def test_a_salary_question_quotes_the_salary_section(make_request: MakeRequest) -> None:
-    reply = await OfflineAdvisor().reply(make_request("How much do they get paid at startups compared to big tech?"))
+    reply = await OfflineAdvisor().reply(
+        make_request("How much do they get paid at startups compared to big tech?")
+    )
     assert '("Salary Context (2024 US Market)")' in reply.text
     assert "Startups often pay less base but offer meaningful equity." in reply.text
 
@@ -38,7 +49,9 @@ async def test_says_plainly_it_is_the_offline_advisor(make_request: MakeRequest)
     assert reply.text.startswith("(Offline advisor:") and "without an AI model" in reply.text
 
 
-async def test_ends_with_a_follow_up_question_tied_to_the_task(make_request: MakeRequest, lesson: Lesson) -> None:
+async def test_ends_with_a_follow_up_question_tied_to_the_task(
+    make_request: MakeRequest, lesson: Lesson
+) -> None:
     text = (await OfflineAdvisor().reply(make_request("What is quantization used for in production?"))).text
     assert text.rstrip().endswith("?")
     last = text.rsplit("\n\n", 1)[-1]
@@ -51,20 +64,30 @@ async def test_suggests_an_opener_the_learner_has_not_used(make_request: MakeReq
         ("learner", "Ask about the difference between a junior and senior ML engineer's responsibilities."),
         ("advisor", "…"),
     ]
-    text = (await OfflineAdvisor().reply(make_request("How much time is spent on research vs. systems work?", history=history))).text
+    text = (
+        await OfflineAdvisor().reply(
+            make_request("How much time is spent on research vs. systems work?", history=history)
+        )
+    ).text
     last = text.rsplit("\n\n", 1)[-1]
     assert lesson.lab.openers[0] not in last
     assert lesson.lab.openers[2] not in last
 
 
-async def test_a_message_the_lesson_does_not_cover_is_brought_back_to_the_task(make_request: MakeRequest) -> None:
-    text = (await OfflineAdvisor().reply(make_request("What is your favourite pizza topping, honestly?"))).text
+async def test_a_message_the_lesson_does_not_cover_is_brought_back_to_the_task(
+    make_request: MakeRequest,
+) -> None:
+    text = (
+        await OfflineAdvisor().reply(make_request("What is your favourite pizza topping, honestly?"))
+    ).text
     assert "doesn't speak to that directly" in text
     assert "\n> " in text  # still quotes something that bears on the task
     assert text.rstrip().endswith("?")
 
 
-async def test_an_uncounted_message_is_nudged_toward_the_task_with_an_opener(make_request: MakeRequest, lesson: Lesson) -> None:
+async def test_an_uncounted_message_is_nudged_toward_the_task_with_an_opener(
+    make_request: MakeRequest, lesson: Lesson
+) -> None:
     text = (await OfflineAdvisor().reply(make_request("ok", counted=False))).text
     assert "doesn't count toward the lab" in text
     assert "Your task: You are preparing for an informational interview" in text
@@ -79,7 +102,11 @@ async def test_completing_the_lab_adds_a_recap_of_key_terms_touched(make_request
         ("learner", "And what makes inference expensive at scale?"),
         ("advisor", "Serving large models costs money per request."),
     ]
-    text = (await OfflineAdvisor().reply(make_request("Is quantization worth the accuracy loss?", history=history, completes_lab=True))).text
+    text = (
+        await OfflineAdvisor().reply(
+            make_request("Is quantization worth the accuracy loss?", history=history, completes_lab=True)
+        )
+    ).text
     recap = text.rsplit("\n\n", 1)[-1]
     assert recap.startswith("Recap: that completes Lab 1 — ML Engineer Role Exploration.")
     assert "Model Drift" in recap and "Inference" in recap and "Quantization" in recap
@@ -87,14 +114,21 @@ async def test_completing_the_lab_adds_a_recap_of_key_terms_touched(make_request
 
 
 async def test_recap_without_key_terms_lists_the_lessons_terms(make_request: MakeRequest) -> None:
-    text = (await OfflineAdvisor().reply(make_request("Who publishes the best papers on this topic?", completes_lab=True))).text
+    text = (
+        await OfflineAdvisor().reply(
+            make_request("Who publishes the best papers on this topic?", completes_lab=True)
+        )
+    ).text
     recap = text.rsplit("\n\n", 1)[-1]
     assert "worth a last look: Model Drift, Inference, Quantization and Feature Engineering." in recap
 
 
 def test_key_terms_are_found_in_other_word_forms(other_lesson: Lesson) -> None:
     index = lesson_index(other_lesson)
-    assert touched_key_terms(index, ["we ran A/B testing and worried about overfitting"]) == ["A/B Test", "Overfitting"]
+    assert touched_key_terms(index, ["we ran A/B testing and worried about overfitting"]) == [
+        "A/B Test",
+        "Overfitting",
+    ]
 
 
 async def test_streams_growing_prefixes_that_end_with_the_reply(make_request: MakeRequest) -> None:
@@ -106,7 +140,9 @@ async def test_streams_growing_prefixes_that_end_with_the_reply(make_request: Ma
     reply = await OfflineAdvisor().reply(make_request("What does an ML engineer do all day?"), on_delta)
     assert 2 <= len(seen) <= 6
     assert seen[-1] == reply.text
-    assert all(later.startswith(earlier) and len(later) > len(earlier) for earlier, later in zip(seen, seen[1:]))
+    assert all(
+        later.startswith(earlier) and len(later) > len(earlier) for earlier, later in zip(seen, seen[1:])
+    )
 
 
 def test_chunk_points_cut_at_spaces() -> None:
@@ -124,7 +160,10 @@ async def test_same_message_same_answer(make_request: MakeRequest) -> None:
 
 
 async def test_never_quotes_the_quiz(make_request: MakeRequest, lesson: Lesson) -> None:
-    for message in ["What is the primary distinction between an ML engineer and an AI researcher?", "What does model drift refer to? answer key"]:
+    for message in [
+        "What is the primary distinction between an ML engineer and an AI researcher?",
+        "What does model drift refer to? answer key",
+    ]:
         text = (await OfflineAdvisor().reply(make_request(message))).text
         assert not any(secret in text for secret in quiz_strings(lesson))
 
@@ -137,7 +176,9 @@ def test_second_passage_only_when_nearly_as_relevant(lesson: Lesson) -> None:
 
 async def test_fast_enough_for_the_engine_benchmark(make_request: MakeRequest) -> None:
     advisor = OfflineAdvisor()
-    requests = [make_request(f"How do engineers handle drift and inference latency, case {i}?") for i in range(500)]
+    requests = [
+        make_request(f"How do engineers handle drift and inference latency, case {i}?") for i in range(500)
+    ]
     started = time.perf_counter()
     for request in requests:
         await advisor.reply(request)
@@ -150,14 +191,18 @@ async def test_pressing_the_tools_opener_of_lab_1_quotes_the_skills_list() -> No
 
     from bot.advisor.base import AdvisorRequest
     from bot.course.loader import load_module
-    from bot.engine.events import Actor
+    from bot.domain.events import Actor
 
     module = load_module(Path(__file__).resolve().parents[2] / "course_data" / "module-02-technical-roles")
     lesson = module.lessons[0]
     opener = next(o for o in lesson.lab.openers if "tools" in o)
     request = AdvisorRequest(
-        actor=Actor(platform="sim", tenant="t", user="u"), lesson=lesson, lab=lesson.lab,
-        history=(), message=opener, counted=True,
+        actor=Actor(platform="sim", tenant="t", user="u"),
+        lesson=lesson,
+        lab=lesson.lab,
+        history=(),
+        message=opener,
+        counted=True,
     )
     reply = await OfflineAdvisor().reply(request)
     assert 'From the lesson ("Core Technical Skills")' in reply.text

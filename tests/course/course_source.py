@@ -93,7 +93,11 @@ class SourceModule:
 def read_source(path: Path = SOURCE_FILE) -> SourceModule:
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
-    starts = [i for i, line in enumerate(lines) if _LESSON.match(line) or _QUIZ.match(line) or _LAB.match(line) or _TEST.match(line)]
+    starts = [
+        i
+        for i, line in enumerate(lines)
+        if _LESSON.match(line) or _QUIZ.match(line) or _LAB.match(line) or _TEST.match(line)
+    ]
     if not starts:
         raise SourceFormatError("no lesson found")
     chunks = [lines[a:b] for a, b in zip(starts, starts[1:] + [len(lines)])]
@@ -151,7 +155,9 @@ def _trim(chunk: list[str]) -> list[str]:
 
 def _lesson(chunk: list[str], start: int, quiz: SourceQuiz, lab: SourceLab) -> SourceLesson:
     label, blank1, title, blank2, subtitle, hook, blank3 = chunk[:7]
-    _expect(blank1 == blank2 == blank3 == "", start, "label, title, subtitle and hook separated by blank lines")
+    _expect(
+        blank1 == blank2 == blank3 == "", start, "label, title, subtitle and hook separated by blank lines"
+    )
     lines = _trim(chunk)
     _expect("Key Terms" in lines, start, "a Key Terms heading")
     key_at = lines.index("Key Terms")

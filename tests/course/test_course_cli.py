@@ -38,7 +38,9 @@ def test_validate_a_broken_folder_prints_each_problem_and_exits_1(
     assert out[1].startswith("  module-99-sample/lesson-1-sample.yaml: line 2, column 1: YAML syntax error")
 
 
-def test_validate_reports_good_and_bad_modules_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_reports_good_and_bad_modules_side_by_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     copy_module(MODULE_02, tmp_path)
     broken = copy_module(SAMPLE, tmp_path)
     edit_yaml(broken / "module.yaml", lambda d: d["order"].pop())
@@ -60,7 +62,9 @@ def test_export_prints_the_module_as_json(capsys: pytest.CaptureFixture[str]) ->
     assert Module.model_validate(json.loads(out)) == load_module(MODULE_02)
 
 
-def test_export_of_a_broken_module_fails_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_of_a_broken_module_fails_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     module = copy_module(SAMPLE, tmp_path)
     (module / "test.yaml").unlink()
     assert main(["course", "export", str(module)]) == 1
@@ -92,7 +96,9 @@ def test_list_marks_a_broken_module(tmp_path: Path, capsys: pytest.CaptureFixtur
     module = copy_module(SAMPLE, tmp_path)
     (module / "test.yaml").write_text("", encoding="utf-8")
     assert main(["course", "list", str(tmp_path)]) == 1
-    assert capsys.readouterr().out.startswith("module-99-sample/  INVALID: 1 problem (see `tutorbot course validate ")
+    assert capsys.readouterr().out.startswith(
+        "module-99-sample/  INVALID: 1 problem (see `tutorbot course validate "
+    )
 
 
 def test_list_the_bundled_course(capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,7 +106,9 @@ def test_list_the_bundled_course(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("module-02-technical-roles  Module 2 — Technical Roles")
 
 
-def test_list_mentions_folders_that_are_not_modules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_mentions_folders_that_are_not_modules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     copy_module(SAMPLE, tmp_path)
     (tmp_path / "drafts").mkdir()
     (tmp_path / "drafts" / "lesson.yaml").write_text("id: draft\n", encoding="utf-8")

@@ -63,7 +63,9 @@ def _section_text(section: Section) -> str:
     # last item directly; other headings and paragraphs are separated by blank lines.
     text = f"{section.heading}\n" if section.heading else ""
     if section.kind == "list":
-        return text + "".join(f"{item.label}\n" + (f"{item.text}\n" if item.text else "") for item in section.items)
+        return text + "".join(
+            f"{item.label}\n" + (f"{item.text}\n" if item.text else "") for item in section.items
+        )
     if section.heading:
         text += "\n"
     return text + "".join(f"{paragraph}\n\n" for paragraph in section.paragraphs)
@@ -76,7 +78,9 @@ def _quiz_text(title: str, instructions: str, questions: tuple[Question, ...]) -
     return "\n".join(lines) + "\n\n"
 
 
-def test_module_text_matches_the_source_character_for_character(module02: Module, source: SourceModule) -> None:
+def test_module_text_matches_the_source_character_for_character(
+    module02: Module, source: SourceModule
+) -> None:
     assert layout_like_source(module02) == source.text
 
 
@@ -86,14 +90,33 @@ def test_module_text_matches_the_source_character_for_character(module02: Module
 def test_navigation_strip_matches_the_order(module02: Module, source: SourceModule) -> None:
     labels = [line for line in source.strip if line != "·"]
     assert [unit.label for unit in module02.units] == labels
-    assert [unit.label for unit in module02.units] == ["L1", "Quiz", "Lab", "L2", "Quiz", "Lab", "L3", "Quiz", "Lab", "L4", "Quiz", "Lab", "Module Test"]
+    assert [unit.label for unit in module02.units] == [
+        "L1",
+        "Quiz",
+        "Lab",
+        "L2",
+        "Quiz",
+        "Lab",
+        "L3",
+        "Quiz",
+        "Lab",
+        "L4",
+        "Quiz",
+        "Lab",
+        "Module Test",
+    ]
     assert [unit.kind.value for unit in module02.units] == ["lesson", "quiz", "lab"] * 4 + ["test"]
 
 
 @pytest.mark.parametrize("number", LESSONS)
 def test_lesson_head(module02: Module, number: int) -> None:
     lesson, src = lesson_of(module02, number), source_lesson(number)
-    assert (lesson.label, lesson.title, lesson.subtitle, lesson.hook) == (src.label, src.title, src.subtitle, src.hook)
+    assert (lesson.label, lesson.title, lesson.subtitle, lesson.hook) == (
+        src.label,
+        src.title,
+        src.subtitle,
+        src.hook,
+    )
     assert lesson.label == f"Lesson {number} · Technical Roles"
 
 
@@ -131,7 +154,12 @@ def test_section_kinds(module02: Module, number: int) -> None:
 
 def test_described_lists_keep_label_and_text(module02: Module) -> None:
     stack = next(s for s in lesson_of(module02, 4).sections if s.heading == "The MLOps Stack")
-    assert [item.label for item in stack.items] == ["Data Layer", "Training Layer", "Serving Layer", "Monitoring Layer"]
+    assert [item.label for item in stack.items] == [
+        "Data Layer",
+        "Training Layer",
+        "Serving Layer",
+        "Monitoring Layer",
+    ]
     assert stack.items[0].text.startswith("Data pipelines (Airflow, Spark)")
     environments = next(s for s in lesson_of(module02, 3).sections if s.heading == "Research Environments")
     assert [item.label for item in environments.items] == [
@@ -239,7 +267,12 @@ def test_lab_openers_are_the_three_source_sentences(module02: Module, number: in
 
 
 def test_ids_follow_the_naming_scheme(module02: Module) -> None:
-    assert [lesson.id for lesson in module02.lessons] == ["ml-engineer", "data-scientist", "research-scientist", "mlops"]
+    assert [lesson.id for lesson in module02.lessons] == [
+        "ml-engineer",
+        "data-scientist",
+        "research-scientist",
+        "mlops",
+    ]
     for lesson in module02.lessons:
         assert lesson.quiz.id == f"{lesson.id}-quiz"
         assert lesson.lab.id == f"{lesson.id}-lab"

@@ -59,7 +59,10 @@ def test_correct_positions_vary() -> None:
     positions = Counter(q.correct_option.id for q in QUESTIONS)
     assert set(positions) == {"a", "b", "c", "d"}
     assert max(positions.values()) <= 8
-    runs = [QUESTIONS[i].correct_option.id == QUESTIONS[i + 1].correct_option.id for i in range(len(QUESTIONS) - 1)]
+    runs = [
+        QUESTIONS[i].correct_option.id == QUESTIONS[i + 1].correct_option.id
+        for i in range(len(QUESTIONS) - 1)
+    ]
     assert not any(runs), "the same letter is correct twice in a row"
 
 

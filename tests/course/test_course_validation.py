@@ -53,7 +53,9 @@ CASES = [
     ),
     Case(
         "bad indentation",
-        lambda m: replace_text(lesson(m), "  - heading: What a Lesson Holds", "   - heading: What a Lesson Holds"),
+        lambda m: replace_text(
+            lesson(m), "  - heading: What a Lesson Holds", "   - heading: What a Lesson Holds"
+        ),
         LESSON,
         "line ",
         "YAML syntax error",
@@ -66,10 +68,18 @@ CASES = [
         "is not UTF-8",
     ),
     Case("empty file", lambda m: lesson(m).write_text("", encoding="utf-8"), LESSON, "", "file is empty"),
-    Case("top level is a list", lambda m: lesson(m).write_text("- a\n- b\n", encoding="utf-8"), LESSON, "", "top level"),
+    Case(
+        "top level is a list",
+        lambda m: lesson(m).write_text("- a\n- b\n", encoding="utf-8"),
+        LESSON,
+        "",
+        "top level",
+    ),
     Case(
         "key written twice",
-        lambda m: replace_text(lesson(m), "          correct: true\n", "          correct: true\n          correct: false\n"),
+        lambda m: replace_text(
+            lesson(m), "          correct: true\n", "          correct: true\n          correct: false\n"
+        ),
         LESSON,
         "line ",
         "'correct' appears twice",
@@ -132,7 +142,9 @@ CASES = [
     ),
     Case(
         "one option only",
-        lambda m: edit_yaml(m / "test.yaml", lambda d: d["questions"][0].update(options=d["questions"][0]["options"][:1])),
+        lambda m: edit_yaml(
+            m / "test.yaml", lambda d: d["questions"][0].update(options=d["questions"][0]["options"][:1])
+        ),
         TEST,
         "question module-test-1",
         "has 1 option; a question needs 2 to 5",
@@ -244,7 +256,12 @@ CASES = [
     ),
     Case(
         "quiz before its lesson",
-        lambda m: edit_yaml(m / "module.yaml", lambda d: d.update(order=["sample-lesson-quiz", "sample-lesson", "sample-lesson-lab", "module-test"])),
+        lambda m: edit_yaml(
+            m / "module.yaml",
+            lambda d: d.update(
+                order=["sample-lesson-quiz", "sample-lesson", "sample-lesson-lab", "module-test"]
+            ),
+        ),
         MODULE,
         "order",
         "quiz 'sample-lesson-quiz' comes before its lesson 'sample-lesson'",
@@ -286,7 +303,9 @@ CASES = [
     ),
     Case(
         "section body too long",
-        lambda m: edit_yaml(lesson(m), lambda d: d["sections"][1].update(paragraphs=["p" * 2000, "q" * 2000])),
+        lambda m: edit_yaml(
+            lesson(m), lambda d: d["sections"][1].update(paragraphs=["p" * 2000, "q" * 2000])
+        ),
         LESSON,
         "section 'What a Lesson Holds'",
         "the section as a whole is 4002 characters",
@@ -307,7 +326,9 @@ CASES = [
     ),
     Case(
         "duplicate key term",
-        lambda m: edit_yaml(lesson(m), lambda d: d["key_terms"].append({"term": "section", "definition": "Again."})),
+        lambda m: edit_yaml(
+            lesson(m), lambda d: d["key_terms"].append({"term": "section", "definition": "Again."})
+        ),
         LESSON,
         "key term 'section'",
         "is defined more than once",
@@ -449,7 +470,9 @@ def test_a_module_folder_without_module_yaml(tmp_path: Path) -> None:
     module = copy_module(SAMPLE, tmp_path)
     (module / "module.yaml").unlink()
     problems = validate_course(tmp_path)
-    assert [str(p) for p in problems] == ["module-99-sample: has course files but no module.yaml, so it is not read as a module"]
+    assert [str(p) for p in problems] == [
+        "module-99-sample: has course files but no module.yaml, so it is not read as a module"
+    ]
     with pytest.raises(CourseError):
         load_catalog(tmp_path)
     with pytest.raises(CourseError, match="no module.yaml here"):

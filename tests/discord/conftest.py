@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import discord
 import pytest
 import redis.asyncio as aioredis
 
+import discord
 from bot.adapters.discord.app import build_discord_adapter
 from bot.adapters.discord.settings import DiscordSettings
 from bot.advisor.offline import OfflineAdvisor
@@ -35,7 +35,9 @@ async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDisc
 
 
 @pytest.fixture
-async def harness(discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis) -> AsyncIterator[DiscordHarness]:
+async def harness(
+    discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis
+) -> AsyncIterator[DiscordHarness]:
     keys = KeyBuilder("test")
     engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor())
     settings = DiscordSettings(_env_file=None, discord_bot_token=TOKEN)  # type: ignore[call-arg]

@@ -13,7 +13,6 @@ import itertools
 from typing import Any
 
 import discord
-
 from bot.adapters.discord.app import DiscordAdapter
 from tests.fakes.discord_api import APP_ID, BOT_USER_ID, FakeDiscordApi
 
@@ -32,28 +31,62 @@ def command_payload(uid: str, action: str | None, guild: str | None = GUILD) -> 
     if action is not None:
         data["options"] = [{"name": "action", "type": 3, "value": action}]
     payload: dict[str, Any] = {
-        "id": str(next(_ids)), "application_id": APP_ID, "type": 2, "token": f"itok-{next(_ids)}",
-        "version": 1, "data": data, "channel_id": CHANNEL if guild else "700000000000000009",
-        "locale": "en-US", "attachment_size_limit": 8388608, "app_permissions": "0", "entitlements": [], "authorizing_integration_owners": {},
+        "id": str(next(_ids)),
+        "application_id": APP_ID,
+        "type": 2,
+        "token": f"itok-{next(_ids)}",
+        "version": 1,
+        "data": data,
+        "channel_id": CHANNEL if guild else "700000000000000009",
+        "locale": "en-US",
+        "attachment_size_limit": 8388608,
+        "app_permissions": "0",
+        "entitlements": [],
+        "authorizing_integration_owners": {},
     }
     if guild:
         payload["guild_id"] = guild
-        payload["member"] = {"user": user(uid), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0}
+        payload["member"] = {
+            "user": user(uid),
+            "roles": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
     else:
         payload["user"] = user(uid)
     return payload
 
 
-def click_payload(uid: str, message: dict[str, Any], custom_id: str, guild: str | None = None) -> dict[str, Any]:
+def click_payload(
+    uid: str, message: dict[str, Any], custom_id: str, guild: str | None = None
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "id": str(next(_ids)), "application_id": APP_ID, "type": 3, "token": f"itok-{next(_ids)}", "version": 1,
-        "data": {"custom_id": custom_id, "component_type": 2}, "channel_id": message["channel_id"],
-        "message": message, "locale": "en-US", "attachment_size_limit": 8388608, "app_permissions": "0", "entitlements": [],
+        "id": str(next(_ids)),
+        "application_id": APP_ID,
+        "type": 3,
+        "token": f"itok-{next(_ids)}",
+        "version": 1,
+        "data": {"custom_id": custom_id, "component_type": 2},
+        "channel_id": message["channel_id"],
+        "message": message,
+        "locale": "en-US",
+        "attachment_size_limit": 8388608,
+        "app_permissions": "0",
+        "entitlements": [],
         "authorizing_integration_owners": {},
     }
     if guild:
         payload["guild_id"] = guild
-        payload["member"] = {"user": user(uid), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0}
+        payload["member"] = {
+            "user": user(uid),
+            "roles": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
     else:
         payload["user"] = user(uid)
     return payload
@@ -83,9 +116,21 @@ class DiscordHarness:
     async def dm_text(self, uid: str, text: str) -> None:
         channel = self.api.dm_of(uid)
         self.adapter.client._connection.parse_message_create(  # type: ignore[arg-type]
-            {"id": str(next(_ids)), "channel_id": channel, "author": user(uid), "content": text, "type": 0,
-             "timestamp": "2026-01-01T00:00:00+00:00", "tts": False, "mention_everyone": False, "mentions": [],
-             "mention_roles": [], "attachments": [], "embeds": [], "pinned": False}
+            {
+                "id": str(next(_ids)),
+                "channel_id": channel,
+                "author": user(uid),
+                "content": text,
+                "type": 0,
+                "timestamp": "2026-01-01T00:00:00+00:00",
+                "tts": False,
+                "mention_everyone": False,
+                "mentions": [],
+                "mention_roles": [],
+                "attachments": [],
+                "embeds": [],
+                "pinned": False,
+            }
         )
         await self.settle()
 

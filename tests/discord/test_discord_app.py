@@ -10,7 +10,9 @@ ALICE = "500000000000000001"
 def no_problems(h: DiscordHarness) -> None:
     for call in h.api.calls:
         if isinstance(call.body, dict) and ("embeds" in call.body or "content" in call.body):
-            payload = DiscordPayload(call.body.get("content", ""), call.body.get("embeds", []), call.body.get("components", []))
+            payload = DiscordPayload(
+                call.body.get("content", ""), call.body.get("embeds", []), call.body.get("components", [])
+            )
             assert discord_problems(payload) == [], call.path
 
 
@@ -72,7 +74,12 @@ async def test_quiz_answered_by_buttons_and_question_marked(harness: DiscordHarn
 async def test_forged_custom_id_gets_polite_answer(harness: DiscordHarness) -> None:
     await harness.interaction(command_payload(ALICE, "start"))
     message = last_with_buttons(harness, ALICE)
-    forged = dict(message, components=[{"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": "evil:1"}]}])
+    forged = dict(
+        message,
+        components=[
+            {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": "evil:1"}]}
+        ],
+    )
     before = len(harness.api.in_channel(harness.api.dm_of(ALICE)))
     await harness.interaction(click_payload(ALICE, forged, "evil:1"))
     callbacks = harness.api.of("POST", "/callback")
@@ -88,7 +95,9 @@ async def test_dm_blocked_falls_back_to_ephemeral(harness: DiscordHarness) -> No
     assert api.in_channel(api.dm_of(ALICE)) == []
     texts = [json_text(c.body) for c in api.of("PATCH", "@original") + api.of("POST", "/webhooks/")]
     assert any("can't send you direct messages" in t for t in texts)
-    assert any(c.body.get("components") for c in api.of("POST", "/webhooks/")), "the card follows, buttons and all"
+    assert any(c.body.get("components") for c in api.of("POST", "/webhooks/")), (
+        "the card follows, buttons and all"
+    )
     no_problems(harness)
 
 
@@ -107,7 +116,7 @@ async def test_guild_learners_are_isolated_and_dm_follows_last_guild(harness: Di
 
 
 def _actor(tenant: str, uid: str):  # type: ignore[no-untyped-def]
-    from bot.engine.events import Actor
+    from bot.domain.events import Actor
 
     return Actor(platform="discord", tenant=tenant, user=uid)
 

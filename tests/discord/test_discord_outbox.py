@@ -3,8 +3,8 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from bot.adapters.discord.app import commands_digest, sync_commands_if_changed
-from bot.engine.events import Actor
-from bot.engine.messages import AdvisorReply, Message, ReplyProgress
+from bot.domain.events import Actor
+from bot.domain.messages import AdvisorReply, Message, ReplyProgress
 from bot.storage.keys import KeyBuilder
 from tests.discord.harness import DiscordHarness
 
@@ -24,14 +24,18 @@ async def test_lab_reply_streams_into_one_message_with_throttled_edits(harness: 
     posts = api.of("POST", "/channels/")
     edits = api.of("PATCH", "/channels/")
     assert len(posts) == 1, "one draft message"
-    assert 1 <= len(edits) <= 4, "edits are throttled (about 0.5 s of drafts at one edit per 0.2 s, plus the final)"
+    assert 1 <= len(edits) <= 4, (
+        "edits are throttled (about 0.5 s of drafts at one edit per 0.2 s, plus the final)"
+    )
     gaps = [b.at - a.at for a, b in zip(edits, edits[1:])]
     assert all(gap >= 0.15 for gap in gaps)
     final = api.in_channel(api.dm_of(ACTOR.user))
     assert len(final) == 1 and text + "." in final[0]["embeds"][0]["description"]
 
 
-async def test_commands_sync_only_when_definitions_change(harness: DiscordHarness, redis: aioredis.Redis) -> None:
+async def test_commands_sync_only_when_definitions_change(
+    harness: DiscordHarness, redis: aioredis.Redis
+) -> None:
     tree = harness.adapter.tree
     keys = KeyBuilder("test")
     assert await sync_commands_if_changed(tree, redis, keys)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.settings import DiscordSettings
-from bot.engine.events import Command, Press, Text
+from bot.domain.events import Command, Press, Text
 from tests.discord.harness import GUILD, click_payload, command_payload
 
 U = "500000000000000001"
@@ -31,7 +31,12 @@ def test_button_click_decodes_and_forged_is_none() -> None:
     assert good is not None
     click = translate.click(good)
     assert click is not None and isinstance(click.event, Press)
-    assert (click.event.action, click.event.arg, click.event.token, click.button_index) == ("answer", "opt-b", "r17", 1)
+    assert (click.event.action, click.event.arg, click.event.token, click.button_index) == (
+        "answer",
+        "opt-b",
+        "r17",
+        1,
+    )
     for forged in ("evil", "tb1:answer:opt b:r17", "x" * 500, "tb01:answer::"):
         parsed = translate.parse_interaction(click_payload(U, message, forged))
         assert parsed is not None
@@ -48,7 +53,9 @@ def test_malformed_payloads_are_refused() -> None:
 def test_dm_text_ignores_bots_guilds_and_blank() -> None:
     base = {"id": "3", "channel_id": "4", "author": {"id": U}, "content": "  hello  ", "type": 0}
     parsed = translate.parse_message(base)
-    assert parsed is not None and translate.dm_text(parsed) == Text(actor=translate.actor_for(None, U), text="hello")
+    assert parsed is not None and translate.dm_text(parsed) == Text(
+        actor=translate.actor_for(None, U), text="hello"
+    )
     for change in ({"author": {"id": U, "bot": True}}, {"guild_id": GUILD}, {"content": "  "}, {"type": 7}):
         other = translate.parse_message({**base, **change})
         assert other is not None and translate.dm_text(other) is None
@@ -57,7 +64,9 @@ def test_dm_text_ignores_bots_guilds_and_blank() -> None:
 def test_settings_problems_never_show_the_token() -> None:
     missing = DiscordSettings(_env_file=None)  # type: ignore[call-arg]
     assert any("DISCORD_BOT_TOKEN" in p for p in missing.problems())
-    sharded = DiscordSettings(_env_file=None, discord_bot_token="SECRET-TOKEN", discord_shard_ids="0,5", discord_shard_count=2)  # type: ignore[call-arg]
+    sharded = DiscordSettings(
+        _env_file=None, discord_bot_token="SECRET-TOKEN", discord_shard_ids="0,5", discord_shard_count=2
+    )  # type: ignore[call-arg]
     problems = sharded.problems()
     assert sharded.sharded and any("outside" in p for p in problems)
     assert not any("SECRET-TOKEN" in p for p in problems)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.domain.events import Actor, Command, Press, Text
+from bot.domain.messages import Button, Message, Paragraph
+from bot.domain.outbox import CollectingOutbox
 from bot.engine.engine import Engine
-from bot.engine.events import Actor, Command, Press, Text
-from bot.engine.messages import Button, Message, Paragraph
-from bot.engine.outbox import CollectingOutbox
 
 
 class Learner:
@@ -32,11 +32,15 @@ class Learner:
             for button in message.buttons:
                 if button.action == action and (not arg or button.arg == arg):
                     return button
-        raise AssertionError(f"no {action}:{arg} button among {[b.label for m in self.shown for b in m.buttons]}")
+        raise AssertionError(
+            f"no {action}:{arg} button among {[b.label for m in self.shown for b in m.buttons]}"
+        )
 
     async def press(self, action: str, arg: str = "", *, via: Button | None = None) -> list[Message]:
         button = via or self.button(action, arg)
-        return await self.send(Press(actor=self.actor, action=button.action, arg=button.arg, token=button.token))
+        return await self.send(
+            Press(actor=self.actor, action=button.action, arg=button.arg, token=button.token)
+        )
 
     async def open(self, unit_id: str) -> list[Message]:
         await self.command("menu")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.course.models import Module, Question
-from bot.engine.messages import ProgressStrip
+from bot.domain.messages import ProgressStrip
 from tests.engine.driver import Learner
 
 OPENERS_TOO_SHORT = "ok"
@@ -161,7 +161,12 @@ def test_simulate_command_prints_a_consistent_summary(redis_url, monkeypatch, ca
     assert summary["learners"] == summary["completed"] == 8
     assert 0 <= summary["passed"] <= 8 and summary["errors"] == 0
     assert summary["events"] > 8 * 80
-    assert summary["consistency"] == {"learners_checked": 8, "lost_updates": 0, "duplicated_updates": 0, "ok": True}
+    assert summary["consistency"] == {
+        "learners_checked": 8,
+        "lost_updates": 0,
+        "duplicated_updates": 0,
+        "ok": True,
+    }
 
 
 async def test_typing_continue_takes_the_steps_way_forward(make_engine, module):

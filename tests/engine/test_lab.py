@@ -6,8 +6,8 @@ import asyncio
 import json
 
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorUnavailable
+from bot.domain.messages import AdvisorReply
 from bot.engine.engine import EngineConfig
-from bot.engine.messages import AdvisorReply
 from bot.flows.context import Limits
 from tests.engine.driver import Learner
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.messages import Message, ReplyProgress
+from bot.domain.messages import Message, ReplyProgress
 from bot.render.actions import decode, encode
 from bot.render.discord import render_discord, render_discord_answered, render_discord_draft
 from bot.render.limits import discord_problems, slack_problems
@@ -67,8 +67,12 @@ async def test_every_message_of_the_module_fits_slack_and_discord(make_engine, m
             problems += [f"discord {message.heading!r}: {p}" for p in discord_problems(payload)]
         if message.choices:
             chosen = message.choices[0].label
-            problems += [f"slack answered: {p}" for p in slack_problems(render_slack_answered(message, chosen))]
-            problems += [f"discord answered: {p}" for p in discord_problems(render_discord_answered(message, chosen))]
+            problems += [
+                f"slack answered: {p}" for p in slack_problems(render_slack_answered(message, chosen))
+            ]
+            problems += [
+                f"discord answered: {p}" for p in discord_problems(render_discord_answered(message, chosen))
+            ]
         assert render_terminal(message).text or message.buttons
     for _, draft in learner.outbox.drafts or [(None, ReplyProgress(advisor="A", text="x" * 5000, turn=1))]:
         problems += slack_problems(render_slack_draft(draft)) + discord_problems(render_discord_draft(draft))

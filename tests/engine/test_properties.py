@@ -5,13 +5,26 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine.events import Actor, Command, Press, Text
-from bot.engine.state import LabStep, LearnerState, QuizStep, TestStep
+from bot.domain.events import Actor, Command, Press, Text
+from bot.domain.state import LabStep, LearnerState, QuizStep, TestStep
 from bot.flows import router
 from bot.flows.context import AdvisorAnswered, AdvisorFailed, FlowContext
 
 ACTOR = Actor(platform="sim", tenant="prop", user="u")
-ACTIONS = ["open", "next", "back", "answer", "retake", "begin", "say", "retry", "menu", "resume", "progress", "junk"]
+ACTIONS = [
+    "open",
+    "next",
+    "back",
+    "answer",
+    "retake",
+    "begin",
+    "say",
+    "retry",
+    "menu",
+    "resume",
+    "progress",
+    "junk",
+]
 COMMANDS = ["start", "resume", "progress", "help", "menu"]
 
 
@@ -24,8 +37,18 @@ def events(unit_ids: list[str]):
     )
     text = st.tuples(
         st.just("text"),
-        st.sampled_from(["ok", "help", "resume", "", "Which tools matter on the first day of the job?",
-                         "How do I show causal inference skills to an employer?", "x" * 1600, "continue"]),
+        st.sampled_from(
+            [
+                "ok",
+                "help",
+                "resume",
+                "",
+                "Which tools matter on the first day of the job?",
+                "How do I show causal inference skills to an employer?",
+                "x" * 1600,
+                "continue",
+            ]
+        ),
         st.just(""),
         st.just(""),
     )
@@ -78,8 +101,11 @@ def test_random_event_sequences_keep_invariants(module, data):
             if not (state and isinstance(state.step, LabStep) and state.step.pending):
                 continue
             turn = state.step.pending.turn
-            event = AdvisorAnswered(turn=turn, text="reply", offline=True) if a == "answer" else \
-                AdvisorFailed(turn=turn, reason="down", retryable=True)
+            event = (
+                AdvisorAnswered(turn=turn, text="reply", offline=True)
+                if a == "answer"
+                else AdvisorFailed(turn=turn, reason="down", retryable=True)
+            )
         before = done_units(state) if state else set()
         snapshot = state.model_dump() if state else None
         outcome = router.apply(state, event, ctx)

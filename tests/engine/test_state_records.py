@@ -6,17 +6,24 @@ import json
 
 import pytest
 
-from bot.engine.codec import UnreadableState, decode, encode
-from bot.engine.state import SCHEMA_VERSION, LearnerState
+from bot.domain.codec import UnreadableState, decode, encode
+from bot.domain.state import SCHEMA_VERSION, LearnerState
 from tests.engine.driver import Learner
 
 
 @pytest.mark.parametrize(
     "data",
-    [b"\x00\xffnot json", b"[1, 2]", b'{"v": 99, "module_id": "m"}', b'{"v": 2, "module_id": 5, "step": {"at": "moon"}}'],
+    [
+        b"\x00\xffnot json",
+        b"[1, 2]",
+        b'{"v": 99, "module_id": "m"}',
+        b'{"v": 2, "module_id": 5, "step": {"at": "moon"}}',
+    ],
     ids=["garbage", "not-an-object", "future-version", "invalid-fields"],
 )
-async def test_unreadable_record_is_quarantined_and_the_learner_starts_afresh(make_engine, store, redis, data):
+async def test_unreadable_record_is_quarantined_and_the_learner_starts_afresh(
+    make_engine, store, redis, data
+):
     learner, bystander = Learner(make_engine()), Learner(make_engine(), user="u2")
     await learner.command("start")
     await bystander.command("start")
@@ -59,7 +66,9 @@ async def test_version_1_record_is_migrated(make_engine, store, redis, module):
     assert stored["v"] == SCHEMA_VERSION and stored["progress"]["lessons_done"] == [module.lessons[0].id]
 
 
-async def test_step_naming_a_unit_the_course_no_longer_has_goes_to_the_menu(make_engine, store, redis, module):
+async def test_step_naming_a_unit_the_course_no_longer_has_goes_to_the_menu(
+    make_engine, store, redis, module
+):
     learner = Learner(make_engine())
     state = LearnerState(module_id=module.id, step={"at": "quiz", "quiz_id": "removed-quiz"})  # type: ignore[arg-type]
     await redis.hset(store.keys.state(learner.actor), mapping={"rev": 1, "data": encode(state)})

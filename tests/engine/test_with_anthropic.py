@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.advisor.factory import build_advisor
-from bot.engine.messages import AdvisorReply
+from bot.domain.messages import AdvisorReply
 from bot.settings import Settings
 from bot.simulate import run_simulation
 from tests.engine.driver import Learner
@@ -22,7 +22,9 @@ def settings_for(server, redis_url: str, api_key: str, **extra) -> Settings:
     )
 
 
-async def test_simulate_runs_with_the_anthropic_advisor(anthropic_server, redis_url, redis, api_key, monkeypatch, capsys):
+async def test_simulate_runs_with_the_anthropic_advisor(
+    anthropic_server, redis_url, redis, api_key, monkeypatch, capsys
+):
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", api_key)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_server.url)
@@ -80,24 +82,31 @@ async def test_process_dying_mid_reply_is_recovered_with_one_reply(
     anthropic_server.script(Reply(text="Python first, then PyTorch and Docker."))
     restarted = Learner(make_engine(build_advisor(settings, redis)))
     await restarted.engine.recover(restarted.actor, restarted.outbox)
-    replies = [b for _, m in restarted.outbox.sent for b in m.blocks if isinstance(b, AdvisorReply) and b.turn]
+    replies = [
+        b for _, m in restarted.outbox.sent for b in m.blocks if isinstance(b, AdvisorReply) and b.turn
+    ]
     assert [r.text for r in replies] == ["Python first, then PyTorch and Docker."]
     lines = [json.loads(x) for x in await store.transcript(learner.actor, module.lessons[0].lab.id, 10)]
     assert [(l["role"], l["text"]) for l in lines] == [
-        ("learner", question), ("advisor", "Python first, then PyTorch and Docker.")
+        ("learner", question),
+        ("advisor", "Python first, then PyTorch and Docker."),
     ]
     # The re-asked request carried the learner's message exactly once.
     sent = json.dumps(anthropic_server.requests[-1].body["messages"])
     assert sent.count(question) == 1
 
 
-async def test_claude_sees_the_conversation_so_far(anthropic_server, redis_url, redis, api_key, make_engine, module):
+async def test_claude_sees_the_conversation_so_far(
+    anthropic_server, redis_url, redis, api_key, make_engine, module
+):
     settings = settings_for(anthropic_server, redis_url, api_key)
     learner = Learner(make_engine(build_advisor(settings, redis)))
     await learner.command("start")
     await learner.read_lesson()
     await learner.open(module.lessons[0].lab.id)
-    anthropic_server.script(Reply(text="Mostly data pipelines and serving."), Reply(text="PyTorch and Docker."))
+    anthropic_server.script(
+        Reply(text="Mostly data pipelines and serving."), Reply(text="PyTorch and Docker.")
+    )
     await learner.say("What does a junior ML engineer spend most of the week doing?")
     await learner.say("Which tools should I learn first for that kind of work?")
     second = anthropic_server.requests[-1].body["messages"]

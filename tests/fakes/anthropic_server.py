@@ -236,7 +236,9 @@ class FakeAnthropic:
         if not recorded.api_key or (self.api_key is not None and recorded.api_key != self.api_key):
             return self._error(ErrorReply(401, "authentication_error", "invalid x-api-key"))
         if not isinstance(body, dict) or "messages" not in body or "max_tokens" not in body:
-            return self._error(ErrorReply(400, "invalid_request_error", "messages and max_tokens are required"))
+            return self._error(
+                ErrorReply(400, "invalid_request_error", "messages and max_tokens are required")
+            )
 
         behaviour = self._queue.popleft() if self._queue else self.default
         if isinstance(behaviour, ErrorReply):
@@ -305,10 +307,16 @@ class FakeAnthropic:
         }
         return web.json_response(message)
 
-    async def _stream(self, request: web.Request, body: dict[str, Any], behaviour: Behaviour) -> web.StreamResponse:
+    async def _stream(
+        self, request: web.Request, body: dict[str, Any], behaviour: Behaviour
+    ) -> web.StreamResponse:
         response = web.StreamResponse(
             status=200,
-            headers={"content-type": "text/event-stream", "cache-control": "no-cache", "request-id": f"req_fake_{next(self._ids)}"},
+            headers={
+                "content-type": "text/event-stream",
+                "cache-control": "no-cache",
+                "request-id": f"req_fake_{next(self._ids)}",
+            },
         )
         await response.prepare(request)
 
@@ -337,20 +345,54 @@ class FakeAnthropic:
 
         index = 0
         if reply is not None and reply.thinking:
-            await send("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": "", "signature": ""}})
-            await send("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": reply.thinking}})
-            await send("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "sig"}})
+            await send(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                },
+            )
+            await send(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "thinking_delta", "thinking": reply.thinking},
+                },
+            )
+            await send(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "signature_delta", "signature": "sig"},
+                },
+            )
             await send("content_block_stop", {"type": "content_block_stop", "index": 0})
             index = 1
 
-        await send("content_block_start", {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}})
+        await send(
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+        )
 
         async def text(piece: str) -> None:
-            await send("content_block_delta", {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}})
+            await send(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "text_delta", "text": piece},
+                },
+            )
 
         if isinstance(behaviour, MidStreamError):
             await text(behaviour.text_before)
-            await send("error", {"type": "error", "error": {"type": behaviour.error_type, "message": behaviour.message}})
+            await send(
+                "error",
+                {"type": "error", "error": {"type": behaviour.error_type, "message": behaviour.message}},
+            )
             await response.write_eof()
             return response
         if isinstance(behaviour, StallMidStream):

@@ -16,9 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
+
 def _json(data: Any, status: int = 200) -> web.Response:
     # discord.py parses a body only when Content-Type is exactly `application/json` (no charset).
-    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
 
 
 APP_ID = "900000000000000001"
@@ -84,10 +87,18 @@ class FakeDiscordApi:
         parts = path.strip("/").split("/")
         m = request.method
         if parts == ["users", "@me"] and m == "GET":
-            return _json({"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True})
+            return _json(
+                {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True}
+            )
         if parts == ["users", "@me", "channels"] and m == "POST":
             user = str(body["recipient_id"])
-            return _json({"id": self.dm_of(user), "type": 1, "recipients": [{"id": user, "username": "u", "discriminator": "0", "avatar": None}]})
+            return _json(
+                {
+                    "id": self.dm_of(user),
+                    "type": 1,
+                    "recipients": [{"id": user, "username": "u", "discriminator": "0", "avatar": None}],
+                }
+            )
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             channel = parts[1]
             if m == "POST":
@@ -116,10 +127,27 @@ class FakeDiscordApi:
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _store(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
-        message = {"id": self.new_id(), "channel_id": channel, "edits": 0, **body,
-                   "author": {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True},
-                   "type": 0, "timestamp": "2026-01-01T00:00:00+00:00", "tts": False, "mention_everyone": False,
-                   "mentions": [], "mention_roles": [], "attachments": [], "pinned": False}
+        message = {
+            "id": self.new_id(),
+            "channel_id": channel,
+            "edits": 0,
+            **body,
+            "author": {
+                "id": BOT_USER_ID,
+                "username": "tutorbot",
+                "discriminator": "0",
+                "avatar": None,
+                "bot": True,
+            },
+            "type": 0,
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "pinned": False,
+        }
         self.messages[message["id"]] = message
         return message
 

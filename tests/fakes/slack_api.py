@@ -153,7 +153,9 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await _decode_body(request)
-        authorized = request.headers.get("Authorization") == f"Bearer {self.token}" or body.get("token") == self.token
+        authorized = (
+            request.headers.get("Authorization") == f"Bearer {self.token}" or body.get("token") == self.token
+        )
         body.pop("token", None)  # never keep a token in the record
         self.calls.append(Call(method, body, authorized))
         self._notify()
@@ -196,8 +198,15 @@ class FakeSlackApi:
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
             ts = self._next_ts()
-            self.messages[(channel, ts)] = StoredMessage(channel, ts, str(body.get("text", "")), body.get("blocks") or [])
-            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text", ""), "ts": ts}}
+            self.messages[(channel, ts)] = StoredMessage(
+                channel, ts, str(body.get("text", "")), body.get("blocks") or []
+            )
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": body.get("text", ""), "ts": ts},
+            }
         if method == "chat.update":
             key = (str(body.get("channel", "")), str(body.get("ts", "")))
             stored = self.messages.get(key)

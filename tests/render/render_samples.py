@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.events import Actor
-from bot.engine.messages import (
+from bot.domain.events import Actor
+from bot.domain.messages import (
     AdvisorReply,
     Bullets,
     Button,
@@ -18,7 +18,9 @@ from bot.engine.messages import (
 
 ACTOR = Actor(platform="slack", tenant="T0001", user="U0001")
 
-SENTENCE = "An ML engineer turns a promising notebook into a service that answers reliably — at scale, every day."
+SENTENCE = (
+    "An ML engineer turns a promising notebook into a service that answers reliably — at scale, every day."
+)
 
 
 def long_paragraph(chars: int = 3500) -> str:
@@ -46,7 +48,8 @@ def option(letter: str, length: int = 150) -> str:
 def choices(n: int = 4, length: int = 150, token: str = "7") -> tuple[Button, ...]:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     return tuple(
-        Button(label=option(letters[i % 26] + str(i), length), action="answer", arg=f"opt-{i}", token=token) for i in range(n)
+        Button(label=option(letters[i % 26] + str(i), length), action="answer", arg=f"opt-{i}", token=token)
+        for i in range(n)
     )
 
 

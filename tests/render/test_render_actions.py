@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from render_samples import ACTOR
 
-from bot.engine.events import Actor, Press
-from bot.engine.messages import Button
+from bot.domain.events import Actor, Press
+from bot.domain.messages import Button
 from bot.render.actions import MAX_LENGTH, PATTERN, button_index, decode, encode
 
 SAFE = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", min_size=0)
@@ -40,7 +40,9 @@ def test_two_buttons_with_the_same_action_and_arg_get_different_ids() -> None:
     token=SAFE.filter(lambda s: len(s) <= 12),
     index=st.integers(0, 99),
 )
-def test_every_encodable_button_round_trips_within_discords_100_characters(action: str, arg: str, token: str, index: int) -> None:
+def test_every_encodable_button_round_trips_within_discords_100_characters(
+    action: str, arg: str, token: str, index: int
+) -> None:
     button = Button(label="x", action=action, arg=arg, token=token)
     value = encode(button, index)
     assert 1 <= len(value) <= 100

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-import discord
 import pytest
 from render_samples import ACTOR, choices, every_block, long_paragraph, words
 
-from bot.engine.messages import Button, KeyTermList, Message, Paragraph, ProgressStrip, ReplyProgress, StripUnit
+import discord
+from bot.domain.messages import (
+    Button,
+    KeyTermList,
+    Message,
+    Paragraph,
+    ProgressStrip,
+    ReplyProgress,
+    StripUnit,
+)
 from bot.render.actions import decode
-from bot.render.discord import MORE_BUTTONS, DiscordPayload, render_discord, render_discord_answered, render_discord_draft
+from bot.render.discord import (
+    MORE_BUTTONS,
+    DiscordPayload,
+    render_discord,
+    render_discord_answered,
+    render_discord_draft,
+)
 from bot.render.limits import discord_problems
 
 
@@ -63,7 +77,10 @@ def test_long_options_are_listed_in_full_with_letter_buttons_on_one_row() -> Non
     for letter, choice in zip("ABCD", message.choices):
         assert f"**{letter}.** {choice.label}" in text
     rows = payload.components
-    assert [[b["label"] for b in row["components"]] for row in rows] == [["A", "B", "C", "D"], ["Continue", "Reset lesson", "Menu"]]
+    assert [[b["label"] for b in row["components"]] for row in rows] == [
+        ["A", "B", "C", "D"],
+        ["Continue", "Reset lesson", "Menu"],
+    ]
     assert [b["style"] for b in rows[1]["components"]] == [1, 4, 2]  # primary, danger, secondary
 
 
@@ -78,7 +95,11 @@ def test_every_button_decodes_to_its_press() -> None:
     message = every_block()
     for element, button in zip(buttons(render_one(message)), message.buttons, strict=True):
         press = decode(element["custom_id"], ACTOR)
-        assert press is not None and (press.action, press.arg, press.token) == (button.action, button.arg, button.token)
+        assert press is not None and (press.action, press.arg, press.token) == (
+            button.action,
+            button.arg,
+            button.token,
+        )
 
 
 def test_a_3500_character_paragraph_fits_one_description_whole() -> None:
@@ -153,7 +174,9 @@ def test_answered_card_drops_its_buttons_and_says_what_was_chosen() -> None:
 
 def test_answered_card_that_is_already_full_still_fits() -> None:
     paragraph = long_paragraph(5950)  # the message is at Discord's 6000 characters already
-    message = Message(blocks=(Paragraph(text=paragraph[:4000]), Paragraph(text=paragraph[4000:5900])), choices=choices(3))
+    message = Message(
+        blocks=(Paragraph(text=paragraph[:4000]), Paragraph(text=paragraph[4000:5900])), choices=choices(3)
+    )
     answered = render_discord_answered(message, message.choices[0].label)
     assert discord_problems(answered) == []
     assert "You chose" in (answered.content + description([answered]))

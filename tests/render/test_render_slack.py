@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from render_samples import ACTOR, choices, every_block, long_paragraph, strip, words
 
-from bot.engine.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
+from bot.domain.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
 from bot.render.actions import decode
 from bot.render.limits import slack_problems
 from bot.render.slack import SlackMessage, render_slack, render_slack_answered, render_slack_draft
@@ -25,7 +25,9 @@ def texts(message: SlackMessage) -> list[str]:
 
 
 def buttons(message: SlackMessage) -> list[dict[str, Any]]:
-    return [element for block in message.blocks if block["type"] == "actions" for element in block["elements"]]
+    return [
+        element for block in message.blocks if block["type"] == "actions" for element in block["elements"]
+    ]
 
 
 def render_one(message: Message) -> SlackMessage:
@@ -59,7 +61,9 @@ def test_light_markdown_becomes_mrkdwn_and_slack_control_characters_are_escaped(
 
 
 def test_a_quoted_mention_cannot_notify_anyone() -> None:
-    slack = render_one(Message(blocks=(AdvisorReply(advisor="Priya", text="You wrote <!channel> and <@U123>"),)))
+    slack = render_one(
+        Message(blocks=(AdvisorReply(advisor="Priya", text="You wrote <!channel> and <@U123>"),))
+    )
     assert "<" not in "".join(texts(slack)) + slack.text
 
 
@@ -77,7 +81,9 @@ def test_long_options_are_listed_in_full_with_letter_buttons() -> None:
 def test_short_options_are_the_button_labels_themselves() -> None:
     message = Message(blocks=(Paragraph(text="Is a model a product?"),), choices=choices(3, length=20))
     slack = render_one(message)
-    assert [button["text"]["text"] for button in buttons(slack)] == [choice.label for choice in message.choices]
+    assert [button["text"]["text"] for button in buttons(slack)] == [
+        choice.label for choice in message.choices
+    ]
     assert not any("*A.*" in text for text in texts(slack))
 
 
@@ -86,7 +92,11 @@ def test_every_button_decodes_to_its_press_and_keeps_its_style() -> None:
     elements = buttons(render_one(message))
     for element, button in zip(elements, message.buttons, strict=True):
         press = decode(element["value"], ACTOR)
-        assert press is not None and (press.action, press.arg, press.token) == (button.action, button.arg, button.token)
+        assert press is not None and (press.action, press.arg, press.token) == (
+            button.action,
+            button.arg,
+            button.token,
+        )
         assert element["action_id"] == element["value"]
     assert [element.get("style") for element in elements[4:]] == ["primary", "danger", None]
 
@@ -101,7 +111,9 @@ def test_a_3500_character_paragraph_spans_two_sections_and_loses_no_word() -> No
 
 
 def test_a_heading_too_long_for_a_header_block_is_shown_whole_in_bold() -> None:
-    heading = "Lesson 3 — AI Research Scientist: " + "reading papers, running ablations and writing them up " * 3
+    heading = (
+        "Lesson 3 — AI Research Scientist: " + "reading papers, running ablations and writing them up " * 3
+    )
     assert len(heading) > 150
     slack = render_one(Message(heading=heading, blocks=(Paragraph(text="Body."),)))
     assert slack.blocks[0]["type"] == "section"
@@ -112,11 +124,15 @@ def test_a_heading_too_long_for_a_header_block_is_shown_whole_in_bold() -> None:
 def test_a_heading_of_exactly_150_characters_stays_a_header() -> None:
     heading = ("Roles " * 30)[:149] + "!"
     slack = render_one(Message(heading=heading))
-    assert slack.blocks == [{"type": "header", "text": {"type": "plain_text", "text": heading, "emoji": True}}]
+    assert slack.blocks == [
+        {"type": "header", "text": {"type": "plain_text", "text": heading, "emoji": True}}
+    ]
 
 
 def test_thirty_buttons_fill_two_actions_blocks_with_unique_ids() -> None:
-    message = Message(heading="Pick a unit", choices=choices(30, length=12), actions=(Button(label="Menu", action="menu"),))
+    message = Message(
+        heading="Pick a unit", choices=choices(30, length=12), actions=(Button(label="Menu", action="menu"),)
+    )
     slack = render_one(message)
     actions = [block for block in slack.blocks if block["type"] == "actions"]
     assert [len(block["elements"]) for block in actions] == [25, 5, 1]
@@ -126,7 +142,12 @@ def test_thirty_buttons_fill_two_actions_blocks_with_unique_ids() -> None:
 
 def test_a_card_over_50_blocks_is_sent_as_several_messages_with_buttons_last() -> None:
     paragraphs = tuple(Paragraph(text=f"Paragraph {i}: {long_paragraph(500)}") for i in range(60))
-    message = Message(heading="Everything", blocks=paragraphs, choices=choices(4), actions=(Button(label="Next", action="next"),))
+    message = Message(
+        heading="Everything",
+        blocks=paragraphs,
+        choices=choices(4),
+        actions=(Button(label="Next", action="next"),),
+    )
     parts = render_slack(message)
     assert len(parts) == 2
     for part in parts:
@@ -197,5 +218,8 @@ def test_unicode_labels_and_a_75_plus_character_action_label_fit() -> None:
     message = Message(blocks=(strip(),), actions=(Button(label=label, action="next", token="1"),))
     slack = render_one(message)
     text = buttons(slack)[0]["text"]["text"]
-    assert len(text) <= 75 and text.endswith("…") and text.startswith("Continue to the next lesson → Data Scientist · 📊")
-
+    assert (
+        len(text) <= 75
+        and text.endswith("…")
+        and text.startswith("Continue to the next lesson → Data Scientist · 📊")
+    )

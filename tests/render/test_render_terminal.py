@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from render_samples import every_block, long_paragraph, words
 
-from bot.engine.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
+from bot.domain.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
 from bot.render.terminal import TerminalCard, render_draft, render_terminal
 
 
@@ -52,7 +52,9 @@ def test_key_terms_read_term_dash_definition_without_markdown() -> None:
 def test_advisor_reply_is_prefixed_with_the_advisors_name() -> None:
     text = render_terminal(every_block()).text
     assert "Priya: Hi! Tell me about your first deployment." in text
-    offline = render_terminal(Message(blocks=(AdvisorReply(advisor="Priya", text="From the lesson…", offline=True),)))
+    offline = render_terminal(
+        Message(blocks=(AdvisorReply(advisor="Priya", text="From the lesson…", offline=True),))
+    )
     assert offline.text == "Priya (offline): From the lesson…"
 
 
@@ -70,10 +72,15 @@ def test_a_long_paragraph_is_printed_whole() -> None:
 
 
 def test_empty_paragraphs_leave_no_blank_gaps() -> None:
-    card = render_terminal(Message(blocks=(Paragraph(text=""), Paragraph(text="Hello"), Paragraph(text="  "))))
+    card = render_terminal(
+        Message(blocks=(Paragraph(text=""), Paragraph(text="Hello"), Paragraph(text="  ")))
+    )
     assert card.text == "Hello"
     assert card == TerminalCard(text="Hello")
 
 
 def test_draft_shows_the_advisor_still_writing() -> None:
-    assert render_draft(ReplyProgress(advisor="Priya", text="So far **so** good", turn=2)) == "Priya: So far so good ▌"
+    assert (
+        render_draft(ReplyProgress(advisor="Priya", text="So far **so** good", turn=2))
+        == "Priya: So far so good ▌"
+    )

@@ -57,7 +57,11 @@ def store(redis: aioredis.Redis) -> RedisLearnerStore:
 
 @pytest.fixture
 def make_slack(
-    slack_settings: Settings, slack_api: FakeSlackApi, module: Module, store: RedisLearnerStore, redis: aioredis.Redis
+    slack_settings: Settings,
+    slack_api: FakeSlackApi,
+    module: Module,
+    store: RedisLearnerStore,
+    redis: aioredis.Redis,
 ) -> Callable[..., SlackHarness]:
     """Builds a harness: an engine (offline advisor unless given) and the Slack app around it.
 
@@ -66,7 +70,9 @@ def make_slack(
 
     def make(advisor: Advisor | None = None, *, edit_interval_s: float = 0.05) -> SlackHarness:
         engine = Engine(module, store, advisor or OfflineAdvisor())
-        adapter: SlackAdapter = build_slack_adapter(slack_settings, engine, redis, edit_interval_s=edit_interval_s)
+        adapter: SlackAdapter = build_slack_adapter(
+            slack_settings, engine, redis, edit_interval_s=edit_interval_s
+        )
         return SlackHarness(adapter, slack_api, module)
 
     return make

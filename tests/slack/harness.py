@@ -15,7 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import SlackAdapter
 from bot.course.models import Module, Question
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from bot.render.actions import decode
 from tests.fakes.slack_api import FakeSlackApi, StoredMessage
 
@@ -34,7 +34,9 @@ def sign(body: str, timestamp: str | None = None, secret: str = SIGNING_SECRET) 
     }
 
 
-def command_body(team: str, user: str, text: str, channel: str = CHANNEL, response_url: str | None = None) -> str:
+def command_body(
+    team: str, user: str, text: str, channel: str = CHANNEL, response_url: str | None = None
+) -> str:
     form = {
         "token": "legacy-verification-token",
         "team_id": team,
@@ -54,8 +56,16 @@ def command_body(team: str, user: str, text: str, channel: str = CHANNEL, respon
 
 
 def click_body(
-    team: str, user: str, value: str, *, channel: str, ts: str | None, response_url: str | None, action_id: str | None = None,
-    container_type: str = "message", label: str = "Button",
+    team: str,
+    user: str,
+    value: str,
+    *,
+    channel: str,
+    ts: str | None,
+    response_url: str | None,
+    action_id: str | None = None,
+    container_type: str = "message",
+    label: str = "Button",
 ) -> str:
     container: dict[str, Any] = {"type": container_type}
     if container_type == "message":
@@ -141,26 +151,51 @@ class SlackHarness:
 
     # ---- sending as Slack ------------------------------------------------------------------
 
-    async def dispatch(self, body: str, content_type: str, headers: dict[str, str] | None = None, *, signed: bool = True) -> BoltResponse:
+    async def dispatch(
+        self, body: str, content_type: str, headers: dict[str, str] | None = None, *, signed: bool = True
+    ) -> BoltResponse:
         all_headers = {"content-type": content_type, **(sign(body) if signed else {}), **(headers or {})}
         return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=all_headers))
 
-    async def command(self, user: str, text: str, *, team: str = "T1", channel: str = CHANNEL, settle: bool = True) -> BoltResponse:
+    async def command(
+        self, user: str, text: str, *, team: str = "T1", channel: str = CHANNEL, settle: bool = True
+    ) -> BoltResponse:
         hook = self.api.response_url(f"cmd-{next(_ids)}")
-        response = await self.dispatch(command_body(team, user, text, channel, hook), "application/x-www-form-urlencoded")
+        response = await self.dispatch(
+            command_body(team, user, text, channel, hook), "application/x-www-form-urlencoded"
+        )
         if settle:
             await self.settle()
         return response
 
-    async def click(self, user: str, button: ShownButton, *, team: str = "T1", settle: bool = True) -> BoltResponse:
+    async def click(
+        self, user: str, button: ShownButton, *, team: str = "T1", settle: bool = True
+    ) -> BoltResponse:
         hook = self.api.response_url(f"click-{next(_ids)}")
-        body = click_body(team, user, button.value, channel=button.channel, ts=button.ts, response_url=hook, label=button.label)
+        body = click_body(
+            team,
+            user,
+            button.value,
+            channel=button.channel,
+            ts=button.ts,
+            response_url=hook,
+            label=button.label,
+        )
         response = await self.dispatch(body, "application/x-www-form-urlencoded")
         if settle:
             await self.settle()
         return response
 
-    async def dm(self, user: str, text: str, *, team: str = "T1", event_id: str | None = None, retry: int | None = None, settle: bool = True) -> BoltResponse:
+    async def dm(
+        self,
+        user: str,
+        text: str,
+        *,
+        team: str = "T1",
+        event_id: str | None = None,
+        retry: int | None = None,
+        settle: bool = True,
+    ) -> BoltResponse:
         event = {
             "type": "message",
             "channel": self.dm_channel(user),
@@ -177,7 +212,13 @@ class SlackHarness:
         return response
 
     async def home_opened(self, user: str, *, team: str = "T1") -> BoltResponse:
-        event = {"type": "app_home_opened", "user": user, "channel": self.dm_channel(user), "tab": "home", "event_ts": "1.0"}
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self.dm_channel(user),
+            "tab": "home",
+            "event_ts": "1.0",
+        }
         response = await self.dispatch(event_body(team, event), "application/json")
         await self.settle()
         return response
@@ -209,7 +250,14 @@ class SlackHarness:
                     press = decode(element["value"], actor)
                     assert press is not None, element
                     found.append(
-                        ShownButton(element["text"]["text"], element["value"], press.action, press.arg, message.ts, message.channel)
+                        ShownButton(
+                            element["text"]["text"],
+                            element["value"],
+                            press.action,
+                            press.arg,
+                            message.ts,
+                            message.channel,
+                        )
                     )
             if found:
                 return found
@@ -230,7 +278,9 @@ class SlackHarness:
                 return question
         raise AssertionError("no known question in the last DM message:\n" + shown)
 
-    async def answer(self, user: str, questions: tuple[Question, ...] | list[Question], correct: bool, team: str = "T1") -> Question:
+    async def answer(
+        self, user: str, questions: tuple[Question, ...] | list[Question], correct: bool, team: str = "T1"
+    ) -> Question:
         question = self.question_shown(user, questions)
         option = question.correct_option if correct else next(o for o in question.options if not o.correct)
         await self.click(user, self.button(user, "answer", option.id, team), team=team)

@@ -9,9 +9,9 @@ import time
 
 from bot.adapters.slack.app import DM_FAILED, SENT_TO_DMS, UNKNOWN_BUTTON
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from bot.storage.redis_store import RedisLearnerStore
-from tests.slack.harness import BOT_TOKEN, CHANNEL, SlackHarness, ShownButton, click_body, message_text, sign
+from tests.slack.harness import BOT_TOKEN, CHANNEL, ShownButton, SlackHarness, click_body, message_text, sign
 
 T1 = "T1"
 ALICE = "UALICE"
@@ -54,7 +54,10 @@ async def test_start_from_a_channel_sends_the_first_lesson_to_the_dm(slack: Slac
     assert response.status == 200 and not response.body  # a bare ack: nothing shown in the channel
 
     messages = slack.dm_messages(ALICE)
-    assert [message.text for message in messages][:2] == ["Welcome to Module 2 — Technical Roles", "Lesson 1 · The Machine Learning Engineer"]
+    assert [message.text for message in messages][:2] == [
+        "Welcome to Module 2 — Technical Roles",
+        "Lesson 1 · The Machine Learning Engineer",
+    ]
     assert "Building the systems that train" in message_text(messages[1])
     assert [b.label for b in slack.buttons(ALICE)] == ["Continue", "Menu"]
     assert not [c for c in slack.api.of("chat.postMessage") if c.body["channel"] == CHANNEL]
@@ -79,7 +82,9 @@ async def test_help_and_unknown_subcommands_answer_ephemerally(slack: SlackHarne
         await slack.command(ALICE, text)
     answers = slack.api.of("response_url")
     assert len(answers) == 3
-    assert all(a.body["response_type"] == "ephemeral" and "How this works" in str(a.body["blocks"]) for a in answers)
+    assert all(
+        a.body["response_type"] == "ephemeral" and "How this works" in str(a.body["blocks"]) for a in answers
+    )
     assert len(slack.api.of("chat.postMessage")) == 0 and posted == 2
 
 
@@ -91,7 +96,9 @@ async def test_resume_and_progress(slack: SlackHarness) -> None:
     assert slack.dm_messages(ALICE)[-1].text == "Lesson 1 · The Machine Learning Engineer"
 
 
-async def test_a_malformed_command_is_answered_and_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+async def test_a_malformed_command_is_answered_and_changes_nothing(
+    slack: SlackHarness, store: RedisLearnerStore
+) -> None:
     body = "command=%2Ftutor&text=start&team_id=T1&user_id=U%3Aevil&channel_id=C1"
     response = await slack.dispatch(body, "application/x-www-form-urlencoded")
     await slack.settle()
@@ -129,7 +136,9 @@ async def test_a_whole_quiz_by_button_clicks(slack: SlackHarness) -> None:
     assert {b.label for b in slack.buttons(ALICE)} >= {"Retake quiz", "Menu"}
 
 
-async def test_a_stale_click_gets_an_ephemeral_answer_and_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+async def test_a_stale_click_gets_an_ephemeral_answer_and_changes_nothing(
+    slack: SlackHarness, store: RedisLearnerStore
+) -> None:
     await slack.command(ALICE, "start")
     first = slack.button(ALICE, "next")
     await slack.click(ALICE, first)
@@ -147,7 +156,9 @@ async def test_a_stale_click_gets_an_ephemeral_answer_and_changes_nothing(slack:
     assert "earlier step" in str(ephemeral.body["blocks"])
 
 
-async def test_a_second_click_on_an_answered_question_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+async def test_a_second_click_on_an_answered_question_changes_nothing(
+    slack: SlackHarness, store: RedisLearnerStore
+) -> None:
     await slack.command(ALICE, "start")
     await slack.read_lesson(ALICE)
     lesson = slack.module.lessons[0]
@@ -165,7 +176,9 @@ async def test_a_second_click_on_an_answered_question_changes_nothing(slack: Sla
     assert question.stem[:40] in message_text(slack.api.messages[(options[0].channel, options[0].ts)])
 
 
-async def test_a_forged_button_is_answered_politely_and_changes_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+async def test_a_forged_button_is_answered_politely_and_changes_nothing(
+    slack: SlackHarness, store: RedisLearnerStore
+) -> None:
     await slack.command(ALICE, "start")
     record = await store.load(actor())
     real = slack.button(ALICE, "next")
@@ -178,7 +191,9 @@ async def test_a_forged_button_is_answered_politely_and_changes_nothing(slack: S
     assert [c.method for c in slack.api.calls] == ["chat.postEphemeral"] * 3
     answers = [str(c.body["blocks"]) for c in slack.api.calls]
     # Not ours at all: the adapter answers. Well-formed but not a button we showed: the engine does.
-    assert all("I don't recognise that button" in a for a in answers[:2]) and UNKNOWN_BUTTON.startswith("Sorry, I don't")
+    assert all("I don't recognise that button" in a for a in answers[:2]) and UNKNOWN_BUTTON.startswith(
+        "Sorry, I don't"
+    )
     assert "earlier step" in answers[2]
 
 
@@ -193,7 +208,9 @@ async def test_a_lab_turn_streams_into_one_message_with_throttled_edits(make_sla
     slack.api.calls.clear()
 
     started = time.monotonic()
-    response = await slack.dm(ALICE, "What does a junior ML engineer spend most of the week doing?", settle=False)
+    response = await slack.dm(
+        ALICE, "What does a junior ML engineer spend most of the week doing?", settle=False
+    )
     assert response.status == 200
     assert time.monotonic() - started < 0.5, "the event must be acknowledged before the advisor answers"
     await slack.settle()
@@ -246,11 +263,21 @@ async def test_a_retried_event_is_handled_once(make_slack) -> None:
     assert len(one.api.of("chat.postMessage")) == posted + 1
 
 
-async def test_messages_from_bots_and_edits_are_ignored(slack: SlackHarness, store: RedisLearnerStore) -> None:
+async def test_messages_from_bots_and_edits_are_ignored(
+    slack: SlackHarness, store: RedisLearnerStore
+) -> None:
     from tests.slack.harness import event_body
 
     for extra in ({"bot_id": "BOTHER"}, {"subtype": "message_changed"}):
-        event = {"type": "message", "channel": "DUALICE", "channel_type": "im", "user": ALICE, "text": "start", "ts": "1.0", **extra}
+        event = {
+            "type": "message",
+            "channel": "DUALICE",
+            "channel_type": "im",
+            "user": ALICE,
+            "text": "start",
+            "ts": "1.0",
+            **extra,
+        }
         assert (await slack.dispatch(event_body(T1, event), "application/json")).status == 200
     await slack.settle()
     assert await store.load(actor()) is None
@@ -269,7 +296,9 @@ async def test_dm_notices_are_ephemeral(slack: SlackHarness) -> None:
 # ---- requests that are refused -----------------------------------------------------------------
 
 
-async def test_bad_or_old_signatures_are_refused_and_change_nothing(slack: SlackHarness, store: RedisLearnerStore) -> None:
+async def test_bad_or_old_signatures_are_refused_and_change_nothing(
+    slack: SlackHarness, store: RedisLearnerStore
+) -> None:
     from tests.slack.harness import command_body
 
     body = command_body(T1, ALICE, "start", response_url=slack.api.response_url("x"))
@@ -277,7 +306,12 @@ async def test_bad_or_old_signatures_are_refused_and_change_nothing(slack: Slack
     wrong_secret = sign(body, secret="not-the-secret")
     old = sign(body, timestamp=str(int(time.time()) - 600))
     tampered = sign(body)
-    for headers, sent in ((wrong_secret, body), (old, body), (tampered, body.replace("start", "resume")), ({}, body)):
+    for headers, sent in (
+        (wrong_secret, body),
+        (old, body),
+        (tampered, body.replace("start", "resume")),
+        ({}, body),
+    ):
         response = await slack.dispatch(sent, forms, headers, signed=False)
         assert response.status == 401
     await slack.settle()
@@ -301,7 +335,9 @@ async def test_an_undeliverable_dm_is_logged_without_text_or_tokens(slack: Slack
     with caplog.at_level(logging.DEBUG):
         await slack.command(ALICE, "start")
     delivery = [r.getMessage() for r in caplog.records if "not delivered" in r.getMessage()]
-    assert delivery == [f"slack: DM to slack:T1:{ALICE} not delivered at step 'Welcome to Module 2 — Technical Roles': is_archived"]
+    assert delivery == [
+        f"slack: DM to slack:T1:{ALICE} not delivered at step 'Welcome to Module 2 — Technical Roles': is_archived"
+    ]
     everything = "\n".join(r.getMessage() for r in caplog.records)
     assert BOT_TOKEN not in everything and "Building the systems" not in everything
     assert len(slack.api.of("chat.postMessage")) == 1  # the rest of the batch was not attempted
@@ -355,7 +391,9 @@ async def test_app_home_shows_progress_and_resumes(slack: SlackHarness) -> None:
     resume = next(e for e in buttons if e["text"]["text"] == "Resume")
 
     shown = len(slack.dm_messages(ALICE))
-    body = click_body(T1, ALICE, resume["value"], channel="", ts=None, response_url=None, container_type="view")
+    body = click_body(
+        T1, ALICE, resume["value"], channel="", ts=None, response_url=None, container_type="view"
+    )
     assert (await slack.dispatch(body, "application/x-www-form-urlencoded")).status == 200
     await slack.settle()
     assert slack.dm_messages(ALICE)[-1].text == "Lesson 1 · The Machine Learning Engineer"
@@ -366,7 +404,9 @@ async def test_app_home_shows_progress_and_resumes(slack: SlackHarness) -> None:
 async def test_app_home_start_button(slack: SlackHarness) -> None:
     from bot.adapters.slack.translate import HOME_START_ACTION
 
-    body = click_body(T1, ALICE, HOME_START_ACTION, channel="", ts=None, response_url=None, container_type="view")
+    body = click_body(
+        T1, ALICE, HOME_START_ACTION, channel="", ts=None, response_url=None, container_type="view"
+    )
     assert (await slack.dispatch(body, "application/x-www-form-urlencoded")).status == 200
     await slack.settle()
     assert slack.dm_messages(ALICE)[0].text.startswith("Welcome")
@@ -382,8 +422,8 @@ async def test_a_learner_who_cannot_be_messaged_is_told_where_they_typed(slack: 
 
 async def test_the_home_tab_takes_only_the_progress_card() -> None:
     from bot.adapters.slack.app import _HomeOutbox
-    from bot.engine.messages import Message, Paragraph, ReplyProgress
-    from bot.engine.outbox import CollectingOutbox
+    from bot.domain.messages import Message, Paragraph, ReplyProgress
+    from bot.domain.outbox import CollectingOutbox
 
     dm = CollectingOutbox()
     home = _HomeOutbox(dm)  # type: ignore[arg-type]

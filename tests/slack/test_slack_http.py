@@ -57,17 +57,25 @@ async def test_http_mode_serves_signed_requests_and_refuses_others(
                     await asyncio.sleep(0.05)
             body = command_body("T1", "UHTTP", "start", response_url=slack_api.response_url("http"))
 
-            async with http.post(f"{base}/slack/events", data=body, headers={**sign(body), "content-type": FORM}) as accepted:
+            async with http.post(
+                f"{base}/slack/events", data=body, headers={**sign(body), "content-type": FORM}
+            ) as accepted:
                 assert accepted.status == 200
             await slack_api.wait_for(lambda: len(slack_api.channel_messages("DUHTTP")) == 2)
 
             forged = {**sign(body, secret="wrong"), "content-type": FORM}
-            async with http.post(f"{base}/slack/events", data=body.replace("UHTTP", "UOTHER"), headers=forged) as refused:
+            async with http.post(
+                f"{base}/slack/events", data=body.replace("UHTTP", "UOTHER"), headers=forged
+            ) as refused:
                 assert refused.status == 401
 
             # Slack's URL check when the Events request URL is saved.
             check = '{"type": "url_verification", "token": "t", "challenge": "c-123"}'
-            async with http.post(f"{base}/slack/events", data=check, headers={**sign(check), "content-type": "application/json"}) as verify:
+            async with http.post(
+                f"{base}/slack/events",
+                data=check,
+                headers={**sign(check), "content-type": "application/json"},
+            ) as verify:
                 assert verify.status == 200 and "c-123" in await verify.text()
     finally:
         stop.set()
@@ -81,15 +89,26 @@ async def test_socket_mode_requests_need_no_signature_and_retries_are_dropped(sl
     # What AsyncSocketModeHandler does with each envelope from the websocket.
     form = dict(pair.split("=", 1) for pair in command_body("T1", "USOCK", "start").split("&"))
     form = {k: v.replace("%2F", "/") for k, v in form.items()}
-    response = await run_async_bolt_app(slack.app, SocketModeRequest(type="slash_commands", envelope_id="e1", payload=form))
+    response = await run_async_bolt_app(
+        slack.app, SocketModeRequest(type="slash_commands", envelope_id="e1", payload=form)
+    )
     assert response.status == 200
     await slack.settle()
     assert len(slack.dm_messages("USOCK")) == 2
 
-    event = {"type": "message", "channel": "DUSOCK", "channel_type": "im", "user": "USOCK", "text": "resume", "ts": "1.0"}
+    event = {
+        "type": "message",
+        "channel": "DUSOCK",
+        "channel_type": "im",
+        "user": "USOCK",
+        "text": "resume",
+        "ts": "1.0",
+    }
     envelope = json.loads(event_body("T1", event, "EvSOCKET1"))
     for attempt in (None, 1):
-        request = SocketModeRequest(type="events_api", envelope_id=f"e{attempt}", payload=envelope, retry_attempt=attempt)
+        request = SocketModeRequest(
+            type="events_api", envelope_id=f"e{attempt}", payload=envelope, retry_attempt=attempt
+        )
         assert (await run_async_bolt_app(slack.app, request)).status == 200
     await slack.settle()
     assert len(slack.dm_messages("USOCK")) == 3
@@ -99,7 +118,9 @@ async def test_socket_mode_requests_need_no_signature_and_retries_are_dropped(sl
 async def test_missing_settings_are_named_and_secrets_never_printed(http: bool) -> None:
     err = io.StringIO()
     wrong = "xoxp-user-token-SECRET-VALUE"
-    settings = Settings(_env_file=None, slack_bot_token=wrong, slack_app_token=None, slack_signing_secret=None)  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None, slack_bot_token=wrong, slack_app_token=None, slack_signing_secret=None
+    )  # type: ignore[call-arg]
     assert await run_slack(http=http, port=0, settings=settings, err=err) == 2
     out = err.getvalue()
     assert "SLACK_BOT_TOKEN does not look right" in out and "xoxb-" in out
@@ -109,7 +130,9 @@ async def test_missing_settings_are_named_and_secrets_never_printed(http: bool) 
 
 
 def test_complete_settings_have_no_problems() -> None:
-    settings = Settings(_env_file=None, slack_bot_token="xoxb-1", slack_app_token="xapp-1", slack_signing_secret="s")  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None, slack_bot_token="xoxb-1", slack_app_token="xapp-1", slack_signing_secret="s"
+    )  # type: ignore[call-arg]
     assert settings_problems(settings, http=False) == [] and settings_problems(settings, http=True) == []
 
 
@@ -117,8 +140,16 @@ def test_manifest_matches_the_app() -> None:
     manifest = yaml.safe_load((REPO / "slack-app-manifest.yaml").read_text())
     features, settings = manifest["features"], manifest["settings"]
     assert [c["command"] for c in features["slash_commands"]] == ["/tutor"]
-    assert features["app_home"] == {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False}
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {"chat:write", "im:write", "im:history", "commands"}
+    assert features["app_home"] == {
+        "home_tab_enabled": True,
+        "messages_tab_enabled": True,
+        "messages_tab_read_only_enabled": False,
+    }
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
+        "chat:write",
+        "im:write",
+        "im:history",
+        "commands",
+    }
     assert set(settings["event_subscriptions"]["bot_events"]) == {"message.im", "app_home_opened"}
     assert settings["interactivity"]["is_enabled"] and settings["socket_mode_enabled"]
-

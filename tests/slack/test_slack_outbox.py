@@ -10,12 +10,12 @@ import pytest
 import redis.asyncio as aioredis
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.app import retry_handlers
 from bot.adapters.cards import CardMemory
+from bot.adapters.slack.app import retry_handlers
 from bot.adapters.slack.outbox import Origin, SlackOutbox
 from bot.adapters.work import Worker
-from bot.engine.events import Actor
-from bot.engine.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
+from bot.domain.events import Actor
+from bot.domain.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
 from bot.storage.keys import KeyBuilder
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import BOT_TOKEN, message_text
@@ -42,7 +42,10 @@ def question() -> Message:
     return Message(
         heading="Quiz · 1/3",
         blocks=(Paragraph(text="**Which one?**"),),
-        choices=(Button(label="This one", action="answer", arg="a", token="5"), Button(label="That one", action="answer", arg="b", token="5")),
+        choices=(
+            Button(label="This one", action="answer", arg="a", token="5"),
+            Button(label="That one", action="answer", arg="b", token="5"),
+        ),
         actions=(Button(label="Menu", action="menu"),),
     )
 
@@ -54,10 +57,17 @@ async def test_the_dm_is_opened_once_per_learner(client: AsyncWebClient, slack_a
     other_workspace = Actor(platform="slack", tenant="T2", user="UADA")
     await outbox.send(other_workspace, [card("four")])
     assert len(slack_api.of("conversations.open")) == 2
-    assert [message_text(m).split("\n")[-1] for m in slack_api.channel_messages(DM)] == ["one", "two", "three", "four"]
+    assert [message_text(m).split("\n")[-1] for m in slack_api.channel_messages(DM)] == [
+        "one",
+        "two",
+        "three",
+        "four",
+    ]
 
 
-async def test_a_dm_seen_in_an_event_needs_no_conversations_open(client: AsyncWebClient, slack_api: FakeSlackApi) -> None:
+async def test_a_dm_seen_in_an_event_needs_no_conversations_open(
+    client: AsyncWebClient, slack_api: FakeSlackApi
+) -> None:
     outbox = SlackOutbox(client)
     outbox.remember_dm(ADA, "DKNOWN")
     await outbox.send(ADA, [card()])
@@ -65,7 +75,9 @@ async def test_a_dm_seen_in_an_event_needs_no_conversations_open(client: AsyncWe
     assert slack_api.of("chat.postMessage")[0].body["channel"] == "DKNOWN"
 
 
-async def test_streaming_edits_one_message_at_most_once_per_interval(client: AsyncWebClient, slack_api: FakeSlackApi) -> None:
+async def test_streaming_edits_one_message_at_most_once_per_interval(
+    client: AsyncWebClient, slack_api: FakeSlackApi
+) -> None:
     interval = 0.15
     outbox = SlackOutbox(client, edit_interval_s=interval)
     text = "".join(f"part {i}. " for i in range(40))
@@ -98,7 +110,9 @@ async def test_progress_never_waits_for_slack(client: AsyncWebClient, slack_api:
     await outbox.abandon_stream(ADA, 1)
 
 
-async def test_a_draft_whose_reply_never_comes_is_removed(client: AsyncWebClient, slack_api: FakeSlackApi) -> None:
+async def test_a_draft_whose_reply_never_comes_is_removed(
+    client: AsyncWebClient, slack_api: FakeSlackApi
+) -> None:
     outbox = SlackOutbox(client)
     event = outbox.at(Origin(channel=DM, in_dm=True))
     await event.progress(ADA, ReplyProgress(advisor="Ada", text="Thinking about", turn=2))
@@ -115,7 +129,9 @@ async def test_a_draft_whose_reply_never_comes_is_removed(client: AsyncWebClient
     assert len(slack_api.of("chat.postMessage")) == 1 and len(slack_api.of("chat.delete")) == 1
 
 
-async def test_the_final_reply_is_posted_when_the_draft_could_not_be(client: AsyncWebClient, slack_api: FakeSlackApi) -> None:
+async def test_the_final_reply_is_posted_when_the_draft_could_not_be(
+    client: AsyncWebClient, slack_api: FakeSlackApi
+) -> None:
     outbox = SlackOutbox(client)
     slack_api.fail_next("chat.postMessage", "msg_too_long")
     await outbox.progress(ADA, ReplyProgress(advisor="Ada", text="Hi", turn=4))
@@ -150,20 +166,29 @@ async def test_help_is_entirely_ephemeral(client: AsyncWebClient, slack_api: Fak
     assert not slack_api.of("chat.postMessage") and not event.delivered_to_dm
 
 
-async def test_an_answered_question_loses_its_buttons(client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory) -> None:
+async def test_an_answered_question_loses_its_buttons(
+    client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory
+) -> None:
     outbox = SlackOutbox(client, cards)
     await outbox.send(ADA, [question()])
     [posted] = slack_api.channel_messages(DM)
     assert await cards.recall(ADA, DM, posted.ts) == question()
 
-    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts=posted.ts, answered_index=1)).send(ADA, [card("Correct!")])
+    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts=posted.ts, answered_index=1)).send(
+        ADA, [card("Correct!")]
+    )
     answered = slack_api.messages[(DM, posted.ts)]
     assert not [b for b in answered.blocks if b["type"] == "actions"]
     assert "You chose That one" in message_text(answered)
-    assert [m.method for m in slack_api.calls][-2:] == ["chat.update", "chat.postMessage"]  # edit first, then the reply
+    assert [m.method for m in slack_api.calls][-2:] == [
+        "chat.update",
+        "chat.postMessage",
+    ]  # edit first, then the reply
 
 
-async def test_a_notice_leaves_the_clicked_question_alone(client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory) -> None:
+async def test_a_notice_leaves_the_clicked_question_alone(
+    client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory
+) -> None:
     outbox = SlackOutbox(client, cards)
     await outbox.send(ADA, [question()])
     [posted] = slack_api.channel_messages(DM)
@@ -171,7 +196,9 @@ async def test_a_notice_leaves_the_clicked_question_alone(client: AsyncWebClient
     await outbox.at(origin).send(ADA, [card("That button is from an earlier step", notice=True)])
     assert not slack_api.of("chat.update")
     # A question this deployment never posted (or posted over a week ago) is left as it is.
-    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts="1.000001", answered_index=0)).send(ADA, [card()])
+    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts="1.000001", answered_index=0)).send(
+        ADA, [card()]
+    )
     assert not slack_api.of("chat.update")
 
 
@@ -179,7 +206,9 @@ async def test_a_card_over_fifty_blocks_is_split_and_its_last_part_remembered(
     client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory
 ) -> None:
     outbox = SlackOutbox(client, cards)
-    long = question().model_copy(update={"blocks": tuple(Paragraph(text=f"Paragraph {i}") for i in range(70))})
+    long = question().model_copy(
+        update={"blocks": tuple(Paragraph(text=f"Paragraph {i}") for i in range(70))}
+    )
     await outbox.send(ADA, [long])
     parts = slack_api.channel_messages(DM)
     assert len(parts) == 2 and all(len(p.blocks) <= 50 for p in parts)
@@ -187,7 +216,9 @@ async def test_a_card_over_fifty_blocks_is_split_and_its_last_part_remembered(
     assert await cards.recall(ADA, DM, parts[1].ts) == long
 
 
-async def test_a_refused_conversation_is_logged_without_text(client: AsyncWebClient, slack_api: FakeSlackApi, caplog) -> None:
+async def test_a_refused_conversation_is_logged_without_text(
+    client: AsyncWebClient, slack_api: FakeSlackApi, caplog
+) -> None:
     outbox = SlackOutbox(client)
     slack_api.fail_next("conversations.open", "cannot_dm_bot")
     with caplog.at_level(logging.INFO):
@@ -197,12 +228,16 @@ async def test_a_refused_conversation_is_logged_without_text(client: AsyncWebCli
     assert "Secret lesson words" not in logged and BOT_TOKEN not in logged
 
 
-async def test_rate_limited_edits_are_retried(client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory) -> None:
+async def test_rate_limited_edits_are_retried(
+    client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory
+) -> None:
     outbox = SlackOutbox(client, cards)
     await outbox.send(ADA, [question()])
     [posted] = slack_api.channel_messages(DM)
     slack_api.rate_limit_next("chat.update", retry_after=0)
-    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts=posted.ts, answered_index=0)).send(ADA, [card()])
+    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts=posted.ts, answered_index=0)).send(
+        ADA, [card()]
+    )
     assert len(slack_api.of("chat.update")) == 2
     assert "You chose This one" in message_text(slack_api.messages[(DM, posted.ts)])
 

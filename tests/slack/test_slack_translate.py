@@ -9,15 +9,22 @@ import pytest
 
 from bot.adapters.slack import translate
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
-from bot.engine.events import Actor, Command, Press, Text
-from bot.engine.messages import Button
+from bot.domain.events import Actor, Command, Press, Text
+from bot.domain.messages import Button
 from bot.render.actions import encode
 
 ACTOR = Actor(platform="slack", tenant="T1", user="U1")
 
 
 def form(text: str, **extra: Any) -> SlashCommandForm:
-    fields = {"command": "/tutor", "text": text, "team_id": "T1", "user_id": "U1", "channel_id": "C1", **extra}
+    fields = {
+        "command": "/tutor",
+        "text": text,
+        "team_id": "T1",
+        "user_id": "U1",
+        "channel_id": "C1",
+        **extra,
+    }
     return SlashCommandForm.model_validate(fields)
 
 
@@ -56,7 +63,9 @@ def block_actions(value: str, action_id: str | None = None, **changes: Any) -> d
         "container": {"type": "message", "channel_id": "DU1", "message_ts": "1.2"},
         "channel": {"id": "DU1"},
         "response_url": "https://hooks.slack.com/actions/T1/1/x",
-        "actions": [{"action_id": action_id or value, "value": value, "type": "button", "text": {"text": "A"}}],
+        "actions": [
+            {"action_id": action_id or value, "value": value, "type": "button", "text": {"text": "A"}}
+        ],
     }
     body.update(changes)
     return body
@@ -74,7 +83,16 @@ def test_click_on_an_engine_button_is_a_press() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "hello", "tb1:answer:b", "tb01:answer:b:7", "tb1:answer:b:7:extra", "tb1:an swer:b:7", "x" * 500, "tb1:" + "a" * 30 + "::"],
+    [
+        "",
+        "hello",
+        "tb1:answer:b",
+        "tb01:answer:b:7",
+        "tb1:answer:b:7:extra",
+        "tb1:an swer:b:7",
+        "x" * 500,
+        "tb1:" + "a" * 30 + "::",
+    ],
 )
 def test_forged_or_malformed_buttons_translate_to_nothing(value: str) -> None:
     payload = translate.parse_block_actions(block_actions(value))
@@ -128,7 +146,15 @@ def envelope(event: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 def im(text: str = "hello", **changes: Any) -> dict[str, Any]:
-    return {"type": "message", "channel": "DU1", "channel_type": "im", "user": "U1", "text": text, "ts": "1.1", **changes}
+    return {
+        "type": "message",
+        "channel": "DU1",
+        "channel_type": "im",
+        "user": "U1",
+        "text": text,
+        "ts": "1.1",
+        **changes,
+    }
 
 
 def test_dm_text_is_text() -> None:
@@ -176,10 +202,14 @@ def test_malformed_events_are_refused(body: dict[str, Any]) -> None:
 
 
 def test_home_opened_event() -> None:
-    parsed = translate.parse_event(envelope({"type": "app_home_opened", "user": "U1", "tab": "home"}), AppHomeOpenedEvent)
+    parsed = translate.parse_event(
+        envelope({"type": "app_home_opened", "user": "U1", "tab": "home"}), AppHomeOpenedEvent
+    )
     assert parsed is not None and parsed[1].tab == "home"
 
 
 def test_block_actions_model_reads_the_first_action() -> None:
     payload = BlockActionsPayload.model_validate(block_actions("tb0:menu::"))
-    assert payload.action.action_id == "tb0:menu::" and payload.team_id == "T1" and payload.channel_id == "DU1"
+    assert (
+        payload.action.action_id == "tb0:menu::" and payload.team_id == "T1" and payload.channel_id == "DU1"
+    )

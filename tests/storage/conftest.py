@@ -12,7 +12,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from bot.storage.embedded import find_redis_server
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
@@ -68,14 +68,22 @@ def cluster_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     process = subprocess.Popen(
         [
             find_redis_server(),
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--cluster-enabled", "yes",
-            "--cluster-config-file", str(data_dir / "nodes.conf"),
-            "--dir", str(data_dir),
-            "--appendonly", "no",
-            "--save", "",
-            "--logfile", str(data_dir / "redis.log"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            str(data_dir / "nodes.conf"),
+            "--dir",
+            str(data_dir),
+            "--appendonly",
+            "no",
+            "--save",
+            "",
+            "--logfile",
+            str(data_dir / "redis.log"),
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -21,7 +21,9 @@ async def test_every_store_operation_works_on_a_cluster(cluster, keys, actor) ->
     learner = actor()
 
     assert (await store.commit(learner, 0, b"v1", log=[b"e1"], lab_id="lab-a", transcript=[b"t1"])).ok
-    result = await store.commit(learner, 1, b"v2", log=[b"e2"], lab_id="lab-a", transcript=[b"t2"], read_transcript=5)
+    result = await store.commit(
+        learner, 1, b"v2", log=[b"e2"], lab_id="lab-a", transcript=[b"t2"], read_transcript=5
+    )
     assert result.ok and result.transcript == [b"t1", b"t2"]
     conflict = await store.commit(learner, 1, b"stale")
     assert not conflict.ok and conflict.current == Stored(rev=2, data=b"v2")

@@ -1,14 +1,16 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 from redis.crc import key_slot
 
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 from bot.storage.keys import KeyBuilder
 
 keys = KeyBuilder()
 id_part = st.text(alphabet="abcXYZ019._-", min_size=1, max_size=8)
-actors = st.builds(Actor, platform=st.sampled_from(["slack", "discord", "terminal"]), tenant=id_part, user=id_part)
+actors = st.builds(
+    Actor, platform=st.sampled_from(["slack", "discord", "terminal"]), tenant=id_part, user=id_part
+)
 
 
 def learner_keys(actor: Actor) -> list[str]:

@@ -27,7 +27,9 @@ async def test_stale_commit_gets_the_winner_and_changes_nothing(store, actor) ->
     await store.commit(learner, 0, b"v1", log=[b"e1"])
     await store.commit(learner, 1, b"v2", log=[b"e2"], lab_id="lab-a", transcript=[b"t1"])
 
-    result = await store.commit(learner, 1, b"loser", log=[b"lost"], lab_id="lab-a", transcript=[b"lost"], read_transcript=5)
+    result = await store.commit(
+        learner, 1, b"loser", log=[b"lost"], lab_id="lab-a", transcript=[b"lost"], read_transcript=5
+    )
 
     assert not result.ok
     assert result.current == Stored(rev=2, data=b"v2")
@@ -64,7 +66,9 @@ async def test_concurrent_first_events_create_exactly_one_record(redis_url, redi
         await client.aclose()
 
 
-async def test_concurrent_writers_that_retry_on_conflict_lose_no_update(redis_url, redis, keys, actor) -> None:
+async def test_concurrent_writers_that_retry_on_conflict_lose_no_update(
+    redis_url, redis, keys, actor
+) -> None:
     learner = actor()
     clients = [aioredis.from_url(redis_url) for _ in range(2)]  # two bot processes
     stores = [RedisLearnerStore(client, keys) for client in clients]
@@ -111,8 +115,12 @@ async def test_transcript_is_capped_and_its_tail_comes_back_with_the_commit(stor
     rev = 0
     for i in range(15):  # transcript_cap is 10 in this fixture
         result = await store.commit(
-            learner, rev, b"s", lab_id="lab-ml-engineer",
-            transcript=[b"learner %d" % i, b"advisor %d" % i], read_transcript=3,
+            learner,
+            rev,
+            b"s",
+            lab_id="lab-ml-engineer",
+            transcript=[b"learner %d" % i, b"advisor %d" % i],
+            read_transcript=3,
         )
         assert result.ok
         rev += 1
@@ -161,7 +169,9 @@ async def test_learners_of_one_tenant_do_not_see_another_tenants(store, actor) -
     assert (await store.load(a1)).data == b"a1 again"
 
 
-async def test_quarantine_moves_the_record_aside_for_a_fresh_start(redis, store, keys, actor, monkeypatch) -> None:
+async def test_quarantine_moves_the_record_aside_for_a_fresh_start(
+    redis, store, keys, actor, monkeypatch
+) -> None:
     learner = actor()
     await store.commit(learner, 0, b"unreadable", log=[b"e1"])
     monkeypatch.setattr(redis_store.time, "time_ns", lambda: 1_700_000_000_000 * 1_000_000)
@@ -188,7 +198,9 @@ async def test_quarantine_without_a_record_does_nothing(store, actor) -> None:
     assert await store.log(actor(), 10) == []
 
 
-async def test_a_record_of_the_wrong_shape_is_reported_and_can_be_quarantined(redis, store, keys, actor) -> None:
+async def test_a_record_of_the_wrong_shape_is_reported_and_can_be_quarantined(
+    redis, store, keys, actor
+) -> None:
     learner = actor()
     await redis.set(keys.state(learner), b"left by an old version")
     with pytest.raises(CorruptRecord):
@@ -227,7 +239,9 @@ async def test_commit_survives_a_server_that_forgot_its_scripts(redis, store, ac
     assert await store.load(learner) == Stored(rev=2, data=b"v2")
 
 
-async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(redis, store, actor, monkeypatch) -> None:
+async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(
+    redis, store, actor, monkeypatch
+) -> None:
     learner = actor()
     await store.commit(learner, 0, b"s")  # creation also registers the learner with the tenant
     await redis.config_resetstat()

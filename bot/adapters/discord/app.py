@@ -23,28 +23,30 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import discord
-from discord import app_commands
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
+import discord
+from bot.adapters.cards import CardMemory
 from bot.adapters.discord import translate
 from bot.adapters.discord.models import INTERACTION_COMPONENT, Interaction
 from bot.adapters.discord.outbox import EDIT_INTERVAL_S, DiscordOutbox, EventOutbox, Origin, note
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.work import Worker
-from bot.adapters.cards import CardMemory
+from bot.domain.events import Actor, Event
 from bot.engine.engine import Engine
-from bot.engine.events import Actor, Event
 from bot.render.actions import PATTERN
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
+from discord import app_commands
 
 log = logging.getLogger(__name__)
 
 EVENT_DEDUPE_TTL_S = 3600
 DM_CONTEXT_TTL_S = 180 * 24 * 3600
-UNKNOWN_BUTTON = "Sorry, I don't recognise that button, so it did nothing. Run `/tutor resume` to see where you are."
+UNKNOWN_BUTTON = (
+    "Sorry, I don't recognise that button, so it did nothing. Run `/tutor resume` to see where you are."
+)
 UNREADABLE = "Sorry, I couldn't read that. Try `/tutor action:help`."
 _OURS = re.compile(PATTERN)
 
@@ -104,7 +106,7 @@ class TutorButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTE
 
 
 def _handlers(client: discord.Client) -> Handlers:
-    handlers: Handlers = getattr(client, "tutor_handlers")
+    handlers: Handlers = client.tutor_handlers
     return handlers
 
 
@@ -128,9 +130,15 @@ def build_discord_adapter(
         client = discord.Client(**options)
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
     outbox = DiscordOutbox(client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s)
-    handlers = Handlers(outbox, engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S), DmContext(redis, keys))
+    handlers = Handlers(
+        outbox,
+        engine,
+        worker or Worker(),
+        EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S),
+        DmContext(redis, keys),
+    )
     adapter = DiscordAdapter(client, tree, outbox, handlers.worker, engine, handlers)
-    setattr(client, "tutor_handlers", handlers)
+    client.tutor_handlers = handlers
     tree.add_command(tutor_command(handlers))
     client.add_dynamic_items(TutorButton)
 
@@ -146,12 +154,16 @@ def build_discord_adapter(
 
 
 def tutor_command(handlers: Handlers) -> app_commands.Command[Any, Any, None]:
-    @app_commands.command(name=translate.COMMAND_NAME, description="Take the course: start, resume, progress or help")
+    @app_commands.command(
+        name=translate.COMMAND_NAME, description="Take the course: start, resume, progress or help"
+    )
     @app_commands.describe(action="What to do (default: help)")
     @app_commands.choices(action=[app_commands.Choice(name=word, value=word) for word in translate.ACTIONS])
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
-    async def tutor(interaction: discord.Interaction[Any], action: app_commands.Choice[str] | None = None) -> None:
+    async def tutor(
+        interaction: discord.Interaction[Any], action: app_commands.Choice[str] | None = None
+    ) -> None:
         # The option is read again from the raw payload by `translate`, which validates it.
         await handlers.on_command(interaction)
 
@@ -163,7 +175,9 @@ def commands_digest(tree: app_commands.CommandTree[Any]) -> str:
     return hashlib.sha256(json.dumps(definitions, sort_keys=True).encode()).hexdigest()
 
 
-async def sync_commands_if_changed(tree: app_commands.CommandTree[Any], redis: Redis | RedisCluster, keys: KeyBuilder) -> bool:
+async def sync_commands_if_changed(
+    tree: app_commands.CommandTree[Any], redis: Redis | RedisCluster, keys: KeyBuilder
+) -> bool:
     """Upload the global commands only when their definitions changed since the last upload
     (Discord allows 200 command creates a day). True if they were uploaded."""
     key = keys.registered_commands("discord")
@@ -200,7 +214,9 @@ def edge_payload(interaction: discord.Interaction[Any]) -> dict[str, Any]:
 
 
 class Handlers:
-    def __init__(self, outbox: DiscordOutbox, engine: Engine, worker: Worker, deduper: EventDeduper, dm: DmContext) -> None:
+    def __init__(
+        self, outbox: DiscordOutbox, engine: Engine, worker: Worker, deduper: EventDeduper, dm: DmContext
+    ) -> None:
         self.outbox = outbox
         self.engine = engine
         self.worker = worker
@@ -236,7 +252,11 @@ class Handlers:
         dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
         click = translate.click(payload, dm_tenant)
         if click is None or click.event is None:
-            log.warning("discord: unknown button from discord:%s:%s ignored", payload.guild_id or "dm", payload.user.id)
+            log.warning(
+                "discord: unknown button from discord:%s:%s ignored",
+                payload.guild_id or "dm",
+                payload.user.id,
+            )
             await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
             return
         await interaction.response.defer()  # a silent "deferred update": the answer follows

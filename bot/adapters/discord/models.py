@@ -2,7 +2,7 @@
 
 Only the fields the adapter uses are declared; Discord adds fields freely, so extras are
 ignored. Snowflakes arrive as strings (JSON) or ints (discord.py objects) and are kept as
-strings of digits, so they fit `bot.engine.events.IdPart`.
+strings of digits, so they fit `bot.domain.events.IdPart`.
 """
 
 from __future__ import annotations

@@ -23,22 +23,21 @@ engine: its commit has happened, and the learner can `/tutor resume`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import discord
 from aiohttp import ClientError
 from discord.http import HTTPClient, Route
 
+import discord
 from bot.adapters.cards import CardMemory
 from bot.adapters.dm_channels import DmChannels
 from bot.adapters.drafts import Draft, DraftStreams
-from bot.engine.events import Actor
-from bot.engine.messages import Message, Paragraph, ReplyProgress
+from bot.domain.events import Actor
+from bot.domain.messages import Message, Paragraph, ReplyProgress
 from bot.render.discord import DiscordPayload, render_discord, render_discord_answered, render_discord_draft
 from bot.render.limits import discord_problems
 
@@ -102,7 +101,9 @@ class _Refused(Exception):
 
 
 class DiscordOutbox:
-    def __init__(self, http: HTTPClient, cards: CardMemory | None = None, *, edit_interval_s: float = EDIT_INTERVAL_S) -> None:
+    def __init__(
+        self, http: HTTPClient, cards: CardMemory | None = None, *, edit_interval_s: float = EDIT_INTERVAL_S
+    ) -> None:
         self.http = http
         self.cards = cards
         self._dms = DmChannels()
@@ -127,7 +128,7 @@ class DiscordOutbox:
             return await self.http.request(route, json=payload, params=params or None)
         except discord.HTTPException as error:
             raise _Refused(f"http {error.status} code {error.code}", error.code) from None
-        except (ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, ClientError) as error:
             raise _Refused(type(error).__name__) from None
 
     def remember_dm(self, user: str, channel: str) -> None:
@@ -147,31 +148,49 @@ class DiscordOutbox:
         return await self._request(route, _body(part, flags))
 
     async def _edit(self, channel: str, message_id: str, part: DiscordPayload) -> None:
-        route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel, message_id=message_id)
+        route = Route(
+            "PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel, message_id=message_id
+        )
         await self._request(route, _body(part))
 
     async def _delete(self, actor: Actor, channel: str, message_id: str) -> None:
-        route = Route("DELETE", "/channels/{channel_id}/messages/{message_id}", channel_id=channel, message_id=message_id)
+        route = Route(
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel,
+            message_id=message_id,
+        )
         try:
             await self._request(route)
         except _Refused as error:
             log.warning("discord: could not remove a draft for %s: %s", actor, error.reason)
 
-    async def followup(self, origin: Origin, part: DiscordPayload, *, ephemeral: bool = True) -> dict[str, Any]:
-        route = Route("POST", "/webhooks/{application_id}/{token}", application_id=origin.application_id, token=origin.token)
+    async def followup(
+        self, origin: Origin, part: DiscordPayload, *, ephemeral: bool = True
+    ) -> dict[str, Any]:
+        route = Route(
+            "POST",
+            "/webhooks/{application_id}/{token}",
+            application_id=origin.application_id,
+            token=origin.token,
+        )
         return await self._request(route, _body(part, EPHEMERAL if ephemeral else 0), wait="true")
 
     async def edit_original(self, origin: Origin, part: DiscordPayload) -> dict[str, Any]:
         route = Route(
-            "PATCH", "/webhooks/{application_id}/{token}/messages/@original",
-            application_id=origin.application_id, token=origin.token,
+            "PATCH",
+            "/webhooks/{application_id}/{token}/messages/@original",
+            application_id=origin.application_id,
+            token=origin.token,
         )
         return await self._request(route, _body(part))
 
     async def delete_original(self, origin: Origin) -> None:
         route = Route(
-            "DELETE", "/webhooks/{application_id}/{token}/messages/@original",
-            application_id=origin.application_id, token=origin.token,
+            "DELETE",
+            "/webhooks/{application_id}/{token}/messages/@original",
+            application_id=origin.application_id,
+            token=origin.token,
         )
         try:
             await self._request(route)
@@ -209,13 +228,18 @@ class DiscordOutbox:
 
     async def _remember(self, actor: Actor, channel: str, posted: dict[str, Any], message: Message) -> None:
         if self.cards is not None and message.is_question and "id" in posted:
-            await self.cards.remember(actor, str(posted.get("channel_id") or channel), str(posted["id"]), message)
+            await self.cards.remember(
+                actor, str(posted.get("channel_id") or channel), str(posted["id"]), message
+            )
 
     async def mark_answered(self, actor: Actor, origin: Origin) -> None:
         """Replace the clicked question's buttons with the learner's answer."""
         if (
-            self.cards is None or not origin.interactive or origin.clicked_message is None
-            or origin.clicked_channel is None or origin.answered_index is None
+            self.cards is None
+            or not origin.interactive
+            or origin.clicked_message is None
+            or origin.clicked_channel is None
+            or origin.answered_index is None
         ):
             return
         card = await self.cards.recall(actor, origin.clicked_channel, origin.clicked_message)
@@ -317,7 +341,9 @@ class EventOutbox:
                 else:
                     posted = await self.base.followup(self.origin, part)
             except _Refused as error:
-                log.warning("discord: ephemeral reply to %s not delivered at step %s: %s", actor, step, error.reason)
+                log.warning(
+                    "discord: ephemeral reply to %s not delivered at step %s: %s", actor, step, error.reason
+                )
                 return False
             await self.base._remember(actor, str(posted.get("channel_id", "")), posted, message)
         return True
@@ -367,5 +393,7 @@ def _checked(parts: list[DiscordPayload], actor: Actor, step: str) -> list[Disco
         problems = discord_problems(part)
         if problems:
             # Discord will probably refuse it; say what is wrong (sizes and positions, not text).
-            log.error("discord: card %s for %s breaks Discord limits: %s", step, actor, "; ".join(problems)[:500])
+            log.error(
+                "discord: card %s for %s breaks Discord limits: %s", step, actor, "; ".join(problems)[:500]
+            )
     return parts

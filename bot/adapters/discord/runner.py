@@ -12,9 +12,9 @@ import logging
 import sys
 from typing import TextIO
 
-import discord
 from discord.http import Route
 
+import discord
 from bot.adapters.discord.app import build_discord_adapter, sync_commands_if_changed
 from bot.adapters.discord.settings import DiscordSettings
 from bot.runtime import open_runtime
@@ -31,8 +31,12 @@ def use_api_url(url: str) -> None:
     Route.BASE = url.rstrip("/")
 
 
-async def run_discord(*, settings: Settings | None = None, discord_settings: DiscordSettings | None = None,
-                      err: TextIO = sys.stderr) -> int:
+async def run_discord(
+    *,
+    settings: Settings | None = None,
+    discord_settings: DiscordSettings | None = None,
+    err: TextIO = sys.stderr,
+) -> int:
     """Run until stopped. 0 on a clean stop, 1 if Discord refuses the token, 2 on bad settings."""
     settings = settings or Settings()
     discord_settings = discord_settings or DiscordSettings()
@@ -59,7 +63,9 @@ async def run_discord(*, settings: Settings | None = None, discord_settings: Dis
             async with client:
                 await client.start(discord_settings.discord_bot_token.get_secret_value())
         except discord.LoginFailure:
-            err.write("Discord refused DISCORD_BOT_TOKEN. Reset it in the Developer Portal (Bot → Reset Token).\n")
+            err.write(
+                "Discord refused DISCORD_BOT_TOKEN. Reset it in the Developer Portal (Bot → Reset Token).\n"
+            )
             return 1
         except discord.PrivilegedIntentsRequired:
             err.write("Discord refused the gateway intents; the bot needs none of the privileged ones.\n")

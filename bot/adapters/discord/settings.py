@@ -13,7 +13,9 @@ class DiscordSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     discord_bot_token: SecretStr | None = None
-    discord_api_url: str | None = Field(default=None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10")
+    discord_api_url: str | None = Field(
+        default=None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10"
+    )
     discord_shard_count: int | None = Field(default=None, ge=1)
     discord_shard_ids: list[int] | None = Field(
         default=None, description="Shards this process runs, e.g. `0,1,2` (needs DISCORD_SHARD_COUNT)"
@@ -38,11 +40,15 @@ class DiscordSettings(BaseSettings):
         problems: list[str] = []
         token = self.discord_bot_token.get_secret_value().strip() if self.discord_bot_token else ""
         if not token:
-            problems.append("DISCORD_BOT_TOKEN is not set (Developer Portal → your application → Bot → Reset Token).")
+            problems.append(
+                "DISCORD_BOT_TOKEN is not set (Developer Portal → your application → Bot → Reset Token)."
+            )
         if self.discord_shard_ids and self.discord_shard_count is None:
             problems.append("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the total number of shards).")
         if self.discord_shard_ids and self.discord_shard_count is not None:
             bad = [i for i in self.discord_shard_ids if not 0 <= i < self.discord_shard_count]
             if bad:
-                problems.append(f"DISCORD_SHARD_IDS has ids outside 0..{self.discord_shard_count - 1}: {bad}.")
+                problems.append(
+                    f"DISCORD_SHARD_IDS has ids outside 0..{self.discord_shard_count - 1}: {bad}."
+                )
         return problems

@@ -25,12 +25,17 @@ from bot.adapters.discord.models import (
     DirectMessage,
     Interaction,
 )
-from bot.engine.events import Actor, Command, CommandName, Press, Text
+from bot.domain.events import Actor, Command, CommandName, Press, Text
 from bot.render.actions import button_index, decode
 
 COMMAND_NAME = "tutor"
 ACTION_OPTION = "action"
-ACTIONS: dict[str, CommandName] = {"start": "start", "resume": "resume", "progress": "progress", "help": "help"}
+ACTIONS: dict[str, CommandName] = {
+    "start": "start",
+    "resume": "resume",
+    "progress": "progress",
+    "help": "help",
+}
 """`/tutor action:<word>`; a missing or unknown word is answered with help."""
 
 DM_TENANT = "dm"
@@ -65,7 +70,9 @@ def command(interaction: Interaction, dm_tenant: str = DM_TENANT) -> Command | N
         return None
     if data.name != COMMAND_NAME or data.type != 1:
         return None
-    word = next((str(o.value).lower() for o in data.options if o.name == ACTION_OPTION and o.value is not None), "")
+    word = next(
+        (str(o.value).lower() for o in data.options if o.name == ACTION_OPTION and o.value is not None), ""
+    )
     actor = actor_for(interaction.guild_id, interaction.user.id, dm_tenant)
     return Command(actor=actor, name=ACTIONS.get(word, "help"))
 

@@ -36,14 +36,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import home, translate
 from bot.adapters.cards import CardMemory
+from bot.adapters.slack import home, translate
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
 from bot.adapters.slack.outbox import EDIT_INTERVAL_S, EventOutbox, Origin, SlackOutbox
 from bot.adapters.work import Worker
+from bot.domain.events import Actor, Command, Event
+from bot.domain.messages import Message, Paragraph, ReplyProgress
 from bot.engine.engine import Engine
-from bot.engine.events import Actor, Command, Event
-from bot.engine.messages import Message, Paragraph, ReplyProgress
 from bot.settings import Settings
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
@@ -61,7 +61,9 @@ DM_FAILED = (
     "I couldn't send you a direct message just now. Check that this workspace lets apps message you, "
     "then try `/tutor resume`."
 )
-UNKNOWN_BUTTON = "Sorry, I don't recognise that button, so it did nothing. Type `resume` in our DM to see where you are."
+UNKNOWN_BUTTON = (
+    "Sorry, I don't recognise that button, so it did nothing. Type `resume` in our DM to see where you are."
+)
 UNREADABLE_COMMAND = "Sorry, I couldn't read that command. Try `/tutor help`."
 
 
@@ -120,13 +122,18 @@ def build_slack_adapter(
         client=client,
         # Socket Mode requests are not signed and Bolt skips the check for them; over HTTP a
         # missing secret means every request fails verification (401), never that none is checked.
-        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        signing_secret=settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else "",
         process_before_response=True,
         name="tutorbot",
         logger=_bolt_logger(),
     )
     outbox = SlackOutbox(
-        client, CardMemory(redis, keys), edit_interval_s=edit_interval_s, webhook_retry_handlers=retry_handlers()
+        client,
+        CardMemory(redis, keys),
+        edit_interval_s=edit_interval_s,
+        webhook_retry_handlers=retry_handlers(),
     )
     adapter = SlackAdapter(app, outbox, worker or Worker(), engine)
     _Listeners(adapter, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S)).register()
@@ -171,7 +178,9 @@ class _Listeners:
             return
         request = translate.slash_command(form)
         await ack()
-        self._submit(request.command.actor, f"command {request.command.name}", lambda: self._command(form, request))
+        self._submit(
+            request.command.actor, f"command {request.command.name}", lambda: self._command(form, request)
+        )
 
     async def on_action(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
         await ack()
@@ -191,7 +200,9 @@ class _Listeners:
         if text is None or not await self._first_time(envelope.team_id, envelope.event_id):
             return
         self.outbox.remember_dm(text.actor, event.channel)
-        self._submit(text.actor, "message", lambda: self._handle(text, Origin(channel=event.channel, in_dm=True)))
+        self._submit(
+            text.actor, "message", lambda: self._handle(text, Origin(channel=event.channel, in_dm=True))
+        )
 
     async def on_home_opened(self, body: Mapping[str, Any]) -> None:
         parsed = translate.parse_event(body, AppHomeOpenedEvent)
@@ -213,7 +224,9 @@ class _Listeners:
         ephemeral = command.name == "help" and await self._known(actor)
         # Help for someone already in the course is shown where they asked. Everything else
         # (and help for a newcomer, whom the engine enrols) belongs in the DM.
-        origin = Origin(channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, ephemeral=ephemeral)
+        origin = Origin(
+            channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, ephemeral=ephemeral
+        )
         outbox = await self._handle(command, origin)
         if not form.response_url:
             return
@@ -237,7 +250,9 @@ class _Listeners:
             origin = Origin(channel=channel, in_dm=in_dm, response_url=payload.response_url)
             await self.outbox.ephemeral(actor, origin, _note(UNKNOWN_BUTTON))
             return
-        answered = click.button_index if click.event.kind == "press" and click.event.action == "answer" else None
+        answered = (
+            click.button_index if click.event.kind == "press" and click.event.action == "answer" else None
+        )
         origin = Origin(
             channel=channel,
             in_dm=in_dm,

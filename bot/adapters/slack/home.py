@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.adapters.slack.translate import HOME_RESUME_ACTION, HOME_START_ACTION
-from bot.engine.messages import Message
+from bot.domain.messages import Message
 from bot.render.slack import render_slack
 
 HOME_MAX_BLOCKS = 100
@@ -41,7 +41,10 @@ def welcome_view() -> dict[str, Any]:
             _header(TITLE),
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": "You have not started the course yet. Press *Start* (or type `/tutor start`) and it will begin in your DMs with me."},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "You have not started the course yet. Press *Start* (or type `/tutor start`) and it will begin in your DMs with me.",
+                },
             },
             _button_row("Start", HOME_START_ACTION),
             _context(COURSE_NOTE),

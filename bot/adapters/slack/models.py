@@ -1,7 +1,7 @@
 """Pydantic models of the Slack payloads the adapter accepts: the edge where input is validated.
 
 Only the fields the adapter reads are declared; Slack adds fields freely, so extras are
-ignored. Ids are checked against the same shape as `bot.engine.events.IdPart`, so a payload
+ignored. Ids are checked against the same shape as `bot.domain.events.IdPart`, so a payload
 that could not name a learner is rejected here rather than deeper in.
 """
 

@@ -22,7 +22,6 @@ commit has happened, and the learner can `resume` to see the step again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,8 +35,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.cards import CardMemory
 from bot.adapters.dm_channels import DmChannels
 from bot.adapters.drafts import Draft, DraftStreams
-from bot.engine.events import Actor
-from bot.engine.messages import Message, ReplyProgress
+from bot.domain.events import Actor
+from bot.domain.messages import Message, ReplyProgress
 from bot.render.limits import slack_problems
 from bot.render.slack import SlackMessage, render_slack, render_slack_answered, render_slack_draft
 
@@ -45,7 +44,6 @@ log = logging.getLogger(__name__)
 
 EDIT_INTERVAL_S = 1.5
 """chat.update is Tier 3 (about 50 a minute per workspace): one edit per 1.5 s per message."""
-
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ class SlackOutbox:
         try:
             response = await self.client.conversations_open(users=actor.user)
             channel = response["channel"]["id"]
-        except (SlackApiError, ClientError, asyncio.TimeoutError, KeyError, TypeError) as error:
+        except (TimeoutError, SlackApiError, ClientError, KeyError, TypeError) as error:
             log.warning("slack: cannot open a DM with %s: %s", actor, _reason(error))
             return None
         self.remember_dm(actor, channel)
@@ -169,14 +167,21 @@ class SlackOutbox:
                     # Elsewhere the bot may not be in the channel; the response_url works anyway.
                     assert origin.response_url is not None
                     await self._respond(origin.response_url, part)
-            except (SlackApiError, ClientError, asyncio.TimeoutError) as error:
-                log.warning("slack: ephemeral reply to %s not delivered at step %s: %s", actor, step, _reason(error))
+            except (TimeoutError, SlackApiError, ClientError) as error:
+                log.warning(
+                    "slack: ephemeral reply to %s not delivered at step %s: %s", actor, step, _reason(error)
+                )
                 return False
         return True
 
     async def mark_answered(self, actor: Actor, origin: Origin) -> None:
         """Replace the clicked question's buttons with the learner's answer."""
-        if self.cards is None or origin.channel is None or origin.clicked_ts is None or origin.answered_index is None:
+        if (
+            self.cards is None
+            or origin.channel is None
+            or origin.clicked_ts is None
+            or origin.answered_index is None
+        ):
             return
         card = await self.cards.recall(actor, origin.channel, origin.clicked_ts)
         if card is None or origin.answered_index >= len(card.choices):
@@ -186,15 +191,19 @@ class SlackOutbox:
 
     async def _respond(self, response_url: str, part: SlackMessage) -> None:
         hook = AsyncWebhookClient(response_url, retry_handlers=list(self._webhook_retry_handlers))
-        response = await hook.send(text=part.text, blocks=part.blocks, response_type="ephemeral", replace_original=False)
+        response = await hook.send(
+            text=part.text, blocks=part.blocks, response_type="ephemeral", replace_original=False
+        )
         if response.status_code != 200:
-            raise SlackApiError(f"response_url answered {response.status_code}", {"error": f"http_{response.status_code}"})
+            raise SlackApiError(
+                f"response_url answered {response.status_code}", {"error": f"http_{response.status_code}"}
+            )
 
     async def _post(self, actor: Actor, channel: str, part: SlackMessage, step: str) -> str | None:
         try:
             response = await self.client.chat_postMessage(channel=channel, text=part.text, blocks=part.blocks)
             return str(response["ts"])
-        except (SlackApiError, ClientError, asyncio.TimeoutError, KeyError) as error:
+        except (TimeoutError, SlackApiError, ClientError, KeyError) as error:
             log.warning("slack: DM to %s not delivered at step %s: %s", actor, step, _reason(error))
             return None
 
@@ -202,14 +211,14 @@ class SlackOutbox:
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=part.text, blocks=part.blocks)
             return True
-        except (SlackApiError, ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, SlackApiError, ClientError) as error:
             log.warning("slack: edit for %s not delivered at step %s: %s", actor, step, _reason(error))
             return False
 
     async def _delete(self, actor: Actor, channel: str, ts: str) -> None:
         try:
             await self.client.chat_delete(channel=channel, ts=ts)
-        except (SlackApiError, ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, SlackApiError, ClientError) as error:
             log.warning("slack: could not remove a draft for %s: %s", actor, _reason(error))
 
     # ---- streamed lab replies ------------------------------------------------------------------
@@ -228,7 +237,9 @@ class SlackOutbox:
             await self._delete(actor, stream.channel, stream.message_id)
 
     async def _post_draft(self, stream: Draft, draft: ReplyProgress) -> str | None:
-        return await self._post(stream.actor, stream.channel, render_slack_draft(draft), f"lab reply {stream.turn}")
+        return await self._post(
+            stream.actor, stream.channel, render_slack_draft(draft), f"lab reply {stream.turn}"
+        )
 
     async def _edit_draft(self, stream: Draft, draft: ReplyProgress) -> None:
         assert stream.message_id is not None
@@ -270,8 +281,6 @@ class EventOutbox:
         """After the engine is done with the event: drop drafts whose reply never came."""
         for actor, turn in self._turns:
             await self.base.abandon_stream(actor, turn)
-
-
 
 
 def _check(part: SlackMessage, actor: Actor, step: str) -> None:

@@ -46,11 +46,23 @@ def settings_problems(settings: Settings, http: bool) -> list[str]:
         elif prefix and not secret.startswith(prefix):
             problems.append(f"{name} does not look right: {what} starts with `{prefix}`.")
 
-    check("SLACK_BOT_TOKEN", settings.slack_bot_token, "xoxb-", "the Bot User OAuth Token from OAuth & Permissions")
+    check(
+        "SLACK_BOT_TOKEN",
+        settings.slack_bot_token,
+        "xoxb-",
+        "the Bot User OAuth Token from OAuth & Permissions",
+    )
     if http:
-        check("SLACK_SIGNING_SECRET", settings.slack_signing_secret, None, "Basic Information → Signing Secret")
+        check(
+            "SLACK_SIGNING_SECRET", settings.slack_signing_secret, None, "Basic Information → Signing Secret"
+        )
     else:
-        check("SLACK_APP_TOKEN", settings.slack_app_token, "xapp-", "an app-level token with connections:write, from Basic Information")
+        check(
+            "SLACK_APP_TOKEN",
+            settings.slack_app_token,
+            "xapp-",
+            "an app-level token with connections:write, from Basic Information",
+        )
     return problems
 
 
@@ -87,8 +99,10 @@ async def run_slack(
                 try:
                     await _socket_mode_until(adapter, settings.slack_app_token.get_secret_value(), stop)
                 except SlackApiError as error:
-                    err.write(f"Slack refused the Socket Mode connection: {error.response.get('error')}. "
-                              "Check SLACK_APP_TOKEN (an app-level token with connections:write).\n")
+                    err.write(
+                        f"Slack refused the Socket Mode connection: {error.response.get('error')}. "
+                        "Check SLACK_APP_TOKEN (an app-level token with connections:write).\n"
+                    )
                     return 1
         # No new requests now; finish what was acknowledged before Redis closes.
         if not await worker.drain(DRAIN_TIMEOUT_S):

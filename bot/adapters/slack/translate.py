@@ -14,10 +14,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.adapters.slack.models import BlockActionsPayload, EventEnvelope, MessageEvent, SlashCommandForm
-from bot.engine.events import Actor, Command, CommandName, Press, Text
+from bot.domain.events import Actor, Command, CommandName, Press, Text
 from bot.render.actions import button_index, decode
 
-SUBCOMMANDS: dict[str, CommandName] = {"start": "start", "resume": "resume", "progress": "progress", "help": "help"}
+SUBCOMMANDS: dict[str, CommandName] = {
+    "start": "start",
+    "resume": "resume",
+    "progress": "progress",
+    "help": "help",
+}
 """`/tutor <word>`; anything else (or nothing) is answered with help."""
 
 HOME_RESUME_ACTION = "tutor_home_resume"

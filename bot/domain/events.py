@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -52,4 +52,4 @@ class Text(BaseModel):
     text: str
 
 
-Event = Annotated[Union[Command, Press, Text], Field(discriminator="kind")]
+Event = Annotated[Command | Press | Text, Field(discriminator="kind")]

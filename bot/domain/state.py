@@ -7,7 +7,7 @@ question orders are not stored either: they are derived from a seed (see `shuffl
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -64,7 +64,7 @@ class TestStep(BaseModel):
     answers: list[str] = Field(default_factory=list)
 
 
-Step = Annotated[Union[MenuStep, LessonStep, QuizStep, LabStep, TestStep], Field(discriminator="at")]
+Step = Annotated[MenuStep | LessonStep | QuizStep | LabStep | TestStep, Field(discriminator="at")]
 
 
 class QuizResult(BaseModel):
@@ -140,5 +140,3 @@ class LearnerState(BaseModel):
     def with_progress(self, **changes: object) -> LearnerState:
         """A new state whose progress has these fields replaced."""
         return self.model_copy(update={"progress": self.progress.model_copy(update=changes)})
-
-

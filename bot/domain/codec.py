@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.engine.state import SCHEMA_VERSION, LearnerState
+from bot.domain.state import SCHEMA_VERSION, LearnerState
 
 
 class UnreadableState(Exception):

@@ -6,7 +6,7 @@ markdown only: `**bold**`, `_italic_` and line breaks; renderers translate it pe
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,7 +57,9 @@ class AdvisorReply(Frozen):
     offline: bool = False
 
 
-Block = Annotated[Union[Paragraph, Bullets, KeyTermList, ProgressStrip, AdvisorReply], Field(discriminator="kind")]
+Block = Annotated[
+    Paragraph | Bullets | KeyTermList | ProgressStrip | AdvisorReply, Field(discriminator="kind")
+]
 
 
 class Button(Frozen):

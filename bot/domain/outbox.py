@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.engine.events import Actor
-from bot.engine.messages import Message, ReplyProgress
+from bot.domain.events import Actor
+from bot.domain.messages import Message, ReplyProgress
 
 
 class Outbox(Protocol):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeVar
 
-from bot.engine.events import Actor
+from bot.domain.events import Actor
 
 T = TypeVar("T")
 
