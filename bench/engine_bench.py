@@ -19,6 +19,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -65,7 +66,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def learner_run(engine: TimedEngine, learners: int, concurrency: int, tenant: str = "bench") -> dict:
+async def learner_run(
+    engine: TimedEngine, learners: int, concurrency: int, tenant: str = "bench"
+) -> dict[str, Any]:
     """`learners` simulated learners take the module; `concurrency` of them at a time, so that
     exactly that many events are in flight (each learner waits for its answer, like a person)."""
     queue = iter(range(learners))
@@ -134,7 +137,7 @@ async def _lab_turn(engine: Engine, actor: Actor, outbox: CollectingOutbox, turn
     return took
 
 
-async def lab_turn_cost(engine: Engine, client: aioredis.Redis, keys: KeyBuilder) -> dict:
+async def lab_turn_cost(engine: Engine, client: aioredis.Redis, keys: KeyBuilder) -> dict[str, Any]:
     """Time of a lab event (both commits and the offline reply) at a learner's 1st and 400th turn.
 
     Learners who have already had 399 turns and fresh learners take their next turn alternately,
@@ -148,7 +151,7 @@ async def lab_turn_cost(engine: Engine, client: aioredis.Redis, keys: KeyBuilder
         for turn in range(1, LAB_TURNS):
             await _lab_turn(engine, actor, outbox, turn)
     first, last = [], []
-    for newcomer, veteran in zip(newcomers, veterans):
+    for newcomer, veteran in zip(newcomers, veterans, strict=False):
         first.append(await _lab_turn(engine, newcomer, outbox, 1))
         last.append(await _lab_turn(engine, veteran, outbox, LAB_TURNS))
     t1, t400 = statistics.median(first), statistics.median(last)
@@ -178,7 +181,7 @@ async def raw_round_trips(client: aioredis.Redis, concurrency: int, total: int) 
 
 async def bench(
     client: aioredis.Redis, engine_factory: Callable[[], TimedEngine], learners: int, concurrency: int
-) -> dict:
+) -> dict[str, Any]:
     """All figures of one run. The raw limit is measured three times (before, between and after
     the engine phases) and its highest value is used, so machine noise cannot flatter the ratio.
     The engine is warmed up with one round of learners before the measured round."""

@@ -54,7 +54,7 @@ async def cohort_report(
         async with gate:
             return await learner_row(
                 store, module, Actor(platform=platform, tenant=tenant, user=user), budget
-            )  # type: ignore[arg-type]
+            )
 
     return list(await asyncio.gather(*(row(user) for user in users)))
 
@@ -94,7 +94,7 @@ async def learner_row(
         )
     progress = state.progress
     quizzes = {}
-    for label, lesson in zip(labels, module.lessons):
+    for label, lesson in zip(labels, module.lessons, strict=False):
         result = progress.quizzes.get(lesson.quiz.id)
         quizzes[label] = f"{result.first}/{result.total}" if result else ""
     best = progress.best_test
@@ -164,7 +164,7 @@ async def run_report(cohort: str, output: str) -> int:
 
     platform, _, tenant = cohort.partition(":")
     try:
-        Actor(platform=platform, tenant=tenant, user="check")  # type: ignore[arg-type]
+        Actor(platform=platform, tenant=tenant, user="check")
     except ValidationError:
         print(
             "Name the cohort as PLATFORM:TENANT, for example slack:T0123ABCD or discord:123456789 "

@@ -14,6 +14,7 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.course.models import Module, Question
 from bot.domain.events import Actor, Command, Press, Text
@@ -164,7 +165,9 @@ async def check_consistency(store: LearnerStore, runs: list[LearnerRun]) -> dict
     }
 
 
-async def simulate(engine: Engine, store: LearnerStore, learners: int, accuracy: float, seed: int) -> dict:
+async def simulate(
+    engine: Engine, store: LearnerStore, learners: int, accuracy: float, seed: int
+) -> dict[str, Any]:
     rng = random.Random(seed)
     tenant = f"sim-{seed}-{int(time.time() * 1000)}"
     sims = [

@@ -12,6 +12,7 @@ draft with the reply, or removes it when the reply never came.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -107,10 +108,8 @@ class DraftStreams:
                     continue
                 wait = stream.last_edit + self.interval_s - loop.time()
                 if wait > 0:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stream.closing.wait(), wait)
-                    except TimeoutError:
-                        pass
                     continue
                 stream.last_edit = loop.time()
                 await self._edit(stream, draft)

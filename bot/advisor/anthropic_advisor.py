@@ -175,7 +175,7 @@ class AnthropicAdvisor(Advisor):
     def backoff(self, attempt: int) -> float:
         """Exponential delay before retry number `attempt` (0-based), with jitter in [50%, 100%]."""
         delay = min(self.backoff_base * (2**attempt), self.backoff_max)
-        return delay * (0.5 + 0.5 * self._rng.random())
+        return float(delay * (0.5 + 0.5 * self._rng.random()))
 
     async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
         prompt = build_prompt(request)
@@ -240,9 +240,12 @@ class AnthropicAdvisor(Advisor):
         text = "".join(block.text for block in message.content if block.type == "text").strip()
         if message.stop_reason == "refusal":
             text = refusal_text(request)
-        elif message.stop_reason in ("max_tokens", "model_context_window_exceeded") and text:
-            if not text.endswith(("…", ".", "!", "?")):
-                text += "…"
+        elif (
+            message.stop_reason in ("max_tokens", "model_context_window_exceeded")
+            and text
+            and not text.endswith(("…", ".", "!", "?"))
+        ):
+            text += "…"
         if not text:
             raise AdvisorUnavailable("the API sent an empty reply", retryable=True)
         if on_delta is not None and text != shown:

@@ -148,7 +148,7 @@ class ModuleTest(Frozen):
         return int(needed) if needed == int(needed) else int(needed) + 1
 
 
-class UnitKind(str, Enum):
+class UnitKind(str, Enum):  # noqa: UP042 -- StrEnum would change str() of members that logs and reports print
     LESSON = "lesson"
     QUIZ = "quiz"
     LAB = "lab"
@@ -224,7 +224,7 @@ class Module(Frozen):
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
 
     def quiz(self, quiz_id: str) -> tuple[Lesson, Quiz] | None:
-        return next(((l, l.quiz) for l in self.lessons if l.quiz.id == quiz_id), None)
+        return next(((each, each.quiz) for each in self.lessons if each.quiz.id == quiz_id), None)
 
     def lab(self, lab_id: str) -> tuple[Lesson, Lab] | None:
-        return next(((l, l.lab) for l in self.lessons if l.lab.id == lab_id), None)
+        return next(((each, each.lab) for each in self.lessons if each.lab.id == lab_id), None)

@@ -133,6 +133,8 @@ class Engine:
         outcome asks the advisor.
         """
         notes: list[Message] = []
+        record: Stored | None
+        state: LearnerState | None
         cached = None if fresh or not _writes(event) else self._cache.get(actor)
         if cached is not None:
             record, state = cached
@@ -280,10 +282,8 @@ def _writes(event: object) -> bool:
     kind = getattr(event, "kind", None)
     if kind == "command":
         return False
-    if kind == "press" and getattr(event, "action", "") in router.NAVIGATION_ACTIONS:
-        return False
-    return True
+    return not (kind == "press" and getattr(event, "action", "") in router.NAVIGATION_ACTIONS)
 
 
-def _log_entry(entry: dict, now: float) -> bytes:
+def _log_entry(entry: dict[str, object], now: float) -> bytes:
     return to_json({"t": round(now, 3), **entry})  # compact JSON, and fast: this runs per event

@@ -12,7 +12,7 @@ from bot.advisor.base import Turn
 from bot.advisor.substance import is_substantive
 from bot.course.models import Lab, Lesson
 from bot.domain.events import Press
-from bot.domain.messages import AdvisorReply, Message, Paragraph
+from bot.domain.messages import AdvisorReply, Block, Button, Message, Paragraph
 from bot.domain.state import LabResult, LabStep, LearnerState, PendingTurn
 from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
@@ -61,7 +61,7 @@ def view(state: LearnerState, ctx: FlowContext, step: LabStep) -> list[Message]:
     return out
 
 
-def _done_actions(state: LearnerState, ctx: FlowContext, lab: Lab) -> tuple:
+def _done_actions(state: LearnerState, ctx: FlowContext, lab: Lab) -> tuple[Button, ...]:
     if not result(state, lab.id).done:
         return ()
     return navigator.continue_button(state, ctx.module, lab.id)
@@ -154,10 +154,12 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
     new = state.with_step(step.model_copy(update={"pending": None, "turns": step.turns + 1})).with_progress(
         labs={**state.progress.labs, lab.id: lab_result}
     )
-    log: list[dict] = [{"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": pending.counted}]
+    log: list[dict[str, object]] = [
+        {"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": pending.counted}
+    ]
     if finishing:
         log.append({"kind": "lab_done", "lab": lab.id, "exchanges": lab_result.exchanges})
-    blocks: list = [
+    blocks: list[Block] = [
         AdvisorReply(advisor=lab.advisor, text=event.text, turn=event.turn, offline=event.offline)
     ]
     if not pending.counted:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.course.models import Lesson
 from bot.domain.events import Press
-from bot.domain.messages import Bullets, KeyTermList, Message, Paragraph
+from bot.domain.messages import Block, Bullets, KeyTermList, Message, Paragraph
 from bot.domain.state import LearnerState, LessonStep
 from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
@@ -34,7 +34,7 @@ def _build_cards(lesson: Lesson) -> list[Message]:
         )
     ]
     for section in lesson.sections:
-        blocks: list = [Paragraph(text=text) for text in section.paragraphs]
+        blocks: list[Block] = [Paragraph(text=text) for text in section.paragraphs]
         if section.items:
             blocks.append(
                 Bullets(items=tuple(f"**{i.label}**: {i.text}" if i.text else i.label for i in section.items))

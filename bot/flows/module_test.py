@@ -71,7 +71,7 @@ def _results(
     state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]
 ) -> list[Message]:
     test = ctx.module.test
-    score = sum(q.option(a).correct for q, a in zip(questions, step.answers) if q.option(a))  # type: ignore[union-attr]
+    score = sum(q.option(a).correct for q, a in zip(questions, step.answers, strict=False) if q.option(a))  # type: ignore[union-attr]
     passed = score >= test.pass_score
     best = state.progress.best_test
     verdict = "Passed ✅" if passed else "Not passed yet"
@@ -91,7 +91,11 @@ def _results(
     for start in range(0, len(questions), REVIEW_PER_CARD):
         blocks = []
         for number, (question, answer) in enumerate(
-            zip(questions[start : start + REVIEW_PER_CARD], step.answers[start : start + REVIEW_PER_CARD]),
+            zip(
+                questions[start : start + REVIEW_PER_CARD],
+                step.answers[start : start + REVIEW_PER_CARD],
+                strict=False,
+            ),
             start + 1,
         ):
             option = question.option(answer)
@@ -137,7 +141,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         return Outcome.reply(notice("That is not one of this question's answers.", MENU))
     new = state.advanced(TestStep(attempt=step.attempt, answers=[*step.answers, option.id]))
     new_step: TestStep = new.step  # type: ignore[assignment]
-    log: list[dict] = [
+    log: list[dict[str, object]] = [
         {
             "kind": "test_answer",
             "attempt": step.attempt,
@@ -147,7 +151,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         }
     ]
     if len(new_step.answers) == len(questions):
-        score = sum(q.option(a).correct for q, a in zip(questions, new_step.answers))  # type: ignore[union-attr]
+        score = sum(q.option(a).correct for q, a in zip(questions, new_step.answers, strict=False))  # type: ignore[union-attr]
         passed = score >= test.pass_score
         attempt_result = TestAttempt(score=score, total=len(questions), passed=passed, finished_at=ctx.now)
         new = new.with_progress(test_attempts=[*state.progress.test_attempts, attempt_result])

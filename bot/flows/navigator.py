@@ -8,7 +8,7 @@ unlocked it).
 from __future__ import annotations
 
 from bot.course.models import Module, Unit, UnitKind
-from bot.domain.messages import Bullets, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
+from bot.domain.messages import Bullets, Button, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
 from bot.domain.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
 from bot.flows.cards import MENU, PROGRESS, RESUME, button, paragraphs
 from bot.flows.context import FlowContext
@@ -55,13 +55,13 @@ def is_open(state: LearnerState, module: Module, unit: Unit) -> bool:
     if unit.kind is UnitKind.LESSON:
         lesson = module.lesson(unit.id)
         assert lesson is not None
-        earlier = [l for l in module.lessons if l.number < lesson.number]
-        return all(l.id in progress.lessons_done for l in earlier)
+        earlier = [each for each in module.lessons if each.number < lesson.number]
+        return all(each.id in progress.lessons_done for each in earlier)
     if unit.kind in (UnitKind.QUIZ, UnitKind.LAB):
         return unit.lesson_id in progress.lessons_done
     if progress.test_unlocked:
         return True
-    return all(l.quiz.id in progress.quizzes and progress.lab_done(l.lab.id) for l in module.lessons)
+    return all(each.quiz.id in progress.quizzes and progress.lab_done(each.lab.id) for each in module.lessons)
 
 
 def unit_status(state: LearnerState, module: Module, unit: Unit) -> UnitStatus:
@@ -90,7 +90,7 @@ def next_unit(state: LearnerState, module: Module, after: str) -> Unit | None:
     return None
 
 
-def continue_button(state: LearnerState, module: Module, after: str) -> tuple:
+def continue_button(state: LearnerState, module: Module, after: str) -> tuple[Button, ...]:
     """A primary button to the next unit to do, or nothing when there is none."""
     unit = next_unit(state, module, after)
     if unit is None:

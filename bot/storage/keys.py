@@ -40,7 +40,7 @@ class KeyBuilder:
     # Per learner: all in the slot of `{platform:tenant:user}`.
 
     def learner_tag(self, actor: Actor) -> str:
-        return "{%s:%s:%s}" % (actor.platform, actor.tenant, actor.user)
+        return f"{{{actor.platform}:{actor.tenant}:{actor.user}}}"
 
     def state(self, actor: Actor) -> str:
         """Hash with fields `rev` and `data`: the learner's state record."""
@@ -77,7 +77,7 @@ class KeyBuilder:
     def tenant_tag(self, platform: str, tenant: str) -> str:
         _check(_ID_PART, platform, "platform")
         _check(_ID_PART, tenant, "tenant")
-        return "{%s:%s}" % (platform, tenant)
+        return f"{{{platform}:{tenant}}}"
 
     def learners(self, platform: str, tenant: str) -> str:
         """Set: user ids of the tenant's learners who have a record."""

@@ -152,12 +152,12 @@ class RedisLearnerStore(LearnerStore):
         if rev is None and data is None:
             return None
         try:
-            revision = int(rev)
+            revision = int(rev) if rev is not None else 0
         except (TypeError, ValueError):
             revision = 0
-        if revision < 1 or data is None:
+        if revision < 1 or not isinstance(data, bytes):
             raise CorruptRecord(f"state record of {actor} has no usable revision or data")
-        return Stored(rev=revision, data=bytes(data))
+        return Stored(rev=revision, data=data)
 
     async def commit(
         self,
@@ -241,12 +241,15 @@ class RedisLearnerStore(LearnerStore):
     async def learners(self, platform: str, tenant: str) -> list[str]:
         """User ids of the tenant's learners who ever had a record, sorted."""
         members = await self.client.smembers(self.keys.learners(platform, tenant))
-        return sorted(member.decode() for member in members)
+        return sorted(member.decode() if isinstance(member, bytes) else member for member in members)
 
     async def _tail(self, key: str, last: int) -> list[bytes]:
         if last <= 0:
             return []
-        return [bytes(entry) for entry in await self.client.lrange(key, -last, -1)]
+        return [
+            entry if isinstance(entry, bytes) else entry.encode()
+            for entry in await self.client.lrange(key, -last, -1)
+        ]
 
 
 def _raise_if_wrong_type(actor: Actor, exc: ResponseError) -> None:

@@ -27,9 +27,10 @@ def _events(raw: str) -> list[tuple[str, dict[str, Any]]]:
 
 async def test_stream_events_come_in_api_order_with_event_lines(anthropic_server: FakeAnthropic) -> None:
     anthropic_server.script(Reply(chunks=("Hel", "lo")))
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{anthropic_server.url}/v1/messages", json=BODY, headers={"x-api-key": "k"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{anthropic_server.url}/v1/messages", json=BODY, headers={"x-api-key": "k"}) as response,
+    ):
         assert response.status == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         events = _events(await response.text())
@@ -56,9 +57,12 @@ async def test_stream_events_come_in_api_order_with_event_lines(anthropic_server
 
 async def test_errors_are_json_with_retry_after(anthropic_server: FakeAnthropic) -> None:
     anthropic_server.script(rate_limited(retry_after=7))
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{anthropic_server.url}/v1/messages", json=BODY, headers={"authorization": "Bearer k"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{anthropic_server.url}/v1/messages", json=BODY, headers={"authorization": "Bearer k"}
+        ) as response,
+    ):
         assert response.status == 429
         assert response.headers["retry-after"] == "7"
         assert await response.json() == {
@@ -69,9 +73,10 @@ async def test_errors_are_json_with_retry_after(anthropic_server: FakeAnthropic)
 
 async def test_mid_stream_error_is_an_error_event(anthropic_server: FakeAnthropic) -> None:
     anthropic_server.script(MidStreamError())
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{anthropic_server.url}/v1/messages", json=BODY, headers={"x-api-key": "k"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{anthropic_server.url}/v1/messages", json=BODY, headers={"x-api-key": "k"}) as response,
+    ):
         events = _events(await response.text())
     assert events[-1] == (
         "error",
@@ -80,19 +85,24 @@ async def test_mid_stream_error_is_an_error_event(anthropic_server: FakeAnthropi
 
 
 async def test_requests_without_a_key_are_refused_and_recorded(anthropic_server: FakeAnthropic) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{anthropic_server.url}/v1/messages", json=BODY) as response:
-            assert response.status == 401
-            assert (await response.json())["error"]["type"] == "authentication_error"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{anthropic_server.url}/v1/messages", json=BODY) as response,
+    ):
+        assert response.status == 401
+        assert (await response.json())["error"]["type"] == "authentication_error"
     assert len(anthropic_server.requests) == 1
     assert anthropic_server.requests[0].body == BODY
 
 
 async def test_non_streaming_requests_get_a_message(anthropic_server: FakeAnthropic) -> None:
     anthropic_server.script(Reply("plain answer"))
-    async with aiohttp.ClientSession() as http, http.post(
-        f"{anthropic_server.url}/v1/messages", json={**BODY, "stream": False}, headers={"x-api-key": "k"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{anthropic_server.url}/v1/messages", json={**BODY, "stream": False}, headers={"x-api-key": "k"}
+        ) as response,
+    ):
         message = await response.json()
     assert message["content"] == [{"type": "text", "text": "plain answer"}]
     assert message["stop_reason"] == "end_turn"

@@ -141,7 +141,8 @@ async def test_streams_growing_prefixes_that_end_with_the_reply(make_request: Ma
     assert 2 <= len(seen) <= 6
     assert seen[-1] == reply.text
     assert all(
-        later.startswith(earlier) and len(later) > len(earlier) for earlier, later in zip(seen, seen[1:])
+        later.startswith(earlier) and len(later) > len(earlier)
+        for earlier, later in zip(seen, seen[1:], strict=False)
     )
 
 

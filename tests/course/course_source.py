@@ -100,13 +100,13 @@ def read_source(path: Path = SOURCE_FILE) -> SourceModule:
     ]
     if not starts:
         raise SourceFormatError("no lesson found")
-    chunks = [lines[a:b] for a, b in zip(starts, starts[1:] + [len(lines)])]
+    chunks = [lines[a:b] for a, b in zip(starts, starts[1:] + [len(lines)], strict=False)]
 
     lessons: list[SourceLesson] = []
     test: SourceQuiz | None = None
     pending: tuple[list[str], int] | None = None  # lesson lines waiting for their quiz and lab
     quiz: SourceQuiz | None = None
-    for start, chunk in zip(starts, chunks):
+    for start, chunk in zip(starts, chunks, strict=False):
         head = chunk[0]
         if _QUIZ.match(head):
             quiz = _quiz(chunk, start)

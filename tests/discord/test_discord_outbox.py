@@ -27,7 +27,7 @@ async def test_lab_reply_streams_into_one_message_with_throttled_edits(harness: 
     assert 1 <= len(edits) <= 4, (
         "edits are throttled (about 0.5 s of drafts at one edit per 0.2 s, plus the final)"
     )
-    gaps = [b.at - a.at for a, b in zip(edits, edits[1:])]
+    gaps = [b.at - a.at for a, b in zip(edits, edits[1:], strict=False)]
     assert all(gap >= 0.15 for gap in gaps)
     final = api.in_channel(api.dm_of(ACTOR.user))
     assert len(final) == 1 and text + "." in final[0]["embeds"][0]["description"]

@@ -33,9 +33,7 @@ def store(redis: aioredis.Redis) -> RedisLearnerStore:
 def make_engine(module: Module, store: RedisLearnerStore) -> Callable[..., Engine]:
     """Engines sharing one store, as several bot processes share one Redis."""
 
-    def make(
-        advisor: Advisor | None = None, config: EngineConfig = EngineConfig(), **kwargs: object
-    ) -> Engine:
-        return Engine(module, store, advisor or OfflineAdvisor(), config, **kwargs)  # type: ignore[arg-type]
+    def make(advisor: Advisor | None = None, config: EngineConfig | None = None, **kwargs: object) -> Engine:
+        return Engine(module, store, advisor or OfflineAdvisor(), config or EngineConfig(), **kwargs)  # type: ignore[arg-type]
 
     return make

@@ -82,14 +82,14 @@ async def test_concurrent_writes_from_many_engines_lose_no_update(make_engine, m
     while a second engine keeps interleaving presses for the same learners."""
     engines = [make_engine() for _ in range(3)]
     learners = [Learner(engines[i % 3], user=f"u{i}") for i in range(12)]
-    await asyncio.gather(*(l.command("start") for l in learners))
+    await asyncio.gather(*(each.command("start") for each in learners))
 
     async def read(learner: Learner) -> None:
         for step in range(6):
             learner.engine = engines[step % 3]  # hop between processes, as a load balancer would
             await learner.press("next")
 
-    await asyncio.gather(*(read(l) for l in learners))
+    await asyncio.gather(*(read(each) for each in learners))
     for learner in learners:
         state = json.loads((await store.load(learner.actor)).data)
         assert state["step"]["card"] == 6

@@ -105,7 +105,7 @@ async def test_message_while_reply_in_progress_gets_one_moment(make_engine, modu
     advisor.gate.set()
     await first
     lines = await transcript(store, learner, module)
-    assert [l["text"] for l in lines] == [QUESTION, f"Reply to: {QUESTION}"]
+    assert [line["text"] for line in lines] == [QUESTION, f"Reply to: {QUESTION}"]
     assert learner.outbox.drafts and learner.outbox.drafts[0][1].text == "Let me think"
 
 
@@ -134,7 +134,10 @@ async def test_advisor_failure_keeps_the_message_and_retry_sends_it(make_engine,
     await learner.command("resume")
     await learner.press("retry")
     assert replies(learner)[0].text == "Here is my answer."
-    assert [l["text"] for l in await transcript(store, learner, module)] == [QUESTION, "Here is my answer."]
+    assert [line["text"] for line in await transcript(store, learner, module)] == [
+        QUESTION,
+        "Here is my answer.",
+    ]
     state = json.loads((await store.load(learner.actor)).data)
     assert state["progress"]["labs"][module.lessons[0].lab.id]["exchanges"] == 1
 
@@ -159,7 +162,7 @@ async def test_crash_between_the_two_commits_is_recovered_once(make_engine, modu
     await restarted.engine.recover(restarted.actor, restarted.outbox)  # nothing left to do
     assert not restarted.outbox.take()
     lines = await transcript(store, learner, module)
-    assert [l["role"] for l in lines] == ["learner", "advisor"] and lines[0]["text"] == QUESTION
+    assert [line["role"] for line in lines] == ["learner", "advisor"] and lines[0]["text"] == QUESTION
 
 
 async def test_stale_pending_turn_of_another_instance_is_taken_over_on_next_event(make_engine, module, store):
@@ -193,4 +196,4 @@ async def test_openers_stay_usable_through_the_conversation(make_engine, module,
         assert replies(learner) and not learner.notices()
     assert "Lab complete" in learner.text()
     lines = [json.loads(x) for x in await store.transcript(learner.actor, lab.id, 10)]
-    assert [l["text"] for l in lines if l["role"] == "learner"] == list(lab.openers)
+    assert [line["text"] for line in lines if line["role"] == "learner"] == list(lab.openers)

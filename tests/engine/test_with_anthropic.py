@@ -87,7 +87,7 @@ async def test_process_dying_mid_reply_is_recovered_with_one_reply(
     ]
     assert [r.text for r in replies] == ["Python first, then PyTorch and Docker."]
     lines = [json.loads(x) for x in await store.transcript(learner.actor, module.lessons[0].lab.id, 10)]
-    assert [(l["role"], l["text"]) for l in lines] == [
+    assert [(line["role"], line["text"]) for line in lines] == [
         ("learner", question),
         ("advisor", "Python first, then PyTorch and Docker."),
     ]

@@ -22,7 +22,7 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any, Union
+from typing import Any
 
 from aiohttp import web
 
@@ -121,7 +121,7 @@ class MidStreamError:
     message: str = "Overloaded"
 
 
-Behaviour = Union[Reply, ErrorReply, Hang, StallMidStream, MidStreamError]
+Behaviour = Reply | ErrorReply | Hang | StallMidStream | MidStreamError
 
 
 # Recording ----------------------------------------------------------------------------------

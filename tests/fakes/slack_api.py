@@ -13,6 +13,7 @@ error. `response_url` posts (slash commands, buttons) are accepted at `/response
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -143,10 +144,8 @@ class FakeSlackApi:
             if remaining <= 0:
                 raise AssertionError("timed out waiting for Slack API calls")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     # ---- handlers --------------------------------------------------------------------------
 
@@ -260,10 +259,8 @@ async def _decode_body(request: web.Request) -> dict[str, Any]:
         body = dict(parse_qsl(raw, keep_blank_values=True))
         for name, value in list(body.items()):
             if name in {"blocks", "view", "attachments", "metadata"} and isinstance(value, str):
-                try:
+                with contextlib.suppress(ValueError):
                     body[name] = json.loads(value)
-                except ValueError:
-                    pass
     for name, value in request.query.items():
         body.setdefault(name, value)
     return body

@@ -74,7 +74,7 @@ def test_long_options_are_listed_in_full_with_letter_buttons_on_one_row() -> Non
     message = every_block()
     payload = render_one(message)
     text = payload.embeds[0]["description"]
-    for letter, choice in zip("ABCD", message.choices):
+    for letter, choice in zip("ABCD", message.choices, strict=False):
         assert f"**{letter}.** {choice.label}" in text
     rows = payload.components
     assert [[b["label"] for b in row["components"]] for row in rows] == [
@@ -116,7 +116,9 @@ def test_text_beyond_one_message_continues_in_more_messages_with_buttons_last() 
     assert len(payloads) >= 3
     assert all(not payload.components for payload in payloads[:-1])
     assert len(buttons(payloads[-1])) == 4
-    lettered = " ".join(f"{letter}. {choice.label}" for letter, choice in zip("ABCD", message.choices))
+    lettered = " ".join(
+        f"{letter}. {choice.label}" for letter, choice in zip("ABCD", message.choices, strict=False)
+    )
     assert words(description(payloads)) == words(" ".join(p.text for p in paragraphs) + " " + lettered)
     assert payloads[-1].embeds[-1]["footer"] == {"text": "L1 ▶"}
     assert payloads[0].embeds[0]["title"] == "Everything"

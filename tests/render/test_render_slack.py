@@ -71,7 +71,7 @@ def test_long_options_are_listed_in_full_with_letter_buttons() -> None:
     message = every_block()
     slack = render_one(message)
     body = "\n".join(texts(slack))
-    for letter, choice in zip("ABCD", message.choices):
+    for letter, choice in zip("ABCD", message.choices, strict=False):
         assert len(choice.label) == 150
         assert f"*{letter}.* {choice.label}" in body
     labels = [button["text"]["text"] for button in buttons(slack)]

@@ -220,7 +220,7 @@ async def test_a_lab_turn_streams_into_one_message_with_throttled_edits(make_sla
     draft_ts = slack.dm_messages(ALICE)[-1].ts
     edits = [c for c in slack.api.of("chat.update") if c.body["ts"] == draft_ts]
     assert 2 <= len(edits) <= 6, len(edits)  # 12 deltas over ~0.6 s, at most one edit per 0.2 s
-    gaps = [b.at - a.at for a, b in zip([posts[0], *edits], edits)]
+    gaps = [b.at - a.at for a, b in zip([posts[0], *edits], edits, strict=False)]
     assert min(gaps) >= interval * 0.9, gaps
     final = slack.api.messages[(posts[0].body["channel"], draft_ts)]
     assert "What would you like to know next?" in message_text(final) and "▌" not in message_text(final)

@@ -93,7 +93,7 @@ async def test_streaming_edits_one_message_at_most_once_per_interval(
     assert all(e.body["ts"] == slack_api.channel_messages(DM)[0].ts for e in edits)
     assert len(edits) <= elapsed / interval + 2  # the drafts, plus the final text
     moments = [post.at] + [e.at for e in edits]
-    assert min(b - a for a, b in zip(moments, moments[1:])) >= interval * 0.9
+    assert min(b - a for a, b in zip(moments, moments[1:], strict=False)) >= interval * 0.9
     [shown] = slack_api.channel_messages(DM)
     assert "part 39." in message_text(shown) and "▌" not in message_text(shown)
 

@@ -112,8 +112,7 @@ async def test_event_log_keeps_only_the_newest_entries(store, actor) -> None:
 
 async def test_transcript_is_capped_and_its_tail_comes_back_with_the_commit(store, actor) -> None:
     learner = actor()
-    rev = 0
-    for i in range(15):  # transcript_cap is 10 in this fixture
+    for rev, i in enumerate(range(15)):  # transcript_cap is 10 in this fixture
         result = await store.commit(
             learner,
             rev,
@@ -123,7 +122,6 @@ async def test_transcript_is_capped_and_its_tail_comes_back_with_the_commit(stor
             read_transcript=3,
         )
         assert result.ok
-        rev += 1
     assert result.transcript == [b"advisor 13", b"learner 14", b"advisor 14"]
     stored = await store.transcript(learner, "lab-ml-engineer", 100)
     assert len(stored) == 10 and stored[-1] == b"advisor 14"

@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
@@ -68,7 +68,7 @@ class DmContext:
         except (RedisError, ValueError):
             log.warning("discord: could not read the DM tenant of discord:dm:%s", user)
             return translate.DM_TENANT
-        return raw.decode() if raw else translate.DM_TENANT
+        return raw.decode() if isinstance(raw, bytes) else (raw or translate.DM_TENANT)
 
     async def set(self, user: str, tenant: str) -> None:
         try:
@@ -106,7 +106,7 @@ class TutorButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTE
 
 
 def _handlers(client: discord.Client) -> Handlers:
-    handlers: Handlers = client.tutor_handlers
+    handlers: Handlers = client.tutor_handlers  # type: ignore[attr-defined]  # set in build_discord_app
     return handlers
 
 
@@ -123,8 +123,10 @@ def build_discord_adapter(
     intents.dm_messages = True  # DM text arrives without the privileged message-content intent
     options: dict[str, Any] = {"intents": intents, "allowed_mentions": discord.AllowedMentions.none()}
     if settings.sharded:
+        if settings.discord_shard_ids is not None:
+            options["shard_ids"] = settings.discord_shard_ids
         client: discord.Client = discord.AutoShardedClient(
-            shard_ids=settings.discord_shard_ids, shard_count=settings.discord_shard_count, **options
+            shard_count=settings.discord_shard_count, **options
         )
     else:
         client = discord.Client(**options)
@@ -138,7 +140,7 @@ def build_discord_adapter(
         DmContext(redis, keys),
     )
     adapter = DiscordAdapter(client, tree, outbox, handlers.worker, engine, handlers)
-    client.tutor_handlers = handlers
+    client.tutor_handlers = handlers  # type: ignore[attr-defined]  # read back by _handlers
     tree.add_command(tutor_command(handlers))
     client.add_dynamic_items(TutorButton)
 
@@ -186,7 +188,7 @@ async def sync_commands_if_changed(
         stored = await redis.get(key)
     except RedisError:
         stored = None
-    if stored is not None and stored.decode() == digest:
+    if isinstance(stored, bytes) and stored.decode() == digest:
         return False
     await tree.sync()
     try:
@@ -275,7 +277,7 @@ class Handlers:
         """Component interactions that `TutorButton` does not take: not ours, say so politely."""
         if interaction.type.value != INTERACTION_COMPONENT:
             return
-        custom_id = (interaction.data or {}).get("custom_id")
+        custom_id = cast(dict[str, Any], interaction.data or {}).get("custom_id")
         if isinstance(custom_id, str) and _OURS.fullmatch(custom_id):
             return  # TutorButton handles it
         log.warning("discord: unknown component from user %s ignored", interaction.user.id)

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import ClientError
 from discord.http import HTTPClient, Route
@@ -145,7 +145,7 @@ class DiscordOutbox:
 
     async def _post(self, channel: str, part: DiscordPayload, flags: int = 0) -> dict[str, Any]:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
-        return await self._request(route, _body(part, flags))
+        return cast(dict[str, Any], await self._request(route, _body(part, flags)))
 
     async def _edit(self, channel: str, message_id: str, part: DiscordPayload) -> None:
         route = Route(
@@ -174,7 +174,10 @@ class DiscordOutbox:
             application_id=origin.application_id,
             token=origin.token,
         )
-        return await self._request(route, _body(part, EPHEMERAL if ephemeral else 0), wait="true")
+        return cast(
+            dict[str, Any],
+            await self._request(route, _body(part, EPHEMERAL if ephemeral else 0), wait="true"),
+        )
 
     async def edit_original(self, origin: Origin, part: DiscordPayload) -> dict[str, Any]:
         route = Route(
@@ -183,7 +186,7 @@ class DiscordOutbox:
             application_id=origin.application_id,
             token=origin.token,
         )
-        return await self._request(route, _body(part))
+        return cast(dict[str, Any], await self._request(route, _body(part)))
 
     async def delete_original(self, origin: Origin) -> None:
         route = Route(

@@ -116,7 +116,7 @@ class SlackOutbox:
             log.warning("slack: cannot open a DM with %s: %s", actor, _reason(error))
             return None
         self.remember_dm(actor, channel)
-        return channel
+        return str(channel)
 
     # ---- delivery ---------------------------------------------------------------------------
 
@@ -195,7 +195,7 @@ class SlackOutbox:
             text=part.text, blocks=part.blocks, response_type="ephemeral", replace_original=False
         )
         if response.status_code != 200:
-            raise SlackApiError(
+            raise SlackApiError(  # type: ignore[no-untyped-call]  # slack-sdk leaves __init__ unannotated
                 f"response_url answered {response.status_code}", {"error": f"http_{response.status_code}"}
             )
 

@@ -121,12 +121,12 @@ async def _serve_http_until(adapter: SlackAdapter, port: int, stop: asyncio.Even
 
 async def _socket_mode_until(adapter: SlackAdapter, app_token: str, stop: asyncio.Event) -> None:
     handler = AsyncSocketModeHandler(adapter.app, app_token=app_token)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves it unannotated
     log.info("Slack app connected in Socket Mode")
     try:
         await stop.wait()
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]  # slack-bolt leaves it unannotated
 
 
 async def serve_http(web_app: web.Application, port: int, host: str = "0.0.0.0") -> web.AppRunner:
