@@ -22,6 +22,7 @@ from bot.domain.codec import UnreadableState, decode
 from bot.domain.events import Actor
 from bot.domain.state import LearnerState
 from bot.flows import navigator
+from bot.flows.module_test import attempts_used_up
 from bot.storage.base import CorruptRecord
 from bot.storage.redis_store import RedisLearnerStore
 
@@ -100,7 +101,7 @@ async def learner_row(
     best = progress.best_test
     if progress.passed:
         status = "passed"
-    elif progress.test_started >= module.test.max_attempts and not progress.test_unlocked:
+    elif attempts_used_up(progress, module.test):
         status = "attempts used up"
     else:
         status = "in progress"
@@ -177,7 +178,7 @@ async def run_report(cohort: str, output: str) -> int:
         if has_api_key(settings):
             budget = BudgetGuard(
                 runtime.redis,
-                settings.key_prefix,
+                runtime.keys,
                 settings.learner_daily_tokens,
                 settings.tenant_daily_tokens,
                 model=settings.anthropic_model,

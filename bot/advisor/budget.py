@@ -1,11 +1,9 @@
 """Daily token budgets for the AI advisor, per learner and per tenant, kept in Redis.
 
-Keys (the day is UTC, `YYYYMMDD`; day counters expire after two days):
-
-- `<prefix>:{platform:tenant:user}:tokens:<day>`: the learner's tokens today,
-- `<prefix>:{platform:tenant}:tokens:<day>`: the tenant's (workspace, guild) tokens today,
-- `<prefix>:{platform:tenant:user}:usage`: a hash for facilitators with fields
-  `<lab_id>:input`, `:output`, `:cache_read`, `:cache_write`, `:requests` and `:cost_micro_usd`.
+Keys (built by `KeyBuilder`; the day is UTC, `YYYYMMDD`; day counters expire after two days):
+the learner's tokens today, the tenant's (workspace, guild) tokens today, and a usage hash per
+learner for facilitators with fields `<lab_id>:input`, `:output`, `:cache_read`, `:cache_write`,
+`:requests` and `:cost_micro_usd`.
 
 Every token the API reports counts toward a budget (input, output, cache reads and writes).
 The check happens before a call and the count after it, so a few concurrent turns can overshoot
@@ -23,6 +21,7 @@ from redis.asyncio import Redis
 
 from bot.advisor.base import Usage
 from bot.domain.events import Actor
+from bot.storage.keys import KeyBuilder
 
 DAY_TTL_SECONDS = 2 * 24 * 3600
 USAGE_FIELDS = ("input", "output", "cache_read", "cache_write", "requests", "cost_micro_usd")
@@ -68,7 +67,7 @@ class BudgetGuard:
     def __init__(
         self,
         redis: Redis,
-        key_prefix: str = "tutorbot",
+        keys: KeyBuilder,
         learner_daily_tokens: int = 200_000,
         tenant_daily_tokens: int = 5_000_000,
         *,
@@ -76,23 +75,12 @@ class BudgetGuard:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.redis = redis
-        self.prefix = key_prefix
+        self.keys = keys
         self.learner_daily_tokens = learner_daily_tokens
         self.tenant_daily_tokens = tenant_daily_tokens
         # Unknown model names get the default's prices: the figure is an estimate either way.
         self.price = PRICES.get(model, PRICES[DEFAULT_MODEL])
         self._clock = clock
-
-    # Keys ------------------------------------------------------------------------------------
-
-    def learner_tokens_key(self, actor: Actor, day: str) -> str:
-        return f"{self.prefix}:{{{actor.platform}:{actor.tenant}:{actor.user}}}:tokens:{day}"
-
-    def tenant_tokens_key(self, actor: Actor, day: str) -> str:
-        return f"{self.prefix}:{{{actor.platform}:{actor.tenant}}}:tokens:{day}"
-
-    def usage_key(self, actor: Actor) -> str:
-        return f"{self.prefix}:{{{actor.platform}:{actor.tenant}:{actor.user}}}:usage"
 
     def today(self) -> str:
         return utc_day(self._clock())
@@ -104,8 +92,8 @@ class BudgetGuard:
         day = self.today()
         # Not a transaction: the two keys live in different cluster slots.
         pipe = self.redis.pipeline(transaction=False)
-        pipe.get(self.learner_tokens_key(actor, day))
-        pipe.get(self.tenant_tokens_key(actor, day))
+        pipe.get(self.keys.learner_tokens(actor, day))
+        pipe.get(self.keys.tenant_tokens(actor.platform, actor.tenant, day))
         learner, tenant = await pipe.execute()
         return int(learner or 0), int(tenant or 0)
 
@@ -117,9 +105,9 @@ class BudgetGuard:
         """Count a reply's tokens toward today's budgets and the learner's per-lab usage."""
         total = usage.total
         day = self.today()
-        learner_key = self.learner_tokens_key(actor, day)
-        tenant_key = self.tenant_tokens_key(actor, day)
-        usage_key = self.usage_key(actor)
+        learner_key = self.keys.learner_tokens(actor, day)
+        tenant_key = self.keys.tenant_tokens(actor.platform, actor.tenant, day)
+        usage_key = self.keys.usage(actor)
         pipe = self.redis.pipeline(transaction=False)
         pipe.incrby(learner_key, total)
         pipe.expire(learner_key, DAY_TTL_SECONDS)
@@ -142,7 +130,7 @@ class BudgetGuard:
     async def usage(self, actor: Actor) -> dict[str, Any]:
         """Today's token counts and limits, and the learner's usage per lab (for facilitators)."""
         learner, tenant = await self.spent_today(actor)
-        raw: dict[bytes | str, bytes | str] = await self.redis.hgetall(self.usage_key(actor))
+        raw: dict[bytes | str, bytes | str] = await self.redis.hgetall(self.keys.usage(actor))
         labs: dict[str, dict[str, int]] = {}
         for field, value in raw.items():
             name = field.decode() if isinstance(field, bytes) else field

@@ -12,6 +12,7 @@ from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorU
 from bot.advisor.budget import BudgetGuard
 from bot.advisor.offline import OfflineAdvisor
 from bot.settings import Settings
+from bot.storage.keys import KeyBuilder
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def build_advisor(settings: Settings, redis_client: Redis) -> Advisor:
         return OfflineAdvisor()
     guard = BudgetGuard(
         redis_client,
-        settings.key_prefix,
+        KeyBuilder(settings.key_prefix),
         settings.learner_daily_tokens,
         settings.tenant_daily_tokens,
         model=settings.anthropic_model,

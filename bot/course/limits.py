@@ -1,4 +1,5 @@
-"""Length limits for course text, so that every platform renders it whole (see PLATFORMS.md).
+"""Length limits for course text, so that every platform renders it whole (Slack's and Discord's
+limits on one piece of text).
 
 Each limit is the tightest place the text is shown. Renderers may still split long lessons
 across messages; these limits are about single pieces of text that cannot be split.

@@ -6,7 +6,9 @@ state in Redis refers to these ids, so they must not change when text is edited.
 
 from __future__ import annotations
 
+import math
 from enum import Enum
+from fractions import Fraction
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -142,10 +144,23 @@ class ModuleTest(Frozen):
     questions: tuple[Question, ...]
 
     @property
+    def pass_fraction(self) -> Fraction:
+        """The pass mark exactly as the course file writes it: 0.28 is 7/25, not the binary float
+        just above it (whose product with 50 questions would round up to 15)."""
+        return Fraction(repr(self.pass_mark))
+
+    @property
     def pass_score(self) -> int:
-        """Smallest number of correct answers that passes (12 of 15 at 80%)."""
-        needed = self.pass_mark * len(self.questions)
-        return int(needed) if needed == int(needed) else int(needed) + 1
+        """Smallest number of correct answers that passes (12 of 15 at 80%, 14 of 50 at 28%)."""
+        return math.ceil(self.pass_fraction * len(self.questions))
+
+    def passes(self, score: int) -> bool:
+        return score >= self.pass_score
+
+    @property
+    def pass_percent(self) -> str:
+        """The pass mark as learners read it: "80%", "50%", "87.5%"."""
+        return f"{float(self.pass_fraction * 100):g}%"
 
 
 class UnitKind(str, Enum):  # noqa: UP042 -- StrEnum would change str() of members that logs and reports print

@@ -109,16 +109,6 @@ class Message(Frozen):
             return f"lab reply {self.advisor_turn}"
         return "notice" if self.notice else "card"
 
-    @property
-    def plain_text(self) -> str:
-        """A short plain summary, used as notification text (Slack `text`)."""
-        if self.heading:
-            return self.heading
-        for block in self.blocks:
-            if isinstance(block, (Paragraph, AdvisorReply)):
-                return block.text[:150]
-        return "tutorbot"
-
 
 class ReplyProgress(Frozen):
     """A lab reply being streamed: the full text so far. Adapters may show it by editing one message."""

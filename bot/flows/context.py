@@ -75,3 +75,6 @@ class ClaimTurn:
     """Take over an orphaned lab turn (its engine instance died or timed out)."""
 
     turn: int
+
+
+InternalEvent = AdvisorAnswered | AdvisorFailed | ClaimTurn

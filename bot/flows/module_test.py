@@ -8,12 +8,13 @@ the limit from the moment it begins.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from bot.course.models import ModuleTest, Question
 from bot.domain.events import Press
 from bot.domain.messages import Message, Paragraph
 from bot.domain.shuffle import shuffled
-from bot.domain.state import LearnerState, TestAttempt, TestStep
+from bot.domain.state import LearnerState, Progress, TestAttempt, TestStep
 from bot.flows.cards import MENU, PROGRESS, button, notice
 from bot.flows.context import FlowContext, Outcome
 from bot.flows.questions import question_card
@@ -25,11 +26,24 @@ def question_order(ctx: FlowContext, attempt: int) -> list[Question]:
     return shuffled(ctx.module.test.questions, ctx.actor, ctx.module.test.id, attempt)
 
 
+def score(questions: Sequence[Question], answers: Sequence[str]) -> int:
+    """Correct answers among `answers`, given in the order of `questions`. An answer whose option
+    the course no longer has (edited since it was given) scores nothing."""
+    chosen = (question.option(answer) for question, answer in zip(questions, answers, strict=False))
+    return sum(1 for option in chosen if option is not None and option.correct)
+
+
+def attempts_used_up(progress: Progress, test: ModuleTest) -> bool:
+    """Whether every allowed attempt has begun (a begun attempt counts even if abandoned).
+    Opening the test early (`test_unlocked`) grants no attempts."""
+    return progress.test_started >= test.max_attempts
+
+
 def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
     """Why a new attempt cannot begin now, or None when it can."""
     test = ctx.module.test
     progress = state.progress
-    if progress.test_started >= test.max_attempts:
+    if attempts_used_up(progress, test):
         return f"You have used all {test.max_attempts} attempts. A facilitator can grant another."
     last = progress.test_attempts[-1] if progress.test_attempts else None
     if last and test.cooldown_minutes:
@@ -71,12 +85,12 @@ def _results(
     state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]
 ) -> list[Message]:
     test = ctx.module.test
-    score = sum(q.option(a).correct for q, a in zip(questions, step.answers, strict=False) if q.option(a))  # type: ignore[union-attr]
-    passed = score >= test.pass_score
+    got = score(questions, step.answers)
+    passed = test.passes(got)
     best = state.progress.best_test
     verdict = "Passed ✅" if passed else "Not passed yet"
-    lines = [f"You scored **{score}/{len(questions)}** ({round(100 * score / len(questions))}%). {verdict}."]
-    if best and best.score > score:
+    lines = [f"You scored **{got}/{len(questions)}** ({round(100 * got / len(questions))}%). {verdict}."]
+    if best and best.score > got:
         lines.append(f"Your best score, {best.score}/{best.total}, is the one that counts.")
     closed = _why_closed(state, ctx)
     retake = () if closed else (button(state, "Retake the test", "retake"),)
@@ -84,7 +98,7 @@ def _results(
         lines.append(closed)
     out = [
         Message(
-            heading=f"{test.title} · {score}/{len(questions)} · {verdict}",
+            heading=f"{test.title} · {got}/{len(questions)} · {verdict}",
             blocks=tuple(Paragraph(text=t) for t in lines),
         )
     ]
@@ -151,9 +165,9 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         }
     ]
     if len(new_step.answers) == len(questions):
-        score = sum(q.option(a).correct for q, a in zip(questions, new_step.answers, strict=False))  # type: ignore[union-attr]
-        passed = score >= test.pass_score
-        attempt_result = TestAttempt(score=score, total=len(questions), passed=passed, finished_at=ctx.now)
+        got = score(questions, new_step.answers)
+        passed = test.passes(got)
+        attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
         new = new.with_progress(test_attempts=[*state.progress.test_attempts, attempt_result])
-        log.append({"kind": "test_done", "attempt": step.attempt, "score": score, "passed": passed})
+        log.append({"kind": "test_done", "attempt": step.attempt, "score": got, "passed": passed})
     return Outcome(state=new, messages=view(new, ctx, new_step), log=log)

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from bot.course.models import Module, Unit, UnitKind
 from bot.domain.messages import Bullets, Button, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
-from bot.domain.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
+from bot.domain.state import LabStep, LearnerState, LessonStep, QuizStep, TestStep
 from bot.flows.cards import MENU, PROGRESS, RESUME, button, paragraphs
 from bot.flows.context import FlowContext
 
-HELP_TEXT = (
-    "**How this works**\n"
-    "Work through the module unit by unit: read each lesson card by card, answer its quiz, "
-    "talk with the lab advisor, then sit the module test (80% to pass).\n\n"
-    "Type or press:\n"
-    "• `resume`: show where you are\n"
-    "• `menu`: every unit and what is open\n"
-    "• `progress`: your scores so far\n"
-    "• `help`: this text\n\n"
-    "In a lab, just type your message to the advisor."
-)
+
+def help_text(module: Module) -> str:
+    """What a learner can do; the pass mark is the module's own."""
+    return (
+        "**How this works**\n"
+        "Work through the module unit by unit: read each lesson card by card, answer its quiz, "
+        f"talk with the lab advisor, then sit the module test ({module.test.pass_percent} to pass).\n\n"
+        "Type or press:\n"
+        "• `resume`: show where you are\n"
+        "• `menu`: every unit and what is open\n"
+        "• `progress`: your scores so far\n"
+        "• `help`: this text\n\n"
+        "In a lab, just type your message to the advisor."
+    )
 
 
 def current_unit_id(state: LearnerState, module: Module) -> str | None:
@@ -161,8 +164,8 @@ def menu_message(state: LearnerState, ctx: FlowContext) -> Message:
     )
 
 
-def help_message() -> Message:
-    return Message(heading="Help", blocks=(Paragraph(text=HELP_TEXT),), actions=(RESUME, MENU))
+def help_message(module: Module) -> Message:
+    return Message(heading="Help", blocks=(Paragraph(text=help_text(module)),), actions=(RESUME, MENU))
 
 
 def welcome_message(ctx: FlowContext) -> Message:
@@ -173,11 +176,7 @@ def welcome_message(ctx: FlowContext) -> Message:
         blocks=paragraphs(
             f"This module has {len(module.lessons)} lessons ({lessons}). Each has a short quiz and a lab "
             f"where you talk with an AI role-play advisor. It ends with a {len(module.test.questions)}-question "
-            f"test; {round(module.test.pass_mark * 100)}% passes.",
+            f"test; {module.test.pass_percent} passes.",
             "Type `help` at any time to see what you can do.",
         ),
     )
-
-
-def menu_step() -> MenuStep:
-    return MenuStep()

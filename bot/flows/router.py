@@ -13,9 +13,7 @@ from bot.domain.messages import Button, Message
 from bot.domain.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
 from bot.flows import lab, lesson, module_test, navigator, quiz
 from bot.flows.cards import MENU, RESUME, notice
-from bot.flows.context import AdvisorAnswered, AdvisorFailed, ClaimTurn, FlowContext, Outcome
-
-InternalEvent = AdvisorAnswered | AdvisorFailed | ClaimTurn
+from bot.flows.context import AdvisorAnswered, AdvisorFailed, ClaimTurn, FlowContext, InternalEvent, Outcome
 
 NAVIGATION_ACTIONS = {"menu", "resume", "progress", "help"}
 """Buttons that only show something: valid from any old message, so they carry no token."""
@@ -78,7 +76,7 @@ def apply(state: LearnerState | None, event: Event | InternalEvent, ctx: FlowCon
 
 def _command(state: LearnerState, name: str, ctx: FlowContext) -> Outcome:
     if name == "help":
-        return Outcome.reply(navigator.help_message())
+        return Outcome.reply(navigator.help_message(ctx.module))
     if name == "progress":
         return Outcome.reply(navigator.progress_message(state, ctx))
     if name == "menu":

@@ -63,7 +63,7 @@ _DISCORD_BUTTON_STYLES = {1, 2, 3, 4}  # primary, secondary, success, danger; 5 
 
 
 def slack_problems(message: SlackMessage) -> list[str]:
-    """Every Block Kit limit `message` breaks (PLATFORMS.md, plus a short non-empty `text`)."""
+    """Every Block Kit limit `message` breaks (plus a short non-empty `text`)."""
     problems: list[str] = []
     if not isinstance(message.text, str) or not message.text.strip():
         problems.append("text: the fallback/notification text is empty")
@@ -181,7 +181,7 @@ def _slack_sdk_problems(block: Mapping[str, Any]) -> list[str]:
 
 
 def discord_problems(payload: DiscordPayload) -> list[str]:
-    """Every Discord message limit `payload` breaks (PLATFORMS.md)."""
+    """Every Discord message limit `payload` breaks."""
     problems: list[str] = []
     if not isinstance(payload.content, str):
         problems.append("content: not a string")

@@ -19,6 +19,7 @@ _LAB_ID = re.compile(r"^[A-Za-z0-9._:-]{1,96}$")
 # Platform event ids (Slack `event_id`, Discord interaction ids, Slack trigger ids).
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")
+_DAY = re.compile(r"^[0-9]{8}$")  # a UTC day, YYYYMMDD
 
 
 def _check(pattern: re.Pattern[str], value: str, what: str) -> str:
@@ -67,6 +68,15 @@ class KeyBuilder:
         _check(_EVENT_ID, message_id, "message id")
         return f"{self.prefix}:{self.learner_tag(actor)}:card:{channel}:{message_id}"
 
+    def learner_tokens(self, actor: Actor, day: str) -> str:
+        """Integer: the learner's AI advisor tokens on one UTC day (`YYYYMMDD`)."""
+        _check(_DAY, day, "day")
+        return f"{self.prefix}:{self.learner_tag(actor)}:tokens:{day}"
+
+    def usage(self, actor: Actor) -> str:
+        """Hash: the learner's AI advisor usage, fields `<lab_id>:<counter>`."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:usage"
+
     def dm_tenant(self, home: Actor) -> str:
         """String: the tenant a user's direct messages serve, on a platform whose DMs carry none
         (Discord). `home` is the user as a learner of their own DM tenant."""
@@ -82,6 +92,11 @@ class KeyBuilder:
     def learners(self, platform: str, tenant: str) -> str:
         """Set: user ids of the tenant's learners who have a record."""
         return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:learners"
+
+    def tenant_tokens(self, platform: str, tenant: str, day: str) -> str:
+        """Integer: the tenant's AI advisor tokens on one UTC day (`YYYYMMDD`)."""
+        _check(_DAY, day, "day")
+        return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:tokens:{day}"
 
     # Per platform and deployment.
 

@@ -7,6 +7,7 @@ import redis.asyncio as aioredis
 from bot.advisor.base import Usage
 from bot.advisor.budget import DAY_TTL_SECONDS, PRICES, BudgetGuard
 from bot.domain.events import Actor
+from bot.storage.keys import KeyBuilder
 
 ALICE = Actor(platform="slack", tenant="T100", user="U1")
 BOB = Actor(platform="slack", tenant="T100", user="U2")
@@ -25,7 +26,7 @@ class Clock:
 def guard(
     redis: aioredis.Redis, learner: int = 1000, tenant: int = 1500, clock: Clock | None = None
 ) -> BudgetGuard:
-    return BudgetGuard(redis, "tutorbot", learner, tenant, clock=clock or Clock(NOON))
+    return BudgetGuard(redis, KeyBuilder("tutorbot"), learner, tenant, clock=clock or Clock(NOON))
 
 
 async def test_keys_are_hash_tagged_per_learner_and_tenant_with_the_utc_day(redis: aioredis.Redis) -> None:

@@ -19,6 +19,7 @@ from bot.advisor.factory import (
 from bot.advisor.offline import OfflineAdvisor
 from bot.domain.events import Actor
 from bot.settings import Settings
+from bot.storage.keys import KeyBuilder
 from tests.fakes.anthropic_server import FakeAnthropic, Reply, overloaded, spend_limit
 
 MakeRequest = Callable[..., AdvisorRequest]
@@ -136,5 +137,5 @@ async def test_usage_that_cannot_be_recorded_does_not_lose_the_answer(
         async def record(self, actor: Actor, lab_id: str, usage: Usage) -> None:
             raise RedisConnectionError("connection lost")
 
-    advisor = GuardedAdvisor(_Answers(), BrokenRecording(redis), OfflineAdvisor())
+    advisor = GuardedAdvisor(_Answers(), BrokenRecording(redis, KeyBuilder("tutorbot")), OfflineAdvisor())
     assert (await advisor.reply(make_request("What tools matter most on day one?"))).text == "fine"

@@ -51,3 +51,17 @@ def test_report_command_prints_csv_and_refuses_a_bad_cohort(redis_url, monkeypat
     assert capsys.readouterr().out.splitlines()[0].startswith("user,status,current")
     assert main(["report", "nowhere"]) == 2
     assert "PLATFORM:TENANT" in capsys.readouterr().out
+
+
+async def test_report_says_attempts_used_up_even_when_the_test_was_opened_early(module, store):
+    """Opening the test early grants no attempts, so the report agrees with what the learner is told."""
+    from bot.domain.codec import encode
+    from bot.domain.events import Actor
+    from bot.domain.state import LearnerState, Progress
+
+    actor = Actor(platform="slack", tenant="T9", user="U1")
+    progress = Progress(test_unlocked=True, test_started=module.test.max_attempts)
+    result = await store.commit(actor, 0, encode(LearnerState(module_id=module.id, progress=progress)))
+    assert result.ok
+    [row] = await cohort_report(store, module, "slack", "T9")
+    assert row.status == "attempts used up"

@@ -1,7 +1,7 @@
 """The limit checkers: silent on a valid payload, and name every limit a payload breaks.
 
 If a checker missed a broken limit, Slack or Discord would refuse the message and the learner
-would see nothing; so each limit in PLATFORMS.md has a case here.
+would see nothing; so each platform limit has a case here.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ def learner_keys(actor: Actor) -> list[str]:
         keys.lab(actor, "lab-ml-engineer"),
         keys.lab(actor, "lab-mlops:2"),
         keys.quarantine(actor, 1_700_000_000_000),
+        keys.learner_tokens(actor, "20261127"),
+        keys.usage(actor),
     ]
 
 
@@ -27,6 +29,18 @@ def test_keys_look_as_documented() -> None:
     actor = Actor(platform="slack", tenant="T123", user="U456")
     assert keys.state(actor) == "tutorbot:{slack:T123:U456}:state"
     assert keys.learners("slack", "T123") == "tutorbot:{slack:T123}:learners"
+    assert keys.learner_tokens(actor, "20261127") == "tutorbot:{slack:T123:U456}:tokens:20261127"
+    assert keys.tenant_tokens("slack", "T123", "20261127") == "tutorbot:{slack:T123}:tokens:20261127"
+    assert keys.usage(actor) == "tutorbot:{slack:T123:U456}:usage"
+
+
+@pytest.mark.parametrize("day", ["", "2026-11-27", "2026112", "20261127}", "today"])
+def test_a_budget_day_that_is_not_yyyymmdd_is_refused(day: str) -> None:
+    actor = Actor(platform="slack", tenant="T1", user="U1")
+    with pytest.raises(ValueError):
+        keys.learner_tokens(actor, day)
+    with pytest.raises(ValueError):
+        keys.tenant_tokens("slack", "T1", day)
 
 
 @given(actors)
@@ -39,6 +53,7 @@ def test_different_learners_never_share_a_key(a: Actor, b: Actor) -> None:
     if a == b:
         return
     tenant_keys = {keys.learners(x.platform, x.tenant) for x in (a, b)}
+    tenant_keys |= {keys.tenant_tokens(x.platform, x.tenant, "20261127") for x in (a, b)}
     assert not set(learner_keys(a)) & set(learner_keys(b))
     assert not (set(learner_keys(a)) | set(learner_keys(b))) & tenant_keys
 
