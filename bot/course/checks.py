@@ -104,8 +104,44 @@ def lesson_problems(lesson: Lesson, file: str) -> list[Problem]:
     for duplicate in sorted({t for t in terms if terms.count(t) > 1}):
         found.add(f"key term {duplicate!r}", "is defined more than once")
     _quiz(found, lesson.quiz)
+    for question in lesson.quiz.questions:
+        if question.lesson is not None and question.lesson != lesson.id:
+            found.add(
+                f"question {question.id}",
+                f"lesson is {question.lesson!r}, but a quiz question belongs to its own lesson "
+                f"{lesson.id!r}: leave `lesson` out",
+            )
+        _section_ref(found, question, lesson)
     _lab(found, lesson.lab)
     return found.problems
+
+
+def test_source_problems(test: ModuleTest, lessons: Sequence[Lesson], file: str) -> list[Problem]:
+    """Each module test question's `lesson` and `section` must name a lesson and one of its sections."""
+    found = _Findings(file)
+    by_id = {lesson.id: lesson for lesson in lessons}
+    for question in test.questions:
+        item = f"question {question.id}"
+        if question.lesson is None:
+            if question.section is not None:
+                found.add(item, "has a section but no lesson: name the lesson the section is in")
+            continue
+        lesson = by_id.get(question.lesson)
+        if lesson is None:
+            found.add(item, f"lesson {question.lesson!r} is not a lesson of this module")
+            continue
+        _section_ref(found, question, lesson)
+    return found.problems
+
+
+def _section_ref(found: _Findings, question: Question, lesson: Lesson) -> None:
+    if question.section is None or question.section in lesson.section_names():
+        return
+    names = ", ".join(repr(name) for name in lesson.section_names())
+    found.add(
+        f"question {question.id}",
+        f"section {question.section!r} is not a section of lesson {lesson.id!r} (its sections: {names})",
+    )
 
 
 def test_problems(test: ModuleTest, file: str) -> list[Problem]:
@@ -169,6 +205,14 @@ def _question(found: _Findings, question: Question) -> None:
         )
     for option in question.options:
         found.limit(f"{item}, option {option.id}", "text", option.text, OPTION_MAX)
+        if not option.correct and not option.why.strip():
+            found.add(
+                f"{item}, option {option.id}",
+                "needs a `why`: one line on what is wrong with this option, shown to a learner who picks it",
+            )
+        if option.correct and option.why.strip():
+            found.add(f"{item}, option {option.id}", "is the correct option, so it takes no `why`")
+        found.limit(f"{item}, option {option.id}", "why", option.why, TEXT_MAX)
 
 
 def _lab(found: _Findings, lab: Lab) -> None:

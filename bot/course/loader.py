@@ -184,6 +184,8 @@ def read_module(folder: Path, base: Path) -> tuple[Module | None, list[Problem]]
             problems += checks.lesson_problems(lesson, shown)
             lessons.append((lesson, shown))
 
+    if test is not None and len(lessons) == len(lesson_files):
+        problems += checks.test_source_problems(test, [lesson for lesson, _ in lessons], test_file)
     refs = [ref for lesson, shown in lessons for ref in checks.lesson_refs(lesson, shown)]
     if test is not None:
         refs += checks.test_refs(test, test_file)

@@ -40,6 +40,9 @@ class Option(Frozen):
     id: Id
     text: Text
     correct: bool = False
+    why: str = ""
+    """For a distractor: one line on what is wrong with it, shown when a learner picks it.
+    Every distractor needs one (the course checks say so); the correct option has none."""
 
 
 class Feedback(Frozen):
@@ -52,6 +55,10 @@ class Question(Frozen):
     stem: Text
     options: tuple[Option, ...]
     feedback: Feedback
+    lesson: Id | None = None
+    """The lesson a module test question draws on (a quiz question's is its own lesson)."""
+    section: str | None = None
+    """The heading of the lesson section it draws on; the lesson title for the untitled opening."""
 
     @model_validator(mode="after")
     def _one_correct_option(self) -> Question:
@@ -69,6 +76,10 @@ class Question(Frozen):
 
     def option(self, option_id: str) -> Option | None:
         return next((option for option in self.options if option.id == option_id), None)
+
+    @property
+    def distractors(self) -> tuple[Option, ...]:
+        return tuple(option for option in self.options if not option.correct)
 
 
 class ListItem(Frozen):
@@ -96,6 +107,11 @@ class Section(Frozen):
         parts = list(self.paragraphs)
         parts += [f"{item.label}: {item.text}" if item.text else item.label for item in self.items]
         return "\n\n".join(parts) if self.paragraphs else "\n".join(parts)
+
+
+def section_name(section: Section, lesson_title: str) -> str:
+    """How a section is named to learners and in course files: its heading, or the lesson title."""
+    return section.heading.strip() if section.heading and section.heading.strip() else lesson_title
 
 
 class KeyTerm(Frozen):
@@ -132,6 +148,9 @@ class Lesson(Frozen):
     key_terms: tuple[KeyTerm, ...]
     quiz: Quiz
     lab: Lab
+
+    def section_names(self) -> tuple[str, ...]:
+        return tuple(section_name(section, self.title) for section in self.sections)
 
 
 class ModuleTest(Frozen):

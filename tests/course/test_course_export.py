@@ -49,6 +49,8 @@ def test_export_shape(module02: Module) -> None:
         assert set(question) >= QUESTION_KEYS
         assert set(question["feedback"]) == {"correct", "incorrect"}
         for option in question["options"]:
-            assert set(option) == {"id", "text", "correct"}
+            assert set(option) == {"id", "text", "correct", "why"}
+            # Every distractor carries its rationale; the correct option has none.
+            assert bool(option["why"]) is not option["correct"]
             assert isinstance(option["correct"], bool)
     assert len(data["test"]["questions"]) == 15

@@ -72,14 +72,18 @@ DISTRACTOR_IDEAS = {
     "ml-engineer-quiz-2": ["training"],  # "The training was already complete"
     "data-scientist-quiz-1": ["deep neural networks"],  # "not for proving deep learning's dominance"
     "data-scientist-quiz-3": ["disappearing", "merged entirely"],  # "rather than disappearing or merging"
-    "research-scientist-quiz-3": ["credential", "visa"],  # "not for credential or legal reasons"
+    "research-scientist-quiz-3": ["credential", "policies"],  # "not for credential or legal reasons"
     "mlops-quiz-1": ["algorithm", "architecture", "method"],  # "not an algorithmic innovation"
-    "mlops-quiz-2": ["Most of it", "Nearly all"],  # "argued the opposite"
-    "module-test-1": ["publishing", "dashboards", "financial"],  # "research, visualization, or finance"
-    "module-test-4": ["Transformer", "RLHF", "GANs"],  # "not Transformers, RLHF, or GANs"
-    "module-test-8": ["Patents", "Revenue", "Commits"],  # "not patents, revenue, or code commits"
+    "mlops-quiz-2": ["Most of it", "largest"],  # "argued the opposite"
+    "module-test-1": ["Inventing", "visualization", "budget"],  # "research, visualization, or finance"
+    "module-test-4": ["Deep neural networks"],  # "not Transformers, RLHF, or GANs, which came later"
+    "module-test-8": ["Patents", "Revenue", "Code merged"],  # "not patents, revenue, or code commits"
     "module-test-9": ["scales", "Comparing"],  # "not a scaling or comparison experiment"
-    "module-test-14": ["R and SQL", "mathematics", "startups"],  # "tool choice, math depth, or work setting"
+    "module-test-14": [
+        "R and SQL",
+        "mathematical depth",
+        "smaller companies",
+    ],  # "tool choice, math depth, or work setting"
 }
 
 

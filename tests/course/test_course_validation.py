@@ -178,6 +178,50 @@ CASES = [
         "feedback.incorrect is empty",
     ),
     Case(
+        "distractor without a rationale",
+        lambda m: edit_yaml(lesson(m), lambda d: question(d)["options"][2].pop("why")),
+        LESSON,
+        "question sample-lesson-quiz-1, option c",
+        "needs a `why`",
+    ),
+    Case(
+        "blank rationale",
+        lambda m: edit_yaml(m / "test.yaml", lambda d: d["questions"][0]["options"][1].update(why="  ")),
+        TEST,
+        "question module-test-1, option b",
+        "needs a `why`",
+    ),
+    Case(
+        "rationale on the correct option",
+        lambda m: edit_yaml(lesson(m), lambda d: question(d)["options"][1].update(why="It is right.")),
+        LESSON,
+        "question sample-lesson-quiz-1, option b",
+        "takes no `why`",
+    ),
+    Case(
+        "test question names an unknown lesson",
+        lambda m: edit_yaml(m / "test.yaml", lambda d: d["questions"][0].update(lesson="no-such-lesson")),
+        TEST,
+        "question module-test-1",
+        "lesson 'no-such-lesson' is not a lesson of this module",
+    ),
+    Case(
+        "test question names an unknown section",
+        lambda m: edit_yaml(
+            m / "test.yaml", lambda d: d["questions"][0].update(lesson="sample-lesson", section="Nowhere")
+        ),
+        TEST,
+        "question module-test-1",
+        "section 'Nowhere' is not a section of lesson 'sample-lesson'",
+    ),
+    Case(
+        "quiz question names an unknown section",
+        lambda m: edit_yaml(lesson(m), lambda d: question(d).update(section="Nowhere")),
+        LESSON,
+        "question sample-lesson-quiz-1",
+        "section 'Nowhere' is not a section",
+    ),
+    Case(
         "empty heading",
         lambda m: edit_yaml(lesson(m), lambda d: d["sections"][1].update(heading="")),
         LESSON,
