@@ -14,6 +14,7 @@ from bot.domain.state import LearnerState, QuizResult, QuizStep
 from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
 from bot.flows.context import FlowContext, Outcome
+from bot.flows.feedback import answer_feedback
 from bot.flows.questions import question_card
 
 
@@ -92,11 +93,7 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
             "attempt": step.attempt,
         }
     ]
-    mark = "✅ Correct" if option.correct else "❌ Not quite"
-    feedback = question.feedback.correct if option.correct else question.feedback.incorrect
-    messages = [
-        Message(blocks=(Paragraph(text=f"{mark}. You answered: _{option.text}_"), Paragraph(text=feedback)))
-    ]
+    messages = [Message(blocks=answer_feedback(question, option))]
     if len(new_step.answers) == len(quiz.questions):
         previous = state.progress.quizzes.get(quiz.id)
         total = len(quiz.questions)
