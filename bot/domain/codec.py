@@ -22,8 +22,13 @@ class UnreadableState(Exception):
 def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
     # v1 called finished lessons `lessons_read` and kept no count of begun test attempts.
     progress = raw.setdefault("progress", {})
+    if not isinstance(progress, dict):
+        raise UnreadableState(f"v1 progress is a {type(progress).__name__}, not an object")
+    attempts = progress.get("test_attempts", [])
+    if not isinstance(attempts, list):
+        raise UnreadableState(f"v1 test_attempts is a {type(attempts).__name__}, not a list")
     progress["lessons_done"] = progress.pop("lessons_read", [])
-    progress.setdefault("test_started", len(progress.get("test_attempts", [])))
+    progress.setdefault("test_started", len(attempts))
     raw["v"] = 2
     return raw
 
@@ -50,7 +55,12 @@ def decode(data: bytes) -> LearnerState:
     if not isinstance(version, int) or version > SCHEMA_VERSION or version < 1:
         raise UnreadableState(f"unknown schema version {version!r}")
     while version < SCHEMA_VERSION:
-        raw = MIGRATIONS[version](raw)
+        try:
+            raw = MIGRATIONS[version](raw)
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            # A migration trusts the shape of the version it reads; a record that lies about
+            # its version is unreadable, not a crash on every event.
+            raise UnreadableState(f"cannot migrate a v{version} record: {type(exc).__name__}") from None
         version = raw["v"]
     try:
         return LearnerState.model_validate(raw)

@@ -22,7 +22,7 @@ from pydantic_core import to_json
 from bot.advisor.base import Advisor, AdvisorRequest, AdvisorUnavailable, Turn
 from bot.course.models import Module
 from bot.domain.codec import UnreadableState, decode, encode
-from bot.domain.events import Actor, Event
+from bot.domain.events import Actor, Command, Event
 from bot.domain.messages import Message, ReplyProgress
 from bot.domain.outbox import Outbox
 from bot.domain.state import LabStep, LearnerState
@@ -38,7 +38,8 @@ from bot.flows.context import (
     Limits,
     Outcome,
 )
-from bot.storage.base import CorruptRecord, LearnerStore, Stored
+from bot.logs import RepeatedFailures
+from bot.storage.base import CommitUncertain, CorruptRecord, LearnerStore, Stored, StoreUnavailable
 
 log = logging.getLogger("tutorbot.engine")
 
@@ -47,6 +48,12 @@ UNREADABLE_NOTICE = (
     "look at, and you are starting afresh."
 )
 INTERNAL_ERROR_NOTICE = "Something went wrong on our side. Your progress is safe: type `resume` to carry on."
+UNAVAILABLE_NOTICE = (
+    "The course is briefly unavailable. Nothing you have done is lost: please try again in a minute."
+)
+UNCERTAIN_NOTICE = (
+    "The course did not answer in time, so this may have been saved; type `resume` to see where you are."
+)
 
 
 class ConflictStorm(RuntimeError):
@@ -84,6 +91,8 @@ class Engine:
         self.instance = instance or uuid.uuid4().hex[:12]
         self._cache: OrderedDict[Actor, tuple[Stored, LearnerState]] = OrderedDict()
         self._inflight: set[tuple[Actor, int]] = set()
+        self._lab_ids = tuple(lesson.lab.id for lesson in module.lessons)
+        self._failures = RepeatedFailures(log)
 
     def context(self, actor: Actor) -> FlowContext:
         return FlowContext(
@@ -97,15 +106,49 @@ class Engine:
     async def handle(self, event: Event, outbox: Outbox) -> None:
         """Apply one event for its learner and deliver the answers. Never raises for bad input."""
         actor = event.actor
+        what = f"event {getattr(event, 'kind', '?')} failed for {actor}"
         try:
             outcome, state, tail = await self._apply(actor, event, outbox, fresh=False)
             if outcome.job and state:
                 await self._ask_advisor(actor, state, outcome.job, tail, outbox)
             elif state is not None:
                 await self._recover_orphan(actor, state, outbox)
-        except Exception:
-            log.exception("event failed for %s (%s)", actor, getattr(event, "kind", "?"))
-            await outbox.send(actor, [notice(INTERNAL_ERROR_NOTICE, RESUME)])
+        except CommitUncertain as exc:
+            # The write may land when Redis answers again: the cached record can no longer be
+            # trusted, and the learner must not be told it failed.
+            self._cache.pop(actor, None)
+            self._failures.failed(what, exc, traceback=False)
+            await outbox.send(actor, [notice(UNCERTAIN_NOTICE, RESUME)])
+        except StoreUnavailable as exc:
+            self._failures.failed(what, exc, traceback=False)
+            await outbox.send(actor, [notice(UNAVAILABLE_NOTICE)])
+        except Exception as exc:
+            self._failures.failed(what, exc)
+            await self._after_failure(actor, outbox)
+
+    async def _after_failure(self, actor: Actor, outbox: Outbox) -> None:
+        """Answer an event that failed unexpectedly, without ever pointing at a `resume` that
+        cannot work: when showing the learner's step fails too, the record is what is broken,
+        so it is set aside and the learner starts afresh."""
+        self._cache.pop(actor, None)
+        try:
+            loaded = await self._load(actor, outbox)
+            if loaded is not None:
+                router.view(loaded[1], self.context(actor))
+        except StoreUnavailable:
+            await outbox.send(actor, [notice(UNAVAILABLE_NOTICE)])
+            return
+        except Exception as exc:
+            log.warning("quarantining the record of %s: resume fails with %s", actor, type(exc).__name__)
+            await self._quarantine(actor, f"resume fails: {type(exc).__name__}")
+            await outbox.send(actor, [notice(UNREADABLE_NOTICE)])
+            await self.handle(Command(actor=actor, name="start"), outbox)
+            return
+        await outbox.send(actor, [notice(INTERNAL_ERROR_NOTICE, RESUME)])
+
+    async def _quarantine(self, actor: Actor, reason: str) -> None:
+        self._cache.pop(actor, None)
+        await self.store.quarantine(actor, reason, labs=self._lab_ids)
 
     async def known(self, actor: Actor) -> bool:
         """Whether the learner has a record. Any event enrols a newcomer, so an adapter that
@@ -114,6 +157,8 @@ class Engine:
             return await self.store.load(actor) is not None
         except CorruptRecord:
             return True  # a record exists; the next event sets it aside and says so
+        except StoreUnavailable:
+            return True  # let the event be tried: it answers that the course is unavailable
 
     async def recover(self, actor: Actor, outbox: Outbox) -> None:
         """Finish a lab turn left unanswered by a process that died (call at start-up)."""
@@ -155,27 +200,34 @@ class Engine:
                 await outbox.send(actor, notes + outcome.messages)
                 return outcome, state, []
             data = encode(outcome.state)
-            rev = record.rev if record else 0
-            result = await self.store.commit(
-                actor,
-                rev,
-                data,
-                log=[_log_entry(entry, ctx.now) for entry in outcome.log],
-                lab_id=outcome.lab_id or (outcome.job.lab_id if outcome.job else None),
-                transcript=[turn.model_dump_json().encode() for turn in outcome.transcript],
-                read_transcript=min(self.advisor.history_lines, self.config.history_turns)
-                if outcome.job
-                else 0,
-            )
-            if result.ok:
-                self._remember(actor, Stored(rev=rev + 1, data=data), outcome.state)
+            try:
+                result = await self.store.commit(
+                    actor,
+                    record,
+                    data,
+                    log=[_log_entry(entry, ctx.now) for entry in outcome.log],
+                    lab_id=outcome.lab_id or (outcome.job.lab_id if outcome.job else None),
+                    transcript=[turn.model_dump_json().encode() for turn in outcome.transcript],
+                    read_transcript=min(self.advisor.history_lines, self.config.history_turns)
+                    if outcome.job
+                    else 0,
+                )
+            except CorruptRecord as exc:
+                # A key the commit touches is broken (a log or transcript of the wrong type):
+                # every later commit would fail the same way, so everything is set aside.
+                log.warning("quarantining the keys of %s: %s", actor, exc)
+                await self._quarantine(actor, str(exc))
+                record, state, cached, notes = None, None, None, [notice(UNREADABLE_NOTICE)]
+                continue
+            if result.ok and result.current is not None:
+                self._remember(actor, result.current, outcome.state)
                 await outbox.send(actor, notes + outcome.messages)
                 return outcome, outcome.state, result.transcript
             record, cached = result.current, None
             state = self._decode_or_none(record)
             if record is not None and state is None:
                 # The winning record is unreadable: set it aside and start this learner afresh.
-                await self.store.quarantine(actor, "unreadable record on conflict")
+                await self._quarantine(actor, "unreadable record on conflict")
                 record, notes = None, [notice(UNREADABLE_NOTICE)]
         self._cache.pop(actor, None)
         raise ConflictStorm(f"gave up after {self.config.max_attempts} conflicting writes for {actor}")
@@ -186,14 +238,12 @@ class Engine:
             if record is None:
                 self._cache.pop(actor, None)
                 return None
-            state = decode(record.data)
+            state = router.repair(decode(record.data), self.module)
         except (UnreadableState, CorruptRecord) as exc:
             log.warning("quarantining unreadable state of %s: %s", actor, exc)
-            await self.store.quarantine(actor, str(exc))
-            self._cache.pop(actor, None)
+            await self._quarantine(actor, str(exc))
             await outbox.send(actor, [notice(UNREADABLE_NOTICE)])
             return None
-        state = router.repair(state, self.module)
         self._remember(actor, record, state)
         return record, state
 

@@ -8,6 +8,7 @@ step) return an outcome with `state=None`, so the engine commits nothing.
 from __future__ import annotations
 
 from bot.course.models import Module, UnitKind
+from bot.domain.codec import UnreadableState
 from bot.domain.events import Command, Event, Press, Text
 from bot.domain.messages import Button, Message
 from bot.domain.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
@@ -25,11 +26,28 @@ def new_learner(ctx: FlowContext) -> LearnerState:
     return LearnerState(module_id=ctx.module.id, started_at=ctx.now)
 
 
+STEP_KINDS: dict[type, UnitKind] = {
+    LessonStep: UnitKind.LESSON,
+    QuizStep: UnitKind.QUIZ,
+    LabStep: UnitKind.LAB,
+    TestStep: UnitKind.TEST,
+}
+
+
 def repair(state: LearnerState, module: Module) -> LearnerState:
-    """Send a learner whose step names a unit the course no longer has back to the menu."""
+    """Send a learner whose step names a unit the course no longer has back to the menu.
+
+    A step naming a unit of another kind (a quiz step pointing at a lab) is no course change
+    but a broken record: `UnreadableState`, so it is set aside like any unreadable record.
+    """
     unit_id = navigator.current_unit_id(state, module)
-    if unit_id is not None and module.unit(unit_id) is None:
+    if unit_id is None:
+        return state
+    unit = module.unit(unit_id)
+    if unit is None:
         return state.advanced(MenuStep())
+    if STEP_KINDS[type(state.step)] is not unit.kind:
+        raise UnreadableState(f"a {state.step.at} step names {unit.kind.value} {unit_id!r}")
     return state
 
 

@@ -2,43 +2,66 @@
 
 Layout per learner (all keys share the hash tag `{platform:tenant:user}`, see `keys.py`):
 
-- `…:state`       hash `rev` (decimal) and `data` (the engine's serialized state)
+- `…:state`       hash `rev` (decimal), `wid` (the random id of the write that stored it) and
+                  `data` (the engine's serialized state)
 - `…:log`         list, the event log, capped at `log_cap` entries
 - `…:lab:<id>`    list per lab, the transcript, capped at `transcript_cap` entries
-- `…:quarantine:<unix_ms>`  a state hash moved aside, expiring after `quarantine_ttl_s`
+- `…:quarantine:<unix_ms>[:log|:lab:<id>]`  a learner's keys moved aside, expiring after
+                  `quarantine_ttl_s`
 
 and per tenant `{platform:tenant}:learners`, the set of user ids with a record.
 
-A commit is one EVALSHA: the script checks the revision and writes everything or nothing,
-so no WATCH/MULTI round trips and no lock. The revision sits in its own hash field so the
-script compares it without decoding the state.
+A commit is one EVALSHA: the script checks the revision and write id and writes everything
+or nothing, so no WATCH/MULTI round trips and no lock. Both sit in their own hash fields so
+the script compares them without decoding the state.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.domain.events import Actor
-from bot.storage.base import CommitResult, CorruptRecord, LearnerStore, Stored
+from bot.storage.base import (
+    CommitResult,
+    CommitUncertain,
+    CorruptRecord,
+    LearnerStore,
+    Stored,
+    StoreUnavailable,
+)
 from bot.storage.keys import KeyBuilder
 
 AsyncRedis = Redis | RedisCluster
+logger = logging.getLogger(__name__)
+WRITE_ID_BYTES = 8
+COMMIT_RETRY_PAUSES_S = (0.05, 0.5)
+"""Pauses before asking a commit again whose answer was lost (then it is reported uncertain)."""
 
 # KEYS: state, log[, lab transcript]
-# ARGV: expected rev, data, transcript entries to return, the log entries joined by "\n", the
-#       transcript entries joined by "\n". Entries are compact JSON and never hold a raw
-#       newline; packing them into one argument each keeps the client's encoding work per
-#       commit small (it is the busiest call the bot makes). The caps are part of the script.
+# ARGV: expected rev, expected write id, new write id, data, transcript entries to return, the
+#       log entries joined by "\n", the transcript entries joined by "\n". Entries are compact
+#       JSON and never hold a raw newline; packing them into one argument each keeps the
+#       client's encoding work per commit small (it is the busiest call the bot makes). The
+#       caps are part of the script.
 # Returns {1, transcript tail joined by "\n"} on success (one reply string however long the
-# tail, so reading it costs the client about the same at every turn), {0, rev, data} on a
+# tail, so reading it costs the client about the same at every turn), {0, rev, data, wid} on a
 # conflict ({0} when there is no record), {-1} when the record is not a well-formed state
 # hash, {-2} when a log or transcript key holds something other than a list.
+# The record is the expected one only when both its revision and its write id match: a
+# revision comes round again after a rollback or a re-created record, a random write id does
+# not. Finding the new write id already stored means this very commit landed before (the
+# client asked again after a timeout): it succeeds again without writing twice.
 # Everything that can fail is checked before the first write: Redis does not roll back a
 # script that errors halfway.
 COMMIT_LUA = """
@@ -46,22 +69,29 @@ for i = 2, #KEYS do
   local t = redis.call('TYPE', KEYS[i]).ok
   if t ~= 'list' and t ~= 'none' then return {-2} end
 end
-local rev = redis.call('HGET', KEYS[1], 'rev')
+local found = redis.call('HMGET', KEYS[1], 'rev', 'wid', 'data')
+local rev, wid, data = found[1], found[2] or '', found[3]
 if rev then
   rev = tonumber(rev)
-  if not rev or rev < 1 or rev % 1 ~= 0 then return {-1} end
+  if not rev or rev < 1 or rev % 1 ~= 0 or not data then return {-1} end
 elseif redis.call('EXISTS', KEYS[1]) == 1 then
   return {-1}
 else
   rev = 0
 end
-if rev ~= tonumber(ARGV[1]) then
-  if rev == 0 then return {0} end
-  local data = redis.call('HGET', KEYS[1], 'data')
-  if not data then return {-1} end
-  return {0, rev, data}
+local function tail()
+  local want = tonumber(ARGV[5])
+  if KEYS[3] and want > 0 then
+    return table.concat(redis.call('LRANGE', KEYS[3], -want, -1), '\\n')
+  end
+  return ''
 end
-redis.call('HSET', KEYS[1], 'rev', tostring(rev + 1), 'data', ARGV[2])
+if rev > 0 and wid == ARGV[3] then return {1, tail()} end
+if rev ~= tonumber(ARGV[1]) or wid ~= ARGV[2] then
+  if rev == 0 then return {0} end
+  return {0, rev, data, wid}
+end
+redis.call('HSET', KEYS[1], 'rev', tostring(rev + 1), 'wid', ARGV[3], 'data', ARGV[4])
 local function append(key, blob, cap)
   if not blob or blob == '' then return end
   local items = {}
@@ -69,14 +99,9 @@ local function append(key, blob, cap)
   redis.call('RPUSH', key, unpack(items))
   redis.call('LTRIM', key, -cap, -1)
 end
-append(KEYS[2], ARGV[4], LOG_CAP)
-local tail = {}
-if KEYS[3] then
-  append(KEYS[3], ARGV[5], TRANSCRIPT_CAP)
-  local want = tonumber(ARGV[3])
-  if want > 0 then tail = redis.call('LRANGE', KEYS[3], -want, -1) end
-end
-return {1, table.concat(tail, '\\n')}
+append(KEYS[2], ARGV[6], LOG_CAP)
+if KEYS[3] then append(KEYS[3], ARGV[7], TRANSCRIPT_CAP) end
+return {1, tail()}
 """
 
 
@@ -85,19 +110,27 @@ def commit_script(log_cap: int, transcript_cap: int) -> str:
     return f"local LOG_CAP, TRANSCRIPT_CAP = {log_cap}, {transcript_cap}\n" + COMMIT_LUA
 
 
-# KEYS: state, quarantine target, log.  ARGV: ttl seconds, log entry, log cap.
-# Returns 1 when moved, 0 when there was no record, -1 when the target is taken.
-# Works whatever type the record has: it is the way out for a corrupt one.
+# KEYS: state, its quarantine target, then pairs (key, target) for the log and each lab
+# transcript.  ARGV: ttl seconds, log entry, log cap.
+# Returns 1 when something was moved, 0 when the learner had no keys, -1 when a target is
+# taken. Every key moves whatever its type: this is the way out for a corrupt one, and a
+# learner set aside starts with nothing of the old record, not a log or transcript that no
+# longer matches the state. The note then starts the new, empty log.
 QUARANTINE_LUA = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-redis.call('RENAME', KEYS[1], KEYS[2])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-local t = redis.call('TYPE', KEYS[3]).ok
-if t == 'list' or t == 'none' then
-  redis.call('RPUSH', KEYS[3], ARGV[2])
-  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+for i = 2, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return -1 end
 end
+local moved = 0
+for i = 1, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('RENAME', KEYS[i], KEYS[i + 1])
+    redis.call('EXPIRE', KEYS[i + 1], ARGV[1])
+    moved = 1
+  end
+end
+if moved == 0 then return 0 end
+redis.call('RPUSH', KEYS[3], ARGV[2])
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
 return 1
 """
 
@@ -145,24 +178,26 @@ class RedisLearnerStore(LearnerStore):
 
     async def load(self, actor: Actor) -> Stored | None:
         try:
-            rev, data = await self.client.hmget(self.keys.state(actor), ["rev", "data"])
+            rev, wid, data = await self.client.hmget(self.keys.state(actor), ["rev", "wid", "data"])
         except ResponseError as exc:
             _raise_if_wrong_type(actor, exc)
             raise
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise StoreUnavailable(f"load of {actor}: {type(exc).__name__}") from exc
         if rev is None and data is None:
             return None
         try:
-            revision = int(rev) if rev is not None else 0
-        except (TypeError, ValueError):
+            revision = int(_bytes(rev)) if rev is not None else 0
+        except ValueError:
             revision = 0
         if revision < 1 or not isinstance(data, bytes):
             raise CorruptRecord(f"state record of {actor} has no usable revision or data")
-        return Stored(rev=revision, data=data)
+        return Stored(rev=revision, data=data, wid=_text(wid) if wid else "")
 
     async def commit(
         self,
         actor: Actor,
-        expected_rev: int,
+        expected: Stored | None,
         data: bytes,
         *,
         log: Sequence[bytes] = (),
@@ -170,8 +205,6 @@ class RedisLearnerStore(LearnerStore):
         transcript: Sequence[bytes] = (),
         read_transcript: int = 0,
     ) -> CommitResult:
-        if expected_rev < 0:
-            raise ValueError(f"expected_rev must be >= 0, got {expected_rev}")
         if read_transcript < 0:
             raise ValueError(f"read_transcript must be >= 0, got {read_transcript}")
         read_transcript = min(read_transcript, self.transcript_cap)  # no more is kept anyway
@@ -184,28 +217,74 @@ class RedisLearnerStore(LearnerStore):
         keys = [self.keys.state(actor), self.keys.log(actor)]
         if lab_id is not None:
             keys.append(self.keys.lab(actor, lab_id))
-        args: list[Any] = [expected_rev, data, read_transcript, log_blob, transcript_blob]
+        write_id = secrets.token_hex(WRITE_ID_BYTES)
+        rev, wid = (expected.rev, expected.wid) if expected else (0, "")
+        args: list[Any] = [rev, wid, write_id, data, read_transcript, log_blob, transcript_blob]
 
-        if expected_rev == 0:
-            # The tenant set lives in another slot, so it cannot join the script. Adding
-            # before the write means a crash in between leaves a listed learner with no
-            # record yet (shown as not started) rather than a record no facilitator can find.
-            await self.client.sadd(self.keys.learners(actor.platform, actor.tenant), actor.user)
-        try:
-            reply = await self._commit(keys=keys, args=args)
-        except ResponseError as exc:
-            _raise_if_wrong_type(actor, exc)
-            raise
+        if expected is None:
+            try:
+                await self._enrol(actor)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                raise StoreUnavailable(f"enrolment of {actor}: {type(exc).__name__}") from exc
+        reply = await self._run_commit(actor, keys, args)
 
         status = int(reply[0])
         if status == 1:
-            return CommitResult(ok=True, transcript=bytes(reply[1]).split(b"\n") if reply[1] else [])
+            written = Stored(rev=rev + 1, data=data, wid=write_id)
+            tail = bytes(reply[1]).split(b"\n") if reply[1] else []
+            return CommitResult(ok=True, current=written, transcript=tail)
         if status == 0:
-            current = Stored(rev=int(reply[1]), data=bytes(reply[2])) if len(reply) > 1 else None
+            current = (
+                Stored(rev=int(reply[1]), data=bytes(reply[2]), wid=_text(reply[3]))
+                if len(reply) > 1
+                else None
+            )
             return CommitResult(ok=False, current=current)
         if status == -2:
             raise CorruptRecord(f"event log or lab transcript of {actor} is not a list")
         raise CorruptRecord(f"state record of {actor} has no usable revision or data")
+
+    async def _run_commit(self, actor: Actor, keys: list[str], args: list[Any]) -> Any:
+        """The commit script, asked again when its answer is lost: the write id in `args` makes
+        a second run of a commit that did land report success without writing twice."""
+        for attempt, pause in enumerate((*COMMIT_RETRY_PAUSES_S, None)):
+            try:
+                return await self._commit(keys=keys, args=args)
+            except ResponseError as exc:
+                _raise_if_wrong_type(actor, exc)
+                raise
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                if pause is None:
+                    raise CommitUncertain(
+                        f"commit of {actor} unanswered after {attempt + 1} tries: {type(exc).__name__}"
+                    ) from exc
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
+
+    async def _enrol(self, actor: Actor) -> None:
+        """List a new learner with their tenant.
+
+        The tenant set lives in another slot, so it cannot join the commit script. Adding
+        before the write means a crash in between leaves a listed learner with no record yet
+        (shown as not started) rather than a record no facilitator can find. A key of the wrong
+        type there would stop every newcomer of the tenant from enrolling: it is set aside
+        (kept for a while, for an operator) and the set starts again.
+        """
+        key = self.keys.learners(actor.platform, actor.tenant)
+        try:
+            await self.client.sadd(key, actor.user)
+            return
+        except ResponseError as exc:
+            if "WRONGTYPE" not in str(exc):
+                raise
+        aside = f"{key}:broken:{time.time_ns() // 1_000_000}"
+        logger.error("learner set %s is not a set; moved to %s and started again", key, aside)
+        try:
+            await self.client.rename(key, aside)
+            await self.client.expire(aside, self.quarantine_ttl_s)
+        except ResponseError:
+            pass  # another process moved it first
+        await self.client.sadd(key, actor.user)
 
     async def transcript(self, actor: Actor, lab_id: str, last: int) -> list[bytes]:
         return await self._tail(self.keys.lab(actor, lab_id), last)
@@ -213,15 +292,20 @@ class RedisLearnerStore(LearnerStore):
     async def log(self, actor: Actor, last: int) -> list[bytes]:
         return await self._tail(self.keys.log(actor), last)
 
-    async def quarantine(self, actor: Actor, reason: str) -> None:
-        """Rename the record to `…:quarantine:<unix_ms>` (expiring after `quarantine_ttl_s`) and
-        append to the event log, in the engine's entry shape, a JSON entry
+    async def quarantine(self, actor: Actor, reason: str, *, labs: Sequence[str] = ()) -> None:
+        """Move the learner's keys aside, expiring after `quarantine_ttl_s`: the state record to
+        `…:quarantine:<unix_ms>`, the event log to `…:quarantine:<unix_ms>:log` and the
+        transcript of each lab in `labs` to `…:quarantine:<unix_ms>:lab:<id>`. Then start the new
+        event log with a JSON entry in the engine's entry shape,
         `{"t": <unix s>, "kind": "quarantined", "reason": …, "moved_to": <key>}`.
-        Without a record this does nothing."""
+        Without any of those keys this does nothing."""
         at_ms = time.time_ns() // 1_000_000
         # Two quarantines of one learner in the same millisecond must not overwrite each other.
         for _ in range(100):
             target = self.keys.quarantine(actor, at_ms)
+            pairs = [self.keys.state(actor), target, self.keys.log(actor), f"{target}:log"]
+            for lab_id in labs:
+                pairs += [self.keys.lab(actor, lab_id), f"{target}:lab:{lab_id}"]
             note = {
                 "t": at_ms / 1000,
                 "kind": "quarantined",
@@ -229,10 +313,7 @@ class RedisLearnerStore(LearnerStore):
                 "moved_to": target,
             }
             entry = json.dumps(note, separators=(",", ":")).encode()
-            moved = await self._quarantine(
-                keys=[self.keys.state(actor), target, self.keys.log(actor)],
-                args=[self.quarantine_ttl_s, entry, self.log_cap],
-            )
+            moved = await self._quarantine(keys=pairs, args=[self.quarantine_ttl_s, entry, self.log_cap])
             if int(moved) >= 0:
                 return
             at_ms += 1
@@ -250,6 +331,15 @@ class RedisLearnerStore(LearnerStore):
             entry if isinstance(entry, bytes) else entry.encode()
             for entry in await self.client.lrange(key, -last, -1)
         ]
+
+
+def _bytes(value: bytes | str) -> bytes:
+    # The client is built with decode_responses=False (checked above); its types allow both.
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def _text(value: bytes | str) -> str:
+    return _bytes(value).decode("ascii", "replace")
 
 
 def _raise_if_wrong_type(actor: Actor, exc: ResponseError) -> None:

@@ -61,7 +61,7 @@ async def test_report_says_attempts_used_up_even_when_the_test_was_opened_early(
 
     actor = Actor(platform="slack", tenant="T9", user="U1")
     progress = Progress(test_unlocked=True, test_started=module.test.max_attempts)
-    result = await store.commit(actor, 0, encode(LearnerState(module_id=module.id, progress=progress)))
+    result = await store.commit(actor, None, encode(LearnerState(module_id=module.id, progress=progress)))
     assert result.ok
     [row] = await cohort_report(store, module, "slack", "T9")
     assert row.status == "attempts used up"

@@ -33,8 +33,10 @@ async def test_unreadable_record_is_quarantined_and_the_learner_starts_afresh(
     await learner.command("resume")
     assert any("could not be read" in n for n in learner.notices())
     assert "Welcome" in learner.text()  # a fresh start, shown at once
-    quarantined = [k async for k in redis.scan_iter(match="*quarantine*")]
-    assert len(quarantined) == 1 and await redis.hget(quarantined[0], "data") == data
+    quarantined = sorted([k async for k in redis.scan_iter(match="*quarantine*")])
+    assert len(quarantined) == 2  # the state record and the event log that went with it
+    assert await redis.hget(quarantined[0], "data") == data
+    assert quarantined[1] == quarantined[0] + b":log"
 
     await bystander.command("resume")  # everyone else is served as before
     assert not bystander.notices() and "Lesson 1" in bystander.text()
@@ -88,7 +90,7 @@ async def test_redis_going_away_gets_a_clear_answer_not_a_crash(module, tmp_path
     import redis.asyncio as aioredis
 
     from bot.advisor.offline import OfflineAdvisor
-    from bot.engine.engine import INTERNAL_ERROR_NOTICE, Engine
+    from bot.engine.engine import UNAVAILABLE_NOTICE, UNCERTAIN_NOTICE, Engine
     from bot.storage.embedded import EmbeddedRedis
     from bot.storage.keys import KeyBuilder
     from bot.storage.redis_store import RedisLearnerStore
@@ -99,5 +101,126 @@ async def test_redis_going_away_gets_a_clear_answer_not_a_crash(module, tmp_path
     await learner.command("start")
     server.stop()  # the database disappears mid-course
     await learner.press("next")
-    assert learner.notices() == [INTERNAL_ERROR_NOTICE]
+    assert learner.notices() == [UNCERTAIN_NOTICE]
+    await learner.command("resume")
+    assert learner.notices() == [UNAVAILABLE_NOTICE]
     await client.aclose()
+
+
+def _v1(module, progress: object) -> bytes:
+    record = {"v": 1, "module_id": module.id, "token": 3, "step": {"at": "menu"}, "progress": progress}
+    return json.dumps(record).encode()
+
+
+def _set_aside(keys: list[bytes]) -> set[bytes]:
+    """The kinds of key moved aside: `state`, `log`, `lab`."""
+    kinds = set()
+    for key in keys:
+        tail = key.rsplit(b":quarantine:", 1)[1].split(b":")
+        kinds.add(b"state" if len(tail) == 1 else tail[1])
+    return kinds
+
+
+async def _quarantined(redis) -> list[bytes]:
+    return [k async for k in redis.scan_iter(match="*quarantine*")]
+
+
+@pytest.mark.parametrize(
+    "progress",
+    [["lessons_read"], None, {"test_attempts": 3}, {"test_attempts": None}],
+    ids=["progress-list", "progress-null", "test-attempts-number", "test-attempts-null"],
+)
+async def test_a_version_1_record_of_the_wrong_shape_is_quarantined(
+    make_engine, store, redis, module, progress
+):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    await redis.hset(store.keys.state(learner.actor), mapping={"rev": 5, "data": _v1(module, progress)})
+
+    await learner.command("resume")
+
+    assert any("could not be read" in n for n in learner.notices())
+    assert "Welcome" in learner.text()
+    assert _set_aside(await _quarantined(redis)) == {b"state", b"log"}
+    await learner.press("next")  # and the fresh start works
+    assert not learner.notices()
+
+
+async def test_an_event_log_of_the_wrong_type_is_quarantined_with_the_record(make_engine, store, redis):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    await redis.delete(store.keys.log(learner.actor))
+    await redis.hset(store.keys.log(learner.actor), "not", "a list")
+
+    await learner.press("next")
+
+    assert any("could not be read" in n for n in learner.notices())
+    assert "Welcome" in learner.text()
+    assert _set_aside(await _quarantined(redis)) == {b"state", b"log"}
+    await learner.press("next")
+    assert not learner.notices() and "Card 2 of" in learner.text()
+
+
+async def test_a_lab_transcript_of_the_wrong_type_is_quarantined_with_everything(
+    make_engine, store, redis, module
+):
+    learner = Learner(make_engine())
+    await learner.command("start")
+    await learner.read_lesson()
+    lab = module.lessons[0].lab
+    await learner.open(lab.id)
+    await learner.say("How does an ML engineer move a model from a notebook into production?")
+    await redis.delete(store.keys.lab(learner.actor, lab.id))
+    await redis.set(store.keys.lab(learner.actor, lab.id), "not a list")
+
+    await learner.say("What does monitoring a deployed model involve for an ML engineer?")
+
+    assert any("could not be read" in n for n in learner.notices())
+    assert "Welcome" in learner.text()
+    assert _set_aside(await _quarantined(redis)) == {b"state", b"log", b"lab"}
+    assert await store.transcript(learner.actor, lab.id, 10) == []
+
+
+async def test_a_step_naming_a_unit_of_another_kind_is_quarantined(make_engine, store, redis, module):
+    learner = Learner(make_engine())
+    lab_id = module.lessons[0].lab.id
+    state = LearnerState(module_id=module.id, step={"at": "quiz", "quiz_id": lab_id})  # type: ignore[arg-type]
+    await redis.hset(store.keys.state(learner.actor), mapping={"rev": 1, "data": encode(state)})
+
+    await learner.command("resume")
+
+    assert any("could not be read" in n for n in learner.notices())
+    assert "Welcome" in learner.text()
+    await learner.command("resume")
+    assert not learner.notices()
+
+
+async def test_a_tenant_learner_set_of_the_wrong_type_does_not_stop_newcomers(make_engine, store, redis):
+    newcomer = Learner(make_engine(), user="new")
+    learners_key = store.keys.learners("slack", "t1")
+    await redis.set(learners_key, "not a set")
+
+    await newcomer.command("start")
+
+    assert not newcomer.notices() and "Welcome" in newcomer.text()
+    assert await store.learners("slack", "t1") == ["new"]
+    assert [k async for k in redis.scan_iter(match=learners_key + ":broken:*")]
+
+
+async def test_after_an_internal_error_the_resume_it_points_at_works(make_engine, store, redis, module):
+    # A record whose step fails to render (a lesson card before the first one) is
+    # readable, so only trying `resume` shows that it is broken.
+    from bot.engine.engine import INTERNAL_ERROR_NOTICE
+
+    learner = Learner(make_engine())
+    state = LearnerState(
+        module_id=module.id, step={"at": "lesson", "lesson_id": module.lessons[0].id, "card": -100}
+    )  # type: ignore[arg-type]
+    await redis.hset(store.keys.state(learner.actor), mapping={"rev": 1, "data": encode(state)})
+
+    await learner.command("resume")
+
+    assert INTERNAL_ERROR_NOTICE not in learner.notices()
+    assert any("could not be read" in n for n in learner.notices())
+    await learner.command("resume")
+    assert not learner.notices() and "Lesson 1" in learner.text()

@@ -3,7 +3,6 @@
 import pytest
 from redis.exceptions import ResponseError
 
-from bot.storage.base import Stored
 from bot.storage.dedupe import EventDeduper
 from bot.storage.redis_store import RedisLearnerStore
 
@@ -20,14 +19,15 @@ async def test_every_store_operation_works_on_a_cluster(cluster, keys, actor) ->
     store = RedisLearnerStore(cluster, keys, log_cap=5, transcript_cap=5)
     learner = actor()
 
-    assert (await store.commit(learner, 0, b"v1", log=[b"e1"], lab_id="lab-a", transcript=[b"t1"])).ok
+    first = await store.commit(learner, None, b"v1", log=[b"e1"], lab_id="lab-a", transcript=[b"t1"])
+    assert first.ok
     result = await store.commit(
-        learner, 1, b"v2", log=[b"e2"], lab_id="lab-a", transcript=[b"t2"], read_transcript=5
+        learner, first.current, b"v2", log=[b"e2"], lab_id="lab-a", transcript=[b"t2"], read_transcript=5
     )
     assert result.ok and result.transcript == [b"t1", b"t2"]
-    conflict = await store.commit(learner, 1, b"stale")
-    assert not conflict.ok and conflict.current == Stored(rev=2, data=b"v2")
-    assert await store.load(learner) == Stored(rev=2, data=b"v2")
+    conflict = await store.commit(learner, first.current, b"stale")
+    assert not conflict.ok and conflict.current == result.current
+    assert await store.load(learner) == result.current
     assert await store.log(learner, 5) == [b"e1", b"e2"]
     assert await store.learners("slack", "T123") == ["U456"]
 
