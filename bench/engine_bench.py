@@ -21,14 +21,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from bot.advisor.offline import OfflineAdvisor
 from bot.domain.events import Actor, Command, Press, Text
 from bot.domain.outbox import CollectingOutbox
 from bot.engine.engine import Engine, EngineConfig
 from bot.flows.context import Limits
 from bot.simulate import SimulatedLearner
+from bot.storage.client import AsyncRedis, connect
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
 
@@ -56,7 +55,7 @@ class TimedEngine(Engine):
 TOP_LEVEL = ("evalsha", "eval", "hmget", "sadd")
 
 
-async def command_calls(client: aioredis.Redis) -> int:
+async def command_calls(client: AsyncRedis) -> int:
     stats = await client.info("commandstats")
     return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in TOP_LEVEL)
 
@@ -103,7 +102,7 @@ async def learner_run(
     }
 
 
-async def state_bytes(client: aioredis.Redis, keys: KeyBuilder, actors: list[Actor]) -> float:
+async def state_bytes(client: AsyncRedis, keys: KeyBuilder, actors: list[Actor]) -> float:
     sizes = [await client.hstrlen(keys.state(actor), "data") for actor in actors]
     return statistics.mean(sizes)
 
@@ -137,7 +136,7 @@ async def _lab_turn(engine: Engine, actor: Actor, outbox: CollectingOutbox, turn
     return took
 
 
-async def lab_turn_cost(engine: Engine, client: aioredis.Redis, keys: KeyBuilder) -> dict[str, Any]:
+async def lab_turn_cost(engine: Engine, client: AsyncRedis, keys: KeyBuilder) -> dict[str, Any]:
     """Time of a lab event (both commits and the offline reply) at a learner's 1st and 400th turn.
 
     Learners who have already had 399 turns and fresh learners take their next turn alternately,
@@ -164,7 +163,7 @@ async def lab_turn_cost(engine: Engine, client: aioredis.Redis, keys: KeyBuilder
     }
 
 
-async def raw_round_trips(client: aioredis.Redis, concurrency: int, total: int) -> float:
+async def raw_round_trips(client: AsyncRedis, concurrency: int, total: int) -> float:
     script = client.register_script(RAW_LUA)
     await script(keys=["bench:raw:0"], args=["x"])  # load it: every call below is one EVALSHA
     per_worker = total // concurrency
@@ -180,7 +179,7 @@ async def raw_round_trips(client: aioredis.Redis, concurrency: int, total: int) 
 
 
 async def bench(
-    client: aioredis.Redis, engine_factory: Callable[[], TimedEngine], learners: int, concurrency: int
+    client: AsyncRedis, engine_factory: Callable[[], TimedEngine], learners: int, concurrency: int
 ) -> dict[str, Any]:
     """All figures of one run. The raw limit is measured three times (before, between and after
     the engine phases) and its highest value is used, so machine noise cannot flatter the ratio.
@@ -208,7 +207,6 @@ async def bench(
 
 
 async def run_bench(learners: int, concurrency: int) -> int:
-    from bot.runtime import connect
     from bot.settings import Settings
     from bot.storage.embedded import EmbeddedRedis
 
@@ -221,7 +219,7 @@ async def run_bench(learners: int, concurrency: int) -> int:
 
         embedded = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="tutorbot-bench-")), persistent=False)
         url = embedded.start()
-    client = connect(url, max_connections=concurrency + 8)
+    client = await connect(url, cluster=settings.redis_cluster, max_connections=concurrency + 8)
     try:
         from bot.runtime import load_module
 

@@ -8,7 +8,6 @@ course counts them; the test score is the best attempt.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -23,10 +22,7 @@ from bot.domain.events import Actor
 from bot.domain.state import LearnerState
 from bot.flows import navigator
 from bot.flows.module_test import attempts_used_up
-from bot.storage.base import CorruptRecord
-from bot.storage.redis_store import RedisLearnerStore
-
-CONCURRENCY = 32
+from bot.storage.redis_store import RedisLearnerStore, Snapshot
 
 
 class LearnerRow(BaseModel):
@@ -48,37 +44,34 @@ class LearnerRow(BaseModel):
 async def cohort_report(
     store: RedisLearnerStore, module: Module, platform: str, tenant: str, budget: BudgetGuard | None = None
 ) -> list[LearnerRow]:
-    users = await store.learners(platform, tenant)
-    gate = asyncio.Semaphore(CONCURRENCY)
+    """One row per learner of the tenant. Records and last activity are read in pipelines
+    (per Redis node on a cluster, see `RedisLearnerStore.snapshots`), never a round trip per
+    learner."""
+    actors = [
+        Actor(platform=platform, tenant=tenant, user=user) for user in await store.learners(platform, tenant)
+    ]
+    snapshots = await store.snapshots(actors)
+    costs = await budget.costs(actors) if budget is not None else [0] * len(actors)
+    return [
+        learner_row(module, snapshot, cost / 1_000_000)
+        for snapshot, cost in zip(snapshots, costs, strict=True)
+    ]
 
-    async def row(user: str) -> LearnerRow:
-        async with gate:
-            return await learner_row(
-                store, module, Actor(platform=platform, tenant=tenant, user=user), budget
-            )
 
-    return list(await asyncio.gather(*(row(user) for user in users)))
-
-
-async def learner_row(
-    store: RedisLearnerStore, module: Module, actor: Actor, budget: BudgetGuard | None
-) -> LearnerRow:
-    state: LearnerState | None
-    try:
-        record = await store.load(actor)
-        state = decode(record.data) if record else None
-        readable = True
-    except (UnreadableState, CorruptRecord):
-        state, readable = None, False
-    last = await store.log(actor, 1)
+def learner_row(module: Module, snapshot: Snapshot, cost: float) -> LearnerRow:
+    actor = snapshot.actor
+    state: LearnerState | None = None
+    readable = snapshot.readable
+    if snapshot.record is not None:
+        try:
+            state = decode(snapshot.record.data)
+        except UnreadableState:
+            readable = False
     last_active = ""
-    if last:
-        stamp = json.loads(last[0]).get("t")
+    if snapshot.last_log:
+        stamp = json.loads(snapshot.last_log).get("t")
         if isinstance(stamp, (int, float)):
             last_active = datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
-    cost = 0.0
-    if budget is not None:
-        cost = (await budget.usage(actor))["cost_micro_usd"] / 1_000_000
     labels = [f"L{lesson.number}" for lesson in module.lessons]
     if state is None:
         return LearnerRow(
@@ -95,7 +88,7 @@ async def learner_row(
         )
     progress = state.progress
     quizzes = {}
-    for label, lesson in zip(labels, module.lessons, strict=False):
+    for label, lesson in zip(labels, module.lessons, strict=True):
         result = progress.quizzes.get(lesson.quiz.id)
         quizzes[label] = f"{result.first}/{result.total}" if result else ""
     best = progress.best_test

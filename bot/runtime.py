@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import redis.asyncio as aioredis
+from redis.exceptions import RedisClusterException, RedisError
 
 from bot.advisor.base import Advisor
 from bot.advisor.factory import build_advisor
@@ -20,6 +20,7 @@ from bot.course.models import Module
 from bot.engine.engine import Engine, EngineConfig
 from bot.flows.context import Limits
 from bot.settings import Settings
+from bot.storage.client import AsyncRedis, RedisSettingsError, connect, redacted
 from bot.storage.embedded import EmbeddedRedis
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
@@ -30,7 +31,7 @@ log = logging.getLogger("tutorbot")
 @dataclass
 class Runtime:
     settings: Settings
-    redis: aioredis.Redis
+    redis: AsyncRedis
     keys: KeyBuilder
     store: RedisLearnerStore
     module: Module
@@ -39,10 +40,19 @@ class Runtime:
     embedded: EmbeddedRedis | None
 
 
-def connect(url: str, max_connections: int) -> aioredis.Redis:
-    """A client whose pool waits for a free connection instead of failing under load."""
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20)
-    return aioredis.Redis.from_pool(pool)  # the client owns the pool and closes it
+async def connect_settings(settings: Settings, url: str | None = None) -> AsyncRedis:
+    """The client `settings` ask for (`REDIS_URL`, `REDIS_CLUSTER`), on `url` if given."""
+    try:
+        return await connect(
+            url or settings.redis_url,
+            cluster=settings.redis_cluster,
+            max_connections=settings.redis_max_connections,
+        )
+    except RedisSettingsError as exc:
+        raise SystemExit(str(exc)) from None
+    except (RedisError, RedisClusterException) as exc:  # a cluster is reached at once to learn its nodes
+        where = redacted(url or settings.redis_url)
+        raise SystemExit(f"Redis Cluster not reachable at {where}: {exc}") from None
 
 
 def load_module(settings: Settings) -> Module:
@@ -74,6 +84,8 @@ async def open_runtime(
     Without `REDIS_URL` an embedded redis-server is started in the data folder; with
     `ephemeral` (simulations, benchmarks) in a temporary folder, without persistence.
     """
+    if settings.redis_cluster and not settings.redis_url:
+        raise SystemExit("REDIS_CLUSTER=true needs REDIS_URL naming one node of the cluster.")
     embedded = None
     scratch = tempfile.TemporaryDirectory(prefix="tutorbot-") if ephemeral else None
     url = settings.redis_url
@@ -81,7 +93,7 @@ async def open_runtime(
         folder = Path(scratch.name) if scratch else settings.data_dir / "redis"
         embedded = EmbeddedRedis(folder, persistent=not ephemeral)
         url = embedded.start()
-    client = connect(url, settings.redis_max_connections)
+    client = await connect_settings(settings, url)
     try:
         module = load_module(settings)
         keys = KeyBuilder(settings.key_prefix)

@@ -15,6 +15,8 @@ class Settings(BaseSettings):
 
     # Where state lives. Empty REDIS_URL: start the embedded redis-server in DATA_DIR.
     redis_url: str = ""
+    redis_cluster: bool = False
+    """`REDIS_URL` names a node of a Redis Cluster: use a cluster client (it finds the others)."""
     data_dir: Path = PROJECT_ROOT / "data"
     key_prefix: str = "tutorbot"
     redis_max_connections: int = 64
@@ -44,11 +46,3 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = Field(default=None, description="Web API base URL override (tests, proxies)")
-    # Slack, installed into many workspaces (OAuth; HTTP mode, no SLACK_BOT_TOKEN)
-    slack_client_id: str | None = None
-    slack_client_secret: SecretStr | None = None
-    slack_redirect_uri: str | None = None
-    slack_token_rotation_minutes: int = 120
-    """Refresh a rotating token this many minutes before it expires."""
-    token_encryption_key: SecretStr | None = None
-    """Fernet key(s), newest first, comma-separated, that encrypt installation tokens at rest."""

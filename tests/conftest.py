@@ -1,16 +1,27 @@
-"""Shared fixtures: one real redis-server for the whole run, started by the suite itself."""
+"""Shared fixtures: real Redis started by the suite itself, one server and one three-primary
+Redis Cluster for the whole run.
+
+Tests that should hold on both ask for `redis_target` (parametrised `single` / `cluster`) or
+`redis_any` (a flushed client on it); a module can run all its tests on both by overriding
+`redis` with `redis_any`. `redis_cluster_url` names a node of the cluster for tests of the
+cluster alone.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 import redis.asyncio as aioredis
 
+from bot.storage.client import AsyncRedis, connect
 from bot.storage.embedded import EmbeddedRedis
+from bot.storage.local_cluster import LocalCluster
 from tests.fakes.anthropic_server import FakeAnthropic
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
+CLUSTER_PASSWORD = "cluster-pw-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +44,68 @@ async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     await client.flushall()
     yield client
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """Three `redis-server --cluster-enabled yes` primaries on loopback, slots split evenly,
+    started once (only when a test asks for it). Only an ACL user with a password may use it,
+    so every cluster test also shows credentials in `REDIS_URL` reach every node."""
+    folder = tmp_path_factory.mktemp("cluster")
+    with LocalCluster(folder, primaries=3, user="tutorbot", password=CLUSTER_PASSWORD) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster: LocalCluster) -> str:
+    return redis_cluster.url
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    """Where a parametrised test's Redis is: `url`, and whether it is a cluster (`REDIS_CLUSTER`)."""
+
+    name: str
+    url: str
+    cluster: bool
+
+    async def client(self) -> AsyncRedis:
+        """A new client, as another bot process would open one."""
+        return await connect(self.url, cluster=self.cluster, max_connections=64)
+
+    def env(self) -> dict[str, str]:
+        """The settings a bot process needs to use this Redis."""
+        return {"REDIS_URL": self.url, "REDIS_CLUSTER": "true" if self.cluster else "false"}
+
+
+@pytest.fixture(params=["single", "cluster"])
+def redis_target(request: pytest.FixtureRequest) -> RedisTarget:
+    if request.param == "cluster":
+        return RedisTarget("cluster", request.getfixturevalue("redis_cluster_url"), True)
+    return RedisTarget("single", request.getfixturevalue("redis_url"), False)
+
+
+@pytest.fixture
+async def redis_any(redis_target: RedisTarget) -> AsyncIterator[AsyncRedis]:
+    """A client on an empty single server or an empty cluster (every primary flushed)."""
+    client = await redis_target.client()
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def new_client(redis_target: RedisTarget) -> AsyncIterator[Callable[[], Awaitable[AsyncRedis]]]:
+    """Opens more clients on the test's Redis (other processes); all are closed afterwards."""
+    opened: list[AsyncRedis] = []
+
+    async def make() -> AsyncRedis:
+        opened.append(await redis_target.client())
+        return opened[-1]
+
+    yield make
+    for client in opened:
+        await client.aclose()
 
 
 @pytest.fixture

@@ -12,15 +12,14 @@ a budget by one reply each: budgets are a cost guard, not an exact quota.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from redis.asyncio import Redis
-
 from bot.advisor.base import Usage
 from bot.domain.events import Actor
+from bot.storage.client import AsyncRedis
 from bot.storage.keys import KeyBuilder
 
 DAY_TTL_SECONDS = 2 * 24 * 3600
@@ -57,6 +56,14 @@ PRICES: dict[str, Price] = {
 DEFAULT_MODEL = "claude-haiku-5-5"
 
 
+def _cost(raw: dict[bytes | str, bytes | str]) -> int:
+    return sum(int(value) for field, value in raw.items() if _text(field).endswith(":cost_micro_usd"))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def utc_day(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y%m%d")
 
@@ -66,7 +73,7 @@ class BudgetGuard:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         keys: KeyBuilder,
         learner_daily_tokens: int = 200_000,
         tenant_daily_tokens: int = 5_000_000,
@@ -126,6 +133,14 @@ class BudgetGuard:
             if value:
                 pipe.hincrby(usage_key, f"{lab_id}:{name}", value)
         await pipe.execute()
+
+    async def costs(self, actors: Sequence[Actor]) -> list[int]:
+        """Each learner's advisor cost so far, in micro-dollars, read in one pipeline (a cluster
+        client sends each node its share at once)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for actor in actors:
+            pipe.hgetall(self.keys.usage(actor))
+        return [_cost(raw) for raw in await pipe.execute()]
 
     async def usage(self, actor: Actor) -> dict[str, Any]:
         """Today's token counts and limits, and the learner's usage per lab (for facilitators)."""

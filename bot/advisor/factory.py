@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.advisor.anthropic_advisor import AnthropicAdvisor
@@ -12,6 +11,7 @@ from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorU
 from bot.advisor.budget import BudgetGuard
 from bot.advisor.offline import OfflineAdvisor
 from bot.settings import Settings
+from bot.storage.client import AsyncRedis
 from bot.storage.keys import KeyBuilder
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class GuardedAdvisor(Advisor):
             await close()
 
 
-def build_advisor(settings: Settings, redis_client: Redis) -> Advisor:
+def build_advisor(settings: Settings, redis_client: AsyncRedis) -> Advisor:
     """No API key: the offline advisor. A key: the AI advisor, guarded by daily budgets."""
     if not has_api_key(settings):
         return OfflineAdvisor()

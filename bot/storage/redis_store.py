@@ -24,12 +24,10 @@ import logging
 import secrets
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis, RedisCluster
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.domain.events import Actor
 from bot.storage.base import (
@@ -40,9 +38,9 @@ from bot.storage.base import (
     Stored,
     StoreUnavailable,
 )
+from bot.storage.client import UNREACHABLE, AsyncRedis, reachable
 from bot.storage.keys import KeyBuilder
 
-AsyncRedis = Redis | RedisCluster
 logger = logging.getLogger(__name__)
 WRITE_ID_BYTES = 8
 COMMIT_RETRY_PAUSES_S = (0.05, 0.5)
@@ -138,6 +136,7 @@ return 1
 MAX_CAP = 5000
 DEFAULT_QUARANTINE_TTL_S = 30 * 24 * 3600
 MAX_REASON_CHARS = 500
+READ_BATCH = 500
 
 
 def _joined(entries: Sequence[bytes], cap: int) -> bytes:
@@ -182,17 +181,9 @@ class RedisLearnerStore(LearnerStore):
         except ResponseError as exc:
             _raise_if_wrong_type(actor, exc)
             raise
-        except (RedisConnectionError, RedisTimeoutError) as exc:
+        except UNREACHABLE as exc:
             raise StoreUnavailable(f"load of {actor}: {type(exc).__name__}") from exc
-        if rev is None and data is None:
-            return None
-        try:
-            revision = int(_bytes(rev)) if rev is not None else 0
-        except ValueError:
-            revision = 0
-        if revision < 1 or not isinstance(data, bytes):
-            raise CorruptRecord(f"state record of {actor} has no usable revision or data")
-        return Stored(rev=revision, data=data, wid=_text(wid) if wid else "")
+        return _record(actor, rev, wid, data)
 
     async def commit(
         self,
@@ -224,7 +215,7 @@ class RedisLearnerStore(LearnerStore):
         if expected is None:
             try:
                 await self._enrol(actor)
-            except (RedisConnectionError, RedisTimeoutError) as exc:
+            except UNREACHABLE as exc:
                 raise StoreUnavailable(f"enrolment of {actor}: {type(exc).__name__}") from exc
         reply = await self._run_commit(actor, keys, args)
 
@@ -253,7 +244,7 @@ class RedisLearnerStore(LearnerStore):
             except ResponseError as exc:
                 _raise_if_wrong_type(actor, exc)
                 raise
-            except (RedisConnectionError, RedisTimeoutError) as exc:
+            except UNREACHABLE as exc:
                 if pause is None:
                     raise CommitUncertain(
                         f"commit of {actor} unanswered after {attempt + 1} tries: {type(exc).__name__}"
@@ -319,18 +310,76 @@ class RedisLearnerStore(LearnerStore):
             at_ms += 1
         raise RuntimeError(f"no free quarantine key for {actor}")
 
+    async def snapshots(self, actors: Sequence[Actor]) -> list[Snapshot]:
+        """Each learner's record and last event-log entry, for reads that span learners
+        (reports, exports). Read in pipelines of `READ_BATCH` learners: one round trip per batch
+        on a single server, and on a cluster one per node per batch (redis-py's cluster
+        pipeline sends each node its share of the commands, all nodes at once)."""
+        found: list[Snapshot] = []
+        for start in range(0, len(actors), READ_BATCH):
+            batch = actors[start : start + READ_BATCH]
+            pipe = self.client.pipeline(transaction=False)
+            for actor in batch:
+                # Queuing is synchronous: awaiting these would run a cluster pipeline early.
+                pipe.hmget(self.keys.state(actor), ["rev", "wid", "data"])
+                pipe.lrange(self.keys.log(actor), -1, -1)
+            with reachable(f"reading {len(batch)} learners"):
+                replies = await pipe.execute(raise_on_error=False)
+            unreachable = next((r for r in replies if isinstance(r, UNREACHABLE)), None)
+            if unreachable is not None:
+                raise StoreUnavailable(f"reading {len(batch)} learners: {type(unreachable).__name__}")
+            for n, actor in enumerate(batch):
+                found.append(_snapshot(actor, replies[2 * n], replies[2 * n + 1]))
+        return found
+
     async def learners(self, platform: str, tenant: str) -> list[str]:
         """User ids of the tenant's learners who ever had a record, sorted."""
-        members = await self.client.smembers(self.keys.learners(platform, tenant))
+        with reachable(f"listing learners of {platform}:{tenant}"):
+            members = await self.client.smembers(self.keys.learners(platform, tenant))
         return sorted(member.decode() if isinstance(member, bytes) else member for member in members)
 
     async def _tail(self, key: str, last: int) -> list[bytes]:
         if last <= 0:
             return []
-        return [
-            entry if isinstance(entry, bytes) else entry.encode()
-            for entry in await self.client.lrange(key, -last, -1)
-        ]
+        with reachable("reading a log"):
+            return [
+                entry if isinstance(entry, bytes) else entry.encode()
+                for entry in await self.client.lrange(key, -last, -1)
+            ]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What `snapshots` read of one learner: the record (None when there is none, or when it
+    is unreadable: then `readable` is False) and the newest event-log entry."""
+
+    actor: Actor
+    record: Stored | None
+    readable: bool
+    last_log: bytes | None
+
+
+def _record(actor: Actor, rev: bytes | str | None, wid: bytes | str | None, data: object) -> Stored | None:
+    """The record from the `rev`, `wid` and `data` fields of its hash; None when there is none."""
+    if rev is None and data is None:
+        return None
+    try:
+        revision = int(_bytes(rev)) if rev is not None else 0
+    except ValueError:
+        revision = 0
+    if revision < 1 or not isinstance(data, bytes):
+        raise CorruptRecord(f"state record of {actor} has no usable revision or data")
+    return Stored(rev=revision, data=data, wid=_text(wid) if wid else "")
+
+
+def _snapshot(actor: Actor, state: list[bytes | None] | Exception, tail: list[bytes] | Exception) -> Snapshot:
+    last_log = bytes(tail[-1]) if isinstance(tail, list) and tail else None
+    if isinstance(state, Exception):  # WRONGTYPE: something other than a hash
+        return Snapshot(actor, None, False, last_log)
+    try:
+        return Snapshot(actor, _record(actor, state[0], state[1], state[2]), True, last_log)
+    except CorruptRecord:
+        return Snapshot(actor, None, False, last_log)
 
 
 def _bytes(value: bytes | str) -> bytes:

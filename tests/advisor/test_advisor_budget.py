@@ -2,17 +2,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.advisor.base import Usage
 from bot.advisor.budget import DAY_TTL_SECONDS, PRICES, BudgetGuard
 from bot.domain.events import Actor
+from bot.storage.client import AsyncRedis
 from bot.storage.keys import KeyBuilder
+from tests.redis_tools import all_keys
 
 ALICE = Actor(platform="slack", tenant="T100", user="U1")
 BOB = Actor(platform="slack", tenant="T100", user="U2")
 CAROL = Actor(platform="discord", tenant="G5", user="U1")
 NOON = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def redis(redis_any: AsyncRedis) -> AsyncRedis:
+    """Budget keys span slots (learner, tenant): every test runs on a single server and a cluster."""
+    return redis_any
 
 
 class Clock:
@@ -32,7 +41,7 @@ def guard(
 async def test_keys_are_hash_tagged_per_learner_and_tenant_with_the_utc_day(redis: aioredis.Redis) -> None:
     budget = guard(redis)
     await budget.record(ALICE, "lab-ml-engineer", Usage(input_tokens=10))
-    keys = sorted(k.decode() for k in await redis.keys("*"))
+    keys = sorted(k.decode() for k in await all_keys(redis))
     assert keys == [
         "tutorbot:{slack:T100:U1}:tokens:20261127",
         "tutorbot:{slack:T100:U1}:usage",
@@ -120,6 +129,19 @@ async def test_usage_per_learner_and_lab_with_estimated_cost(redis: aioredis.Red
         usage["cost_micro_usd"]
         == ml["cost_micro_usd"] + usage["labs"]["lab-data-scientist:2"]["cost_micro_usd"]
     )
+
+
+async def test_costs_of_many_learners_come_in_one_read(redis: aioredis.Redis) -> None:
+    budget = guard(redis, learner=10**9, tenant=10**9)
+    await budget.record(ALICE, "lab-a", Usage(input_tokens=1000, output_tokens=400))
+    await budget.record(ALICE, "lab-b", Usage(input_tokens=1000))
+    await budget.record(CAROL, "lab-a", Usage(output_tokens=2000))
+    assert await budget.costs([ALICE, BOB, CAROL]) == [
+        (await budget.usage(ALICE))["cost_micro_usd"],
+        0,
+        (await budget.usage(CAROL))["cost_micro_usd"],
+    ]
+    assert await budget.costs([CAROL]) == [1000]  # 2000 output tokens at $0.50/M
 
 
 async def test_a_learner_with_no_usage_has_an_empty_report(redis: aioredis.Redis) -> None:

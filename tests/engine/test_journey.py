@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.course.models import Module, Question
 from bot.domain.messages import ProgressStrip
+from bot.storage.client import AsyncRedis
 from tests.engine.driver import Learner
 
 OPENERS_TOO_SHORT = "ok"
+
+
+@pytest.fixture
+def redis(redis_any: AsyncRedis) -> AsyncRedis:
+    """Every journey runs on a single Redis server and on the three-primary Redis Cluster."""
+    return redis_any
+
+
 LAB_MESSAGES = (
     "What does a junior engineer spend most of the week doing?",
     "Which tools should I learn first to be useful on day one?",
@@ -151,10 +162,11 @@ async def test_retake_waits_for_the_cooldown(make_engine, module):
     assert "Passed" in learner.shown[0].heading
 
 
-def test_simulate_command_prints_a_consistent_summary(redis_url, monkeypatch, capsys):
+def test_simulate_command_prints_a_consistent_summary(redis_target, monkeypatch, capsys):
     from bot.cli import main
 
-    monkeypatch.setenv("REDIS_URL", redis_url)
+    for name, value in redis_target.env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     assert main(["simulate", "--learners", "8", "--accuracy", "0.6", "--seed", "3"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -1,7 +1,5 @@
 import asyncio
 
-import redis.asyncio as aioredis
-
 from bot.storage.dedupe import EventDeduper
 
 
@@ -13,13 +11,11 @@ async def test_a_retried_event_is_a_duplicate(redis, keys) -> None:
     assert await deduper.first_time("discord", "Ev01")
 
 
-async def test_processes_racing_on_one_retry_agree_on_a_single_winner(redis_url, redis, keys) -> None:
-    clients = [aioredis.from_url(redis_url) for _ in range(4)]  # four processes behind a load balancer
-    dedupers = [EventDeduper(client, keys) for client in clients]
+async def test_processes_racing_on_one_retry_agree_on_a_single_winner(new_client, redis, keys) -> None:
+    # Four processes behind a load balancer.
+    dedupers = [EventDeduper(await new_client(), keys) for _ in range(4)]
     claims = await asyncio.gather(*(dedupers[i % 4].first_time("slack", "Ev99") for i in range(40)))
     assert claims.count(True) == 1
-    for client in clients:
-        await client.aclose()
 
 
 async def test_claims_expire_so_memory_does_not_grow(redis, keys) -> None:

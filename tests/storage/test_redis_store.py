@@ -3,10 +3,12 @@ import json
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio import Redis, RedisCluster
 
 from bot.storage import redis_store
 from bot.storage.base import CorruptRecord, Stored
 from bot.storage.redis_store import RedisLearnerStore
+from tests.redis_tools import command_stats, reset_stats
 
 
 async def test_new_learner_has_no_record(store, actor) -> None:
@@ -59,25 +61,21 @@ async def test_commit_on_a_record_that_vanished_reports_no_current_record(store,
     assert await store.load(learner) is None
 
 
-async def test_concurrent_first_events_create_exactly_one_record(redis_url, redis, keys, actor) -> None:
+async def test_concurrent_first_events_create_exactly_one_record(new_client, redis, keys, actor) -> None:
     learner = actor()
-    clients = [aioredis.from_url(redis_url) for _ in range(3)]
-    stores = [RedisLearnerStore(client, keys) for client in clients]
+    stores = [RedisLearnerStore(await new_client(), keys) for _ in range(3)]
     results = await asyncio.gather(*(stores[i % 3].commit(learner, None, b"%d" % i) for i in range(30)))
     winners = [i for i, result in enumerate(results) if result.ok]
     assert len(winners) == 1
     stored = await stores[0].load(learner)
     assert stored is not None and (stored.rev, stored.data) == (1, b"%d" % winners[0])
-    for client in clients:
-        await client.aclose()
 
 
 async def test_concurrent_writers_that_retry_on_conflict_lose_no_update(
-    redis_url, redis, keys, actor
+    new_client, redis, keys, actor
 ) -> None:
     learner = actor()
-    clients = [aioredis.from_url(redis_url) for _ in range(2)]  # two bot processes
-    stores = [RedisLearnerStore(client, keys) for client in clients]
+    stores = [RedisLearnerStore(await new_client(), keys) for _ in range(2)]  # two bot processes
     conflicts = 0
 
     async def increment(store: RedisLearnerStore) -> None:
@@ -101,8 +99,6 @@ async def test_concurrent_writers_that_retry_on_conflict_lose_no_update(
     assert json.loads(final.data)["count"] == 2 * per_writer
     assert final.rev == 2 * per_writer
     assert conflicts > 0, "the writers never raced; the test proved nothing"
-    for client in clients:
-        await client.aclose()
 
 
 async def test_event_log_keeps_only_the_newest_entries(store, actor) -> None:
@@ -253,7 +249,7 @@ async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(
 ) -> None:
     learner = actor()
     await store.commit(learner, None, b"s")  # creation also registers the learner with the tenant
-    await redis.config_resetstat()
+    await reset_stats(redis)
     sent: list[str] = []
     execute = redis.execute_command
 
@@ -273,14 +269,15 @@ async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(
 
     assert sent == ["HMGET", "EVALSHA"] * events
     # The server agrees: one script run per commit (commands run inside it are counted too).
-    stats = await redis.info("commandstats")
+    stats = await command_stats(redis)
     assert stats["cmdstat_evalsha"]["calls"] == events
     assert stats["cmdstat_hmget"]["calls"] == 2 * events  # each load, and the script's own read
     assert "cmdstat_eval" not in stats and "cmdstat_script" not in stats
 
 
-async def test_a_client_that_decodes_responses_is_refused(redis_url, keys) -> None:
-    client = aioredis.from_url(redis_url, decode_responses=True)
+async def test_a_client_that_decodes_responses_is_refused(redis_target, keys) -> None:
+    cls = RedisCluster if redis_target.cluster else Redis
+    client = cls.from_url(redis_target.url, decode_responses=True)
     with pytest.raises(ValueError):
         RedisLearnerStore(client, keys)
     await client.aclose()
@@ -316,11 +313,14 @@ async def test_a_record_deleted_and_made_again_does_not_match_an_old_copy(store,
 
 
 async def test_a_commit_whose_reply_is_lost_is_retried_without_applying_twice(
-    redis_server, store, keys, actor
+    redis_server, keys, actor
 ) -> None:
     from tests.fakes.redis_proxy import RedisProxy
 
     learner = actor()
+    direct = aioredis.from_url(redis_server.url)
+    await direct.flushall()
+    store = RedisLearnerStore(direct, keys, log_cap=20, transcript_cap=10)
     async with RedisProxy(str(redis_server.socket_path)) as proxy:
         client = aioredis.from_url(proxy.url)
         flaky = RedisLearnerStore(client, keys, log_cap=20, transcript_cap=10)
@@ -333,6 +333,7 @@ async def test_a_commit_whose_reply_is_lost_is_retried_without_applying_twice(
         assert await store.load(learner) == result.current
         assert await store.log(learner, 10) == [b"e1", b"e2"]  # written once
         await client.aclose()
+    await direct.aclose()
 
 
 async def test_a_commit_redis_never_answers_is_reported_as_uncertain(redis_server, keys, actor) -> None:

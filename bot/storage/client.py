@@ -1,0 +1,85 @@
+"""The one place a Redis client is built: a single server, or a Redis Cluster named by any node.
+
+Every component (learner store, de-duplication, budgets, posted cards, …) takes an `AsyncRedis`
+and works on either, because every Lua script keeps its keys in one hash slot and every read
+that spans slots is a pipeline, which a cluster client splits per node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.exceptions import ClusterDownError, RedisClusterException, TimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from bot.storage.base import StoreUnavailable
+
+AsyncRedis = Redis | RedisCluster
+
+CLUSTER_SCHEMES = ("redis", "rediss")
+
+# What redis-py raises while a server or a cluster node is away: refused or dropped connections,
+# timeouts, a node still loading its data (BusyLoadingError is a ConnectionError), a cluster
+# with slots nobody serves, and a cluster client that could reach no node at all.
+UNREACHABLE = (RedisConnectionError, TimeoutError, ClusterDownError, RedisClusterException)
+
+
+class RedisSettingsError(ValueError):
+    """`REDIS_URL` / `REDIS_CLUSTER` that cannot work together; the message says why."""
+
+
+async def connect(url: str, *, cluster: bool = False, max_connections: int = 64) -> AsyncRedis:
+    """A client for `url` (`redis://`, `rediss://` for TLS, `unix://`; user and password in the
+    URL for ACLs).
+
+    A single-server client's pool waits for a free connection instead of failing under load.
+    A cluster client discovers every node from the one named before it is returned, and keeps
+    up to `max_connections` connections per node.
+    """
+    if not cluster:
+        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20)
+        return Redis.from_pool(pool)  # the client owns the pool and closes it
+    parts = urlsplit(url)
+    if parts.scheme not in CLUSTER_SCHEMES:
+        raise RedisSettingsError(
+            f"REDIS_CLUSTER=true needs a redis:// or rediss:// REDIS_URL naming a cluster node, "
+            f"not {parts.scheme or 'an empty'} URL"
+        )
+    if parts.path.strip("/") not in ("", "0"):
+        raise RedisSettingsError("a Redis Cluster has only database 0: drop the /N from REDIS_URL")
+    client = RedisCluster.from_url(url, max_connections=max_connections)
+    # Discover the nodes now, once: redis-py (8.1) left to discover them lazily under many
+    # concurrent first commands can fail some of them and run others twice.
+    try:
+        await client.initialize()
+    except BaseException:
+        await client.aclose()
+        raise
+    return client
+
+
+@contextmanager
+def reachable(what: str) -> Iterator[None]:
+    """Turns redis-py's "cannot reach the server" errors into `StoreUnavailable` naming `what`."""
+    try:
+        yield
+    except UNREACHABLE as exc:
+        raise StoreUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+def is_cluster(client: AsyncRedis) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+def redacted(url: str) -> str:
+    """`url` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:***@" if parts.username else "***@"
+    host = parts.hostname or ""
+    netloc = f"{user}{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
