@@ -50,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     slack.add_argument("--port", type=int, default=3000)
 
     sub.add_parser("discord", help="run the Discord bot (gateway client; needs DISCORD_BOT_TOKEN)")
+
+    sub.add_parser("keygen", help="print a new TOKEN_ENCRYPTION_KEY (encrypts Slack tokens at rest)")
+    sub.add_parser(
+        "reencrypt-tokens",
+        help="re-encrypt stored Slack installations with the first key of TOKEN_ENCRYPTION_KEY",
+    )
+    forget = sub.add_parser(
+        "forget-tenant", help="erase a tenant's learners and data, e.g. after the app was uninstalled"
+    )
+    forget.add_argument("tenant", help="PLATFORM:TENANT, e.g. slack:T0123ABCD or discord:<guild id>")
+    forget.add_argument("--yes", action="store_true", help="really erase (without it: only count)")
     return parser
 
 
@@ -77,6 +88,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.adapters.slack.runner import run_slack
 
             return asyncio.run(run_slack(http=args.http, port=args.port))
+        if command == "keygen":
+            from bot.storage.token_cipher import new_key
+
+            print(new_key())
+            return 0
+        if command == "reencrypt-tokens":
+            from bot.adapters.slack.reencrypt import run_reencrypt
+
+            return asyncio.run(run_reencrypt())
+        if command == "forget-tenant":
+            from bot.forget import run_forget_tenant
+
+            return asyncio.run(run_forget_tenant(args.tenant, args.yes))
         if command == "discord":
             from bot.adapters.discord.runner import run_discord
 

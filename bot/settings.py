@@ -46,3 +46,11 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = Field(default=None, description="Web API base URL override (tests, proxies)")
+    # Slack, installed into many workspaces (OAuth; HTTP mode, no SLACK_BOT_TOKEN)
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None
+    slack_token_rotation_minutes: int = 120
+    """Refresh a rotating token this many minutes before it expires."""
+    token_encryption_key: SecretStr | None = None
+    """Fernet key(s), newest first, comma-separated, that encrypt installation tokens at rest."""

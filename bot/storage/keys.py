@@ -98,6 +98,23 @@ class KeyBuilder:
         _check(_DAY, day, "day")
         return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:tokens:{day}"
 
+    # Slack installations (OAuth mode): per tenant, all in the slot of `{slack:tenant}`, so one
+    # MULTI writes or deletes an installation's records together.
+
+    def slack_installation(self, tenant: str, record: str) -> str:
+        """String: one encrypted installation record (`bot`, `latest`, or `user:<id>`)."""
+        _check(_EVENT_ID, record, "installation record")
+        return f"{self.prefix}:{self.tenant_tag('slack', tenant)}:install:{record}"
+
+    def slack_installations(self) -> str:
+        """Set: the tenants that have an installation (for re-encrypting them all)."""
+        return f"{self.prefix}:slack:installations"
+
+    def oauth_state(self, state: str) -> str:
+        """String: an issued OAuth `state`, deleted when consumed; expires unused."""
+        _check(_EVENT_ID, state, "oauth state")
+        return f"{self.prefix}:slack:oauth-state:{state}"
+
     # Per platform and deployment.
 
     def registered_commands(self, platform: str) -> str:

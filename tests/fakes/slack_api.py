@@ -6,6 +6,16 @@ messages it was sent (so a test can look at a DM as the learner would see it aft
 and can be told to answer the next call of a method with a 429 + `Retry-After` or a Slack
 error. `response_url` posts (slash commands, buttons) are accepted at `/response/<id>`.
 
+Several workspaces: every bot token belongs to one installation (`Install`): the constructor's
+`token` to `team_id`, more through `install(...)`. `oauth.v2.access` answers as Slack does, for
+an authorization `code` made with `authorization_code(...)` (the OAuth install) and for
+`grant_type=refresh_token` (token rotation: a new access token and refresh token, the old ones
+revoked). `revoke(token)` makes a token fail with `invalid_auth` / `token_revoked`.
+
+Rate limits: with `enforce_tiers=True` every method is limited per workspace as Slack's tiers
+say (`TIER_LIMITS`), and `chat.postMessage` per channel, each answered over the limit with a
+real HTTP 429 and `Retry-After`; `rate_limited` counts them.
+
     async with FakeSlackApi() as fake:
         client = AsyncWebClient(token="xoxb-test", base_url=fake.api_url)
 """
@@ -13,9 +23,12 @@ error. `response_url` posts (slash commands, buttons) are accepted at `/response
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
+import math
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +42,38 @@ BOT_ID = "BTUTORBOT"
 DEFAULT_TEAM = "T0000TEST"
 
 
+TIER_LIMITS: dict[str, tuple[int, float]] = {
+    # method: (calls, per seconds) for one workspace, as Slack's published tiers
+    "chat.update": (50, 60.0),  # Tier 3
+    "chat.delete": (50, 60.0),  # Tier 3
+    "conversations.open": (50, 60.0),  # Tier 3
+    "chat.postEphemeral": (100, 60.0),  # Tier 4
+    "views.publish": (100, 60.0),  # Tier 4
+    "users.info": (100, 60.0),  # Tier 4
+}
+POST_PER_CHANNEL = (1.0, 3)
+"""chat.postMessage: about one a second per channel, with a short burst (rate per s, burst)."""
+POST_PER_WORKSPACE = (300, 60.0)
+"""chat.postMessage's workspace-wide cap, beyond the per-channel one (calls, per seconds)."""
+
+
+@dataclass
+class Install:
+    """One installation of the app: a workspace, or (org-wide) a Grid organisation."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+    is_enterprise_install: bool = False
+    bot_user_id: str = BOT_USER_ID
+    team_name: str = "Test"
+
+    @property
+    def tenant(self) -> str:
+        tenant = self.enterprise_id if self.is_enterprise_install else self.team_id
+        assert tenant is not None
+        return tenant
+
+
 @dataclass
 class Call:
     """One request the fake received: the API method (or `response_url`) and its decoded body."""
@@ -37,6 +82,9 @@ class Call:
     body: dict[str, Any]
     authorized: bool = True
     at: float = field(default_factory=time.monotonic)
+    tenant: str | None = None
+    """The installation whose token authorised the call (None: no valid token)."""
+    rate_limited: bool = False
 
 
 @dataclass
@@ -60,10 +108,42 @@ class _Failure:
 
 
 @dataclass
+class _Bucket:
+    """A token bucket: `rate` per second, holding at most `burst`."""
+
+    rate: float
+    burst: float
+    level: float = -1.0
+    stamp: float = 0.0
+
+    def take(self, now: float) -> float:
+        """0 if a call may go now (and count it), else the seconds until one may."""
+        if self.level < 0:
+            self.level, self.stamp = self.burst, now
+        self.level = min(self.burst, self.level + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.level >= 1:
+            self.level -= 1
+            return 0.0
+        return (1 - self.level) / self.rate
+
+
+@dataclass
 class FakeSlackApi:
     token: str = "xoxb-test-token"
     team_id: str = DEFAULT_TEAM
+    client_id: str = "1111.2222"
+    client_secret: str = "fake-client-secret"
+    enforce_tiers: bool = False
+    expires_in: int | None = None
+    """Seconds a token issued by oauth.v2.access lasts; set to turn token rotation on."""
     calls: list[Call] = field(default_factory=list)
+    installs: dict[str, Install] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+    rate_limited: int = 0
+    _codes: dict[str, Install] = field(default_factory=dict)
+    _refresh: dict[str, tuple[str, Install]] = field(default_factory=dict)
+    _buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
     messages: dict[tuple[str, str], StoredMessage] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
@@ -74,6 +154,7 @@ class FakeSlackApi:
     # ---- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> FakeSlackApi:
+        self.installs.setdefault(self.token, Install(self.team_id))
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{hook}", self._response_url)
@@ -121,6 +202,25 @@ class FakeSlackApi:
         """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
         self._failures.setdefault(method, []).append(_Failure(200, error, None, times))
 
+    def install(self, install: Install, token: str | None = None) -> str:
+        """Register a bot token for `install` (as if installed by hand); returns the token."""
+        token = token or f"xoxb-{install.tenant}-{secrets.token_hex(6)}"
+        self.installs[token] = install
+        return token
+
+    def authorization_code(self, install: Install) -> str:
+        """A one-time code, as Slack puts on the redirect URL after a user approves the install."""
+        code = f"code-{secrets.token_hex(8)}"
+        self._codes[code] = install
+        return code
+
+    def revoke(self, token: str) -> None:
+        self.revoked.add(token)
+
+    def tokens_of(self, tenant: str) -> list[str]:
+        """The live bot tokens of an installation."""
+        return [t for t, i in self.installs.items() if i.tenant == tenant and t not in self.revoked]
+
     def reset(self) -> None:
         self.calls.clear()
         self.messages.clear()
@@ -152,25 +252,31 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await _decode_body(request)
-        authorized = (
-            request.headers.get("Authorization") == f"Bearer {self.token}" or body.get("token") == self.token
-        )
+        token = _bearer(request.headers.get("Authorization")) or str(body.pop("token", "") or "")
         body.pop("token", None)  # never keep a token in the record
-        self.calls.append(Call(method, body, authorized))
+        install = self.installs.get(token) if token not in self.revoked else None
+        call = Call(method, body, install is not None, tenant=install.tenant if install else None)
+        self.calls.append(call)
         self._notify()
 
         failure = self._take_failure(method)
         if failure is not None:
             if failure.status == 429:
-                return web.json_response(
-                    {"ok": False, "error": "ratelimited"},
-                    status=429,
-                    headers={"Retry-After": str(1 if failure.retry_after is None else failure.retry_after)},
-                )
+                call.rate_limited = True
+                self.rate_limited += 1
+                return _too_many(1 if failure.retry_after is None else failure.retry_after)
             return web.json_response({"ok": False, "error": failure.error})
-        if not authorized:
-            return web.json_response({"ok": False, "error": "invalid_auth"})
-        return web.json_response(self._answer(method, body))
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_access(request, body))
+        if install is None:
+            error = "token_revoked" if token in self.revoked else "invalid_auth"
+            return web.json_response({"ok": False, "error": error})
+        wait = self._over_limit(install, method, body)
+        if wait > 0:
+            call.rate_limited = True
+            self.rate_limited += 1
+            return _too_many(max(1, math.ceil(wait)))
+        return web.json_response(self._answer(method, body, install))
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await _decode_body(request)
@@ -179,17 +285,85 @@ class FakeSlackApi:
         self._notify()
         return web.Response(text="ok")
 
-    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _oauth_access(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: exchange an install code, or a refresh token, for a bot token."""
+        client_id, client_secret = _basic(request.headers.get("Authorization"))
+        client_id = client_id or str(body.get("client_id", ""))
+        client_secret = client_secret or str(body.get("client_secret", ""))
+        if client_id != self.client_id:
+            return {"ok": False, "error": "invalid_client_id"}
+        if client_secret != self.client_secret:
+            return {"ok": False, "error": "bad_client_secret"}
+        if body.get("grant_type") == "refresh_token":
+            entry = self._refresh.pop(str(body.get("refresh_token", "")), None)
+            if entry is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            old_token, install = entry
+            self.revoke(old_token)
+            return self._grant(install, rotated=True)
+        install = self._codes.pop(str(body.get("code", "")), None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code"}
+        return self._grant(install, rotated=False)
+
+    def _grant(self, install: Install, *, rotated: bool) -> dict[str, Any]:
+        prefix = "xoxe.xoxb-1-" if self.expires_in is not None else "xoxb-"
+        token = self.install(install, f"{prefix}{install.tenant}-{secrets.token_hex(8)}")
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "ATUTOR",
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "chat:write,im:write,im:history,commands,users:read",
+            "bot_user_id": install.bot_user_id,
+            "team": {"id": install.team_id, "name": install.team_name} if install.team_id else None,
+            "enterprise": {"id": install.enterprise_id, "name": "Grid Org"}
+            if install.enterprise_id
+            else None,
+            "is_enterprise_install": install.is_enterprise_install,
+        }
+        if not rotated:
+            answer["authed_user"] = {"id": "UINSTALLER"}
+        if self.expires_in is not None:
+            refresh = f"xoxe-1-{secrets.token_hex(12)}"
+            self._refresh[refresh] = (token, install)
+            answer.update({"expires_in": self.expires_in, "refresh_token": refresh})
+        return answer
+
+    def _over_limit(self, install: Install, method: str, body: dict[str, Any]) -> float:
+        if not self.enforce_tiers:
+            return 0.0
+        now = time.monotonic()
+        waits = []
+        if method == "chat.postMessage":
+            rate, burst = POST_PER_CHANNEL
+            channel = str(body.get("channel", ""))
+            waits.append(self._bucket(install.tenant, f"{method}:{channel}", rate, burst).take(now))
+            calls, per = POST_PER_WORKSPACE
+            waits.append(self._bucket(install.tenant, method, calls / per, calls).take(now))
+        elif method in TIER_LIMITS:
+            calls, per = TIER_LIMITS[method]
+            waits.append(self._bucket(install.tenant, method, calls / per, calls).take(now))
+        return max(waits, default=0.0)
+
+    def _bucket(self, tenant: str, name: str, rate: float, burst: float) -> _Bucket:
+        key = (tenant, name)
+        if key not in self._buckets:
+            self._buckets[key] = _Bucket(rate, burst)
+        return self._buckets[key]
+
+    def _answer(self, method: str, body: dict[str, Any], install: Install) -> dict[str, Any]:
         if method == "auth.test":
             return {
                 "ok": True,
                 "url": "https://tutorbot-test.slack.com/",
-                "team": "Test",
+                "team": install.team_name,
                 "user": "tutorbot",
-                "team_id": self.team_id,
-                "user_id": BOT_USER_ID,
+                "team_id": install.team_id,
+                "user_id": install.bot_user_id,
                 "bot_id": BOT_ID,
-                "is_enterprise_install": False,
+                "enterprise_id": install.enterprise_id,
+                "is_enterprise_install": install.is_enterprise_install,
             }
         if method == "conversations.open":
             user = str(body.get("users", "")).split(",")[0]
@@ -247,6 +421,29 @@ class FakeSlackApi:
     def _notify(self) -> None:
         if self._changed is not None:
             self._changed.set()
+
+
+def _too_many(retry_after: int) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
+    )
+
+
+def _bearer(header: str | None) -> str:
+    if header and header.startswith("Bearer "):
+        return header[len("Bearer ") :]
+    return ""
+
+
+def _basic(header: str | None) -> tuple[str, str]:
+    """oauth.v2.access may authenticate the client with HTTP Basic auth instead of form fields."""
+    if header and header.startswith("Basic "):
+        try:
+            user, _, password = base64.b64decode(header[len("Basic ") :]).decode().partition(":")
+            return user, password
+        except ValueError:
+            pass
+    return "", ""
 
 
 async def _decode_body(request: web.Request) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from bot.engine.engine import Engine
 from bot.settings import Settings
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
+from bot.storage.token_cipher import new_key
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness
 
@@ -35,7 +36,7 @@ def module() -> Module:
 
 @pytest.fixture
 async def slack_api() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi(token=BOT_TOKEN) as fake:
+    async with FakeSlackApi(token=BOT_TOKEN, team_id="T1") as fake:
         yield fake
 
 
@@ -81,3 +82,50 @@ def make_slack(
 @pytest.fixture
 def slack(make_slack: Callable[..., SlackHarness]) -> SlackHarness:
     return make_slack()
+
+
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret-SECRET"
+
+
+@pytest.fixture
+def token_key() -> str:
+    return new_key()
+
+
+@pytest.fixture
+async def oauth_api() -> AsyncIterator[FakeSlackApi]:
+    """The fake Web API for OAuth mode: no bot token of its own until a workspace installs."""
+    async with FakeSlackApi(token="xoxb-unused", client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture
+def oauth_settings(oauth_api: FakeSlackApi, token_key: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=oauth_api.api_url,
+        token_encryption_key=token_key,
+        key_prefix="test",
+    )
+
+
+@pytest.fixture
+def make_oauth_slack(
+    oauth_settings: Settings,
+    oauth_api: FakeSlackApi,
+    module: Module,
+    store: RedisLearnerStore,
+    redis: aioredis.Redis,
+) -> Callable[..., SlackHarness]:
+    """A harness on an app installed into many workspaces (OAuth mode, Redis installation store)."""
+
+    def make(settings: Settings | None = None) -> SlackHarness:
+        engine = Engine(module, store, OfflineAdvisor())
+        adapter = build_slack_adapter(settings or oauth_settings, engine, redis, edit_interval_s=0.05)
+        return SlackHarness(adapter, oauth_api, module)
+
+    return make

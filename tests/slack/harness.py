@@ -34,8 +34,21 @@ def sign(body: str, timestamp: str | None = None, secret: str = SIGNING_SECRET) 
     }
 
 
+@dataclass(frozen=True)
+class Grid:
+    """Enterprise Grid fields of a payload: the org, and whether the app is installed org-wide."""
+
+    enterprise: str
+    org_install: bool = True
+
+
 def command_body(
-    team: str, user: str, text: str, channel: str = CHANNEL, response_url: str | None = None
+    team: str,
+    user: str,
+    text: str,
+    channel: str = CHANNEL,
+    response_url: str | None = None,
+    grid: Grid | None = None,
 ) -> str:
     form = {
         "token": "legacy-verification-token",
@@ -52,6 +65,12 @@ def command_body(
     }
     if response_url:
         form["response_url"] = response_url
+    if grid:
+        form.update(
+            enterprise_id=grid.enterprise,
+            enterprise_name="Grid Org",
+            is_enterprise_install="true" if grid.org_install else "false",
+        )
     return urlencode(form)
 
 
@@ -66,6 +85,7 @@ def click_body(
     action_id: str | None = None,
     container_type: str = "message",
     label: str = "Button",
+    grid: Grid | None = None,
 ) -> str:
     container: dict[str, Any] = {"type": container_type}
     if container_type == "message":
@@ -91,6 +111,10 @@ def click_body(
             }
         ],
     }
+    if grid:
+        payload["enterprise"] = {"id": grid.enterprise, "name": "Grid Org"}
+        payload["is_enterprise_install"] = grid.org_install
+        payload["user"]["enterprise_id"] = grid.enterprise  # type: ignore[index]
     if container_type == "message":
         payload["channel"] = {"id": channel, "name": "directmessage"}
     if response_url:
@@ -98,19 +122,30 @@ def click_body(
     return "payload=" + quote(json.dumps(payload))
 
 
-def event_body(team: str, event: dict[str, Any], event_id: str | None = None) -> str:
-    return json.dumps(
-        {
-            "token": "legacy-verification-token",
-            "team_id": team,
-            "api_app_id": "ATUTOR",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_ids):08d}",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": team, "user_id": "UTUTORBOT", "is_bot": True}],
-        }
-    )
+def event_body(
+    team: str, event: dict[str, Any], event_id: str | None = None, grid: Grid | None = None
+) -> str:
+    authorization: dict[str, Any] = {"team_id": team, "user_id": "UTUTORBOT", "is_bot": True}
+    body: dict[str, Any] = {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "api_app_id": "ATUTOR",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_ids):08d}",
+        "event_time": int(time.time()),
+        "authorizations": [authorization],
+    }
+    if grid:
+        # As Slack sends it for an org-wide install: the org in the authorization, no team.
+        body["enterprise_id"] = grid.enterprise
+        authorization.update(
+            enterprise_id=grid.enterprise,
+            team_id=None if grid.org_install else team,
+            is_enterprise_install=grid.org_install,
+        )
+        body["is_ext_shared_channel"] = False
+    return json.dumps(body)
 
 
 @dataclass(frozen=True)
@@ -158,18 +193,31 @@ class SlackHarness:
         return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=all_headers))
 
     async def command(
-        self, user: str, text: str, *, team: str = "T1", channel: str = CHANNEL, settle: bool = True
+        self,
+        user: str,
+        text: str,
+        *,
+        team: str = "T1",
+        channel: str = CHANNEL,
+        settle: bool = True,
+        grid: Grid | None = None,
     ) -> BoltResponse:
         hook = self.api.response_url(f"cmd-{next(_ids)}")
         response = await self.dispatch(
-            command_body(team, user, text, channel, hook), "application/x-www-form-urlencoded"
+            command_body(team, user, text, channel, hook, grid), "application/x-www-form-urlencoded"
         )
         if settle:
             await self.settle()
         return response
 
     async def click(
-        self, user: str, button: ShownButton, *, team: str = "T1", settle: bool = True
+        self,
+        user: str,
+        button: ShownButton,
+        *,
+        team: str = "T1",
+        settle: bool = True,
+        grid: Grid | None = None,
     ) -> BoltResponse:
         hook = self.api.response_url(f"click-{next(_ids)}")
         body = click_body(
@@ -180,6 +228,7 @@ class SlackHarness:
             ts=button.ts,
             response_url=hook,
             label=button.label,
+            grid=grid,
         )
         response = await self.dispatch(body, "application/x-www-form-urlencoded")
         if settle:
@@ -195,6 +244,7 @@ class SlackHarness:
         event_id: str | None = None,
         retry: int | None = None,
         settle: bool = True,
+        grid: Grid | None = None,
     ) -> BoltResponse:
         event = {
             "type": "message",
@@ -206,7 +256,7 @@ class SlackHarness:
             "event_ts": f"{time.time():.6f}",
         }
         headers = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"} if retry else {}
-        response = await self.dispatch(event_body(team, event, event_id), "application/json", headers)
+        response = await self.dispatch(event_body(team, event, event_id, grid), "application/json", headers)
         if settle:
             await self.settle()
         return response

@@ -7,7 +7,9 @@ import asyncio
 import logging
 import time
 
-from bot.adapters.slack.app import DM_FAILED, SENT_TO_DMS, UNKNOWN_BUTTON
+import pytest
+
+from bot.adapters.slack.app import DM_FAILED, FOREIGN_WORKSPACE, SENT_TO_DMS, UNKNOWN_BUTTON
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
 from bot.domain.events import Actor
 from bot.flows.feedback import without_verdict
@@ -349,24 +351,19 @@ async def test_an_undeliverable_dm_is_logged_without_text_or_tokens(slack: Slack
 # ---- workspaces --------------------------------------------------------------------------------
 
 
-async def test_two_workspaces_are_isolated(slack: SlackHarness, store: RedisLearnerStore) -> None:
-    bob = "UBOB"
+async def test_single_workspace_mode_refuses_another_workspace(
+    slack: SlackHarness, store: RedisLearnerStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    response = await slack.command(ALICE, "start", team="T2")
+    assert response.status == 200 and response.body == FOREIGN_WORKSPACE
+    await slack.dm(ALICE, "hello", team="T2")
+    assert slack.api.of("chat.postMessage") == [] and slack.api.of("conversations.open") == []
+    assert await store.load(actor(ALICE, "T2")) is None
+    assert "request from workspace T2 refused" in caplog.text
+    # Its own workspace is served as ever.
     await slack.command(ALICE, "start", team="T1")
-    await slack.read_lesson(ALICE, team="T1")
-    await slack.command(bob, "start", team="T2")
-
-    assert "Lesson 1 complete" in slack.dm_text(ALICE)
-    assert "Lesson 1 complete" not in slack.dm_text(bob)
-    quiz = slack.button(ALICE, "open", slack.module.lessons[0].quiz.id)
-    # The same person in another workspace (an org-wide install) is another learner.
-    await slack.command(ALICE, "progress", team="T2")
-    one, two = await store.load(actor(ALICE, "T1")), await store.load(actor(ALICE, "T2"))
-    assert one is not None and two is not None and one.data != two.data
-    # A button from one workspace's card acts for the learner of the workspace that pressed it:
-    # that learner has not finished lesson 1, so the quiz stays shut for them.
-    before = await store.load(actor(ALICE, "T2"))
-    await slack.click(ALICE, quiz, team="T2")
-    assert await store.load(actor(ALICE, "T2")) == before
+    assert "Lesson 1" in slack.dm_text(ALICE)
 
 
 # ---- App Home ----------------------------------------------------------------------------------

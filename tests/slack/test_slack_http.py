@@ -15,6 +15,7 @@ import yaml
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
+from bot.adapters.slack.app import BOT_SCOPES
 from bot.adapters.slack.runner import run_slack, settings_problems
 from bot.settings import Settings
 from tests.fakes.slack_api import FakeSlackApi
@@ -151,5 +152,12 @@ def test_manifest_matches_the_app() -> None:
         "im:history",
         "commands",
     }
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.im", "app_home_opened"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "message.im",
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
+    # The OAuth install asks for exactly the manifest's scopes.
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
     assert settings["interactivity"]["is_enabled"] and settings["socket_mode_enabled"]

@@ -17,6 +17,7 @@ from discord.http import Route
 import discord
 from bot.adapters.discord.app import build_discord_adapter, sync_commands_if_changed
 from bot.adapters.discord.settings import DiscordSettings
+from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
 from bot.settings import Settings
 
@@ -47,7 +48,7 @@ async def run_discord(
         err.write("Set them in the environment or in .env (see the README's Discord section).\n")
         return 2
     assert discord_settings.discord_bot_token is not None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr()
     if discord_settings.discord_api_url:
         use_api_url(discord_settings.discord_api_url)
     async with open_runtime(settings) as runtime:

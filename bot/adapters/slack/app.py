@@ -28,18 +28,27 @@ from typing import Any
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.cards import CardMemory
 from bot.adapters.slack import home, translate
+from bot.adapters.slack.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
 from bot.adapters.slack.outbox import EDIT_INTERVAL_S, EventOutbox, Origin, SlackOutbox
+from bot.adapters.slack.tenancy import flag, tenant_of
+from bot.adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
 from bot.adapters.work import Worker
 from bot.domain.events import Actor, Command, Event
 from bot.domain.messages import Message, Paragraph, ReplyProgress
@@ -47,6 +56,7 @@ from bot.engine.engine import Engine
 from bot.settings import Settings
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
+from bot.storage.token_cipher import TokenCipher
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +75,10 @@ UNKNOWN_BUTTON = (
     "Sorry, I don't recognise that button, so it did nothing. Type `resume` in our DM to see where you are."
 )
 UNREADABLE_COMMAND = "Sorry, I couldn't read that command. Try `/tutor help`."
+FOREIGN_WORKSPACE = "Sorry, this tutorbot serves another workspace, so it did nothing here."
+
+BOT_SCOPES = ("chat:write", "im:write", "im:history", "commands", "users:read")
+"""What the OAuth install asks for; the same list as `slack-app-manifest.yaml`."""
 
 
 def web_client(settings: Settings) -> AsyncWebClient:
@@ -94,6 +108,13 @@ class SlackAdapter:
     outbox: SlackOutbox
     worker: Worker
     engine: Engine
+    installations: RedisInstallationStore | None = None
+    """The installation store in OAuth mode (None with a single SLACK_BOT_TOKEN)."""
+
+
+def oauth_mode(settings: Settings) -> bool:
+    """Installed into many workspaces through OAuth: client id and secret set, no bot token."""
+    return bool(settings.slack_client_id and settings.slack_client_secret and not settings.slack_bot_token)
 
 
 def build_slack_app(
@@ -116,28 +137,126 @@ def build_slack_adapter(
     worker: Worker | None = None,
     edit_interval_s: float = EDIT_INTERVAL_S,
 ) -> SlackAdapter:
+    """The Bolt app with its listeners. In OAuth mode (`oauth_mode`) it serves the install flow
+    and takes each workspace's token from the installation store; `TokenKeyError` if
+    TOKEN_ENCRYPTION_KEY is missing or malformed. Otherwise it serves SLACK_BOT_TOKEN's workspace
+    and refuses requests from any other."""
     keys = KeyBuilder(settings.key_prefix)
     client = web_client(settings)
-    app = AsyncApp(
-        client=client,
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    installations: RedisInstallationStore | None = None
+    tokens: TokenSource
+    if oauth_mode(settings):
+        installations = RedisInstallationStore(redis, keys, _cipher(settings))
+        app, tokens = _oauth_app(settings, client, signing_secret, installations, redis, keys)
+    else:
         # Socket Mode requests are not signed and Bolt skips the check for them; over HTTP a
         # missing secret means every request fails verification (401), never that none is checked.
-        signing_secret=settings.slack_signing_secret.get_secret_value()
-        if settings.slack_signing_secret
-        else "",
-        process_before_response=True,
-        name="tutorbot",
-        logger=_bolt_logger(),
-    )
+        app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            process_before_response=True,
+            name="tutorbot",
+            logger=_bolt_logger(),
+        )
+        app.use(_only_home_workspace)
+        tokens = SingleToken(client.token)
     outbox = SlackOutbox(
         client,
         CardMemory(redis, keys),
         edit_interval_s=edit_interval_s,
         webhook_retry_handlers=retry_handlers(),
+        tokens=tokens,
     )
-    adapter = SlackAdapter(app, outbox, worker or Worker(), engine)
+    adapter = SlackAdapter(app, outbox, worker or Worker(), engine, installations)
     _Listeners(adapter, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S)).register()
     return adapter
+
+
+def _cipher(settings: Settings) -> TokenCipher:
+    key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else ""
+    return TokenCipher(key)
+
+
+def _oauth_app(
+    settings: Settings,
+    client: AsyncWebClient,
+    signing_secret: str,
+    installations: RedisInstallationStore,
+    redis: Redis | RedisCluster,
+    keys: KeyBuilder,
+) -> tuple[AsyncApp, TokenSource]:
+    assert settings.slack_client_id and settings.slack_client_secret
+    client_id = settings.slack_client_id
+    client_secret = settings.slack_client_secret.get_secret_value()
+    minutes = settings.slack_token_rotation_minutes
+    logger = _bolt_logger()
+    oauth_settings = AsyncOAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.slack_redirect_uri,
+        installation_store=installations,
+        installation_store_bot_only=True,
+        token_rotation_expiration_minutes=minutes,
+        state_store=RedisOAuthStateStore(redis, keys),
+        logger=logger,
+    )
+    # Bolt's default authorize would refresh rotating tokens through a client of its own, at
+    # slack.com whatever SLACK_API_URL says; this one uses ours. The cache skips an auth.test
+    # per request; a deleted installation is still refused, since the store is read first.
+    authorize = AsyncInstallationStoreAuthorize(
+        logger=logger,
+        installation_store=installations,
+        client_id=client_id,
+        client_secret=client_secret,
+        token_rotation_expiration_minutes=minutes,
+        bot_only=True,
+        cache_enabled=True,
+        client=client,
+    )
+    oauth_settings.authorize = authorize
+    flow = AsyncOAuthFlow(client=client, logger=logger, settings=oauth_settings)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        name="tutorbot",
+        logger=logger,
+        oauth_flow=flow,
+        authorize=authorize,  # type: ignore[arg-type]  # Bolt accepts an AsyncAuthorize here (isinstance check); its hint names only callables
+        installation_store_bot_only=True,
+    )
+    rotator = AsyncTokenRotator(client_id=client_id, client_secret=client_secret, client=client)
+    return app, InstalledTokens(installations, rotator, minutes)
+
+
+async def _only_home_workspace(
+    context: AsyncBoltContext, body: Mapping[str, Any], next: Callable[[], Awaitable[None]]
+) -> BoltResponse | None:
+    """Single-workspace mode: the token serves one workspace (or one Grid org). A request from
+    any other (a second install of the same app, a Slack Connect channel) is refused and logged
+    rather than answered with the wrong workspace's token."""
+    result = context.authorize_result
+    if result is None:
+        await next()
+        return None
+    home_team, home_org = result.team_id, result.enterprise_id
+    team, org = context.team_id, context.enterprise_id
+    ours = (team is not None and team == home_team) or (
+        home_team is None and home_org is not None and org == home_org
+    )
+    if ours or (team is None and org is None):
+        await next()
+        return None
+    tenant = tenant_of(org, team, flag(context.is_enterprise_install))
+    log.warning(
+        "slack: request from workspace %s refused: SLACK_BOT_TOKEN serves %s only",
+        tenant,
+        home_team or home_org,
+    )
+    return BoltResponse(status=200, body=FOREIGN_WORKSPACE if body.get("command") else "")
 
 
 def _bolt_logger() -> logging.Logger:
@@ -168,6 +287,9 @@ class _Listeners:
         app.action(re.compile(".*"))(self.on_action)
         app.event("message")(self.on_message)
         app.event("app_home_opened")(self.on_home_opened)
+        if self.adapter.installations is not None:
+            app.event("app_uninstalled")(self.on_uninstalled)
+            app.event("tokens_revoked")(self.on_tokens_revoked)
 
     # ---- listeners: quick, and ack before returning ------------------------------------------
 
@@ -197,7 +319,7 @@ class _Listeners:
             return
         envelope, event = parsed
         text = translate.dm_text(envelope, event)
-        if text is None or not await self._first_time(envelope.team_id, envelope.event_id):
+        if text is None or not await self._first_time(envelope.tenant, envelope.event_id):
             return
         self.outbox.remember_dm(text.actor, event.channel)
         self._submit(
@@ -209,10 +331,30 @@ class _Listeners:
         if parsed is None:
             return
         envelope, event = parsed
-        if event.tab != "home" or not await self._first_time(envelope.team_id, envelope.event_id):
+        if event.tab != "home" or not await self._first_time(envelope.tenant, envelope.event_id):
             return
-        actor = translate.actor_for(envelope.team_id, event.user)
+        actor = translate.actor_for(envelope.tenant, event.user)
         self._submit(actor, "home", lambda: self._publish_home(actor))
+
+    async def on_uninstalled(self, context: AsyncBoltContext) -> None:
+        """The app was removed from a workspace or org: its installation and tokens go; its
+        learners' progress stays (an operator removes it with `tutorbot forget-tenant`)."""
+        tenant = tenant_of(context.enterprise_id, context.team_id, flag(context.is_enterprise_install))
+        if tenant is not None and self.adapter.installations is not None:
+            await self.adapter.installations.delete_tenant(tenant)
+
+    async def on_tokens_revoked(self, body: Mapping[str, Any], context: AsyncBoltContext) -> None:
+        store = self.adapter.installations
+        tenant = tenant_of(context.enterprise_id, context.team_id, flag(context.is_enterprise_install))
+        if tenant is None or store is None:
+            return
+        tokens = (body.get("event") or {}).get("tokens") or {}
+        if tokens.get("bot"):
+            await store.delete_tenant(tenant)  # without its bot token an installation serves nothing
+            return
+        for user_id in tokens.get("oauth") or []:
+            if isinstance(user_id, str):
+                await store.async_delete_installation(enterprise_id=None, team_id=tenant, user_id=user_id)
 
     # ---- the work, after the ack ---------------------------------------------------------
 
@@ -283,7 +425,9 @@ class _Listeners:
         else:
             view = home.welcome_view()
         try:
-            await self.outbox.client.views_publish(user_id=actor.user, view=view)
+            await self.outbox.client.views_publish(
+                token=await self.outbox.token(actor), user_id=actor.user, view=view
+            )
         except SlackApiError as error:
             log.warning("slack: home tab for %s not published: %s", actor, error.response.get("error"))
 

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot.adapters.slack.tenancy import flag, tenant_of
+
 SlackId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
@@ -29,6 +31,13 @@ class SlashCommandForm(_Edge):
     channel_name: str = ""
     response_url: str | None = None
     trigger_id: str | None = None
+    enterprise_id: SlackId | None = None
+    is_enterprise_install: str | bool = False
+
+    @property
+    def tenant(self) -> str:
+        """The installation's tenant: the Grid org for an org-wide install, else the workspace."""
+        return tenant_of(self.enterprise_id, self.team_id, flag(self.is_enterprise_install)) or self.team_id
 
 
 class _Team(_Edge):
@@ -73,6 +82,8 @@ class BlockActionsPayload(_Edge):
 
     type: Literal["block_actions"]
     team: _Team | None = None
+    enterprise: _Team | None = None
+    is_enterprise_install: bool = False
     user: _User
     container: _Container
     channel: _Channel | None = None
@@ -85,6 +96,11 @@ class BlockActionsPayload(_Edge):
         if self.team is not None:
             return self.team.id
         return self.user.team_id
+
+    @property
+    def tenant(self) -> str | None:
+        enterprise = self.enterprise.id if self.enterprise else None
+        return tenant_of(enterprise, self.team_id, self.is_enterprise_install)
 
     @property
     def action(self) -> ActionItem:
@@ -119,10 +135,33 @@ class AppHomeOpenedEvent(_Edge):
     tab: str = "home"
 
 
+class Authorization(_Edge):
+    """Which installation an event is delivered for (`authorizations[0]`)."""
+
+    enterprise_id: SlackId | None = None
+    team_id: SlackId | None = None
+    is_enterprise_install: bool = False
+
+
 class EventEnvelope(_Edge):
     """The outer `event_callback` body of the Events API."""
 
     type: Literal["event_callback"]
     team_id: SlackId
+    enterprise_id: SlackId | None = None
     event_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
     event: dict[str, object]
+    authorizations: list[Authorization] = []
+
+    @property
+    def tenant(self) -> str:
+        """The installation the event came through: `authorizations[0]` says which (for Grid,
+        the org when installed org-wide); without it, the workspace."""
+        if self.authorizations:
+            first = self.authorizations[0]
+            found = tenant_of(
+                first.enterprise_id or self.enterprise_id, first.team_id, first.is_enterprise_install
+            )
+            if found:
+                return found
+        return self.team_id

@@ -35,6 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.cards import CardMemory
 from bot.adapters.dm_channels import DmChannels
 from bot.adapters.drafts import Draft, DraftStreams
+from bot.adapters.slack.tokens import SingleToken, TokenSource
 from bot.domain.events import Actor
 from bot.domain.messages import Message, ReplyProgress
 from bot.render.limits import slack_problems
@@ -79,8 +80,10 @@ class SlackOutbox:
         *,
         edit_interval_s: float = EDIT_INTERVAL_S,
         webhook_retry_handlers: Sequence[AsyncRetryHandler] = (),
+        tokens: TokenSource | None = None,
     ) -> None:
         self.client = client
+        self.tokens: TokenSource = tokens or SingleToken(client.token)
         self.cards = cards
         self._webhook_retry_handlers = list(webhook_retry_handlers)
         self._dms = DmChannels()
@@ -110,13 +113,23 @@ class SlackOutbox:
         if channel is not None:
             return channel
         try:
-            response = await self.client.conversations_open(users=actor.user)
+            response = await self.client.conversations_open(token=await self.token(actor), users=actor.user)
             channel = response["channel"]["id"]
         except (TimeoutError, SlackApiError, ClientError, KeyError, TypeError) as error:
             log.warning("slack: cannot open a DM with %s: %s", actor, _reason(error))
             return None
         self.remember_dm(actor, channel)
         return str(channel)
+
+    async def token(self, actor: Actor) -> str:
+        """The bot token of the learner's tenant. Raises `SlackApiError` (not_installed) when
+        the app is not installed there any more, so the call is logged as undelivered."""
+        token = await self.tokens.token_for(actor.tenant)
+        if token is None:
+            raise SlackApiError(  # type: ignore[no-untyped-call]  # slack-sdk leaves __init__ unannotated
+                "not installed", {"ok": False, "error": "not_installed"}
+            )
+        return token
 
     # ---- delivery ---------------------------------------------------------------------------
 
@@ -161,7 +174,11 @@ class SlackOutbox:
                 if origin.in_dm and origin.channel:
                     # In its own DM the bot is a member, so the Web API works and needs no hook.
                     await self.client.chat_postEphemeral(
-                        channel=origin.channel, user=actor.user, text=part.text, blocks=part.blocks
+                        token=await self.token(actor),
+                        channel=origin.channel,
+                        user=actor.user,
+                        text=part.text,
+                        blocks=part.blocks,
                     )
                 else:
                     # Elsewhere the bot may not be in the channel; the response_url works anyway.
@@ -201,7 +218,9 @@ class SlackOutbox:
 
     async def _post(self, actor: Actor, channel: str, part: SlackMessage, step: str) -> str | None:
         try:
-            response = await self.client.chat_postMessage(channel=channel, text=part.text, blocks=part.blocks)
+            response = await self.client.chat_postMessage(
+                token=await self.token(actor), channel=channel, text=part.text, blocks=part.blocks
+            )
             return str(response["ts"])
         except (TimeoutError, SlackApiError, ClientError, KeyError) as error:
             log.warning("slack: DM to %s not delivered at step %s: %s", actor, step, _reason(error))
@@ -209,7 +228,9 @@ class SlackOutbox:
 
     async def _update(self, actor: Actor, channel: str, ts: str, part: SlackMessage, step: str) -> bool:
         try:
-            await self.client.chat_update(channel=channel, ts=ts, text=part.text, blocks=part.blocks)
+            await self.client.chat_update(
+                token=await self.token(actor), channel=channel, ts=ts, text=part.text, blocks=part.blocks
+            )
             return True
         except (TimeoutError, SlackApiError, ClientError) as error:
             log.warning("slack: edit for %s not delivered at step %s: %s", actor, step, _reason(error))
@@ -217,7 +238,7 @@ class SlackOutbox:
 
     async def _delete(self, actor: Actor, channel: str, ts: str) -> None:
         try:
-            await self.client.chat_delete(channel=channel, ts=ts)
+            await self.client.chat_delete(token=await self.token(actor), channel=channel, ts=ts)
         except (TimeoutError, SlackApiError, ClientError) as error:
             log.warning("slack: could not remove a draft for %s: %s", actor, _reason(error))
 

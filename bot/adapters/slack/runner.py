@@ -5,6 +5,10 @@ process. HTTP mode serves the Events API, slash commands and interactivity at
 `/slack/events` (verified with SLACK_SIGNING_SECRET) and `GET /healthz`, and scales to
 several processes behind a load balancer when they share one Redis (`REDIS_URL`).
 
+HTTP mode with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead of a bot token installs into
+many workspaces: `GET /slack/install` starts Slack's OAuth flow, `GET /slack/oauth_redirect`
+completes it, and each workspace's token is kept in Redis, encrypted with TOKEN_ENCRYPTION_KEY.
+
 On SIGINT/SIGTERM the runner stops taking new requests, then waits for the engine work
 already accepted (up to `DRAIN_TIMEOUT_S`) before closing Redis.
 """
@@ -23,10 +27,12 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
-from bot.adapters.slack.app import SlackAdapter, build_slack_adapter
+from bot.adapters.slack.app import SlackAdapter, build_slack_adapter, oauth_mode
 from bot.adapters.work import Worker
+from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
 from bot.settings import Settings
+from bot.storage.token_cipher import KEYGEN_HINT, TokenCipher, TokenKeyError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,8 @@ DRAIN_TIMEOUT_S = 30.0
 def settings_problems(settings: Settings, http: bool) -> list[str]:
     """What is missing or malformed for the chosen mode. Names settings, never their values."""
     problems: list[str] = []
+    if oauth_mode(settings):
+        return _oauth_problems(settings, http)
 
     def check(name: str, value: object, prefix: str | None, what: str) -> None:
         secret = value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
@@ -66,6 +74,29 @@ def settings_problems(settings: Settings, http: bool) -> list[str]:
     return problems
 
 
+def _oauth_problems(settings: Settings, http: bool) -> list[str]:
+    problems: list[str] = []
+    if not http:
+        problems.append(
+            "Installing into many workspaces (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, no "
+            "SLACK_BOT_TOKEN) needs HTTP mode: run `tutorbot slack --http`."
+        )
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    if not secret.strip():
+        problems.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret).")
+    key = settings.token_encryption_key.get_secret_value() if settings.token_encryption_key else ""
+    if not key.strip():
+        problems.append(
+            "TOKEN_ENCRYPTION_KEY is not set: workspace tokens are stored encrypted. " + KEYGEN_HINT
+        )
+    else:
+        try:
+            TokenCipher(key)
+        except TokenKeyError as error:
+            problems.append(str(error))
+    return problems
+
+
 async def run_slack(
     http: bool,
     port: int,
@@ -83,7 +114,7 @@ async def run_slack(
         err.writelines(f"  - {problem}\n" for problem in problems)
         err.write("Set them in the environment or in .env (see the README's Slack section).\n")
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr()
     if http and not settings.redis_url:
         log.warning("HTTP mode on the embedded Redis: fine for one process; set REDIS_URL to run several.")
 
@@ -113,6 +144,8 @@ async def run_slack(
 async def _serve_http_until(adapter: SlackAdapter, port: int, stop: asyncio.Event) -> None:
     runner = await serve_http(adapter.app.web_app(path=EVENTS_PATH, port=port), port)
     log.info("Slack app listening on port %d at %s", port, EVENTS_PATH)
+    if adapter.installations is not None:
+        log.info("installing into workspaces at /slack/install (redirect URL /slack/oauth_redirect)")
     try:
         await stop.wait()
     finally:

@@ -32,9 +32,10 @@ HOME_START_ACTION = "tutor_home_start"
 """The App Home tab's Start button, shown to someone who has not started yet."""
 
 
-def actor_for(team_id: str, user_id: str) -> Actor:
-    """Workspaces are tenants: the same person in two workspaces is two learners."""
-    return Actor(platform="slack", tenant=team_id, user=user_id)
+def actor_for(tenant: str, user_id: str) -> Actor:
+    """Installations are tenants (see `tenancy.py`): the same person in two workspaces is two
+    learners, except within one org-wide Grid install, where the org is the tenant."""
+    return Actor(platform="slack", tenant=tenant, user=user_id)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def slash_command(form: SlashCommandForm) -> SlashRequest:
     word = words[0].lower() if words else ""
     name = SUBCOMMANDS.get(word)
     return SlashRequest(
-        command=Command(actor=actor_for(form.team_id, form.user_id), name=name or "help"),
+        command=Command(actor=actor_for(form.tenant, form.user_id), name=name or "help"),
         explicit=name is not None,
     )
 
@@ -66,7 +67,7 @@ class Click:
 
 def click(payload: BlockActionsPayload) -> Click | None:
     """None when the payload names no workspace (nothing can be answered for it)."""
-    team = payload.team_id
+    team = payload.tenant
     if team is None:
         return None
     who = actor_for(team, payload.user.id)
@@ -90,7 +91,7 @@ def dm_text(envelope: EventEnvelope, event: MessageEvent) -> Text | None:
     text = _unescape(event.text).strip()
     if not text:
         return None
-    return Text(actor=actor_for(envelope.team_id, event.user), text=text)
+    return Text(actor=actor_for(envelope.tenant, event.user), text=text)
 
 
 def _unescape(text: str) -> str:
