@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.advisor.base import Advisor
 from bot.advisor.offline import OfflineAdvisor
-from bot.domain.events import Actor, Command, Press, Text
-from bot.domain.outbox import CollectingOutbox
+from bot.course.models import Module
+from bot.domain.events import Actor, Command, Event, Press, Text
+from bot.domain.outbox import CollectingOutbox, Outbox
 from bot.engine.engine import Engine, EngineConfig
 from bot.flows.context import Limits
 from bot.simulate import SimulatedLearner
@@ -40,11 +42,14 @@ RAW_CALLS = 20_000
 class TimedEngine(Engine):
     """The engine, recording how long each `handle` takes."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, module: Module, client: AsyncRedis, keys: KeyBuilder, advisor: Advisor, config: EngineConfig
+    ) -> None:
+        super().__init__(module, RedisLearnerStore(client, keys), advisor, config)
+        self.client, self.keys = client, keys
         self.latencies: list[float] = []
 
-    async def handle(self, event, outbox) -> None:  # type: ignore[no-untyped-def]
+    async def handle(self, event: Event, outbox: Outbox) -> None:
         started = time.perf_counter()
         await super().handle(event, outbox)
         self.latencies.append(time.perf_counter() - started)
@@ -85,11 +90,11 @@ async def learner_run(
             runs.append(await sim.take_module())
 
     engine.latencies = []
-    calls_before = await command_calls(engine.store.client)  # type: ignore[attr-defined]
+    calls_before = await command_calls(engine.client)
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    calls = await command_calls(engine.store.client) - calls_before  # type: ignore[attr-defined]
+    calls = await command_calls(engine.client) - calls_before
     events = len(engine.latencies)
     return {
         "learners": learners,
@@ -191,9 +196,9 @@ async def bench(
     await learner_run(engine, concurrency, concurrency, tenant="bench-warm-up")
     run = await learner_run(engine, learners, concurrency)
     actors = [Actor(platform="sim", tenant="bench", user=f"l{i}") for i in range(learners)]
-    run["state_bytes_per_learner"] = round(await state_bytes(client, engine.store.keys, actors), 1)  # type: ignore[attr-defined]
+    run["state_bytes_per_learner"] = round(await state_bytes(client, engine.keys, actors), 1)
     raw_runs.append(await raw_round_trips(client, concurrency, RAW_CALLS))
-    lab = await lab_turn_cost(engine_factory(), client, engine.store.keys)  # type: ignore[attr-defined]
+    lab = await lab_turn_cost(engine_factory(), client, engine.keys)
     raw_runs.append(await raw_round_trips(client, concurrency, RAW_CALLS))
     raw = max(raw_runs)
     return {
@@ -225,13 +230,12 @@ async def run_bench(learners: int, concurrency: int) -> int:
 
         module = load_module(settings)
         keys = KeyBuilder(settings.key_prefix + "-bench")
-        store = RedisLearnerStore(client, keys)
         config = EngineConfig(limits=Limits(lab_exchange_cap=LAB_TURNS + 10))
 
         gc.freeze()  # as the runtime does once the course is loaded
 
         def factory() -> TimedEngine:
-            return TimedEngine(module, store, OfflineAdvisor(), config)
+            return TimedEngine(module, client, keys, OfflineAdvisor(), config)
 
         figures = await bench(client, factory, learners, concurrency)
         figures["redis"] = "embedded unix socket" if embedded else "REDIS_URL"

@@ -18,10 +18,11 @@ from pydantic import BaseModel, ValidationError
 from bot.advisor.budget import BudgetGuard
 from bot.course.models import Module
 from bot.domain.codec import UnreadableState, decode
-from bot.domain.events import Actor
+from bot.domain.events import Actor, Platform
 from bot.domain.state import LearnerState
-from bot.flows import navigator
 from bot.flows.module_test import attempts_used_up
+from bot.flows.registry import current_unit_id
+from bot.flows.units import unit_title
 from bot.storage.redis_store import RedisLearnerStore, Snapshot
 
 
@@ -42,7 +43,11 @@ class LearnerRow(BaseModel):
 
 
 async def cohort_report(
-    store: RedisLearnerStore, module: Module, platform: str, tenant: str, budget: BudgetGuard | None = None
+    store: RedisLearnerStore,
+    module: Module,
+    platform: Platform,
+    tenant: str,
+    budget: BudgetGuard | None = None,
 ) -> list[LearnerRow]:
     """One row per learner of the tenant. Records and last activity are read in pipelines
     (per Redis node on a cluster, see `RedisLearnerStore.snapshots`), never a round trip per
@@ -98,12 +103,12 @@ def learner_row(module: Module, snapshot: Snapshot, cost: float) -> LearnerRow:
         status = "attempts used up"
     else:
         status = "in progress"
-    unit_id = navigator.current_unit_id(state, module)
+    unit_id = current_unit_id(state, module)
     unit = module.unit(unit_id) if unit_id else None
     return LearnerRow(
         user=actor.user,
         status=status,
-        current=navigator.unit_title(module, unit) if unit else "menu",
+        current=unit_title(module, unit) if unit else "menu",
         lessons_read=len(progress.lessons_done),
         quizzes=quizzes,
         labs_done=sum(progress.lab_done(lesson.lab.id) for lesson in module.lessons),
@@ -158,7 +163,7 @@ async def run_report(cohort: str, output: str) -> int:
 
     platform, _, tenant = cohort.partition(":")
     try:
-        Actor(platform=platform, tenant=tenant, user="check")
+        checked = Actor.model_validate({"platform": platform, "tenant": tenant, "user": "check"})
     except ValidationError:
         print(
             "Name the cohort as PLATFORM:TENANT, for example slack:T0123ABCD or discord:123456789 "
@@ -176,7 +181,7 @@ async def run_report(cohort: str, output: str) -> int:
                 settings.tenant_daily_tokens,
                 model=settings.anthropic_model,
             )
-        rows = await cohort_report(runtime.store, runtime.module, platform, tenant, budget)
+        rows = await cohort_report(runtime.store, runtime.module, checked.platform, checked.tenant, budget)
     rows.sort(key=lambda row: row.user)
     if output == "json":
         for row in rows:

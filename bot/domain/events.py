@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -25,6 +25,22 @@ class Actor(BaseModel):
 
 CommandName = Literal["start", "resume", "progress", "help", "menu"]
 
+NavigationAction = Literal["menu", "resume", "progress", "help"]
+"""Buttons that only show something: valid from any old message, so they carry no token."""
+
+StepAction = Literal["open", "next", "back", "answer", "retake", "begin", "say", "retry"]
+"""Buttons that act on the current step: they carry its token."""
+
+Action = Literal[NavigationAction, StepAction]
+"""Every button the engine makes. A press naming anything else is not one of ours and never
+becomes a `Press`: the adapter answers it as an unknown button."""
+
+NAVIGATION_ACTIONS: frozenset[NavigationAction] = frozenset(get_args(NavigationAction))
+
+
+def is_navigation(action: Action) -> TypeGuard[NavigationAction]:
+    return action in NAVIGATION_ACTIONS
+
 
 class Command(BaseModel):
     """A navigator command: typed (`resume`), a slash command, or a menu button."""
@@ -39,7 +55,7 @@ class Press(BaseModel):
 
     kind: Literal["press"] = "press"
     actor: Actor
-    action: Annotated[str, StringConstraints(min_length=1, max_length=24)]
+    action: Action
     arg: Annotated[str, StringConstraints(max_length=48)] = ""
     token: Annotated[str, StringConstraints(max_length=24)] = ""
 

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.domain.events import Action
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -66,7 +68,7 @@ class Button(Frozen):
     """A button. Pressing it sends `Press(action, arg, token)` back to the engine."""
 
     label: str
-    action: str
+    action: Action
     arg: str = ""
     token: str = ""
     style: Literal["default", "primary", "danger"] = "default"

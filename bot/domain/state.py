@@ -7,11 +7,22 @@ question orders are not stored either: they are derived from a seed (see `shuffl
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 SCHEMA_VERSION = 2
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _replaced(model: M, **changes: object) -> M:
+    """`model` with these fields replaced, sharing the rest. Only the typed methods below call
+    this; a name that is not a field is an error here, where `model_copy` would add it silently."""
+    unknown = changes.keys() - type(model).model_fields.keys()
+    if unknown:
+        raise TypeError(f"{type(model).__name__} has no field {', '.join(sorted(unknown))}")
+    return model.model_copy(update=changes)
 
 
 class MenuStep(BaseModel):
@@ -43,6 +54,10 @@ class PendingTurn(BaseModel):
     """Engine instance that is asking the advisor; another instance takes over when it is stale."""
     asked_at: float
 
+    def claimed(self, owner: str, at: float) -> PendingTurn:
+        """The same turn, now asked by engine instance `owner` at time `at`."""
+        return _replaced(self, owner=owner, asked_at=at)
+
 
 class LabStep(BaseModel):
     at: Literal["lab"] = "lab"
@@ -54,6 +69,27 @@ class LabStep(BaseModel):
     """The learner's last message when the advisor failed on it: the Retry button sends it again."""
     recent: list[str] = Field(default_factory=list)
     """The learner's last few messages, trimmed, so repeats do not count as exchanges."""
+
+    def asking(self, pending: PendingTurn, recent: list[str]) -> LabStep:
+        """The learner's message is the pending turn; an earlier failed message is dropped."""
+        return _replaced(self, pending=pending, retry_text=None, recent=recent)
+
+    def claimed(self, pending: PendingTurn) -> LabStep:
+        return _replaced(self, pending=pending)
+
+    def replied(self) -> LabStep:
+        """The advisor answered the pending turn."""
+        return _replaced(self, pending=None, turns=self.turns + 1)
+
+    def failed(self) -> LabStep:
+        """The advisor gave up on the pending turn: its text waits for a retry, and since it may
+        be sent again and still count, it leaves the recent messages."""
+        return _replaced(
+            self,
+            retry_text=self.pending.text if self.pending else None,
+            pending=None,
+            recent=self.recent[:-1],
+        )
 
 
 class TestStep(BaseModel):
@@ -73,6 +109,10 @@ class QuizResult(BaseModel):
     best: int
     total: int
     attempts: int = 1
+
+    def retaken(self, score: int, attempt: int) -> QuizResult:
+        """After a practice attempt: the first score stays, the best may rise."""
+        return _replaced(self, best=max(self.best, score), attempts=max(self.attempts, attempt))
 
 
 class LabResult(BaseModel):
@@ -111,6 +151,28 @@ class Progress(BaseModel):
     def passed(self) -> bool:
         return any(attempt.passed for attempt in self.test_attempts)
 
+    def with_lesson_done(self, lesson_id: str) -> Progress:
+        if lesson_id in self.lessons_done:
+            return self
+        return _replaced(self, lessons_done=[*self.lessons_done, lesson_id])
+
+    def with_quiz(self, quiz_id: str, result: QuizResult) -> Progress:
+        return _replaced(self, quizzes={**self.quizzes, quiz_id: result})
+
+    def with_lab(self, lab_id: str, result: LabResult) -> Progress:
+        return _replaced(self, labs={**self.labs, lab_id: result})
+
+    def with_test_begun(self) -> Progress:
+        """One more test attempt has begun (it counts toward the limit from now on)."""
+        return _replaced(self, test_started=self.test_started + 1)
+
+    def with_test_finished(self, attempt: TestAttempt) -> Progress:
+        return _replaced(self, test_attempts=[*self.test_attempts, attempt])
+
+    def with_test_unlocked(self) -> Progress:
+        """The module test is open before every quiz and lab is done (a facilitator's choice)."""
+        return _replaced(self, test_unlocked=True)
+
 
 class LearnerState(BaseModel):
     v: int = SCHEMA_VERSION
@@ -126,17 +188,16 @@ class LearnerState(BaseModel):
     # part they do not replace. That is far cheaper than a deep copy per event, and safe
     # because no part of a state is ever changed in place.
 
-    def advanced(self, step: BaseModel | None = None) -> LearnerState:
+    def advanced(self, step: Step | None = None) -> LearnerState:
         """A new state with a fresh step token (and optionally a new step)."""
-        changes: dict[str, object] = {"token": self.token + 1}
-        if step is not None:
-            changes["step"] = step
-        return self.model_copy(update=changes)
+        if step is None:
+            return _replaced(self, token=self.token + 1)
+        return _replaced(self, token=self.token + 1, step=step)
 
-    def with_step(self, step: BaseModel) -> LearnerState:
+    def with_step(self, step: Step) -> LearnerState:
         """A new state on another version of the same step: the token stays."""
-        return self.model_copy(update={"step": step})
+        return _replaced(self, step=step)
 
-    def with_progress(self, **changes: object) -> LearnerState:
-        """A new state whose progress has these fields replaced."""
-        return self.model_copy(update={"progress": self.progress.model_copy(update=changes)})
+    def with_progress(self, progress: Progress, /) -> LearnerState:
+        """A new state with this progress (built with `Progress`'s own `with_…` methods)."""
+        return _replaced(self, progress=progress)

@@ -22,20 +22,23 @@ from pydantic_core import to_json
 from bot.advisor.base import Advisor, AdvisorRequest, AdvisorUnavailable, Turn
 from bot.course.models import Module
 from bot.domain.codec import UnreadableState, decode, encode
-from bot.domain.events import Actor, Command, Event
+from bot.domain.events import Actor, Command, Event, Press, is_navigation
 from bot.domain.messages import Message, ReplyProgress
 from bot.domain.outbox import Outbox
 from bot.domain.state import LabStep, LearnerState
 from bot.flows import lab as lab_flow
 from bot.flows import router
 from bot.flows.cards import RESUME, notice
+from bot.flows.compiled import CompiledModule
 from bot.flows.context import (
     AdvisorAnswered,
     AdvisorFailed,
+    AnyEvent,
     AskAdvisor,
     ClaimTurn,
     FlowContext,
     Limits,
+    LogEntry,
     Outcome,
 )
 from bot.logs import RepeatedFailures
@@ -83,7 +86,7 @@ class Engine:
         clock: Callable[[], float] = time.time,
         instance: str | None = None,
     ) -> None:
-        self.module = module
+        self.course = CompiledModule.of(module)
         self.store = store
         self.advisor = advisor
         self.config = config
@@ -94,9 +97,13 @@ class Engine:
         self._lab_ids = tuple(lesson.lab.id for lesson in module.lessons)
         self._failures = RepeatedFailures(log)
 
+    @property
+    def module(self) -> Module:
+        return self.course.module
+
     def context(self, actor: Actor) -> FlowContext:
         return FlowContext(
-            module=self.module,
+            course=self.course,
             actor=actor,
             now=self.clock(),
             limits=self.config.limits,
@@ -106,7 +113,7 @@ class Engine:
     async def handle(self, event: Event, outbox: Outbox) -> None:
         """Apply one event for its learner and deliver the answers. Never raises for bad input."""
         actor = event.actor
-        what = f"event {getattr(event, 'kind', '?')} failed for {actor}"
+        what = f"event {event.kind} failed for {actor}"
         try:
             outcome, state, tail = await self._apply(actor, event, outbox, fresh=False)
             if outcome.job and state:
@@ -170,7 +177,7 @@ class Engine:
     # --- the commit loop -------------------------------------------------------------------
 
     async def _apply(
-        self, actor: Actor, event: object, outbox: Outbox, *, fresh: bool
+        self, actor: Actor, event: AnyEvent, outbox: Outbox, *, fresh: bool
     ) -> tuple[Outcome, LearnerState | None, list[bytes]]:
         """Apply `event` until it commits (or needs no commit); deliver its messages.
 
@@ -188,7 +195,7 @@ class Engine:
             record, state = (loaded[0], loaded[1]) if loaded else (None, None)
         for _ in range(self.config.max_attempts):
             ctx = self.context(actor)
-            outcome = router.apply(state, event, ctx)  # type: ignore[arg-type]
+            outcome = router.apply(state, event, ctx)
             if outcome.state is None and cached is not None:
                 # A reply without a change may rest on an outdated cached record (a button
                 # "from an earlier step" may be from a step another process moved to): reload.
@@ -197,7 +204,7 @@ class Engine:
                 record, state = (loaded[0], loaded[1]) if loaded else (None, None)
                 continue
             if outcome.state is None:
-                await outbox.send(actor, notes + outcome.messages)
+                await outbox.send(actor, (*notes, *outcome.messages))
                 return outcome, state, []
             data = encode(outcome.state)
             try:
@@ -221,7 +228,7 @@ class Engine:
                 continue
             if result.ok and result.current is not None:
                 self._remember(actor, result.current, outcome.state)
-                await outbox.send(actor, notes + outcome.messages)
+                await outbox.send(actor, (*notes, *outcome.messages))
                 return outcome, outcome.state, result.transcript
             record, cached = result.current, None
             state = self._decode_or_none(record)
@@ -269,7 +276,9 @@ class Engine:
     ) -> None:
         step = state.step
         assert isinstance(step, LabStep) and step.pending is not None
-        lesson, lab = self.module.lab(job.lab_id)  # type: ignore[misc]
+        found = self.module.lab(job.lab_id)
+        assert found is not None  # the pending turn's lab is the learner's current step, repaired on load
+        lesson, lab = found
         pending = step.pending
         request = AdvisorRequest(
             actor=actor,
@@ -289,7 +298,9 @@ class Engine:
         self._inflight.add((actor, job.turn))
         try:
             reply = await self.advisor.reply(request, on_delta)
-            result: object = AdvisorAnswered(turn=job.turn, text=reply.text, offline=reply.offline)
+            result: AdvisorAnswered | AdvisorFailed = AdvisorAnswered(
+                turn=job.turn, text=reply.text, offline=reply.offline
+            )
         except AdvisorUnavailable as exc:
             log.warning("advisor unavailable for %s turn %s: %s", actor, job.turn, exc)
             result = AdvisorFailed(turn=job.turn, reason=str(exc), retryable=exc.retryable)
@@ -327,13 +338,12 @@ def _parse_turns(lines: list[bytes]) -> tuple[Turn, ...]:
     return _TURNS.validate_json(b"[" + b",".join(lines) + b"]") if lines else ()
 
 
-def _writes(event: object) -> bool:
+def _writes(event: AnyEvent) -> bool:
     """Whether an event may change state (then the cached record is tried first)."""
-    kind = getattr(event, "kind", None)
-    if kind == "command":
+    if isinstance(event, Command):
         return False
-    return not (kind == "press" and getattr(event, "action", "") in router.NAVIGATION_ACTIONS)
+    return not (isinstance(event, Press) and is_navigation(event.action))
 
 
-def _log_entry(entry: dict[str, object], now: float) -> bytes:
+def _log_entry(entry: LogEntry, now: float) -> bytes:
     return to_json({"t": round(now, 3), **entry})  # compact JSON, and fast: this runs per event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.events import StepAction
 from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.state import LearnerState
 
@@ -10,7 +11,9 @@ RESUME = Button(label="Resume", action="resume", style="primary")
 PROGRESS = Button(label="Progress", action="progress")
 
 
-def button(state: LearnerState, label: str, action: str, arg: str = "", *, primary: bool = False) -> Button:
+def button(
+    state: LearnerState, label: str, action: StepAction, arg: str = "", *, primary: bool = False
+) -> Button:
     """A button that changes state: it carries the current step token."""
     return Button(
         label=label, action=action, arg=arg, token=str(state.token), style="primary" if primary else "default"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from bot.advisor.base import Turn
 from bot.course.models import Module
-from bot.domain.events import Actor
+from bot.domain.events import Actor, Event
 from bot.domain.messages import Message
 from bot.domain.state import LearnerState
+from bot.flows.compiled import CompiledModule
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,16 @@ class Limits:
 
 @dataclass(frozen=True)
 class FlowContext:
-    module: Module
+    course: CompiledModule
     actor: Actor
     now: float
     limits: Limits = Limits()
     instance: str = "local"
     """Id of the engine instance applying the event (owner of a lab turn it starts)."""
+
+    @property
+    def module(self) -> Module:
+        return self.course.module
 
 
 @dataclass(frozen=True)
@@ -36,21 +41,25 @@ class AskAdvisor:
     turn: int
 
 
-@dataclass
+LogEntry = Mapping[str, str | int | float | bool]
+"""One entry of the learner's event log (the engine adds the time)."""
+
+
+@dataclass(frozen=True)
 class Outcome:
     """Result of a transition. `state` None means nothing changed: no commit."""
 
     state: LearnerState | None
-    messages: list[Message] = field(default_factory=list)
-    log: list[dict[str, Any]] = field(default_factory=list)
-    transcript: list[Turn] = field(default_factory=list)
+    messages: tuple[Message, ...] = ()
+    log: tuple[LogEntry, ...] = ()
+    transcript: tuple[Turn, ...] = ()
     lab_id: str | None = None
     job: AskAdvisor | None = None
 
     @classmethod
     def reply(cls, *messages: Message) -> Outcome:
         """No change, just an answer."""
-        return cls(state=None, messages=list(messages))
+        return cls(state=None, messages=messages)
 
 
 # Internal events: the second commit of a lab turn, produced by the engine, never by a platform.
@@ -78,3 +87,6 @@ class ClaimTurn:
 
 
 InternalEvent = AdvisorAnswered | AdvisorFailed | ClaimTurn
+
+AnyEvent = Event | InternalEvent
+"""Everything a transition can be given: a learner's event or one of the engine's own."""

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from bot.advisor.base import Turn
 from bot.advisor.substance import is_substantive
-from bot.course.models import Lab, Lesson
+from bot.course.models import Lab, Lesson, Module, Unit, UnitKind
 from bot.domain.events import Press
 from bot.domain.messages import AdvisorReply, Block, Button, Message, Paragraph
 from bot.domain.state import LabResult, LabStep, LearnerState, PendingTurn
-from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
-from bot.flows.context import AdvisorAnswered, AdvisorFailed, AskAdvisor, ClaimTurn, FlowContext, Outcome
+from bot.flows.context import (
+    AdvisorAnswered,
+    AdvisorFailed,
+    AskAdvisor,
+    ClaimTurn,
+    FlowContext,
+    LogEntry,
+    Outcome,
+)
+from bot.flows.flow import Flow
+from bot.flows.units import continue_button
 
 RECENT_KEPT = 5
 RECENT_CHARS = 160
@@ -39,7 +48,7 @@ def _status_line(state: LearnerState, lab: Lab) -> str:
     return f"Exchanges: {done.exchanges} of {lab.exchanges_required}"
 
 
-def view(state: LearnerState, ctx: FlowContext, step: LabStep) -> list[Message]:
+def view(state: LearnerState, ctx: FlowContext, step: LabStep) -> tuple[Message, ...]:
     lesson, lab = _lab(ctx, step.lab_id)
     openers = tuple(button(state, opener, "say", str(i)) for i, opener in enumerate(lab.openers))
     intro = Message(
@@ -53,18 +62,17 @@ def view(state: LearnerState, ctx: FlowContext, step: LabStep) -> list[Message]:
         choices=openers,
         actions=(*_done_actions(state, ctx, lab), MENU),
     )
-    out = [intro]
     if step.pending:
-        out.append(notice("The advisor is answering your last message…"))
-    elif step.retry_text:
-        out.append(_failed_notice(state, "Your last message did not get an answer yet."))
-    return out
+        return (intro, notice("The advisor is answering your last message…"))
+    if step.retry_text:
+        return (intro, _failed_notice(state, "Your last message did not get an answer yet."))
+    return (intro,)
 
 
 def _done_actions(state: LearnerState, ctx: FlowContext, lab: Lab) -> tuple[Button, ...]:
     if not result(state, lab.id).done:
         return ()
-    return navigator.continue_button(state, ctx.module, lab.id)
+    return continue_button(state, ctx.module, lab.id)
 
 
 def _failed_notice(state: LearnerState, why: str) -> Message:
@@ -75,9 +83,10 @@ def _failed_notice(state: LearnerState, why: str) -> Message:
     )
 
 
-def open_lab(state: LearnerState, ctx: FlowContext, lab: Lab) -> Outcome:
-    new = state.advanced(LabStep(lab_id=lab.id))
-    return Outcome(state=new, messages=view(new, ctx, new.step))  # type: ignore[arg-type]
+def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
+    step = LabStep(lab_id=unit.id)
+    new = state.advanced(step)
+    return Outcome(state=new, messages=view(new, ctx, step))
 
 
 def press(state: LearnerState, ctx: FlowContext, step: LabStep, event: Press) -> Outcome:
@@ -109,7 +118,7 @@ def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> 
         return Outcome.reply(
             notice(
                 f"This lab's conversation has reached its limit of {ctx.limits.lab_exchange_cap} exchanges.",
-                *navigator.continue_button(state, ctx.module, lab.id),
+                *continue_button(state, ctx.module, lab.id),
                 MENU,
             )
         )
@@ -117,13 +126,7 @@ def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> 
     pending = PendingTurn(
         turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now
     )
-    new_step = step.model_copy(
-        update={
-            "pending": pending,
-            "retry_text": None,
-            "recent": [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:],
-        }
-    )
+    new_step = step.asking(pending, recent=[*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:])
     return Outcome(state=state.with_step(new_step), job=AskAdvisor(lab_id=lab.id, turn=step.turns + 1))
 
 
@@ -136,8 +139,7 @@ def claim(state: LearnerState, ctx: FlowContext, step: LabStep, event: ClaimTurn
     """Take over an orphaned pending turn, so exactly one engine instance answers it."""
     if not step.pending or step.pending.turn != event.turn:
         return Outcome(state=None)
-    pending = step.pending.model_copy(update={"owner": ctx.instance, "asked_at": ctx.now})
-    new = state.with_step(step.model_copy(update={"pending": pending}))
+    new = state.with_step(step.claimed(step.pending.claimed(ctx.instance, ctx.now)))
     return Outcome(state=new, job=AskAdvisor(lab_id=step.lab_id, turn=event.turn))
 
 
@@ -151,10 +153,8 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
     before = result(state, lab.id)
     lab_result = LabResult(exchanges=before.exchanges + int(pending.counted), done=before.done or finishing)
     # The step token stays: the lab card's opener buttons remain usable for the whole conversation.
-    new = state.with_step(step.model_copy(update={"pending": None, "turns": step.turns + 1})).with_progress(
-        labs={**state.progress.labs, lab.id: lab_result}
-    )
-    log: list[dict[str, object]] = [
+    new = state.with_step(step.replied()).with_progress(state.progress.with_lab(lab.id, lab_result))
+    log: list[LogEntry] = [
         {"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": pending.counted}
     ]
     if finishing:
@@ -172,9 +172,9 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
     actions = (*_done_actions(new, ctx, lab), MENU) if finishing else ()
     return Outcome(
         state=new,
-        messages=[Message(blocks=tuple(blocks), actions=actions)],
-        log=log,
-        transcript=[Turn(role="learner", text=pending.text), Turn(role="advisor", text=event.text)],
+        messages=(Message(blocks=tuple(blocks), actions=actions),),
+        log=tuple(log),
+        transcript=(Turn(role="learner", text=pending.text), Turn(role="advisor", text=event.text)),
         lab_id=lab.id,
     )
 
@@ -183,12 +183,16 @@ def failed(state: LearnerState, ctx: FlowContext, step: LabStep, event: AdvisorF
     """The advisor gave up: the turn does not count, the message is kept for a retry."""
     if not step.pending or step.pending.turn != event.turn:
         return Outcome(state=None)
-    # The failed message may be sent again and still count, so it leaves the recent messages.
-    new = state.with_step(
-        step.model_copy(update={"retry_text": step.pending.text, "pending": None, "recent": step.recent[:-1]})
-    )
+    new = state.with_step(step.failed())
     why = "" if event.retryable else "The advisor cannot answer today."
     message = _failed_notice(new, why) if event.retryable else notice(why + " Your message is kept.", MENU)
     return Outcome(
-        state=new, messages=[message], log=[{"kind": "lab_failed", "lab": step.lab_id, "turn": event.turn}]
+        state=new, messages=(message,), log=({"kind": "lab_failed", "lab": step.lab_id, "turn": event.turn},)
     )
+
+
+def _unit_id(step: LabStep, module: Module) -> str:
+    return step.lab_id
+
+
+FLOW = Flow(step=LabStep, unit_kind=UnitKind.LAB, unit_id=_unit_id, open=open_unit, view=view, press=press)

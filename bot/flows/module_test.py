@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from bot.course.models import ModuleTest, Question
+from bot.course.models import Module, ModuleTest, Question, Unit, UnitKind
 from bot.domain.events import Press
 from bot.domain.messages import Message, Paragraph
 from bot.domain.shuffle import shuffled
 from bot.domain.state import LearnerState, Progress, TestAttempt, TestStep
 from bot.flows.cards import MENU, PROGRESS, button, notice
-from bot.flows.context import FlowContext, Outcome
+from bot.flows.context import FlowContext, LogEntry, Outcome
+from bot.flows.flow import Flow
 from bot.flows.questions import question_card
 
 REVIEW_PER_CARD = 5
@@ -53,16 +54,16 @@ def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
     return None
 
 
-def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> list[Message]:
+def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> tuple[Message, ...]:
     test = ctx.module.test
     if step.attempt == 0:
-        return [_intro(state, ctx, test)]
+        return (_intro(state, ctx, test),)
     questions = question_order(ctx, step.attempt)
     index = len(step.answers)
     if index < len(questions):
         heading = f"{test.title} · {index + 1}/{len(questions)}"
         lead = (f"🔒 Answer {index} locked.",) if index else ()
-        return [question_card(state, ctx, questions[index], step.attempt, heading, *lead)]
+        return (question_card(state, ctx, questions[index], step.attempt, heading, *lead),)
     return _results(state, ctx, step, questions)
 
 
@@ -83,7 +84,7 @@ def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
 
 def _results(
     state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]
-) -> list[Message]:
+) -> tuple[Message, ...]:
     test = ctx.module.test
     got = score(questions, step.answers)
     passed = test.passes(got)
@@ -124,12 +125,13 @@ def _results(
             )
         out.append(Message(heading=f"Review {start + 1}–{start + len(blocks)}", blocks=tuple(blocks)))
     out[-1] = out[-1].model_copy(update={"actions": (*retake, PROGRESS, MENU)})
-    return out
+    return tuple(out)
 
 
-def open_test(state: LearnerState, ctx: FlowContext) -> Outcome:
-    new = state.advanced(TestStep(attempt=0))
-    return Outcome(state=new, messages=view(new, ctx, new.step))  # type: ignore[arg-type]
+def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
+    step = TestStep(attempt=0)
+    new = state.advanced(step)
+    return Outcome(state=new, messages=view(new, ctx, step))
 
 
 def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -> Outcome:
@@ -140,11 +142,10 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         if closed:
             return Outcome.reply(notice(closed, MENU))
         attempt = state.progress.test_started + 1
-        new = state.advanced(TestStep(attempt=attempt)).with_progress(test_started=attempt)
+        begun = TestStep(attempt=attempt)
+        new = state.advanced(begun).with_progress(state.progress.with_test_begun())
         return Outcome(
-            state=new,
-            messages=view(new, ctx, new.step),  # type: ignore[arg-type]
-            log=[{"kind": "test_begin", "attempt": attempt}],
+            state=new, messages=view(new, ctx, begun), log=({"kind": "test_begin", "attempt": attempt},)
         )
     if event.action != "answer" or step.attempt == 0 or finished:
         return Outcome.reply(notice("That button does nothing here.", MENU))
@@ -153,9 +154,9 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     option = question.option(event.arg)
     if option is None:
         return Outcome.reply(notice("That is not one of this question's answers.", MENU))
-    new = state.advanced(TestStep(attempt=step.attempt, answers=[*step.answers, option.id]))
-    new_step: TestStep = new.step  # type: ignore[assignment]
-    log: list[dict[str, object]] = [
+    new_step = TestStep(attempt=step.attempt, answers=[*step.answers, option.id])
+    new = state.advanced(new_step)
+    log: list[LogEntry] = [
         {
             "kind": "test_answer",
             "attempt": step.attempt,
@@ -168,6 +169,13 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         got = score(questions, new_step.answers)
         passed = test.passes(got)
         attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
-        new = new.with_progress(test_attempts=[*state.progress.test_attempts, attempt_result])
+        new = new.with_progress(state.progress.with_test_finished(attempt_result))
         log.append({"kind": "test_done", "attempt": step.attempt, "score": got, "passed": passed})
-    return Outcome(state=new, messages=view(new, ctx, new_step), log=log)
+    return Outcome(state=new, messages=view(new, ctx, new_step), log=tuple(log))
+
+
+def _unit_id(step: TestStep, module: Module) -> str:
+    return module.test.id
+
+
+FLOW = Flow(step=TestStep, unit_kind=UnitKind.TEST, unit_id=_unit_id, open=open_unit, view=view, press=press)

@@ -1,17 +1,17 @@
-"""The module navigator: which units are open, the progress strip, the menu, help.
+"""The module navigator's cards: the progress strip, the menu, progress, help and the welcome.
 
-Unlocking: lesson N opens when lesson N-1 has been read; a lesson's quiz and lab open when the
-lesson has been read; the module test opens when every quiz and lab is done (or a facilitator
-unlocked it).
+Which units are open is `units.py`'s to say; which unit a step is in, the registry's.
 """
 
 from __future__ import annotations
 
-from bot.course.models import Module, Unit, UnitKind
-from bot.domain.messages import Bullets, Button, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
-from bot.domain.state import LabStep, LearnerState, LessonStep, QuizStep, TestStep
+from bot.course.models import Module, Unit
+from bot.domain.messages import Bullets, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
+from bot.domain.state import LearnerState
 from bot.flows.cards import MENU, PROGRESS, RESUME, button, paragraphs
 from bot.flows.context import FlowContext
+from bot.flows.registry import current_unit_id
+from bot.flows.units import is_done, is_open, unit_title
 
 
 def help_text(module: Module) -> str:
@@ -29,44 +29,6 @@ def help_text(module: Module) -> str:
     )
 
 
-def current_unit_id(state: LearnerState, module: Module) -> str | None:
-    step = state.step
-    if isinstance(step, LessonStep):
-        return step.lesson_id
-    if isinstance(step, QuizStep):
-        return step.quiz_id
-    if isinstance(step, LabStep):
-        return step.lab_id
-    if isinstance(step, TestStep):
-        return module.test.id
-    return None
-
-
-def is_done(state: LearnerState, unit: Unit) -> bool:
-    progress = state.progress
-    if unit.kind is UnitKind.LESSON:
-        return unit.id in progress.lessons_done
-    if unit.kind is UnitKind.QUIZ:
-        return unit.id in progress.quizzes
-    if unit.kind is UnitKind.LAB:
-        return progress.lab_done(unit.id)
-    return progress.passed
-
-
-def is_open(state: LearnerState, module: Module, unit: Unit) -> bool:
-    progress = state.progress
-    if unit.kind is UnitKind.LESSON:
-        lesson = module.lesson(unit.id)
-        assert lesson is not None
-        earlier = [each for each in module.lessons if each.number < lesson.number]
-        return all(each.id in progress.lessons_done for each in earlier)
-    if unit.kind in (UnitKind.QUIZ, UnitKind.LAB):
-        return unit.lesson_id in progress.lessons_done
-    if progress.test_unlocked:
-        return True
-    return all(each.quiz.id in progress.quizzes and progress.lab_done(each.lab.id) for each in module.lessons)
-
-
 def unit_status(state: LearnerState, module: Module, unit: Unit) -> UnitStatus:
     if unit.id == current_unit_id(state, module):
         return "current"
@@ -81,35 +43,6 @@ def strip(state: LearnerState, module: Module) -> ProgressStrip:
             StripUnit(label=unit.label, status=unit_status(state, module, unit)) for unit in module.units
         )
     )
-
-
-def next_unit(state: LearnerState, module: Module, after: str) -> Unit | None:
-    """The first open, unfinished unit after `after` in the module order, else any open unfinished one."""
-    units = list(module.units)
-    index = next((i for i, unit in enumerate(units) if unit.id == after), -1)
-    for unit in units[index + 1 :] + units[: index + 1]:
-        if unit.id != after and is_open(state, module, unit) and not is_done(state, unit):
-            return unit
-    return None
-
-
-def continue_button(state: LearnerState, module: Module, after: str) -> tuple[Button, ...]:
-    """A primary button to the next unit to do, or nothing when there is none."""
-    unit = next_unit(state, module, after)
-    if unit is None:
-        return ()
-    return (button(state, f"Continue: {unit_title(module, unit)}", "open", unit.id, primary=True),)
-
-
-def unit_title(module: Module, unit: Unit) -> str:
-    lesson = module.lesson(unit.lesson_id) if unit.lesson_id else None
-    if unit.kind is UnitKind.LESSON and lesson:
-        return f"Lesson {lesson.number}"
-    if unit.kind is UnitKind.QUIZ and lesson:
-        return f"Lesson {lesson.number} quiz"
-    if unit.kind is UnitKind.LAB and lesson:
-        return f"Lab {lesson.number}"
-    return "Module test"
 
 
 def progress_message(state: LearnerState, ctx: FlowContext) -> Message:

@@ -7,15 +7,16 @@ first completed attempt is what reports count; retakes are practice and keep the
 
 from __future__ import annotations
 
-from bot.course.models import Lesson, Quiz
+from bot.course.models import Lesson, Module, Quiz, Unit, UnitKind
 from bot.domain.events import Press
 from bot.domain.messages import Message, Paragraph
 from bot.domain.state import LearnerState, QuizResult, QuizStep
-from bot.flows import navigator
 from bot.flows.cards import MENU, button, notice
-from bot.flows.context import FlowContext, Outcome
+from bot.flows.context import FlowContext, LogEntry, Outcome
 from bot.flows.feedback import answer_feedback
+from bot.flows.flow import Flow
 from bot.flows.questions import question_card
+from bot.flows.units import continue_button
 
 
 def _quiz(ctx: FlowContext, quiz_id: str) -> tuple[Lesson, Quiz]:
@@ -24,15 +25,15 @@ def _quiz(ctx: FlowContext, quiz_id: str) -> tuple[Lesson, Quiz]:
     return found
 
 
-def view(state: LearnerState, ctx: FlowContext, step: QuizStep) -> list[Message]:
+def view(state: LearnerState, ctx: FlowContext, step: QuizStep) -> tuple[Message, ...]:
     lesson, quiz = _quiz(ctx, step.quiz_id)
     index = len(step.answers)
     if index < len(quiz.questions):
         question = quiz.questions[index]
         lead = (quiz.instructions,) if index == 0 and quiz.instructions else ()
         heading = f"{quiz.title} · {index + 1}/{len(quiz.questions)}"
-        return [question_card(state, ctx, question, step.attempt, heading, *lead)]
-    return [score_card(state, ctx, step)]
+        return (question_card(state, ctx, question, step.attempt, heading, *lead),)
+    return (score_card(state, ctx, step),)
 
 
 def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message:
@@ -48,7 +49,7 @@ def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message
         heading=f"{quiz.title} · score {step.score}/{total}",
         blocks=tuple(Paragraph(text=line) for line in lines),
         actions=(
-            *navigator.continue_button(state, ctx.module, quiz.id),
+            *continue_button(state, ctx.module, quiz.id),
             button(state, "Retake quiz", "retake"),
             MENU,
         ),
@@ -58,8 +59,13 @@ def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message
 def open_quiz(state: LearnerState, ctx: FlowContext, quiz: Quiz) -> Outcome:
     previous = state.progress.quizzes.get(quiz.id)
     attempt = previous.attempts + 1 if previous else 1
-    new = state.advanced(QuizStep(quiz_id=quiz.id, attempt=attempt))
-    return Outcome(state=new, messages=view(new, ctx, new.step))  # type: ignore[arg-type]
+    step = QuizStep(quiz_id=quiz.id, attempt=attempt)
+    new = state.advanced(step)
+    return Outcome(state=new, messages=view(new, ctx, step))
+
+
+def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
+    return open_quiz(state, ctx, _quiz(ctx, unit.id)[1])
 
 
 def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -> Outcome:
@@ -74,16 +80,14 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
     if option is None:
         return Outcome.reply(notice("That is not one of this question's answers.", MENU))
 
-    new = state.advanced(
-        QuizStep(
-            quiz_id=quiz.id,
-            attempt=step.attempt,
-            answers=[*step.answers, option.id],
-            score=step.score + option.correct,
-        )
+    new_step = QuizStep(
+        quiz_id=quiz.id,
+        attempt=step.attempt,
+        answers=[*step.answers, option.id],
+        score=step.score + option.correct,
     )
-    new_step: QuizStep = new.step  # type: ignore[assignment]
-    log: list[dict[str, object]] = [
+    new = state.advanced(new_step)
+    log: list[LogEntry] = [
         {
             "kind": "answer",
             "quiz": quiz.id,
@@ -93,20 +97,15 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
             "attempt": step.attempt,
         }
     ]
-    messages = [Message(blocks=answer_feedback(question, option))]
+    answered = Message(blocks=answer_feedback(question, option))
     if len(new_step.answers) == len(quiz.questions):
         previous = state.progress.quizzes.get(quiz.id)
         total = len(quiz.questions)
         if previous is None:
             result = QuizResult(first=new_step.score, best=new_step.score, total=total)
         else:
-            result = previous.model_copy(
-                update={
-                    "best": max(previous.best, new_step.score),
-                    "attempts": max(previous.attempts, step.attempt),
-                }
-            )
-        new = new.with_progress(quizzes={**state.progress.quizzes, quiz.id: result})
+            result = previous.retaken(new_step.score, step.attempt)
+        new = new.with_progress(state.progress.with_quiz(quiz.id, result))
         log.append(
             {
                 "kind": "quiz_done",
@@ -116,5 +115,11 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
                 "attempt": step.attempt,
             }
         )
-    messages += view(new, ctx, new_step)
-    return Outcome(state=new, messages=messages, log=log)
+    return Outcome(state=new, messages=(answered, *view(new, ctx, new_step)), log=tuple(log))
+
+
+def _unit_id(step: QuizStep, module: Module) -> str:
+    return step.quiz_id
+
+
+FLOW = Flow(step=QuizStep, unit_kind=UnitKind.QUIZ, unit_id=_unit_id, open=open_unit, view=view, press=press)

@@ -7,31 +7,33 @@ step) return an outcome with `state=None`, so the engine commits nothing.
 
 from __future__ import annotations
 
-from bot.course.models import Module, UnitKind
+from dataclasses import replace
+
+from bot.course.models import Module
 from bot.domain.codec import UnreadableState
-from bot.domain.events import Command, Event, Press, Text
+from bot.domain.events import Command, CommandName, Press, Text, is_navigation
 from bot.domain.messages import Button, Message
-from bot.domain.state import LabStep, LearnerState, LessonStep, MenuStep, QuizStep, TestStep
-from bot.flows import lab, lesson, module_test, navigator, quiz
+from bot.domain.state import LabStep, LearnerState, MenuStep
+from bot.flows import lab, navigator
 from bot.flows.cards import MENU, RESUME, notice
-from bot.flows.context import AdvisorAnswered, AdvisorFailed, ClaimTurn, FlowContext, InternalEvent, Outcome
+from bot.flows.context import AdvisorAnswered, AdvisorFailed, AnyEvent, FlowContext, InternalEvent, Outcome
+from bot.flows.registry import flow_of, flow_opening
+from bot.flows.units import is_open, unit_title
 
-NAVIGATION_ACTIONS = {"menu", "resume", "progress", "help"}
-"""Buttons that only show something: valid from any old message, so they carry no token."""
-
-WORDS = {"start", "resume", "menu", "progress", "help", "continue"}
+WORDS: dict[str, CommandName] = {
+    "start": "start",
+    "resume": "resume",
+    "menu": "menu",
+    "progress": "progress",
+    "help": "help",
+}
+"""Typed words that act as navigator commands."""
+FORWARD_WORDS = frozenset({"continue", "next"})
+"""Typed words that press the step's primary way forward."""
 
 
 def new_learner(ctx: FlowContext) -> LearnerState:
     return LearnerState(module_id=ctx.module.id, started_at=ctx.now)
-
-
-STEP_KINDS: dict[type, UnitKind] = {
-    LessonStep: UnitKind.LESSON,
-    QuizStep: UnitKind.QUIZ,
-    LabStep: UnitKind.LAB,
-    TestStep: UnitKind.TEST,
-}
 
 
 def repair(state: LearnerState, module: Module) -> LearnerState:
@@ -40,59 +42,58 @@ def repair(state: LearnerState, module: Module) -> LearnerState:
     A step naming a unit of another kind (a quiz step pointing at a lab) is no course change
     but a broken record: `UnreadableState`, so it is set aside like any unreadable record.
     """
-    unit_id = navigator.current_unit_id(state, module)
-    if unit_id is None:
+    flow = flow_of(state.step)
+    if flow is None:
         return state
+    unit_id = flow.unit_id(state.step, module)
     unit = module.unit(unit_id)
     if unit is None:
         return state.advanced(MenuStep())
-    if STEP_KINDS[type(state.step)] is not unit.kind:
+    if flow.unit_kind is not unit.kind:
         raise UnreadableState(f"a {state.step.at} step names {unit.kind.value} {unit_id!r}")
     return state
 
 
-def view(state: LearnerState, ctx: FlowContext) -> list[Message]:
+def view(state: LearnerState, ctx: FlowContext) -> tuple[Message, ...]:
     """The current step, rendered again: what `resume` shows, and the recovery path after a crash."""
-    step = state.step
-    if isinstance(step, LessonStep):
-        return lesson.view(state, ctx, step)
-    if isinstance(step, QuizStep):
-        return quiz.view(state, ctx, step)
-    if isinstance(step, LabStep):
-        return lab.view(state, ctx, step)
-    if isinstance(step, TestStep):
-        return module_test.view(state, ctx, step)
-    return [navigator.menu_message(state, ctx)]
+    flow = flow_of(state.step)
+    if flow is None:
+        return (navigator.menu_message(state, ctx),)
+    return flow.view(state, ctx, state.step)
 
 
-def apply(state: LearnerState | None, event: Event | InternalEvent, ctx: FlowContext) -> Outcome:
+def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outcome:
     """The transition function. `state` is None for a learner never seen before."""
     if state is None:
-        if isinstance(event, (AdvisorAnswered, AdvisorFailed, ClaimTurn)):
-            return Outcome(state=None)
-        fresh = new_learner(ctx)
-        first = ctx.module.lessons[0]
-        started = lesson.open_lesson(fresh, ctx, first)
-        started.messages.insert(0, navigator.welcome_message(ctx))
-        started.log.append({"kind": "enrolled", "module": ctx.module.id})
-        if isinstance(event, Command) and event.name in ("start", "resume"):
-            return started
-        # Any other first contact also enrols; then the event is answered on the new state.
-        follow = (
-            apply(started.state, event, ctx) if not isinstance(event, (Press, Text)) else Outcome(state=None)
-        )
-        started.messages += follow.messages
-        return started
-    if isinstance(event, (AdvisorAnswered, AdvisorFailed, ClaimTurn)):
-        return _internal(state, event, ctx)
+        return _enrol(event, ctx)
     if isinstance(event, Command):
         return _command(state, event.name, ctx)
     if isinstance(event, Text):
         return _text(state, event.text, ctx)
-    return _press(state, event, ctx)
+    if isinstance(event, Press):
+        return _press(state, event, ctx)
+    return _internal(state, event, ctx)
 
 
-def _command(state: LearnerState, name: str, ctx: FlowContext) -> Outcome:
+def _enrol(event: AnyEvent, ctx: FlowContext) -> Outcome:
+    """Any first contact enrols: the welcome and the first lesson, then (for a command other
+    than start or resume) its answer on the new state. A first press or text is not answered:
+    it cannot belong to a step this learner has seen."""
+    if not isinstance(event, (Command, Press, Text)):
+        return Outcome(state=None)  # the engine's own events need a learner with a lab turn
+    fresh = new_learner(ctx)
+    first = ctx.module.unit(ctx.module.lessons[0].id)
+    assert first is not None
+    started = flow_opening(first.kind).open(fresh, ctx, first)
+    messages = (navigator.welcome_message(ctx), *started.messages)
+    if isinstance(event, Command) and event.name not in ("start", "resume") and started.state is not None:
+        messages += _command(started.state, event.name, ctx).messages
+    return replace(
+        started, messages=messages, log=(*started.log, {"kind": "enrolled", "module": ctx.module.id})
+    )
+
+
+def _command(state: LearnerState, name: CommandName, ctx: FlowContext) -> Outcome:
     if name == "help":
         return Outcome.reply(navigator.help_message(ctx.module))
     if name == "progress":
@@ -104,9 +105,10 @@ def _command(state: LearnerState, name: str, ctx: FlowContext) -> Outcome:
 
 def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
     word = text.strip().lower().lstrip("/")
-    if word in WORDS and word != "continue":
-        return _command(state, word, ctx)
-    if word in ("continue", "next"):
+    command = WORDS.get(word)
+    if command is not None:
+        return _command(state, command, ctx)
+    if word in FORWARD_WORDS:
         forward = _forward_button(state, ctx)
         if forward is not None:
             return _press(
@@ -116,7 +118,7 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
             )
     if isinstance(state.step, LabStep):
         return lab.message(state, ctx, state.step, text)
-    if word in ("continue", "next"):
+    if word in FORWARD_WORDS:
         return Outcome.reply(*view(state, ctx))
     return Outcome.reply(
         notice(
@@ -142,8 +144,9 @@ def _forward_button(state: LearnerState, ctx: FlowContext) -> Button | None:
 
 
 def _press(state: LearnerState, event: Press, ctx: FlowContext) -> Outcome:
-    if event.action in NAVIGATION_ACTIONS:
-        return _command(state, event.action, ctx)
+    action = event.action
+    if is_navigation(action):
+        return _command(state, action, ctx)
     if event.token != str(state.token):
         return Outcome.reply(
             notice(
@@ -152,18 +155,12 @@ def _press(state: LearnerState, event: Press, ctx: FlowContext) -> Outcome:
                 MENU,
             )
         )
-    if event.action == "open":
+    if action == "open":
         return open_unit(state, event.arg, ctx)
-    step = state.step
-    if isinstance(step, LessonStep):
-        return lesson.press(state, ctx, step, event)
-    if isinstance(step, QuizStep):
-        return quiz.press(state, ctx, step, event)
-    if isinstance(step, LabStep):
-        return lab.press(state, ctx, step, event)
-    if isinstance(step, TestStep):
-        return module_test.press(state, ctx, step, event)
-    return Outcome.reply(notice("That button does nothing here.", RESUME, MENU))
+    flow = flow_of(state.step)
+    if flow is None:
+        return Outcome.reply(notice("That button does nothing here.", RESUME, MENU))
+    return flow.press(state, ctx, state.step, event)
 
 
 def open_unit(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome:
@@ -171,17 +168,11 @@ def open_unit(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome:
     unit = module.unit(unit_id)
     if unit is None:
         return Outcome.reply(notice("That unit does not exist in this module.", MENU))
-    if not navigator.is_open(state, module, unit):
-        return Outcome.reply(notice(f"{navigator.unit_title(module, unit)} is locked for now.", MENU))
+    if not is_open(state, module, unit):
+        return Outcome.reply(notice(f"{unit_title(module, unit)} is locked for now.", MENU))
     if isinstance(state.step, LabStep) and state.step.pending:
         return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
-    if unit.kind is UnitKind.LESSON:
-        return lesson.open_lesson(state, ctx, module.lesson(unit.id))  # type: ignore[arg-type]
-    if unit.kind is UnitKind.QUIZ:
-        return quiz.open_quiz(state, ctx, module.quiz(unit.id)[1])  # type: ignore[index]
-    if unit.kind is UnitKind.LAB:
-        return lab.open_lab(state, ctx, module.lab(unit.id)[1])  # type: ignore[index]
-    return module_test.open_test(state, ctx)
+    return flow_opening(unit.kind).open(state, ctx, unit)
 
 
 def _internal(state: LearnerState, event: InternalEvent, ctx: FlowContext) -> Outcome:

@@ -74,7 +74,10 @@ def decode(value: object, actor: Actor) -> Press | None:
     if match is None:
         return None
     try:
-        return Press(actor=actor, action=match["action"], arg=match["arg"], token=match["token"])
+        # Validated, not constructed: the action is text from a platform until it proves to be ours.
+        return Press.model_validate(
+            {"actor": actor, "action": match["action"], "arg": match["arg"], "token": match["token"]}
+        )
     except ValidationError:
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from bot.render.actions import decode
 from tests.engine.driver import Learner
 
 
@@ -33,8 +34,12 @@ async def test_forged_token_and_unknown_action_change_nothing(make_engine, store
     forged = next_button.model_copy(update={"token": "999"})
     await learner.press("next", via=forged)
     assert "earlier step" in learner.notices()[0]
-    junk = next_button.model_copy(update={"action": "teleport"})
-    await learner.press("teleport", via=junk)
+    # An action the engine never makes does not even become an event: adapters get None for
+    # it from the button codec and answer it as an unknown button.
+    assert decode(f"tb0:teleport::{next_button.token}", learner.actor) is None
+    # An action of another step, with the right token, is answered and changes nothing.
+    misplaced = next_button.model_copy(update={"action": "retake"})
+    await learner.press("retake", via=misplaced)
     assert learner.notices()
     assert (await store.load(learner.actor)) == record
 

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from bot.advisor.offline import OfflineAdvisor
 from bot.course.models import Module, Question
 from bot.domain.messages import ProgressStrip
+from bot.engine.engine import Engine
 from bot.storage.client import AsyncRedis
 from tests.engine.driver import Learner
 
@@ -144,11 +146,10 @@ async def test_test_is_locked_until_quizzes_and_labs_are_done(make_engine, modul
     assert strip.units[0].status == "current"
 
 
-async def test_retake_waits_for_the_cooldown(make_engine, module):
+async def test_retake_waits_for_the_cooldown(module, store):
     now = [1_000_000.0]
     cooled = module.model_copy(update={"test": module.test.model_copy(update={"cooldown_minutes": 30})})
-    engine = make_engine(clock=lambda: now[0])
-    engine.module = cooled
+    engine = Engine(cooled, store, OfflineAdvisor(), clock=lambda: now[0])
     learner = Learner(engine)
     await learner.command("start")
     await do_lessons_quizzes_labs(learner, cooled)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bot.domain.events import Actor, Command, Press, Text
 from bot.domain.state import LabStep, LearnerState, QuizStep, TestStep
 from bot.flows import router
+from bot.flows.compiled import CompiledModule
 from bot.flows.context import AdvisorAnswered, AdvisorFailed, FlowContext
 
 ACTOR = Actor(platform="sim", tenant="prop", user="u")
@@ -87,11 +90,17 @@ def test_random_event_sequences_keep_invariants(module, data):
     sequence = data.draw(events(unit_ids))
     state: LearnerState | None = None
     now = 1_000_000.0
+    course = CompiledModule.of(module)
     for kind, a, b, c in sequence:
         now += 7
-        ctx = FlowContext(module=module, actor=ACTOR, now=now)
+        ctx = FlowContext(course=course, actor=ACTOR, now=now)
         if kind == "press":
             token = str(state.token) if (c == "current" and state) else c
+            if a == "junk":
+                # Not one of the engine's actions: it never becomes a Press (an adapter answers it).
+                with pytest.raises(ValidationError):
+                    Press(actor=ACTOR, action=a, arg=b, token=token)
+                continue
             event = Press(actor=ACTOR, action=a, arg=b, token=token)
         elif kind == "text":
             event = Text(actor=ACTOR, text=a)

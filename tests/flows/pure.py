@@ -11,6 +11,7 @@ from bot.domain.events import Actor, Command, CommandName, Press, Text
 from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.state import LearnerState
 from bot.flows import router
+from bot.flows.compiled import CompiledModule
 from bot.flows.context import FlowContext, InternalEvent, Outcome
 
 ACTOR = Actor(platform="sim", tenant="pure", user="u1")
@@ -19,6 +20,7 @@ ACTOR = Actor(platform="sim", tenant="pure", user="u1")
 class PureLearner:
     def __init__(self, module: Module, actor: Actor = ACTOR, now: float = 1_000_000.0) -> None:
         self.module = module
+        self.course = CompiledModule.of(module)
         self.actor = actor
         self.now = now
         self.state: LearnerState | None = None
@@ -26,7 +28,7 @@ class PureLearner:
         self.last: Outcome | None = None
 
     def ctx(self) -> FlowContext:
-        return FlowContext(module=self.module, actor=self.actor, now=self.now)
+        return FlowContext(course=self.course, actor=self.actor, now=self.now)
 
     def send(self, event: Command | Press | Text | InternalEvent) -> Outcome:
         outcome = router.apply(self.state, event, self.ctx())

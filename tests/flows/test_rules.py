@@ -60,7 +60,7 @@ def test_a_learner_with_exactly_the_pass_score_passes(module: Module) -> None:
 
 def unlocked_test(learner: PureLearner) -> LearnerState:
     assert learner.state is not None
-    return learner.state.with_progress(test_unlocked=True)
+    return learner.state.with_progress(learner.state.progress.with_test_unlocked())
 
 
 def test_used_up_attempts_stay_used_up_when_the_test_was_opened_early(module: Module) -> None:
@@ -70,7 +70,7 @@ def test_used_up_attempts_stay_used_up_when_the_test_was_opened_early(module: Mo
     learner = PureLearner(module)
     learner.command("start")
     assert learner.state is not None
-    learner.send_state(learner.state.with_progress(test_unlocked=True, test_started=module.test.max_attempts))
+    learner.send_state(learner.state.with_progress(progress))
     learner.open(module.test.id)
     assert f"You have used all {module.test.max_attempts} attempts" in learner.text()
     assert not any(b.action == "begin" for m in learner.shown for b in m.buttons)
@@ -85,7 +85,8 @@ def test_an_answer_the_course_no_longer_has_scores_nothing_and_breaks_nothing(mo
     assert learner.state is not None
     questions = module_test.question_order(learner.ctx(), 1)
     answers = ["renamed-option"] + [q.correct_option.id for q in questions[1:-1]]
-    state = learner.state.advanced(TestStep(attempt=1, answers=answers)).with_progress(test_started=1)
+    state = learner.state.advanced(TestStep(attempt=1, answers=answers))
+    state = state.with_progress(state.progress.with_test_begun())
     learner.send_state(state)
     last = learner.state.token if learner.state else 0
     learner.send(

@@ -72,7 +72,7 @@ def every_block() -> Message:
         choices=choices(4),
         actions=(
             Button(label="Continue", action="next", token="7", style="primary"),
-            Button(label="Reset lesson", action="reset", token="7", style="danger"),
+            Button(label="Reset lesson", action="retake", token="7", style="danger"),
             Button(label="Menu", action="menu"),
         ),
     )

@@ -32,7 +32,7 @@ def test_anything_else_picks_nothing_so_it_goes_to_the_advisor_as_text() -> None
 
 
 def test_a_label_shared_by_two_buttons_is_ambiguous_but_numbers_still_work() -> None:
-    twice = Message(actions=(Button(label="Next", action="a"), Button(label="Next", action="b")))
+    twice = Message(actions=(Button(label="Next", action="next"), Button(label="Next", action="back")))
     card = render_terminal(twice)
     assert card.pick("next") is None
     assert card.pick("2") == twice.actions[1]

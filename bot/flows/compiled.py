@@ -1,0 +1,49 @@
+"""A course module with what the flows derive from it built once: its lesson cards.
+
+The engine compiles its module when it is made and every transition reads the result from its
+context, so nothing is rebuilt per event and nothing is cached behind the flows' backs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.course.models import Lesson, Module
+from bot.domain.messages import Block, Bullets, KeyTermList, Message, Paragraph
+
+
+@dataclass(frozen=True)
+class CompiledModule:
+    module: Module
+    lesson_cards: Mapping[str, tuple[Message, ...]]
+    """Lesson id → the lesson's content cards, without buttons."""
+
+    @classmethod
+    def of(cls, module: Module) -> CompiledModule:
+        return cls(module=module, lesson_cards={lesson.id: lesson_cards(lesson) for lesson in module.lessons})
+
+
+def lesson_cards(lesson: Lesson) -> tuple[Message, ...]:
+    """Card 0 (title, subtitle, opening question), one card per section, then the key terms."""
+    out = [
+        Message(
+            heading=f"Lesson {lesson.number} · {lesson.title}",
+            blocks=(Paragraph(text=f"_{lesson.subtitle}_"), Paragraph(text=f"**{lesson.hook}**")),
+        )
+    ]
+    for section in lesson.sections:
+        blocks: list[Block] = [Paragraph(text=text) for text in section.paragraphs]
+        if section.items:
+            blocks.append(
+                Bullets(items=tuple(f"**{i.label}**: {i.text}" if i.text else i.label for i in section.items))
+            )
+        heading = section.heading or f"Lesson {lesson.number} · {lesson.title}"
+        out.append(Message(heading=heading, blocks=tuple(blocks)))
+    out.append(
+        Message(
+            heading="Key terms",
+            blocks=(KeyTermList(terms=tuple((t.term, t.definition) for t in lesson.key_terms)),),
+        )
+    )
+    return tuple(out)
