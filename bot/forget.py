@@ -52,7 +52,8 @@ async def forget_tenant(
 async def _unlink(redis: Redis | RedisCluster, batch: list[bytes | str]) -> None:
     async with redis.pipeline(transaction=False) as pipe:
         for key in batch:
-            pipe.unlink(key)
+            # Not `pipe.unlink`: on a cluster pipeline that is a coroutine that queues nothing.
+            pipe.execute_command("UNLINK", key)
         await pipe.execute()
 
 

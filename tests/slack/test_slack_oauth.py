@@ -69,6 +69,12 @@ async def served(make_oauth_slack: Callable[..., SlackHarness]) -> AsyncIterator
     await runner.cleanup()
 
 
+@pytest.fixture
+def redis(redis_any: aioredis.Redis) -> aioredis.Redis:
+    """Installations, OAuth states and tenant erasure on a single Redis and on a Redis Cluster."""
+    return redis_any
+
+
 async def all_values(redis: aioredis.Redis) -> str:
     """Every key and string/set value in Redis, as text."""
     found = []
