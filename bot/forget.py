@@ -63,7 +63,7 @@ async def run_forget_tenant(spec: str, yes: bool) -> int:
 
     platform, _, tenant = spec.partition(":")
     try:
-        Actor(platform=platform, tenant=tenant, user="check")
+        Actor.model_validate({"platform": platform, "tenant": tenant, "user": "check"})
     except ValidationError:
         print("Name the tenant as PLATFORM:TENANT, for example slack:T0123ABCD or discord:123456789.")
         return 2
