@@ -6,8 +6,9 @@ module retries instead: a few times, with exponential backoff and jitter, honour
 `retry-after` only while it fits under `retry_after_cap` and the whole turn under
 `max_total_wait`.
 
-Retried: 408, 409, 429, 5xx (529 = overloaded), timeouts, dropped connections, and an `error`
-event in the middle of a stream. Not retried: a spend or usage limit (no retry can succeed
+Retried: 408, 409, 429, 5xx (529 = overloaded), timeouts, dropped connections, an `error`
+event in the middle of a stream, and a stream that ends without `message_stop` (a proxy
+cutting it short: what arrived is part of an answer, not an answer). Not retried: a spend or usage limit (no retry can succeed
 until someone raises it) and other 4xx errors. When no answer can be had, `AdvisorUnavailable`
 is raised; its reason never contains the API key or the learner's text.
 """
@@ -114,6 +115,10 @@ def classify(error: Exception) -> Failure:
     return Failure(f"unexpected API response ({type(error).__name__})", retry=False)
 
 
+class TruncatedStream(Exception):
+    """The stream ended without `message_stop`."""
+
+
 class AnthropicAdvisor(Advisor):
     """Streams a reply from the Messages API; see the module notes for retries."""
 
@@ -186,6 +191,8 @@ class AnthropicAdvisor(Advisor):
                 return await self._attempt(request, prompt.system, prompt.messages, on_delta)
             except (anthropic.APIError, httpx2.TransportError) as error:
                 failure = classify(error)
+            except TruncatedStream:
+                failure = Failure("the stream ended before the reply was complete", retry=True)
             log.warning(
                 "advisor attempt %d failed for %s in lab %s: %s",
                 attempt + 1,
@@ -223,6 +230,7 @@ class AnthropicAdvisor(Advisor):
         on_delta: OnDelta | None,
     ) -> AdvisorReplyText:
         shown = ""
+        complete = False
         async with self._client.messages.stream(
             model=self.model,
             max_tokens=self.max_tokens,
@@ -235,6 +243,10 @@ class AnthropicAdvisor(Advisor):
                     shown += event.text
                     if on_delta is not None:
                         await on_delta(shown)
+                elif event.type == "message_stop":
+                    complete = True
+            if not complete:
+                raise TruncatedStream()
             message = await stream.get_final_message()
 
         text = "".join(block.text for block in message.content if block.type == "text").strip()

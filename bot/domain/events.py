@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, TypeGuard, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Platform = Literal["terminal", "slack", "discord", "sim"]
 IdPart = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -22,6 +22,19 @@ class Actor(BaseModel):
     def __str__(self) -> str:
         return f"{self.platform}:{self.tenant}:{self.user}"
 
+
+def clean_text(text: str) -> str:
+    """Text as valid Unicode: a lone surrogate (which a platform's JSON may carry as `\\ud83d`,
+    and which no encoder can write) becomes U+FFFD; a well-formed pair becomes its character."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+CleanText = Annotated[str, AfterValidator(clean_text)]
+"""Text from a platform, cleaned where every event is built, so no platform needs to remember."""
 
 CommandName = Literal["start", "resume", "progress", "help", "menu"]
 
@@ -56,7 +69,7 @@ class Press(BaseModel):
     kind: Literal["press"] = "press"
     actor: Actor
     action: Action
-    arg: Annotated[str, StringConstraints(max_length=48)] = ""
+    arg: Annotated[CleanText, StringConstraints(max_length=48)] = ""
     token: Annotated[str, StringConstraints(max_length=24)] = ""
 
 
@@ -65,7 +78,7 @@ class Text(BaseModel):
 
     kind: Literal["text"] = "text"
     actor: Actor
-    text: str
+    text: CleanText
 
 
 Event = Annotated[Command | Press | Text, Field(discriminator="kind")]

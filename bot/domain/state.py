@@ -136,6 +136,9 @@ class Progress(BaseModel):
     test_attempts: list[TestAttempt] = Field(default_factory=list)
     test_started: int = 0
     """Attempts begun (a begun attempt counts toward the limit even if abandoned)."""
+    quiz_unfinished: dict[str, list[str]] = Field(default_factory=dict)
+    """Answers of a quiz attempt left before its last question, by quiz id. Opening the quiz
+    again carries on from there: an attempt, the first above all, is never begun afresh."""
     test_unlocked: bool = False
     """Set by a facilitator to open the module test before every quiz and lab is done."""
 
@@ -161,6 +164,17 @@ class Progress(BaseModel):
 
     def with_lab(self, lab_id: str, result: LabResult) -> Progress:
         return _replaced(self, labs={**self.labs, lab_id: result})
+
+    def with_quiz_unfinished(self, quiz_id: str, answers: list[str]) -> Progress:
+        """The learner left this quiz mid-attempt with these answers given."""
+        return _replaced(self, quiz_unfinished={**self.quiz_unfinished, quiz_id: answers})
+
+    def with_quiz_resumed(self, quiz_id: str) -> Progress:
+        """The quiz's unfinished attempt is the current step again."""
+        if quiz_id not in self.quiz_unfinished:
+            return self
+        kept = {k: v for k, v in self.quiz_unfinished.items() if k != quiz_id}
+        return _replaced(self, quiz_unfinished=kept)
 
     def with_test_begun(self) -> Progress:
         """One more test attempt has begun (it counts toward the limit from now on)."""

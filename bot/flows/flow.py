@@ -33,3 +33,5 @@ class Flow(Generic[S]):
     """The step, shown again (`resume`)."""
     press: Callable[[LearnerState, FlowContext, S, Press], Outcome]
     """A button of this step, its token already checked."""
+    leave: Callable[[LearnerState, FlowContext, S], LearnerState] | None = None
+    """The state as the learner leaves this step for another unit (what it keeps of the step)."""

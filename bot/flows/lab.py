@@ -76,8 +76,9 @@ def _done_actions(state: LearnerState, ctx: FlowContext, lab: Lab) -> tuple[Butt
 
 
 def _failed_notice(state: LearnerState, why: str) -> Message:
+    text = "The advisor is unavailable right now; your message is kept. Try again in a moment."
     return notice(
-        f"{why} The advisor is unavailable right now; your message is kept. Try again in a moment.",
+        f"{why} {text}" if why else text,
         button(state, "Try again", "retry", primary=True),
         MENU,
     )

@@ -59,13 +59,25 @@ def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message
 def open_quiz(state: LearnerState, ctx: FlowContext, quiz: Quiz) -> Outcome:
     previous = state.progress.quizzes.get(quiz.id)
     attempt = previous.attempts + 1 if previous else 1
-    step = QuizStep(quiz_id=quiz.id, attempt=attempt)
-    new = state.advanced(step)
+    answers = state.progress.quiz_unfinished.get(quiz.id, [])[: len(quiz.questions) - 1]
+    chosen = [question.option(answer) for question, answer in zip(quiz.questions, answers, strict=False)]
+    score = sum(1 for option in chosen if option is not None and option.correct)
+    step = QuizStep(quiz_id=quiz.id, attempt=attempt, answers=answers, score=score)
+    new = state.advanced(step).with_progress(state.progress.with_quiz_resumed(quiz.id))
     return Outcome(state=new, messages=view(new, ctx, step))
 
 
 def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
     return open_quiz(state, ctx, _quiz(ctx, unit.id)[1])
+
+
+def leave(state: LearnerState, ctx: FlowContext, step: QuizStep) -> LearnerState:
+    """The state as the learner leaves this quiz for another unit: an attempt in progress is
+    kept, to carry on with when the quiz is opened again."""
+    lesson, quiz = _quiz(ctx, step.quiz_id)
+    if not 0 < len(step.answers) < len(quiz.questions):
+        return state
+    return state.with_progress(state.progress.with_quiz_unfinished(quiz.id, step.answers))
 
 
 def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -> Outcome:
@@ -122,4 +134,6 @@ def _unit_id(step: QuizStep, module: Module) -> str:
     return step.quiz_id
 
 
-FLOW = Flow(step=QuizStep, unit_kind=UnitKind.QUIZ, unit_id=_unit_id, open=open_unit, view=view, press=press)
+FLOW = Flow(
+    step=QuizStep, unit_kind=UnitKind.QUIZ, unit_id=_unit_id, open=open_unit, view=view, press=press, leave=leave
+)

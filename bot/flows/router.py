@@ -172,6 +172,9 @@ def open_unit(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome:
         return Outcome.reply(notice(f"{unit_title(module, unit)} is locked for now.", MENU))
     if isinstance(state.step, LabStep) and state.step.pending:
         return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
+    current = flow_of(state.step)
+    if current is not None and current.leave is not None:
+        state = current.leave(state, ctx, state.step)
     return flow_opening(unit.kind).open(state, ctx, unit)
 
 

@@ -17,6 +17,7 @@ from bot.domain.events import Actor
 from bot.settings import Settings
 from tests.advisor.lessons import quiz_strings
 from tests.fakes.anthropic_server import (
+    CutMidStream,
     ErrorReply,
     FakeAnthropic,
     Hang,
@@ -248,6 +249,25 @@ async def test_mid_stream_errors_until_retries_run_out(
         await make_advisor(max_retries=1).reply(make_request("What tools matter most on day one?"))
     assert "overloaded_error" in str(caught.value)
     assert len(anthropic_server.requests) == 2
+
+
+async def test_a_stream_cut_short_without_message_stop_is_retried(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
+    anthropic_server.script(CutMidStream(text_before="The first half"), Reply("The whole answer."))
+    reply = await make_advisor().reply(make_request("What tools matter most on day one?"))
+    assert reply.text == "The whole answer."
+    assert len(anthropic_server.requests) == 2
+
+
+async def test_streams_always_cut_short_end_in_try_again(
+    make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
+) -> None:
+    anthropic_server.default = CutMidStream()
+    with pytest.raises(AdvisorUnavailable) as caught:
+        await make_advisor(max_retries=1).reply(make_request("What tools matter most on day one?"))
+    assert caught.value.retryable is True  # the learner is offered "Try again"
+    assert "ended before the reply was complete" in str(caught.value)
 
 
 async def test_spend_limit_is_not_retried(

@@ -99,3 +99,25 @@ async def test_concurrent_writes_from_many_engines_lose_no_update(make_engine, m
         state = json.loads((await store.load(learner.actor)).data)
         assert state["step"]["card"] == 6
         assert not learner.notices()
+
+
+async def test_reopening_a_quiz_cannot_launder_the_first_attempt(make_engine, module, store):
+    from bot.domain.codec import decode
+
+    quiz = module.lessons[0].quiz
+    learner = Learner(make_engine())
+    await learner.command("start")
+    await learner.read_lesson()
+    await learner.press("open", quiz.id)
+    wrong = next(o for o in quiz.questions[0].options if not o.correct)
+    await learner.press("answer", wrong.id)
+    assert "Not quite" in learner.text()
+
+    await learner.open(module.lessons[0].id)  # away to the lesson, then back to the quiz
+    await learner.open(quiz.id)
+    assert "2/3" in learner.text()  # the attempt carries on; question 1 is not asked again
+    for question in quiz.questions[1:]:
+        await learner.press("answer", next(o for o in question.options if o.correct).id)
+
+    result = decode((await store.load(learner.actor)).data).progress.quizzes[quiz.id]
+    assert (result.first, result.attempts) == (2, 1)

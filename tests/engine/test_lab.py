@@ -125,7 +125,7 @@ async def test_advisor_failure_keeps_the_message_and_retry_sends_it(make_engine,
     learner = Learner(make_engine(advisor))
     await enter_lab(learner, module)
     await learner.say(QUESTION)
-    assert "unavailable" in learner.notices()[0]
+    assert learner.notices()[0].startswith("The advisor is unavailable right now")
     assert await transcript(store, learner, module) == []  # no half-written turn
     await learner.command("progress")
     assert "Labs done: 0/4" in learner.text()
@@ -197,3 +197,15 @@ async def test_openers_stay_usable_through_the_conversation(make_engine, module,
     assert "Lab complete" in learner.text()
     lines = [json.loads(x) for x in await store.transcript(learner.actor, lab.id, 10)]
     assert [line["text"] for line in lines if line["role"] == "learner"] == list(lab.openers)
+
+
+async def test_a_lone_surrogate_in_a_message_is_cleaned_not_an_internal_error(make_engine, module, store):
+    from bot.engine.engine import INTERNAL_ERROR_NOTICE
+
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    # What a platform's JSON gives for "\ud83d" with its partner lost (a cut emoji).
+    await learner.say("What does an ML engineer deploy first? \ud83d")
+    assert INTERNAL_ERROR_NOTICE not in learner.notices()
+    lines = await transcript(store, learner, module)
+    assert lines[0]["text"] == "What does an ML engineer deploy first? \ufffd"

@@ -121,7 +121,15 @@ class MidStreamError:
     message: str = "Overloaded"
 
 
-Behaviour = Reply | ErrorReply | Hang | StallMidStream | MidStreamError
+@dataclass(frozen=True)
+class CutMidStream:
+    """Start streaming `text_before`, then end the body cleanly without `message_stop`, as a
+    proxy cutting an idle or long stream does."""
+
+    text_before: str = "The first half of an answer"
+
+
+Behaviour = Reply | ErrorReply | Hang | StallMidStream | MidStreamError | CutMidStream
 
 
 # Recording ----------------------------------------------------------------------------------
@@ -393,6 +401,10 @@ class FakeAnthropic:
                 "error",
                 {"type": "error", "error": {"type": behaviour.error_type, "message": behaviour.message}},
             )
+            await response.write_eof()
+            return response
+        if isinstance(behaviour, CutMidStream):
+            await text(behaviour.text_before)
             await response.write_eof()
             return response
         if isinstance(behaviour, StallMidStream):
