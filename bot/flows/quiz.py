@@ -135,5 +135,11 @@ def _unit_id(step: QuizStep, module: Module) -> str:
 
 
 FLOW = Flow(
-    step=QuizStep, unit_kind=UnitKind.QUIZ, unit_id=_unit_id, open=open_unit, view=view, press=press, leave=leave
+    step=QuizStep,
+    unit_kind=UnitKind.QUIZ,
+    unit_id=_unit_id,
+    open=open_unit,
+    view=view,
+    press=press,
+    leave=leave,
 )

@@ -86,6 +86,60 @@ async def test_http_mode_serves_signed_requests_and_refuses_others(
     assert [c.body["text"] for c in slack_api.of("response_url")] == ["I've sent the course to your DMs."]
 
 
+async def test_malformed_requests_are_refused_without_a_traceback(
+    slack_api: FakeSlackApi, redis_url: str, redis: aioredis.Redis, tmp_path: Path, caplog
+) -> None:
+    import logging
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        redis_url=redis_url,
+        data_dir=tmp_path,
+        key_prefix="test",
+        anthropic_api_key=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.api_url,
+    )
+    port, stop = free_port(), asyncio.Event()
+    server = asyncio.create_task(run_slack(http=True, port=port, settings=settings, stop=stop))
+    url = f"http://127.0.0.1:{port}/slack/events"
+    unsigned = [
+        ("application/json", b"{not json"),
+        ("application/json", b'"a string"'),
+        ("application/json", b"\xff\xfe\x00"),
+        (FORM, b"payload=%7Bnot"),
+        (FORM, b"\xff=\x00"),
+    ]
+    statuses: list[int] = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz"):
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            with caplog.at_level(logging.INFO):
+                for content_type, body in unsigned:
+                    async with http.post(url, data=body, headers={"content-type": content_type}) as r:
+                        statuses.append(r.status)
+                bad_time = {"content-type": "application/json", "x-slack-request-timestamp": "soon"}
+                async with http.post(url, data=b"{}", headers={**bad_time, "x-slack-signature": "v0=0"}) as r:
+                    statuses.append(r.status)
+                signed = '{"type": "event_callback", "event": "not an object"'
+                async with http.post(
+                    url, data=signed, headers={**sign(signed), "content-type": "application/json"}
+                ) as r:
+                    statuses.append(r.status)
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(server, 10) == 0
+    assert statuses == [401] * 6 + [400]
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert sum(r.levelno >= logging.WARNING for r in caplog.records) <= 7
+
+
 async def test_socket_mode_requests_need_no_signature_and_retries_are_dropped(slack: SlackHarness) -> None:
     # What AsyncSocketModeHandler does with each envelope from the websocket.
     form = dict(pair.split("=", 1) for pair in command_body("T1", "USOCK", "start").split("&"))

@@ -319,22 +319,31 @@ class _Listeners:
             return
         envelope, event = parsed
         text = translate.dm_text(envelope, event)
-        if text is None or not await self._first_time(envelope.tenant, envelope.event_id):
+        if text is None:
             return
-        self.outbox.remember_dm(text.actor, event.channel)
-        self._submit(
-            text.actor, "message", lambda: self._handle(text, Origin(channel=event.channel, in_dm=True))
-        )
+
+        async def handle() -> None:
+            # Claimed after the ack: Slack's 3 seconds must not wait on Redis.
+            if await self._first_time(envelope.tenant, envelope.event_id):
+                self.outbox.remember_dm(text.actor, event.channel)
+                await self._handle(text, Origin(channel=event.channel, in_dm=True))
+
+        self._submit(text.actor, "message", handle)
 
     async def on_home_opened(self, body: Mapping[str, Any]) -> None:
         parsed = translate.parse_event(body, AppHomeOpenedEvent)
         if parsed is None:
             return
         envelope, event = parsed
-        if event.tab != "home" or not await self._first_time(envelope.tenant, envelope.event_id):
+        if event.tab != "home":
             return
         actor = translate.actor_for(envelope.tenant, event.user)
-        self._submit(actor, "home", lambda: self._publish_home(actor))
+
+        async def publish() -> None:
+            if await self._first_time(envelope.tenant, envelope.event_id):
+                await self._publish_home(actor)
+
+        self._submit(actor, "home", publish)
 
     async def on_uninstalled(self, context: AsyncBoltContext) -> None:
         """The app was removed from a workspace or org: its installation and tokens go; its
@@ -421,7 +430,7 @@ class _Listeners:
                 await self.engine.handle(Command(actor=actor, name="progress"), outbox)
             finally:
                 await outbox.dm.close()
-            view = home.home_view(outbox.cards or [])
+            view = home.home_view(outbox.shown)
         else:
             view = home.welcome_view()
         try:
@@ -462,12 +471,25 @@ class _HomeOutbox:
     def __init__(self, dm: EventOutbox) -> None:
         self.dm = dm
         self.cards: list[Message] | None = None
+        self.held: list[Message] = []
+        """Notices before any card: with no card after them (the course is unavailable), they
+        are what the Home tab shows; otherwise they go to the DM."""
 
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
-        if self.cards is None and any(not message.notice for message in messages):
-            self.cards = [message for message in messages if not message.notice]
+        if self.cards is None:
+            cards = [message for message in messages if not message.notice]
+            if not cards:
+                self.held += messages
+                return
+            self.cards = cards
+            if self.held:
+                await self.dm.send(actor, self.held)
             return
         await self.dm.send(actor, messages)
+
+    @property
+    def shown(self) -> list[Message]:
+        return self.cards if self.cards is not None else self.held
 
     async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
         await self.dm.progress(actor, draft)

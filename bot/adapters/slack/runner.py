@@ -28,6 +28,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.app import SlackAdapter, build_slack_adapter, oauth_mode
+from bot.adapters.slack.http_edge import refuse_unreadable
 from bot.adapters.work import Worker
 from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
@@ -124,7 +125,10 @@ async def run_slack(
         adapter = build_slack_adapter(settings, runtime.engine, runtime.redis, worker=worker)
         with _stop_on_signals(stop):
             if http:
-                await _serve_http_until(adapter, port, stop)
+                secret = (
+                    settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+                )
+                await _serve_http_until(adapter, port, stop, secret)
             else:
                 assert settings.slack_app_token is not None
                 try:
@@ -141,8 +145,12 @@ async def run_slack(
     return 0
 
 
-async def _serve_http_until(adapter: SlackAdapter, port: int, stop: asyncio.Event) -> None:
-    runner = await serve_http(adapter.app.web_app(path=EVENTS_PATH, port=port), port)
+async def _serve_http_until(
+    adapter: SlackAdapter, port: int, stop: asyncio.Event, signing_secret: str
+) -> None:
+    web_app = adapter.app.web_app(path=EVENTS_PATH, port=port)
+    web_app.middlewares.append(refuse_unreadable(signing_secret, EVENTS_PATH))
+    runner = await serve_http(web_app, port)
     log.info("Slack app listening on port %d at %s", port, EVENTS_PATH)
     if adapter.installations is not None:
         log.info("installing into workspaces at /slack/install (redirect URL /slack/oauth_redirect)")
