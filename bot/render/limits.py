@@ -140,6 +140,9 @@ def _slack_actions_problems(elements: object) -> list[str]:
         problems += _length(f"{where}.action_id", action_id, 1, SLACK_ACTION_ID_MAX)
         if "value" in element:
             problems += _length(f"{where}.value", element["value"], 1, SLACK_BUTTON_VALUE_MAX)
+        if "accessibility_label" in element:
+            label = element["accessibility_label"]
+            problems += _length(f"{where}.accessibility_label", label, 1, SLACK_BUTTON_TEXT_MAX)
         if "style" in element and element["style"] not in _SLACK_BUTTON_STYLES:
             problems.append(
                 f"{where}.style {element['style']!r} is not one of {sorted(_SLACK_BUTTON_STYLES)}"

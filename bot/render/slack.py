@@ -69,7 +69,22 @@ def render_slack_draft(draft: ReplyProgress) -> SlackMessage:
     """
     text = f"{parts.advisor_prefix(draft.advisor)} {draft.text}{parts.CURSOR}"
     blocks = _sections(text)[-SLACK_MAX_BLOCKS:]
-    return SlackMessage(text=_fallback(f"{draft.advisor} is replying…"), blocks=blocks)
+    # The notification is made when the draft is first posted: say how the reply begins.
+    opening = first_words(draft.text)
+    summary = f"{draft.advisor}: {opening}…" if opening else f"{draft.advisor} is replying…"
+    return SlackMessage(text=_fallback(summary), blocks=blocks)
+
+
+NOTIFICATION_WORDS = 12
+
+
+def first_words(text: str, count: int = NOTIFICATION_WORDS) -> str:
+    """The first `count` whole words of a reply still being written, as plain text on one line
+    (its last word may be cut off mid-way, so it counts only once something follows it)."""
+    words = to_plain(text).split()
+    if words and not text[-1:].isspace():
+        words = words[:-1]
+    return " ".join(words[:count])
 
 
 def render_slack_answered(message: Message, chosen_label: str) -> SlackMessage:
@@ -158,23 +173,28 @@ def _buttons(message: Message) -> list[SlackBlock]:
         if parts.lettered(message.choices):
             blocks += _sections(parts.choices_text(message.choices))
             labels = [parts.letter(i) for i in range(len(message.choices))]
+            # A screen reader says "A" for a letter button; let it say the option instead.
+            spoken: list[str | None] = [
+                f"{parts.letter(i)}: {choice.label}" for i, choice in enumerate(message.choices)
+            ]
         else:
             labels = [choice.label for choice in message.choices]
-        blocks += _actions([(choice, i, labels[i]) for i, choice in enumerate(message.choices)])
+            spoken = [None] * len(message.choices)
+        blocks += _actions([(choice, i, labels[i], spoken[i]) for i, choice in enumerate(message.choices)])
     offset = len(message.choices)
-    blocks += _actions([(action, offset + i, action.label) for i, action in enumerate(message.actions)])
+    blocks += _actions([(action, offset + i, action.label, None) for i, action in enumerate(message.actions)])
     return blocks
 
 
-def _actions(buttons: Sequence[tuple[Button, int, str]]) -> list[SlackBlock]:
-    elements = [_button(button, index, label) for button, index, label in buttons]
+def _actions(buttons: Sequence[tuple[Button, int, str, str | None]]) -> list[SlackBlock]:
+    elements = [_button(button, index, label, spoken) for button, index, label, spoken in buttons]
     return [
         {"type": "actions", "elements": elements[i : i + SLACK_ACTIONS_MAX]}
         for i in range(0, len(elements), SLACK_ACTIONS_MAX)
     ]
 
 
-def _button(button: Button, index: int, label: str) -> SlackBlock:
+def _button(button: Button, index: int, label: str, spoken: str | None = None) -> SlackBlock:
     value = encode(button, index)
     text = truncate(" ".join(to_plain(label).split()), SLACK_BUTTON_TEXT_MAX) or "…"
     element: SlackBlock = {
@@ -183,6 +203,8 @@ def _button(button: Button, index: int, label: str) -> SlackBlock:
         "action_id": value,
         "value": value,
     }
+    if spoken:
+        element["accessibility_label"] = truncate(" ".join(to_plain(spoken).split()), SLACK_BUTTON_TEXT_MAX)
     if button.style != "default":
         element["style"] = button.style
     return element

@@ -152,6 +152,11 @@ def test_a_card_over_50_blocks_is_sent_as_several_messages_with_buttons_last() -
     assert len(parts) == 2
     for part in parts:
         assert slack_problems(part) == []
+    long = render_slack(Message(blocks=(Paragraph(text="Which?"),), choices=choices(3, length=150)))[0]
+    spoken = [e["accessibility_label"] for b in long.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert all(
+        label.startswith(letter) and len(label) <= 75 for letter, label in zip("ABC", spoken, strict=True)
+    )
     assert buttons(parts[0]) == []
     assert len(buttons(parts[1])) == 5
     assert [part.text for part in parts] == ["Everything (1/2)", "Everything (2/2)"]
@@ -202,7 +207,19 @@ def test_draft_shows_the_advisor_writing_with_a_cursor() -> None:
     draft = render_slack_draft(ReplyProgress(advisor="Priya", text="Deploying is **hard** <because>", turn=1))
     assert slack_problems(draft) == []
     assert texts(draft) == ["*Priya:* Deploying is *hard* &lt;because&gt; ▌"]
-    assert draft.text == "Priya is replying…"
+    assert draft.text == "Priya: Deploying is hard…"  # the notification: its first whole words
+    assert render_slack_draft(ReplyProgress(advisor="Priya", text="", turn=1)).text == "Priya is replying…"
+
+
+def test_letter_buttons_say_their_option_to_a_screen_reader() -> None:
+    message = Message(blocks=(Paragraph(text="Which?"),), choices=choices(3, length=40))
+    [part] = render_slack(message)
+    elements = [e for b in part.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [e["text"]["text"] for e in elements] == ["A", "B", "C"]
+    assert [e["accessibility_label"] for e in elements] == [
+        f"{letter}: {choice.label}" for letter, choice in zip("ABC", message.choices, strict=True)
+    ]
+    assert slack_problems(part) == []
 
 
 @pytest.mark.parametrize("length", [10, 2999, 3001, 9000, 200_000])

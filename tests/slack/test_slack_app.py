@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 
 import pytest
@@ -93,7 +94,7 @@ async def test_help_and_unknown_subcommands_answer_ephemerally(slack: SlackHarne
 
 async def test_resume_and_progress(slack: SlackHarness) -> None:
     await slack.command(ALICE, "start")
-    await slack.command(ALICE, "progress")
+    await slack.command(ALICE, "progress", channel=slack.dm_channel(ALICE))
     assert slack.dm_messages(ALICE)[-1].text.startswith("Your progress")
     await slack.command(ALICE, "resume")
     assert slack.dm_messages(ALICE)[-1].text == "Lesson 1 · The Machine Learning Engineer"
@@ -219,7 +220,10 @@ async def test_a_lab_turn_streams_into_one_message_with_throttled_edits(make_sla
     await slack.settle()
 
     posts = slack.api.of("chat.postMessage")
-    assert len(posts) == 1 and posts[0].body["text"].endswith("is replying…")  # one draft message
+    assert len(posts) == 1  # one draft message, whose notification says how the reply begins
+    assert re.search(r"^[\w ]+: word0 word1 word2 word3 word4 word5\b.*…$", posts[0].body["text"]), posts[
+        0
+    ].body
     draft_ts = slack.dm_messages(ALICE)[-1].ts
     edits = [c for c in slack.api.of("chat.update") if c.body["ts"] == draft_ts]
     assert 2 <= len(edits) <= 6, len(edits)  # 12 deltas over ~0.6 s, at most one edit per 0.2 s
@@ -237,7 +241,7 @@ async def test_a_failed_advisor_turn_removes_its_draft(make_slack) -> None:
             from bot.advisor.base import AdvisorUnavailable
 
             if on_delta is not None:
-                await on_delta("Half a tho")
+                await on_delta("Half a thought, about six words and mo")
             await asyncio.sleep(0.05)
             raise AdvisorUnavailable("overloaded")
 
@@ -248,7 +252,7 @@ async def test_a_failed_advisor_turn_removes_its_draft(make_slack) -> None:
     [draft] = slack.api.of("chat.postMessage")
     [delete] = slack.api.of("chat.delete")
     assert delete.body["ts"] == slack.api.messages[(draft.body["channel"], delete.body["ts"])].ts
-    assert "Half a tho" not in slack.dm_text(ALICE)
+    assert "Half a thought" not in slack.dm_text(ALICE)
     [failed] = slack.api.of("chat.postEphemeral")  # the engine's notice, with its Try again button
     assert "Try again" in str(failed.body["blocks"])
 
@@ -349,6 +353,18 @@ async def test_an_undeliverable_dm_is_logged_without_text_or_tokens(slack: Slack
 
 
 # ---- workspaces --------------------------------------------------------------------------------
+
+
+async def test_progress_typed_in_a_channel_is_answered_there_privately(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "start")
+    in_dm = len(slack.dm_messages(ALICE))
+    answers_before = len(slack.api.of("response_url"))
+    await slack.command(ALICE, "progress")  # typed in #general
+    answers = slack.api.of("response_url")[answers_before:]
+    assert answers and all(a.body["response_type"] == "ephemeral" for a in answers)
+    assert "Your progress" in answers[0].body["text"]
+    assert not any(SENT_TO_DMS in a.body.get("text", "") for a in answers)
+    assert len(slack.dm_messages(ALICE)) == in_dm  # nothing added to the DM
 
 
 async def test_single_workspace_mode_refuses_another_workspace(

@@ -115,7 +115,9 @@ async def test_a_draft_whose_reply_never_comes_is_removed(
 ) -> None:
     outbox = SlackOutbox(client)
     event = outbox.at(Origin(channel=DM, in_dm=True))
-    await event.progress(ADA, ReplyProgress(advisor="Ada", text="Thinking about", turn=2))
+    await event.progress(
+        ADA, ReplyProgress(advisor="Ada", text="Thinking about what a team needs most", turn=2)
+    )
     await slack_api.wait_for(lambda: len(slack_api.channel_messages(DM)) == 1)
     await event.close()
     [delete] = slack_api.of("chat.delete")
@@ -123,10 +125,27 @@ async def test_a_draft_whose_reply_never_comes_is_removed(
 
     # Closed before the draft was even posted: nothing is posted later, nothing to remove.
     event = outbox.at(Origin(channel=DM, in_dm=True))
-    await event.progress(ADA, ReplyProgress(advisor="Ada", text="Thinking", turn=3))
+    await event.progress(
+        ADA, ReplyProgress(advisor="Ada", text="Thinking about what a team needs most", turn=3)
+    )
     await event.close()
     await asyncio.sleep(0.05)
     assert len(slack_api.of("chat.postMessage")) == 1 and len(slack_api.of("chat.delete")) == 1
+
+
+async def test_a_first_draft_waits_for_words_enough_to_notify(
+    client: AsyncWebClient, slack_api: FakeSlackApi
+) -> None:
+    outbox = SlackOutbox(client, edit_interval_s=0.01)
+    await outbox.progress(ADA, ReplyProgress(advisor="Ada", text="Hi, wel", turn=5))
+    await asyncio.sleep(0.05)
+    assert slack_api.of("chat.postMessage") == []  # a notification saying "Hi" says nothing
+    await outbox.progress(
+        ADA, ReplyProgress(advisor="Ada", text="Hi, welcome to the lab on ML roles", turn=5)
+    )
+    await slack_api.wait_for(lambda: len(slack_api.of("chat.postMessage")) == 1)
+    assert slack_api.of("chat.postMessage")[0].body["text"] == "Ada: Hi, welcome to the lab on ML…"
+    await outbox.abandon_stream(ADA, 5)
 
 
 async def test_the_final_reply_is_posted_when_the_draft_could_not_be(
@@ -134,7 +153,9 @@ async def test_the_final_reply_is_posted_when_the_draft_could_not_be(
 ) -> None:
     outbox = SlackOutbox(client)
     slack_api.fail_next("chat.postMessage", "msg_too_long")
-    await outbox.progress(ADA, ReplyProgress(advisor="Ada", text="Hi", turn=4))
+    await outbox.progress(
+        ADA, ReplyProgress(advisor="Ada", text="Hi, here is a first thought for you", turn=4)
+    )
     await slack_api.wait_for(lambda: len(slack_api.of("chat.postMessage")) == 1)  # the refused draft
     await outbox.send(ADA, [Message(blocks=(AdvisorReply(advisor="Ada", text="Hi there", turn=4),))])
     [shown] = slack_api.channel_messages(DM)

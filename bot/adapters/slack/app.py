@@ -372,9 +372,12 @@ class _Listeners:
         actor = command.actor
         dm = await self.outbox.dm_channel(actor)
         in_dm = form.channel_id == dm
-        ephemeral = command.name == "help" and await self._known(actor)
-        # Help for someone already in the course is shown where they asked. Everything else
-        # (and help for a newcomer, whom the engine enrols) belongs in the DM.
+        # Help for someone already in the course, and progress asked for in a channel, are shown
+        # where they asked, to them alone. Everything else (and help for a newcomer, whom the
+        # engine enrols) belongs in the DM.
+        ephemeral = (command.name == "progress" and not in_dm and bool(form.response_url)) or (
+            command.name == "help" and await self._known(actor)
+        )
         origin = Origin(
             channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, ephemeral=ephemeral
         )

@@ -39,9 +39,18 @@ from bot.adapters.slack.tokens import SingleToken, TokenSource
 from bot.domain.events import Actor
 from bot.domain.messages import Message, ReplyProgress
 from bot.render.limits import slack_problems
-from bot.render.slack import SlackMessage, render_slack, render_slack_answered, render_slack_draft
+from bot.render.slack import (
+    SlackMessage,
+    first_words,
+    render_slack,
+    render_slack_answered,
+    render_slack_draft,
+)
 
 log = logging.getLogger(__name__)
+
+DRAFT_FIRST_WORDS = 6
+"""A streamed reply's first draft waits for this many words: its notification shows them."""
 
 EDIT_INTERVAL_S = 1.5
 """chat.update is Tier 3 (about 50 a minute per workspace): one edit per 1.5 s per message."""
@@ -247,6 +256,11 @@ class SlackOutbox:
     async def stream(self, actor: Actor, draft: ReplyProgress) -> None:
         """Show `draft` in one DM message, edited at most once per `edit_interval_s` (see
         `bot.adapters.drafts`). Returns at once; the advisor is never held up by Slack."""
+        if (
+            not self.drafts.active(actor, draft.turn)
+            and len(first_words(draft.text).split()) < DRAFT_FIRST_WORDS
+        ):
+            return  # post the first draft once it has words enough for a useful notification
         await self.drafts.show(actor, draft, lambda: self.dm_channel(actor))
 
     async def abandon_stream(self, actor: Actor, turn: int) -> None:
