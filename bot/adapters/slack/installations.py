@@ -40,6 +40,27 @@ INDEX = "index"
 """A set of the record names the tenant has, so deleting or re-encrypting never scans."""
 
 
+SAVE_LUA = """
+-- KEYS[1]: the tenant's record index; KEYS[2..n+1]: records; ARGV[1..n]: values, ARGV[n+1..2n]: names
+local n = #KEYS - 1
+for i = 1, n do
+  redis.call('SET', KEYS[i + 1], ARGV[i])
+  redis.call('SADD', KEYS[1], ARGV[n + i])
+end
+return n
+"""
+
+REMOVE_LUA = """
+-- KEYS[1]: the tenant's record index; KEYS[2..n+1]: records; ARGV[1..n]: their names
+for i = 2, #KEYS do
+  redis.call('DEL', KEYS[i])
+  redis.call('SREM', KEYS[1], ARGV[i - 1])
+end
+if redis.call('SCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
+return #KEYS - 1
+"""
+
+
 def _user_record(user_id: str) -> str:
     return f"user:{user_id}"
 
@@ -49,6 +70,10 @@ class RedisInstallationStore(AsyncInstallationStore):
         self._redis = redis
         self._keys = keys
         self._cipher = cipher
+        # Scripts rather than MULTI, which a cluster client does not offer; all their keys
+        # share the tenant's slot.
+        self._save = redis.register_script(SAVE_LUA)
+        self._remove = redis.register_script(REMOVE_LUA)
 
     @property
     def logger(self) -> logging.Logger:
@@ -73,11 +98,9 @@ class RedisInstallationStore(AsyncInstallationStore):
 
     async def _write(self, tenant: str, records: dict[str, str]) -> None:
         index = self._keys.slack_installation(tenant, INDEX)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for record, sealed in records.items():
-                pipe.set(self._keys.slack_installation(tenant, record), sealed)
-            pipe.sadd(index, *records)
-            await pipe.execute()
+        names = list(records)
+        keys = [index, *(self._keys.slack_installation(tenant, name) for name in names)]
+        await self._save(keys=keys, args=[*(records[name] for name in names), *names])
         await self._redis.sadd(self._keys.slack_installations(), tenant)
         log.info("slack: installation saved for tenant %s", tenant)
 
@@ -150,8 +173,7 @@ class RedisInstallationStore(AsyncInstallationStore):
 
     async def delete_tenant(self, tenant: str) -> None:
         """Every installation record and token of `tenant` (the app was uninstalled there)."""
-        records = await self._records(tenant)
-        await self._delete(tenant, [*records, INDEX])
+        await self._delete(tenant, await self._records(tenant))
         await self._redis.srem(self._keys.slack_installations(), tenant)
         log.info("slack: installation and tokens deleted for tenant %s", tenant)
 
@@ -169,10 +191,9 @@ class RedisInstallationStore(AsyncInstallationStore):
     async def _delete(self, tenant: str, records: list[str]) -> None:
         if not records:
             return
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(*(self._keys.slack_installation(tenant, record) for record in records))
-            pipe.srem(self._keys.slack_installation(tenant, INDEX), *records)
-            await pipe.execute()
+        index = self._keys.slack_installation(tenant, INDEX)
+        keys = [index, *(self._keys.slack_installation(tenant, record) for record in records)]
+        await self._remove(keys=keys, args=records)
 
     async def _records(self, tenant: str) -> list[str]:
         members = await self._redis.smembers(self._keys.slack_installation(tenant, INDEX))
