@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--format", choices=("csv", "json"), default="csv")
 
+    cohort = sub.add_parser("cohort", help="run a /cohort subcommand from the shell (see `cohort help`)")
+    cohort.add_argument("words", nargs="*", help="the subcommand and its words, as typed after /cohort")
+    cohort.add_argument("--tenant", required=True, help="PLATFORM:TENANT, e.g. slack:T0123ABCD")
+    cohort.add_argument("--as", dest="user", default="operator", help="the user id recorded in the audit log")
+    cohort.add_argument("--out", default=".", help="folder for exported files (default: here)")
+    cohort.add_argument("--yes", action="store_true", help="confirm a reset without asking")
+
     bench = sub.add_parser("bench", help="measure the engine against a local Redis and print figures")
     bench.add_argument("--learners", type=int, default=200)
     bench.add_argument("--concurrency", type=int, default=50)
@@ -80,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.reports import run_report
 
             return asyncio.run(run_report(args.cohort, args.format))
+        if command == "cohort":
+            from bot.cohorts.cli import run_cohort_command
+
+            return asyncio.run(run_cohort_command(args.words, args.tenant, args.user, args.out, args.yes))
         if command == "bench":
             from bench.engine_bench import run_bench
 

@@ -63,20 +63,33 @@ async def cohort_report(
     ]
 
 
+def snapshot_state(snapshot: Snapshot) -> tuple[LearnerState | None, bool]:
+    """(state, readable) of a snapshot: (None, True) for a learner with no record yet."""
+    if snapshot.record is None:
+        return None, snapshot.readable
+    try:
+        return decode(snapshot.record.data), True
+    except UnreadableState:
+        return None, False
+
+
+def entry_time(entry: bytes) -> float | None:
+    """The `t` of an event-log entry."""
+    try:
+        stamp = json.loads(entry).get("t")
+    except (ValueError, AttributeError):
+        return None
+    return float(stamp) if isinstance(stamp, (int, float)) else None
+
+
+def iso(stamp: float | None) -> str:
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds") if stamp is not None else ""
+
+
 def learner_row(module: Module, snapshot: Snapshot, cost: float) -> LearnerRow:
     actor = snapshot.actor
-    state: LearnerState | None = None
-    readable = snapshot.readable
-    if snapshot.record is not None:
-        try:
-            state = decode(snapshot.record.data)
-        except UnreadableState:
-            readable = False
-    last_active = ""
-    if snapshot.last_log:
-        stamp = json.loads(snapshot.last_log).get("t")
-        if isinstance(stamp, (int, float)):
-            last_active = datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+    state, readable = snapshot_state(snapshot)
+    last_active = iso(entry_time(snapshot.last_log)) if snapshot.last_log else ""
     labels = [f"L{lesson.number}" for lesson in module.lessons]
     if state is None:
         return LearnerRow(
@@ -119,13 +132,17 @@ def learner_row(module: Module, snapshot: Snapshot, cost: float) -> LearnerRow:
     )
 
 
-def as_csv(rows: list[LearnerRow]) -> str:
+def as_csv(rows: list[LearnerRow], names: dict[str, str] | None = None) -> str:
+    """The report as CSV. With `names` (user id → display name), a `display_name` column
+    follows `user` (blank where no name is known)."""
     out = io.StringIO()
     quiz_columns = list(rows[0].quizzes) if rows else []
     writer = csv.writer(out)
+    named = ["display_name"] if names is not None else []
     writer.writerow(
         [
             "user",
+            *named,
             "status",
             "current",
             "lessons_read",
@@ -141,6 +158,7 @@ def as_csv(rows: list[LearnerRow]) -> str:
         writer.writerow(
             [
                 row.user,
+                *([names.get(row.user, "")] if names is not None else []),
                 row.status,
                 row.current,
                 row.lessons_read,

@@ -141,6 +141,11 @@ class Progress(BaseModel):
     again carries on from there: an attempt, the first above all, is never begun afresh."""
     test_unlocked: bool = False
     """Set by a facilitator to open the module test before every quiz and lab is done."""
+    extra_attempts: int = 0
+    """Module-test attempts a facilitator granted on top of the course's limit."""
+
+    def attempts_allowed(self, course_limit: int) -> int:
+        return course_limit + self.extra_attempts
 
     def lab_done(self, lab_id: str) -> bool:
         result = self.labs.get(lab_id)
@@ -187,6 +192,40 @@ class Progress(BaseModel):
         """The module test is open before every quiz and lab is done (a facilitator's choice)."""
         return _replaced(self, test_unlocked=True)
 
+    def with_extra_attempts(self, extra: int) -> Progress:
+        """`extra` more module-test attempts than before (a facilitator's grant)."""
+        return _replaced(self, extra_attempts=self.extra_attempts + extra)
+
+    def with_units(
+        self,
+        *,
+        lessons_done: list[str],
+        quizzes: dict[str, QuizResult],
+        labs: dict[str, LabResult],
+        test_attempts: list[TestAttempt],
+        test_started: int,
+    ) -> Progress:
+        """This progress with the learner's own work replaced (a facilitator's reset or its
+        undo); the facilitator's grants stay."""
+        return _replaced(
+            self,
+            lessons_done=lessons_done,
+            quizzes=quizzes,
+            labs=labs,
+            test_attempts=test_attempts,
+            test_started=test_started,
+        )
+
+
+class ResetBackup(BaseModel):
+    """The record as it was before a facilitator's reset: what `undo` restores."""
+
+    reset_id: str
+    unit: str
+    by: str
+    at: float
+    progress: Progress
+
 
 class LearnerState(BaseModel):
     v: int = SCHEMA_VERSION
@@ -197,6 +236,8 @@ class LearnerState(BaseModel):
     step: Step = Field(default_factory=MenuStep)
     progress: Progress = Field(default_factory=Progress)
     started_at: float = 0.0
+    undo: ResetBackup | None = None
+    """The last facilitator reset's backup; one at most, so the record stays small."""
 
     # Transitions never change their input: they build new states with these, sharing every
     # part they do not replace. That is far cheaper than a deep copy per event, and safe
@@ -215,3 +256,7 @@ class LearnerState(BaseModel):
     def with_progress(self, progress: Progress, /) -> LearnerState:
         """A new state with this progress (built with `Progress`'s own `with_…` methods)."""
         return _replaced(self, progress=progress)
+
+    def with_undo(self, backup: ResetBackup | None, /) -> LearnerState:
+        """A new state keeping (or, with None, dropping) a facilitator reset's backup."""
+        return _replaced(self, undo=backup)

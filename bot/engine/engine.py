@@ -23,11 +23,12 @@ from bot.advisor.base import Advisor, AdvisorRequest, AdvisorUnavailable, Turn
 from bot.course.models import Module
 from bot.domain.codec import UnreadableState, decode, encode
 from bot.domain.events import Actor, Command, Event, Press, is_navigation
+from bot.domain.facilitation import FacilitatorEvent
 from bot.domain.messages import Message, ReplyProgress
 from bot.domain.outbox import Outbox
 from bot.domain.state import LabStep, LearnerState
+from bot.flows import facilitation, router
 from bot.flows import lab as lab_flow
-from bot.flows import router
 from bot.flows.cards import RESUME, notice
 from bot.flows.compiled import CompiledModule
 from bot.flows.context import (
@@ -57,6 +58,16 @@ UNAVAILABLE_NOTICE = (
 UNCERTAIN_NOTICE = (
     "The course did not answer in time, so this may have been saved; type `resume` to see where you are."
 )
+
+
+@dataclass(frozen=True)
+class Facilitated:
+    """What a facilitator's event did: `refusal` says why it changed nothing (said of the
+    learner: "has already passed the module test."); `state` is the learner's record after."""
+
+    applied: bool
+    refusal: str | None
+    state: LearnerState | None
 
 
 class ConflictStorm(RuntimeError):
@@ -156,6 +167,17 @@ class Engine:
     async def _quarantine(self, actor: Actor, reason: str) -> None:
         self._cache.pop(actor, None)
         await self.store.quarantine(actor, reason, labs=self._lab_ids)
+
+    async def facilitate(self, event: FacilitatorEvent, outbox: Outbox) -> Facilitated:
+        """Apply a facilitator's event to the learner's record, in the same guarded commit loop
+        as a learner's click; the learner is told through `outbox`. Raises `ConflictStorm` when
+        it cannot commit."""
+        outcome, state, _ = await self._apply(event.actor, event, outbox, fresh=True)
+        if outcome.state is not None:
+            return Facilitated(applied=True, refusal=None, state=state)
+        return Facilitated(
+            applied=False, refusal=facilitation.refusal(state, event, self.module), state=state
+        )
 
     async def known(self, actor: Actor) -> bool:
         """Whether the learner has a record. Any event enrols a newcomer, so an adapter that

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.advisor.base import Turn
 from bot.course.models import Module
 from bot.domain.events import Actor, Event
+from bot.domain.facilitation import FacilitatorEvent
 from bot.domain.messages import Message
 from bot.domain.state import LearnerState
 from bot.flows.compiled import CompiledModule
@@ -88,5 +89,6 @@ class ClaimTurn:
 
 InternalEvent = AdvisorAnswered | AdvisorFailed | ClaimTurn
 
-AnyEvent = Event | InternalEvent
-"""Everything a transition can be given: a learner's event or one of the engine's own."""
+AnyEvent = Event | InternalEvent | FacilitatorEvent
+"""Everything a transition can be given: a learner's event, one of the engine's own, or a
+facilitator's action on the learner's record."""

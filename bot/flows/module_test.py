@@ -36,8 +36,9 @@ def score(questions: Sequence[Question], answers: Sequence[str]) -> int:
 
 def attempts_used_up(progress: Progress, test: ModuleTest) -> bool:
     """Whether every allowed attempt has begun (a begun attempt counts even if abandoned).
-    Opening the test early (`test_unlocked`) grants no attempts."""
-    return progress.test_started >= test.max_attempts
+    Opening the test early (`test_unlocked`) grants no attempts; a facilitator's extra
+    attempts do."""
+    return progress.test_started >= progress.attempts_allowed(test.max_attempts)
 
 
 def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
@@ -45,7 +46,8 @@ def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
     test = ctx.module.test
     progress = state.progress
     if attempts_used_up(progress, test):
-        return f"You have used all {test.max_attempts} attempts. A facilitator can grant another."
+        allowed = progress.attempts_allowed(test.max_attempts)
+        return f"You have used all {allowed} attempts. A facilitator can grant another."
     last = progress.test_attempts[-1] if progress.test_attempts else None
     if last and test.cooldown_minutes:
         wait = last.finished_at + test.cooldown_minutes * 60 - ctx.now
@@ -69,10 +71,11 @@ def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> tuple[Message
 
 def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
     progress = state.progress
+    allowed = progress.attempts_allowed(test.max_attempts)
     lines = [
         test.instructions or f"{len(test.questions)} questions",
         f"Answers are locked once chosen and feedback comes at the end. You pass with "
-        f"{test.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {test.max_attempts}; "
+        f"{test.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {allowed}; "
         "your best score counts.",
     ]
     closed = _why_closed(state, ctx)

@@ -61,9 +61,10 @@ def progress_message(state: LearnerState, ctx: FlowContext) -> Message:
     best = progress.best_test
     if best:
         verdict = "passed" if progress.passed else "not passed yet"
+        allowed = progress.attempts_allowed(module.test.max_attempts)
         lines.append(
             f"Module test: best {best.score}/{best.total}, {verdict} "
-            f"({progress.test_started} of {module.test.max_attempts} attempts used)"
+            f"({progress.test_started} of {allowed} attempts used)"
         )
     else:
         lines.append("Module test: not taken")

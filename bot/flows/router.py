@@ -12,9 +12,10 @@ from dataclasses import replace
 from bot.course.models import Module
 from bot.domain.codec import UnreadableState
 from bot.domain.events import Command, CommandName, Press, Text, is_navigation
+from bot.domain.facilitation import FACILITATOR_EVENTS
 from bot.domain.messages import Button, Message
 from bot.domain.state import LabStep, LearnerState, MenuStep
-from bot.flows import lab, navigator
+from bot.flows import facilitation, lab, navigator
 from bot.flows.cards import MENU, RESUME, notice
 from bot.flows.context import AdvisorAnswered, AdvisorFailed, AnyEvent, FlowContext, InternalEvent, Outcome
 from bot.flows.registry import flow_of, flow_opening
@@ -64,6 +65,8 @@ def view(state: LearnerState, ctx: FlowContext) -> tuple[Message, ...]:
 
 def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outcome:
     """The transition function. `state` is None for a learner never seen before."""
+    if isinstance(event, FACILITATOR_EVENTS):
+        return facilitation.apply(state, event, ctx)
     if state is None:
         return _enrol(event, ctx)
     if isinstance(event, Command):

@@ -2,9 +2,10 @@
 
 Per-learner keys carry the hash tag `{platform:tenant:user}`, so everything one commit
 touches lives in one Redis Cluster slot and one Lua script may touch all of it. Tenant-level
-keys carry `{platform:tenant}`. The parts of a tag can hold no `:`, `{` or `}` (see
-`bot.domain.events.IdPart`), so a learner tag (three parts) never equals a tenant tag (two
-parts), and no two learners or tenants share a key.
+keys carry `{platform:tenant}`, and a cohort's keys `{cohort:platform:tenant:name}`. The parts
+of a tag can hold no `:`, `{` or `}` (see `bot.domain.events.IdPart`), so a learner tag (three
+parts), a tenant tag (two parts) and a cohort tag (four parts) never equal one another, and no
+two learners, tenants or cohorts share a key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ _LAB_ID = re.compile(r"^[A-Za-z0-9._:-]{1,96}$")
 _EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9._:-]{1,32}$")
 _DAY = re.compile(r"^[0-9]{8}$")  # a UTC day, YYYYMMDD
+_COHORT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 def _check(pattern: re.Pattern[str], value: str, what: str) -> str:
@@ -114,6 +116,41 @@ class KeyBuilder:
         """String: an issued OAuth `state`, deleted when consumed; expires unused."""
         _check(_EVENT_ID, state, "oauth state")
         return f"{self.prefix}:slack:oauth-state:{state}"
+
+    def cohorts(self, platform: str, tenant: str) -> str:
+        """Set: names of the tenant's cohorts."""
+        return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:cohorts"
+
+    def cohort_of(self, platform: str, tenant: str) -> str:
+        """Hash: user id → the name of the one cohort of the tenant the learner is in."""
+        return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:cohort-of"
+
+    # Per cohort: all in the slot of `{cohort:platform:tenant:name}`.
+
+    def cohort_tag(self, platform: str, tenant: str, name: str) -> str:
+        _check(_COHORT, name, "cohort name")
+        return "{cohort:" + self.tenant_tag(platform, tenant)[1:-1] + ":" + name + "}"
+
+    def cohort(self, platform: str, tenant: str, name: str) -> str:
+        """String: the cohort record (JSON of `bot.cohorts.models.Cohort`)."""
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:record"
+
+    def roster(self, platform: str, tenant: str, name: str) -> str:
+        """Hash: user id → JSON of the learner's `RosterEntry`."""
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:roster"
+
+    def facilitators(self, platform: str, tenant: str, name: str) -> str:
+        """Set: user ids of the cohort's added facilitators."""
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:facilitators"
+
+    def audit(self, platform: str, tenant: str, name: str) -> str:
+        """List: the cohort's capped audit log, oldest first."""
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:audit"
+
+    def pending(self, platform: str, tenant: str, name: str, action_id: str) -> str:
+        """Hash: an action waiting for its Confirm button (a reset); expires."""
+        _check(_ID_PART, action_id, "action id")
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:pending:{action_id}"
 
     # Per platform and deployment.
 

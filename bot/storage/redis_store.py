@@ -310,11 +310,13 @@ class RedisLearnerStore(LearnerStore):
             at_ms += 1
         raise RuntimeError(f"no free quarantine key for {actor}")
 
-    async def snapshots(self, actors: Sequence[Actor]) -> list[Snapshot]:
-        """Each learner's record and last event-log entry, for reads that span learners
-        (reports, exports). Read in pipelines of `READ_BATCH` learners: one round trip per batch
-        on a single server, and on a cluster one per node per batch (redis-py's cluster
-        pipeline sends each node its share of the commands, all nodes at once)."""
+    async def snapshots(self, actors: Sequence[Actor], *, log_last: int | None = 1) -> list[Snapshot]:
+        """Each learner's record and the tail of their event log (`log_last` entries, None for
+        all of it), for reads that span learners (reports, rosters, exports). Read in pipelines
+        of `READ_BATCH` learners: one round trip per batch on a single server, and on a cluster
+        one per node per batch (redis-py's cluster pipeline sends each node its share of the
+        commands, all nodes at once)."""
+        first = 0 if log_last is None else -max(1, log_last)
         found: list[Snapshot] = []
         for start in range(0, len(actors), READ_BATCH):
             batch = actors[start : start + READ_BATCH]
@@ -322,7 +324,7 @@ class RedisLearnerStore(LearnerStore):
             for actor in batch:
                 # Queuing is synchronous: awaiting these would run a cluster pipeline early.
                 pipe.hmget(self.keys.state(actor), ["rev", "wid", "data"])
-                pipe.lrange(self.keys.log(actor), -1, -1)
+                pipe.lrange(self.keys.log(actor), first, -1)
             with reachable(f"reading {len(batch)} learners"):
                 replies = await pipe.execute(raise_on_error=False)
             unreachable = next((r for r in replies if isinstance(r, UNREACHABLE)), None)
@@ -351,12 +353,14 @@ class RedisLearnerStore(LearnerStore):
 @dataclass(frozen=True)
 class Snapshot:
     """What `snapshots` read of one learner: the record (None when there is none, or when it
-    is unreadable: then `readable` is False) and the newest event-log entry."""
+    is unreadable: then `readable` is False) and the newest event-log entries."""
 
     actor: Actor
     record: Stored | None
     readable: bool
     last_log: bytes | None
+    log: tuple[bytes, ...] = ()
+    """The event-log tail that was asked for, oldest first."""
 
 
 def _record(actor: Actor, rev: bytes | str | None, wid: bytes | str | None, data: object) -> Stored | None:
@@ -373,13 +377,14 @@ def _record(actor: Actor, rev: bytes | str | None, wid: bytes | str | None, data
 
 
 def _snapshot(actor: Actor, state: list[bytes | None] | Exception, tail: list[bytes] | Exception) -> Snapshot:
-    last_log = bytes(tail[-1]) if isinstance(tail, list) and tail else None
+    log = tuple(bytes(entry) for entry in tail) if isinstance(tail, list) else ()
+    last_log = log[-1] if log else None
     if isinstance(state, Exception):  # WRONGTYPE: something other than a hash
-        return Snapshot(actor, None, False, last_log)
+        return Snapshot(actor, None, False, last_log, log)
     try:
-        return Snapshot(actor, _record(actor, state[0], state[1], state[2]), True, last_log)
+        return Snapshot(actor, _record(actor, state[0], state[1], state[2]), True, last_log, log)
     except CorruptRecord:
-        return Snapshot(actor, None, False, last_log)
+        return Snapshot(actor, None, False, last_log, log)
 
 
 def _bytes(value: bytes | str) -> bytes:

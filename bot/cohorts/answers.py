@@ -1,0 +1,80 @@
+"""What a `/cohort` command answers, for an adapter to render: sections of light-markdown
+text (`**bold**`, `_italic_`, line breaks), buttons and files. Always private to the caller.
+
+The limits are the tighter of the platforms': a Slack section holds 3,000 characters and a
+message 50 blocks; a Discord message holds 10 embeds and 6,000 characters in all. An answer
+built here stays inside both, so a renderer never has to cut.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SECTION_CHARS = 2800
+MAX_SECTIONS = 8
+TOTAL_CHARS = 5500
+VALUE_CHARS = 90
+"""A button's value, kept under Discord's 100-character custom_id with room for a prefix."""
+
+ButtonAction = Literal["page", "confirm", "cancel", "undo"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class AnswerButton(Frozen):
+    label: str = Field(max_length=30)
+    action: ButtonAction
+    value: str = Field(max_length=VALUE_CHARS)
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+class AnswerFile(Frozen):
+    filename: str
+    title: str
+    content: bytes
+
+
+class Answer(Frozen):
+    title: str = Field(max_length=150)
+    sections: tuple[str, ...] = ()
+    buttons: tuple[AnswerButton, ...] = ()
+    files: tuple[AnswerFile, ...] = ()
+    ok: bool = True
+    """False for a refusal or a mistake: nothing changed."""
+
+    @property
+    def text(self) -> str:
+        """Everything as plain text (the shell, notification text, tests)."""
+        return "\n\n".join([self.title, *self.sections])
+
+
+def refusal(line: str) -> Answer:
+    return Answer(title=line, ok=False)
+
+
+def fitted(lines: list[str], *, budget: int = TOTAL_CHARS) -> tuple[str, ...]:
+    """Lines packed into sections within the limits; what does not fit is cut with a note."""
+    sections: list[str] = []
+    current: list[str] = []
+    size = 0
+    used = 0
+    for line in lines:
+        line = line if len(line) <= SECTION_CHARS else line[: SECTION_CHARS - 1] + "…"
+        if used + len(line) + 1 > budget - 40 or (
+            len(sections) == MAX_SECTIONS - 1 and size + len(line) + 1 > SECTION_CHARS
+        ):
+            current.append("_(cut short: too long to show here)_")
+            break
+        if size + len(line) + 1 > SECTION_CHARS:
+            sections.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+        used += len(line) + 1
+    if current:
+        sections.append("\n".join(current))
+    return tuple(s for s in sections if s)

@@ -1,0 +1,103 @@
+"""`tutorbot cohort SUBCOMMAND … --tenant PLATFORM:TENANT`: the operator's `/cohort`, through
+the same service as Slack and Discord. The operator acts with a tenant admin's rights.
+
+Learners cannot be messaged from the shell (there is no platform connection here), so the
+one-line notices an action sends them are counted and reported, not delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.cohorts.answers import Answer
+from bot.cohorts.parser import BadInput, parse
+from bot.cohorts.service import CohortService
+from bot.domain.events import Actor
+from bot.domain.messages import Message, ReplyProgress
+
+
+class ShellOutbox:
+    """Counts what would have been sent to learners."""
+
+    def __init__(self) -> None:
+        self.undelivered = 0
+
+    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
+        self.undelivered += len(messages)
+
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+        return None
+
+
+def print_answer(answer: Answer, out: Path) -> None:
+    print(answer.text)
+    for button in answer.buttons:
+        print(f"[{button.label}]")
+    for file in answer.files:
+        path = out / file.filename
+        path.write_bytes(file.content)
+        print(f"wrote {path}")
+
+
+async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: str, yes: bool) -> int:
+    from bot.advisor.budget import BudgetGuard
+    from bot.advisor.factory import has_api_key
+    from bot.cohorts.audit import AuditLog
+    from bot.cohorts.directory import ShellDirectory
+    from bot.cohorts.rights import Caller, PayloadAdmins, Rights
+    from bot.cohorts.store import CohortStore
+    from bot.runtime import open_runtime
+    from bot.settings import Settings
+
+    platform, _, tenant_id = tenant.partition(":")
+    try:
+        caller = Caller.model_validate(
+            {"platform": platform, "tenant": tenant_id, "user": user, "operator": True}
+        )
+    except ValueError:
+        print(
+            "Name the tenant as --tenant PLATFORM:TENANT, for example slack:T0123ABCD or discord:123456789."
+        )
+        return 2
+    try:
+        command = parse(" ".join(words))
+    except BadInput as exc:
+        print(exc)
+        return 2
+    settings = Settings()
+    async with open_runtime(settings) as runtime:
+        budget = None
+        if has_api_key(settings):
+            budget = BudgetGuard(
+                runtime.redis,
+                runtime.keys,
+                settings.learner_daily_tokens,
+                settings.tenant_daily_tokens,
+                model=settings.anthropic_model,
+            )
+        store = CohortStore(runtime.redis, runtime.keys)
+        outbox = ShellOutbox()
+        service = CohortService(
+            store=store,
+            audit=AuditLog(runtime.redis, runtime.keys),
+            rights=Rights(store, PayloadAdmins()),
+            engine=runtime.engine,
+            directory=ShellDirectory(),
+            outbox=outbox,
+            budget=budget,
+        )
+        answer = await service.run(caller, command)
+        confirm = next((b for b in answer.buttons if b.action == "confirm"), None)
+        if confirm and yes:
+            answer = await service.press(caller, "confirm", confirm.value)
+        elif confirm:
+            print(answer.title)
+            print("Run it again with --yes to confirm.")
+            return 1
+        print_answer(answer, Path(out))
+        if outbox.undelivered:
+            print(
+                f"({outbox.undelivered} message(s) to learners were not sent: the shell cannot reach them.)"
+            )
+    return 0 if answer.ok else 1

@@ -1,0 +1,155 @@
+"""The `/cohort` subcommands as typed values: what the parser makes and the service runs.
+
+`cohort` is None where the caller left the name out (allowed when the tenant has one cohort).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class UserRef(Frozen):
+    kind: Literal["user"] = "user"
+    id: str
+    name: str = ""
+
+
+class ChannelRef(Frozen):
+    kind: Literal["channel"] = "channel"
+    id: str
+    name: str = ""
+
+
+class RoleRef(Frozen):
+    """A Discord role (or a Slack user group)."""
+
+    kind: Literal["role"] = "role"
+    id: str
+    name: str = ""
+
+
+Target = Annotated[UserRef | ChannelRef | RoleRef, Field(discriminator="kind")]
+
+
+class Create(Frozen):
+    word: Literal["create"] = "create"
+    name: str
+
+
+class ListCohorts(Frozen):
+    word: Literal["list"] = "list"
+
+
+class Enrol(Frozen):
+    word: Literal["enrol"] = "enrol"
+    cohort: str | None
+    targets: tuple[Target, ...]
+
+
+class Remove(Frozen):
+    word: Literal["remove"] = "remove"
+    cohort: str | None
+    user: UserRef
+
+
+class Facilitator(Frozen):
+    word: Literal["facilitator"] = "facilitator"
+    cohort: str | None
+    op: Literal["add", "remove"]
+    who: UserRef | RoleRef
+
+
+class ShowProgress(Frozen):
+    word: Literal["progress"] = "progress"
+    cohort: str | None
+    page: int = 1
+
+
+class ShowLearner(Frozen):
+    word: Literal["learner"] = "learner"
+    cohort: str | None
+    user: UserRef
+
+
+class Unlock(Frozen):
+    word: Literal["unlock"] = "unlock"
+    cohort: str | None
+    user: UserRef
+    reason: str = ""
+
+
+class Attempts(Frozen):
+    word: Literal["attempts"] = "attempts"
+    cohort: str | None
+    user: UserRef
+    extra: int
+    reason: str = ""
+
+
+class Reset(Frozen):
+    word: Literal["reset"] = "reset"
+    cohort: str | None
+    user: UserRef
+    unit: str
+    """As typed: a unit name (`L2`, `quiz2`, `lab2`, `test`), a unit id, or `all`."""
+    reason: str = ""
+
+
+class Undo(Frozen):
+    word: Literal["undo"] = "undo"
+    cohort: str | None
+    user: UserRef
+    reason: str = ""
+
+
+class Export(Frozen):
+    word: Literal["export"] = "export"
+    cohort: str | None
+
+
+class Audit(Frozen):
+    word: Literal["audit"] = "audit"
+    cohort: str | None
+
+
+class Help(Frozen):
+    word: Literal["help"] = "help"
+
+
+CohortCommand = (
+    Create
+    | ListCohorts
+    | Enrol
+    | Remove
+    | Facilitator
+    | ShowProgress
+    | ShowLearner
+    | Unlock
+    | Attempts
+    | Reset
+    | Undo
+    | Export
+    | Audit
+    | Help
+)
+
+HELP_LINES = (
+    "`create NAME`: make a cohort (you become its facilitator) · `list`: the cohorts here",
+    "`enrol NAME @user… | #channel | @role`: enrol people; each gets a welcome DM",
+    "`remove NAME @user`: take a learner out (their progress stays)",
+    "`facilitator NAME add|remove @user`: share the cohort",
+    "`progress NAME`: the roster, at-risk learners first",
+    "`learner NAME @user`: one learner in detail",
+    "`unlock NAME @user`: open the module test early",
+    "`attempts NAME @user +N [reason]`: grant extra test attempts",
+    "`reset NAME @user UNIT|all [reason]`: reset a unit (L1, quiz1, lab1, test) or all, after a Confirm",
+    "`undo NAME @user`: restore what the last reset took",
+    "`export NAME`: two CSV files in your DM · `audit NAME`: the last facilitator actions",
+    "`help`: these words. With one cohort here, NAME may be left out.",
+)

@@ -1,0 +1,103 @@
+"""What a cohort is: a named group of learners of one tenant, its facilitators and settings."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from bot.domain.events import IdPart, Platform
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+RESERVED_NAMES = frozenset(
+    {
+        "add",
+        "all",
+        "remove",
+        "help",
+        "list",
+        "create",
+        "enrol",
+        "enroll",
+        "facilitator",
+        "progress",
+        "learner",
+        "unlock",
+        "attempts",
+        "reset",
+        "undo",
+        "export",
+        "audit",
+        "next",
+        "page",
+    }
+)
+"""Words a cohort may not be called: commands may leave the cohort's name out, so a name
+that is also a command word would be read as the word."""
+
+
+def _cohort_name(value: str) -> str:
+    name = value.lower()
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError("a cohort name is 1–32 letters, digits, '-' or '_', starting with a letter or digit")
+    if name in RESERVED_NAMES:
+        raise ValueError(f"{name!r} is a command word, so it cannot name a cohort")
+    return name
+
+
+CohortName = Annotated[str, AfterValidator(_cohort_name)]
+
+
+class Tenant(BaseModel):
+    """A Slack workspace or Discord server: the boundary no facilitator crosses."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: Platform
+    tenant: IdPart
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.tenant}"
+
+
+class CohortSettings(BaseModel):
+    """The cohort's course settings, copied from the module when it is created."""
+
+    test_attempts: int = Field(ge=1)
+    cooldown_minutes: int = Field(ge=0)
+    test_open_early: bool = False
+    """Whether the module test is open before every quiz and lab is done."""
+    start_date: date | None = None
+
+
+class Cohort(BaseModel):
+    name: CohortName
+    created_by: str
+    created_at: float
+    settings: CohortSettings
+    facilitator_role: str | None = None
+    """Discord: members holding this role facilitate the cohort."""
+
+
+class RosterEntry(BaseModel):
+    """One learner on a cohort's roster."""
+
+    user: str
+    name: str = ""
+    """Display name when the platform told us one; ids stand in otherwise."""
+    enrolled_at: float
+    enrolled_by: str
+
+
+class AuditEntry(BaseModel):
+    """One facilitator action: who, when, what, why."""
+
+    at: float
+    by: str
+    action: str
+    """The subcommand word (`unlock`, `reset`, …)."""
+    learner: str = ""
+    detail: str = ""
+    reason: str = ""
