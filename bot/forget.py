@@ -4,8 +4,9 @@ Uninstalling the Slack app deletes the workspace's installation and tokens at on
 its learners' progress, so a workspace that reinstalls finds its learners where they were. When
 the workspace (or a Discord server) is gone for good, an operator erases the rest with this
 command: every learner's record, event log, lab transcripts and posted-card memory (keys tagged
-`{platform:tenant:user}`), and the tenant's own keys (`{platform:tenant}`: its learner list,
-cohorts, and any installation left). Without `--yes` it only counts what it would erase.
+`{platform:tenant:user}`), the tenant's own keys (`{platform:tenant}`: its learner list,
+cohort names, and any installation left), and its cohorts' records, rosters and audit logs
+(`{cohort:platform:tenant:name}`). Without `--yes` it only counts what it would erase.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ async def forget_tenant(
     cluster every command stays in one slot."""
     tag = keys.tenant_tag(platform, tenant)  # validates both parts
     learners = await redis.scard(keys.learners(platform, tenant))
-    patterns = (f"{keys.prefix}:{tag[:-1]}:*", f"{keys.prefix}:{tag}:*")
+    patterns = (
+        f"{keys.prefix}:{tag[:-1]}:*",
+        f"{keys.prefix}:{tag}:*",
+        keys.cohort_pattern(platform, tenant),
+    )
     found = 0
     for pattern in patterns:
         batch: list[bytes | str] = []

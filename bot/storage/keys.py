@@ -131,6 +131,10 @@ class KeyBuilder:
         _check(_COHORT, name, "cohort name")
         return "{cohort:" + self.tenant_tag(platform, tenant)[1:-1] + ":" + name + "}"
 
+    def cohort_pattern(self, platform: str, tenant: str) -> str:
+        """A SCAN pattern matching every key of every cohort of the tenant."""
+        return f"{self.prefix}:{{cohort:{self.tenant_tag(platform, tenant)[1:-1]}:*"
+
     def cohort(self, platform: str, tenant: str, name: str) -> str:
         """String: the cohort record (JSON of `bot.cohorts.models.Cohort`)."""
         return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:record"
