@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot.storage.embedded import DataFolderBusy, RedisServerNotFound
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tutorbot", description=__doc__.splitlines()[0])
@@ -119,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.adapters.terminal import run_terminal
 
         return asyncio.run(run_terminal())
+    except (RedisServerNotFound, DataFolderBusy) as problem:
+        print(problem, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

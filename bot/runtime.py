@@ -81,8 +81,10 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Start (or connect to) Redis and build the engine; stop everything on exit.
 
-    Without `REDIS_URL` an embedded redis-server is started in the data folder; with
-    `ephemeral` (simulations, benchmarks) in a temporary folder, without persistence.
+    Without `REDIS_URL` the data folder's embedded redis-server is used: started here when no
+    other process owns the folder, else joined as a client (see `EmbeddedRedis`). With
+    `ephemeral` (simulations, benchmarks) a private one runs in a temporary folder, without
+    persistence.
     """
     if settings.redis_cluster and not settings.redis_url:
         raise SystemExit("REDIS_CLUSTER=true needs REDIS_URL naming one node of the cluster.")
@@ -93,6 +95,8 @@ async def open_runtime(
         folder = Path(scratch.name) if scratch else settings.data_dir / "redis"
         embedded = EmbeddedRedis(folder, persistent=not ephemeral)
         url = embedded.start()
+        if not embedded.owner:
+            log.info("joined the embedded Redis another process runs in %s", folder)
     client = await connect_settings(settings, url)
     try:
         module = load_module(settings)
