@@ -5,4 +5,5 @@ set -eu
 cd "$(dirname "$0")"
 . ./scripts/ensure-venv.sh
 ensure_venv ""
-exec .venv/bin/tutorbot "$@"
+# The tutor names this command when it says how to come back.
+TUTORBOT_LAUNCHER="$0" exec .venv/bin/tutorbot "$@"

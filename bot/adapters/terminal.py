@@ -1,68 +1,160 @@
 """The terminal tutor: one learner, lines in, text out. Works interactively and with piped input.
 
-Buttons are numbered; a line that is a button's number or label presses it, any other line
-goes to the current step as text (`resume`, `menu`, `help`, or a message to the lab advisor).
+Buttons are numbered; a line that is a button's number or label (or an answer's letter) presses
+it, and any other line goes to the current step as text (`resume`, `menu`, `help`, or a message
+to the lab advisor). A line that looks aimed at a button but matches none (`7`, `(2)`) is
+answered here, with the same buttons again: numbers always mean the step's buttons.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
+import os
 import re
+import shutil
 import sys
+import threading
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from bot.advisor.factory import advisor_mode_note
 from bot.domain.events import Actor, Command, Press, Text
-from bot.domain.messages import AdvisorReply, Message, ReplyProgress
+from bot.domain.messages import AdvisorReply, Button, Message, ReplyProgress
 from bot.logs import log_to_file
-from bot.render.terminal import TerminalCard, render_terminal
-from bot.runtime import open_runtime
+from bot.render.terminal import (
+    SPEAKER_INDENT,
+    TerminalCard,
+    display_width,
+    measure_for,
+    render_terminal,
+    speaker_text,
+)
+from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 
 QUIT_WORDS = {"quit", "exit", ":q"}
+PROMPT = "> "
+ENGINE_WORDS = {"continue", "next", "back", "resume", "menu", "progress", "help"}
+"""Words the engine understands on any step: typed, they go as text even when a button bears them."""
 
 
-class TerminalOutbox:
-    """Prints messages; streams advisor replies as they are written."""
+def launcher() -> str:
+    """The command that started the tutor, for the goodbye line (`./run.sh` sets it)."""
+    return os.environ.get("TUTORBOT_LAUNCHER") or "tutorbot"
+
+
+def goodbye() -> str:
+    return f"Bye. Your progress is saved: run {launcher()} again to resume."
+
+
+class Screen:
+    """The terminal's current line width, read again for every card (the window may be resized)."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+
+    @property
+    def width(self) -> int:
+        return measure_for(shutil.get_terminal_size((80, 24)).columns)
+
+
+class TerminalOutbox:
+    """Prints messages; streams advisor replies as they are written, wrapped like the rest."""
+
+    def __init__(self, out: TextIO, screen: Screen | None = None) -> None:
+        self.out = out
+        self.screen = screen or Screen(out)
         self.card = TerminalCard(text="")
-        self._streamed: dict[int, str] = {}
+        """The last step card with buttons: what numbers refer to."""
+        self.notice_buttons = TerminalCard(text="")
+        self._streams: dict[int, _Stream] = {}
 
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
         for message in messages:
             message = self._finish_stream(message)
-            card = render_terminal(message)
+            card = render_terminal(message, self.screen.width)
             if card.text:
                 self.out.write(card.text + "\n\n")
             if card.buttons:
-                self.card = card
+                self.card, self.notice_buttons = card, TerminalCard(text="")
+            elif card.by_label:
+                self.notice_buttons = card
         self.out.flush()
 
     async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
-        printed = self._streamed.get(draft.turn)
-        if printed is None:
-            self.out.write(f"{draft.advisor}: ")
-            printed = ""
-        if draft.text.startswith(printed):
-            self.out.write(draft.text[len(printed) :])
-            self._streamed[draft.turn] = draft.text
+        stream = self._streams.get(draft.turn)
+        if stream is None:
+            stream = self._streams[draft.turn] = _Stream(self.out, self.screen.width, f"{draft.advisor}:")
+        stream.show(draft.text)
         self.out.flush()
+
+    def say(self, text: str) -> None:
+        """Print a line as the learner's own message (a pressed opener)."""
+        self.out.write(speaker_text("You:", text, self.screen.width) + "\n\n")
+        self.out.flush()
+
+    def pick(self, line: str) -> Button | None:
+        """The button a typed line presses, if any (step buttons first, then a notice's)."""
+        return self.card.pick(line) or self.notice_buttons.pick(line)
 
     def _finish_stream(self, message: Message) -> Message:
         """Drop an advisor reply already streamed to the screen (print only what is missing)."""
         kept = []
         for block in message.blocks:
-            if isinstance(block, AdvisorReply) and block.turn in self._streamed:
-                printed = self._streamed.pop(block.turn)
-                tail = block.text[len(printed) :] if block.text.startswith(printed) else "\n" + block.text
-                self.out.write(tail + "\n\n")
+            if isinstance(block, AdvisorReply) and block.turn in self._streams:
+                self._streams.pop(block.turn).finish(block.text)
                 continue
             kept.append(block)
         return message.model_copy(update={"blocks": tuple(kept)})
+
+
+class _Stream:
+    """A reply printed as it arrives: whole words only, wrapped with the speaker's indent."""
+
+    def __init__(self, out: TextIO, width: int, speaker: str) -> None:
+        self.out, self.width = out, width
+        self.shown = ""
+        self.column, self.line_empty = display_width(speaker), False
+        out.write(speaker)
+
+    def show(self, text: str) -> None:
+        if not text.startswith(self.shown):
+            return  # a rewritten draft: the final reply prints in full
+        complete = text[: max(text.rfind(" "), text.rfind("\n")) + 1]
+        if len(complete) > len(self.shown):
+            self._write(complete[len(self.shown) :])
+            self.shown = complete
+
+    def finish(self, text: str) -> None:
+        if text.startswith(self.shown):
+            self._write(text[len(self.shown) :])
+        else:
+            self.out.write("\n" + speaker_text("", text, self.width).lstrip())
+        self.out.write("\n\n")
+
+    def _write(self, piece: str) -> None:
+        for part in re.split(r"(\s+)", piece):
+            if part.isspace():
+                for _ in range(part.count("\n")):
+                    self._new_line()
+                continue
+            if not part:
+                continue
+            size = display_width(part)
+            if not self.line_empty and self.column + 1 + size > self.width:
+                self._new_line()
+            if not self.line_empty:
+                self.out.write(" ")
+                self.column += 1
+            self.out.write(part)
+            self.column += size
+            self.line_empty = False
+
+    def _new_line(self) -> None:
+        self.out.write("\n" + SPEAKER_INDENT)
+        self.column, self.line_empty = len(SPEAKER_INDENT), True
 
 
 def terminal_actor() -> Actor:
@@ -75,11 +167,55 @@ def terminal_actor() -> Actor:
     )
 
 
-def event_for(line: str, actor: Actor, card: TerminalCard) -> Press | Text:
-    button = card.pick(line)
-    if button is not None:
-        return Press(actor=actor, action=button.action, arg=button.arg, token=button.token)
-    return Text(actor=actor, text=line)
+class LineInput(Protocol):
+    async def read(self) -> str | None:
+        """The next message (None at the end of input). Raises KeyboardInterrupt on Ctrl-C."""
+        ...
+
+
+class PromptInput:
+    """A real terminal: line editing, arrow keys, history; a bracketed paste is one message."""
+
+    def __init__(self) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import InMemoryHistory
+
+        self.session: PromptSession[str] = PromptSession(history=InMemoryHistory())
+
+    async def read(self) -> str | None:
+        try:
+            return await self.session.prompt_async(PROMPT)
+        except EOFError:  # Ctrl-D
+            return None
+
+
+class PipedInput:
+    """Lines from a pipe or file, one message each, echoed after the prompt so a transcript reads
+    like a session. A daemon thread reads, so Ctrl-C never waits for the next line."""
+
+    def __init__(self, stdin: TextIO, out: TextIO) -> None:
+        self.out = out
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def pump() -> None:
+            for line in stdin:
+                loop.call_soon_threadsafe(self.queue.put_nowait, line.rstrip("\n"))
+            loop.call_soon_threadsafe(self.queue.put_nowait, None)
+
+        threading.Thread(target=pump, name="stdin", daemon=True).start()
+
+    async def read(self) -> str | None:
+        line = await self.queue.get()
+        if line:
+            self.out.write(f"{PROMPT}{line}\n")
+        return line
+
+
+def line_input(stdin: TextIO, stdout: TextIO) -> LineInput:
+    if stdin.isatty() and stdout.isatty():
+        return PromptInput()
+    return PipedInput(stdin, stdout)
 
 
 async def run_terminal(
@@ -87,29 +223,59 @@ async def run_terminal(
 ) -> int:
     settings = settings or Settings()
     log_to_file(settings.data_dir)
-    interactive = stdin.isatty()
     async with open_runtime(settings) as runtime:
         outbox = TerminalOutbox(stdout)
-        actor = terminal_actor()
-        note = advisor_mode_note(settings)
-        if note:
-            stdout.write(f"({note})\n\n")
-        await runtime.engine.recover(actor, outbox)
-        await runtime.engine.handle(Command(actor=actor, name="start"), outbox)
-        while True:
-            if interactive:
-                stdout.write("> ")
-                stdout.flush()
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:
-                break
-            line = line.rstrip("\n")
-            if not interactive and line:
-                stdout.write(f"> {line}\n")
-            if line.strip().lower() in QUIT_WORDS:
-                break
-            if not line.strip():
-                continue
-            await runtime.engine.handle(event_for(line, actor, outbox.card), outbox)
-        stdout.write("Bye. Your progress is saved: run tutorbot again to resume.\n")
+        try:
+            await _session(runtime, settings, line_input(stdin, stdout), outbox, stdout)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            # Ctrl-C leaves at once: every step already committed is saved, and a lab message
+            # still waiting for its reply is answered on the next start.
+            stdout.write("\n")
+        stdout.write(goodbye() + "\n")
+        stdout.flush()
     return 0
+
+
+async def _session(
+    runtime: Runtime, settings: Settings, lines: LineInput, outbox: TerminalOutbox, stdout: TextIO
+) -> None:
+    actor = terminal_actor()
+    note = advisor_mode_note(settings)
+    if note:
+        stdout.write(f"({note})\n\n")
+    await runtime.engine.recover(actor, outbox)
+    await runtime.engine.handle(Command(actor=actor, name="start"), outbox)
+    while True:
+        line = await lines.read()
+        if line is None:
+            return
+        typed = line.strip()
+        if typed.lower() in QUIT_WORDS:
+            return
+        if not typed:
+            continue
+        _keep_server(runtime)
+        button = outbox.pick(typed)
+        if button is not None and typed.lower() in ENGINE_WORDS:
+            # The engine reads these against the learner's latest step, which another tutor on
+            # the same data folder may have moved on since this card was printed.
+            button = None
+        if button is None and outbox.card.looks_like_a_pick(typed):
+            stdout.write(outbox.card.choose_hint(outbox.screen.width) + "\n\n")
+            continue
+        if button is not None and button.action == "say":
+            outbox.say(button.label)
+        event = (
+            Press(actor=actor, action=button.action, arg=button.arg, token=button.token)
+            if button is not None
+            else Text(actor=actor, text=line)
+        )
+        await runtime.engine.handle(event, outbox)
+
+
+def _keep_server(runtime: Runtime) -> None:
+    """A tutor that joined another process's Redis takes it over if that process has quit."""
+    embedded = runtime.embedded
+    if embedded is not None and not embedded.owner:
+        with contextlib.suppress(RuntimeError):
+            embedded.take_over()

@@ -29,8 +29,8 @@ WORDS: dict[str, CommandName] = {
     "help": "help",
 }
 """Typed words that act as navigator commands."""
-FORWARD_WORDS = frozenset({"continue", "next"})
-"""Typed words that press the step's primary way forward."""
+FORWARD_WORDS = frozenset({"continue", "next", "back"})
+"""Typed words that press one of the step's buttons: the primary way forward, or Back."""
 
 
 def new_learner(ctx: FlowContext) -> LearnerState:
@@ -112,7 +112,7 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
     if command is not None:
         return _command(state, command, ctx)
     if word in FORWARD_WORDS:
-        forward = _forward_button(state, ctx)
+        forward = _forward_button(state, ctx) if word != "back" else _back_button(state, ctx)
         if forward is not None:
             return _press(
                 state,
@@ -144,6 +144,11 @@ def _forward_button(state: LearnerState, ctx: FlowContext) -> Button | None:
         ),
         None,
     )
+
+
+def _back_button(state: LearnerState, ctx: FlowContext) -> Button | None:
+    """The step's Back button, for a typed `back`."""
+    return next((b for m in view(state, ctx) for b in m.buttons if b.action == "back" and b.token), None)
 
 
 def _press(state: LearnerState, event: Press, ctx: FlowContext) -> Outcome:

@@ -157,3 +157,27 @@ def _longest_prefix(text: str, limit: int, measure: Measure) -> int:
         else:
             high = mid - 1
     return low
+
+
+def wrap(text: str, width: int, *, first: str = "", rest: str = "", measure: Measure = len) -> list[str]:
+    """Lines of at most `width` columns, broken only at spaces (a word is never cut).
+
+    `first` starts the first line and `rest` every later one (a list's hanging indent). Line
+    breaks in `text` are kept. A single word wider than the line stands alone on its line
+    rather than being broken.
+    """
+    lines: list[str] = []
+    for source in text.split("\n"):
+        prefix = first if not lines else rest
+        line, size, empty = prefix, measure(prefix), True
+        for word in source.split():
+            word_size = measure(word)
+            if not empty and size + 1 + word_size > width:
+                lines.append(line)
+                line, size, empty = rest, measure(rest), True
+            line, size = (
+                (line + word, size + word_size) if empty else (f"{line} {word}", size + 1 + word_size)
+            )
+            empty = False
+        lines.append(line.rstrip() if empty else line)
+    return lines

