@@ -2,12 +2,18 @@
 
 In one run:
 - simulated learners taking the whole module with `concurrency` events in flight: events/s,
-  p50/p99 latency per event, Redis round trips per event (from INFO commandstats), state
-  bytes per learner;
+  p50/p99 latency per event, Redis round trips per event (counted at the client: every command
+  or pipeline sent and answered), state bytes per learner;
 - the cost of a lab event at a learner's 1st and 400th turn (time and state size);
-- the raw limit: single EVALSHA round trips of a Lua GET+SET at the same concurrency, and
-  the ratio events/s ÷ raw round trips/s.
+- the raw limit: single EVALSHA round trips of a Lua GET+SET at the same concurrency, through
+  the same client, and the ratio events/s ÷ raw round trips/s.
 The last line is a JSON object with every figure.
+
+The simulated learners run in the measured process (they must see each answer to choose the
+next click). Their own time is measured exactly and subtracted: asyncio runs one coroutine at a
+time, so the stretch from an answer's return to the learner's next call into the engine is the
+learner's code alone. `events_per_s` includes them; `events_per_s_without_learners` and the
+ratio do not.
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.advisor.base import Advisor
 from bot.advisor.offline import OfflineAdvisor
 from bot.course.models import Module
 from bot.domain.events import Actor, Command, Event, Press, Text
+from bot.domain.messages import Message
 from bot.domain.outbox import CollectingOutbox, Outbox
 from bot.engine.engine import Engine, EngineConfig
 from bot.flows.context import Limits
@@ -36,33 +44,65 @@ from bot.storage.redis_store import RedisLearnerStore
 RAW_LUA = "local v = redis.call('GET', KEYS[1]); redis.call('SET', KEYS[1], ARGV[1]); return v"
 LAB_TURNS = 400
 LAB_PAIRS = 30
-RAW_CALLS = 20_000
+
+
+class TimedLearner(SimulatedLearner):
+    """A simulated learner that adds its own time (between answers) to `clock.learner_s`."""
+
+    def __init__(self, clock: LearnerClock, *args: Any) -> None:
+        super().__init__(*args)
+        self.clock = clock
+        self._back: float | None = None
+
+    async def _send(self, event: Command | Press | Text) -> list[Message]:
+        now = time.perf_counter()
+        if self._back is not None:
+            self.clock.learner_s += now - self._back
+        shown = await super()._send(event)
+        self._back = time.perf_counter()
+        return shown
+
+
+@dataclass
+class LearnerClock:
+    learner_s: float = 0.0
+
+
+class RoundTrips:
+    """Counts what a client sends and waits for: each command, and each pipeline as one."""
+
+    def __init__(self, client: AsyncRedis) -> None:
+        self.count = 0
+        execute = client.execute_command
+
+        async def counted(*args: Any, **options: Any) -> Any:
+            self.count += 1
+            return await execute(*args, **options)
+
+        client.execute_command = counted  # type: ignore[method-assign]  # counting, on this client only
 
 
 class TimedEngine(Engine):
     """The engine, recording how long each `handle` takes."""
 
     def __init__(
-        self, module: Module, client: AsyncRedis, keys: KeyBuilder, advisor: Advisor, config: EngineConfig
+        self,
+        module: Module,
+        client: AsyncRedis,
+        keys: KeyBuilder,
+        advisor: Advisor,
+        config: EngineConfig,
+        round_trips: RoundTrips,
     ) -> None:
         super().__init__(module, RedisLearnerStore(client, keys), advisor, config)
         self.client, self.keys = client, keys
         self.latencies: list[float] = []
+        self.round_trips = round_trips
 
     async def handle(self, event: Event, outbox: Outbox) -> None:
         started = time.perf_counter()
         await super().handle(event, outbox)
         self.latencies.append(time.perf_counter() - started)
-
-
-# Commands the engine sends itself. INFO commandstats also counts the commands a Lua script
-# runs (HSET, RPUSH, LTRIM…), which are not round trips, so only these are summed.
-TOP_LEVEL = ("evalsha", "eval", "hmget", "sadd")
-
-
-async def command_calls(client: AsyncRedis) -> int:
-    stats = await client.info("commandstats")
-    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in TOP_LEVEL)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -77,10 +117,12 @@ async def learner_run(
     exactly that many events are in flight (each learner waits for its answer, like a person)."""
     queue = iter(range(learners))
     runs = []
+    clock = LearnerClock()
 
     async def worker() -> None:
         for i in queue:
-            sim = SimulatedLearner(
+            sim = TimedLearner(
+                clock,
                 engine,
                 engine.module,
                 Actor(platform="sim", tenant=tenant, user=f"l{i}"),
@@ -90,17 +132,20 @@ async def learner_run(
             runs.append(await sim.take_module())
 
     engine.latencies = []
-    calls_before = await command_calls(engine.client)
+    calls_before = engine.round_trips.count
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    calls = await command_calls(engine.client) - calls_before
+    calls = engine.round_trips.count - calls_before
     events = len(engine.latencies)
     return {
         "learners": learners,
         "events": events,
         "errors": sum(run.errors for run in runs),
+        "seconds": round(elapsed, 3),
+        "learner_seconds": round(clock.learner_s, 3),
         "events_per_s": round(events / elapsed, 1),
+        "events_per_s_without_learners": round(events / (elapsed - clock.learner_s), 1),
         "p50_ms": round(percentile(engine.latencies, 0.50) * 1000, 3),
         "p99_ms": round(percentile(engine.latencies, 0.99) * 1000, 3),
         "round_trips_per_event": round(calls / events, 3),
@@ -184,12 +229,16 @@ async def raw_round_trips(client: AsyncRedis, concurrency: int, total: int) -> f
 
 
 async def bench(
-    client: AsyncRedis, engine_factory: Callable[[], TimedEngine], learners: int, concurrency: int
+    client: AsyncRedis,
+    engine_factory: Callable[[], TimedEngine],
+    learners: int,
+    concurrency: int,
+    raw_calls: int,
 ) -> dict[str, Any]:
     """All figures of one run. The raw limit is measured three times (before, between and after
     the engine phases) and its highest value is used, so machine noise cannot flatter the ratio.
     The engine is warmed up with one round of learners before the measured round."""
-    raw_runs = [await raw_round_trips(client, concurrency, RAW_CALLS)]
+    raw_runs = [await raw_round_trips(client, concurrency, raw_calls)]
     engine = engine_factory()
     # Warm up (first-use caches, lesson indexes, connection pool) before measuring, as the raw
     # loop's first run does for itself; these learners' figures are not kept.
@@ -197,51 +246,48 @@ async def bench(
     run = await learner_run(engine, learners, concurrency)
     actors = [Actor(platform="sim", tenant="bench", user=f"l{i}") for i in range(learners)]
     run["state_bytes_per_learner"] = round(await state_bytes(client, engine.keys, actors), 1)
-    raw_runs.append(await raw_round_trips(client, concurrency, RAW_CALLS))
+    raw_runs.append(await raw_round_trips(client, concurrency, raw_calls))
     lab = await lab_turn_cost(engine_factory(), client, engine.keys)
-    raw_runs.append(await raw_round_trips(client, concurrency, RAW_CALLS))
+    raw_runs.append(await raw_round_trips(client, concurrency, raw_calls))
     raw = max(raw_runs)
     return {
         **run,
         "raw_round_trips_per_s": round(raw, 1),
         "raw_round_trips_per_s_runs": [round(r, 1) for r in raw_runs],
-        "ratio_events_to_raw": round(run["events_per_s"] / raw, 3),
+        "ratio_events_to_raw": round(run["events_per_s_without_learners"] / raw, 3),
+        "ratio_with_learners": round(run["events_per_s"] / raw, 3),
         "concurrency": concurrency,
         "lab": lab,
     }
 
 
-async def run_bench(learners: int, concurrency: int) -> int:
+def engine_factory(
+    module: Module, client: AsyncRedis, keys: KeyBuilder, round_trips: RoundTrips
+) -> Callable[[], TimedEngine]:
+    config = EngineConfig(limits=Limits(lab_exchange_cap=LAB_TURNS + 10))
+
+    def factory() -> TimedEngine:
+        return TimedEngine(module, client, keys, OfflineAdvisor(), config, round_trips)
+
+    return factory
+
+
+async def run_bench(learners: int, concurrency: int, cluster: bool, raw_calls: int) -> int:
+    from bench.target import bench_redis
+    from bot.runtime import load_module
     from bot.settings import Settings
-    from bot.storage.embedded import EmbeddedRedis
 
     settings = Settings()
-    embedded = None
-    url = settings.redis_url
-    if not url:
-        import tempfile
-        from pathlib import Path
-
-        embedded = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="tutorbot-bench-")), persistent=False)
-        url = embedded.start()
-    client = await connect(url, cluster=settings.redis_cluster, max_connections=concurrency + 8)
-    try:
-        from bot.runtime import load_module
-
-        module = load_module(settings)
-        keys = KeyBuilder(settings.key_prefix + "-bench")
-        config = EngineConfig(limits=Limits(lab_exchange_cap=LAB_TURNS + 10))
-
-        gc.freeze()  # as the runtime does once the course is loaded
-
-        def factory() -> TimedEngine:
-            return TimedEngine(module, client, keys, OfflineAdvisor(), config)
-
-        figures = await bench(client, factory, learners, concurrency)
-        figures["redis"] = "embedded unix socket" if embedded else "REDIS_URL"
-    finally:
-        await client.aclose()
-        if embedded:
-            embedded.stop()
+    module = load_module(settings)
+    with bench_redis(settings, cluster) as (url, is_cluster, where):
+        client = await connect(url, cluster=is_cluster, max_connections=concurrency + 8)
+        try:
+            gc.freeze()  # as the runtime does once the course is loaded
+            keys = KeyBuilder(settings.key_prefix + "-bench")
+            factory = engine_factory(module, client, keys, RoundTrips(client))
+            figures = await bench(client, factory, learners, concurrency, raw_calls)
+            figures["redis"] = where
+        finally:
+            await client.aclose()
     print(json.dumps(figures))
     return 0

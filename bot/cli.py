@@ -53,6 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure the engine against a local Redis and print figures")
     bench.add_argument("--learners", type=int, default=200)
     bench.add_argument("--concurrency", type=int, default=50)
+    bench.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="run 1..N engine processes against one Redis at once and print events/s for each count",
+    )
+    bench.add_argument(
+        "--cluster",
+        action="store_true",
+        help="without REDIS_URL: run against a local three-primary Redis Cluster it starts",
+    )
+    bench.add_argument(
+        "--raw-calls", type=int, default=20_000, help="EVALSHA calls in each raw round-trip loop"
+    )
 
     slack = sub.add_parser("slack", help="run the Slack app (Socket Mode, or HTTP with --http)")
     slack.add_argument("--http", action="store_true", help="serve the Events API over HTTP at /slack/events")
@@ -94,9 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_cohort_command(args.words, args.tenant, args.user, args.out, args.yes))
         if command == "bench":
+            if args.processes is not None:
+                from bench.processes import run_processes
+
+                return run_processes(
+                    args.processes, args.learners, args.concurrency, args.cluster, args.raw_calls
+                )
             from bench.engine_bench import run_bench
 
-            return asyncio.run(run_bench(args.learners, args.concurrency))
+            return asyncio.run(run_bench(args.learners, args.concurrency, args.cluster, args.raw_calls))
         if command == "slack":
             from bot.adapters.slack.runner import run_slack
 
