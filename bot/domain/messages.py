@@ -78,8 +78,8 @@ class Message(Frozen):
     """One card shown to the learner.
 
     `choices` are answer buttons (one per option, shown as a list); `actions` are navigation
-    buttons (Continue, Back, Menu). `notice` marks a short reply that does not change the step,
-    which Slack and Discord may show ephemerally.
+    buttons (Continue, Back, Menu). The flags say how a platform should treat the card; an
+    adapter follows them and decides nothing of the kind itself.
     """
 
     heading: str | None = None
@@ -87,6 +87,19 @@ class Message(Frozen):
     choices: tuple[Button, ...] = ()
     actions: tuple[Button, ...] = ()
     notice: bool = False
+    """A short reply that does not change the step: shown only to the learner where they acted,
+    when the platform can, instead of joining the conversation."""
+    private: bool = False
+    """Shown only to the learner, where they asked, whenever the platform can (help asked for
+    with a command by someone already in the course)."""
+    stays_where_asked: bool = False
+    """An answer that belongs where the learner asked: asked outside the DM, it is shown there,
+    only to them, instead of joining the DM (the learner's progress)."""
+    locks_on_choice: bool = False
+    """Pressing one of `choices` answers for good: the platform replaces the buttons with the
+    chosen answer, so they cannot be pressed again."""
+    progress_card: bool = False
+    """The learner's progress card (Slack's Home tab shows it)."""
 
     @property
     def buttons(self) -> tuple[Button, ...]:
@@ -96,11 +109,6 @@ class Message(Frozen):
     def advisor_turn(self) -> int | None:
         """The lab turn whose advisor reply this message carries, if any."""
         return next((block.turn for block in self.blocks if isinstance(block, AdvisorReply)), None)
-
-    @property
-    def is_question(self) -> bool:
-        """Whether its choices answer a question (then a click should lock it)."""
-        return any(choice.action == "answer" for choice in self.choices)
 
     @property
     def log_name(self) -> str:

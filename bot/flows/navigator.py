@@ -72,6 +72,8 @@ def progress_message(state: LearnerState, ctx: FlowContext) -> Message:
         heading=f"Your progress · {module.title}",
         blocks=(strip(state, module), Bullets(items=tuple(lines))),
         actions=(RESUME, MENU),
+        stays_where_asked=True,
+        progress_card=True,
     )
 
 
@@ -98,8 +100,10 @@ def menu_message(state: LearnerState, ctx: FlowContext) -> Message:
     )
 
 
-def help_message(module: Module) -> Message:
-    return Message(heading="Help", blocks=(Paragraph(text=help_text(module)),), actions=(RESUME, MENU))
+def help_message(module: Module, *, private: bool = False) -> Message:
+    return Message(
+        heading="Help", blocks=(Paragraph(text=help_text(module)),), actions=(RESUME, MENU), private=private
+    )
 
 
 def welcome_message(ctx: FlowContext) -> Message:

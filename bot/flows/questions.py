@@ -22,4 +22,4 @@ def question_card(
         button(state, option.text, "answer", option.id) for option in options_in_order(question, ctx, attempt)
     )
     blocks = tuple(Paragraph(text=text) for text in (*lead, f"**{question.stem}**"))
-    return Message(heading=heading, blocks=blocks, choices=choices, actions=(MENU,))
+    return Message(heading=heading, blocks=blocks, choices=choices, actions=(MENU,), locks_on_choice=True)

@@ -70,6 +70,9 @@ def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outc
     if state is None:
         return _enrol(event, ctx)
     if isinstance(event, Command):
+        if event.name == "help":
+            # Help asked for with a command is for the asker alone, shown where they asked.
+            return Outcome.reply(navigator.help_message(ctx.module, private=True))
         return _command(state, event.name, ctx)
     if isinstance(event, Text):
         return _text(state, event.text, ctx)

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from bot.adapters.slack.app import DM_FAILED, FOREIGN_WORKSPACE, SENT_TO_DMS, UNKNOWN_BUTTON
+from bot.adapters.slack.app import FOREIGN_WORKSPACE, UNKNOWN_BUTTON
+from bot.adapters.slack.outbox import DM_FAILED, SENT_TO_DMS
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
 from bot.domain.events import Actor
 from bot.flows.feedback import without_verdict
@@ -90,6 +91,18 @@ async def test_help_and_unknown_subcommands_answer_ephemerally(slack: SlackHarne
         a.body["response_type"] == "ephemeral" and "How this works" in str(a.body["blocks"]) for a in answers
     )
     assert len(slack.api.of("chat.postMessage")) == 0 and posted == 2
+
+
+async def test_help_asked_any_other_way_joins_the_conversation(slack: SlackHarness) -> None:
+    await slack.command(ALICE, "help")  # a newcomer: enrolled, and help follows the course in the DM
+    assert [m.text for m in slack.dm_messages(ALICE)][-1] == "Help"
+    assert [n.body["text"] for n in slack.api.of("response_url")] == [SENT_TO_DMS]
+    slack.api.calls.clear()
+
+    shown = len(slack.dm_messages(ALICE))
+    await slack.dm(ALICE, "help")  # typed in the DM: an ordinary card there, not a private one
+    assert [m.text for m in slack.dm_messages(ALICE)][shown:] == ["Help"]
+    assert not slack.api.of("chat.postEphemeral") and not slack.api.of("response_url")
 
 
 async def test_resume_and_progress(slack: SlackHarness) -> None:
@@ -343,7 +356,8 @@ async def test_an_undeliverable_dm_is_logged_without_text_or_tokens(slack: Slack
         await slack.command(ALICE, "start")
     delivery = [r.getMessage() for r in caplog.records if "not delivered" in r.getMessage()]
     assert delivery == [
-        f"slack: DM to slack:T1:{ALICE} not delivered at step 'Welcome to Module 2 — Technical Roles': is_archived"
+        f"slack: DM to slack:T1:{ALICE} not delivered at step "
+        "'Welcome to Module 2 — Technical Roles': is_archived"
     ]
     everything = "\n".join(r.getMessage() for r in caplog.records)
     assert BOT_TOKEN not in everything and "Building the systems" not in everything
@@ -442,7 +456,7 @@ async def test_the_home_tab_takes_only_the_progress_card() -> None:
     dm = CollectingOutbox()
     home = _HomeOutbox(dm)  # type: ignore[arg-type]
     note = Message(blocks=(Paragraph(text="set aside"),), notice=True)
-    progress = Message(heading="Your progress", blocks=(Paragraph(text="…"),))
+    progress = Message(heading="Your progress", blocks=(Paragraph(text="…"),), progress_card=True)
     recovered = Message(blocks=(Paragraph(text="a lab reply finished on the way"),))
     await home.send(actor(), [note])
     await home.send(actor(), [note, progress])

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.cards import CardMemory
+from bot.adapters.platform import Pressed
 from bot.adapters.slack.app import retry_handlers
 from bot.adapters.slack.outbox import Origin, SlackOutbox
 from bot.adapters.work import Worker
@@ -47,6 +48,7 @@ def question() -> Message:
             Button(label="That one", action="answer", arg="b", token="5"),
         ),
         actions=(Button(label="Menu", action="menu"),),
+        locks_on_choice=True,
     )
 
 
@@ -181,8 +183,8 @@ async def test_notices_go_where_the_learner_acted(client: AsyncWebClient, slack_
 
 async def test_help_is_entirely_ephemeral(client: AsyncWebClient, slack_api: FakeSlackApi) -> None:
     outbox = SlackOutbox(client)
-    event = outbox.at(Origin(channel="CTEAM", response_url=slack_api.response_url("help"), ephemeral=True))
-    await event.send(ADA, [card("How this works"), card("More")])
+    event = outbox.at(Origin(channel="CTEAM", response_url=slack_api.response_url("help")))
+    await event.send(ADA, [card("How this works", private=True), card("More", private=True)])
     assert len(slack_api.of("response_url")) == 2
     assert not slack_api.of("chat.postMessage") and not event.delivered_to_dm
 
@@ -195,7 +197,7 @@ async def test_an_answered_question_loses_its_buttons(
     [posted] = slack_api.channel_messages(DM)
     assert await cards.recall(ADA, DM, posted.ts) == question()
 
-    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts=posted.ts, answered_index=1)).send(
+    await outbox.at(Origin(channel=DM, in_dm=True, pressed=Pressed(DM, posted.ts, 1))).send(
         ADA, [card("Correct!")]
     )
     answered = slack_api.messages[(DM, posted.ts)]
@@ -213,13 +215,11 @@ async def test_a_notice_leaves_the_clicked_question_alone(
     outbox = SlackOutbox(client, cards)
     await outbox.send(ADA, [question()])
     [posted] = slack_api.channel_messages(DM)
-    origin = Origin(channel=DM, in_dm=True, clicked_ts=posted.ts, answered_index=0)
+    origin = Origin(channel=DM, in_dm=True, pressed=Pressed(DM, posted.ts, 0))
     await outbox.at(origin).send(ADA, [card("That button is from an earlier step", notice=True)])
     assert not slack_api.of("chat.update")
     # A question this deployment never posted (or posted over a week ago) is left as it is.
-    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts="1.000001", answered_index=0)).send(
-        ADA, [card()]
-    )
+    await outbox.at(Origin(channel=DM, in_dm=True, pressed=Pressed(DM, "1.000001", 0))).send(ADA, [card()])
     assert not slack_api.of("chat.update")
 
 
@@ -256,9 +256,7 @@ async def test_rate_limited_edits_are_retried(
     await outbox.send(ADA, [question()])
     [posted] = slack_api.channel_messages(DM)
     slack_api.rate_limit_next("chat.update", retry_after=0)
-    await outbox.at(Origin(channel=DM, in_dm=True, clicked_ts=posted.ts, answered_index=0)).send(
-        ADA, [card()]
-    )
+    await outbox.at(Origin(channel=DM, in_dm=True, pressed=Pressed(DM, posted.ts, 0))).send(ADA, [card()])
     assert len(slack_api.of("chat.update")) == 2
     assert "You chose This one" in message_text(slack_api.messages[(DM, posted.ts)])
 

@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -28,12 +27,15 @@ from redis.exceptions import RedisError
 
 import discord
 from bot.adapters.cards import CardMemory
+from bot.adapters.commands import WORDS
 from bot.adapters.discord import translate
 from bot.adapters.discord.models import INTERACTION_COMPONENT, Interaction
-from bot.adapters.discord.outbox import EDIT_INTERVAL_S, DiscordOutbox, EventOutbox, Origin, note
+from bot.adapters.discord.outbox import EDIT_INTERVAL_S, DiscordOutbox, Origin
 from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.intake import Intake
+from bot.adapters.platform import Pressed, note
 from bot.adapters.work import Worker
-from bot.domain.events import Actor, Event
+from bot.domain.events import Actor, Command
 from bot.engine.engine import Engine
 from bot.render.actions import PATTERN
 from bot.storage.dedupe import EventDeduper
@@ -132,14 +134,9 @@ def build_discord_adapter(
         client = discord.Client(**options)
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
     outbox = DiscordOutbox(client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s)
-    handlers = Handlers(
-        outbox,
-        engine,
-        worker or Worker(),
-        EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S),
-        DmContext(redis, keys),
-    )
-    adapter = DiscordAdapter(client, tree, outbox, handlers.worker, engine, handlers)
+    intake = Intake("discord", engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
+    handlers = Handlers(outbox, intake, DmContext(redis, keys))
+    adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers)
     client.tutor_handlers = handlers  # type: ignore[attr-defined]  # read back by _handlers
     tree.add_command(tutor_command(handlers))
     client.add_dynamic_items(TutorButton)
@@ -160,7 +157,7 @@ def tutor_command(handlers: Handlers) -> app_commands.Command[Any, Any, None]:
         name=translate.COMMAND_NAME, description="Take the course: start, resume, progress or help"
     )
     @app_commands.describe(action="What to do (default: help)")
-    @app_commands.choices(action=[app_commands.Choice(name=word, value=word) for word in translate.ACTIONS])
+    @app_commands.choices(action=[app_commands.Choice(name=word, value=word) for word in WORDS])
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
     async def tutor(
@@ -216,13 +213,9 @@ def edge_payload(interaction: discord.Interaction[Any]) -> dict[str, Any]:
 
 
 class Handlers:
-    def __init__(
-        self, outbox: DiscordOutbox, engine: Engine, worker: Worker, deduper: EventDeduper, dm: DmContext
-    ) -> None:
+    def __init__(self, outbox: DiscordOutbox, intake: Intake, dm: DmContext) -> None:
         self.outbox = outbox
-        self.engine = engine
-        self.worker = worker
-        self.deduper = deduper
+        self.intake = intake
         self.dm = dm
 
     # ---- handlers: answer or defer within 3 s, then submit the work ------------------------
@@ -232,7 +225,7 @@ class Handlers:
         if payload is None:
             await interaction.response.send_message(UNREADABLE, ephemeral=True)
             return
-        if not await self._first_time("interaction", payload.id):
+        if not await self.intake.first_time("interaction", payload.id):
             return
         dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
         command = translate.command(payload, dm_tenant)
@@ -242,14 +235,14 @@ class Handlers:
         await interaction.response.defer(ephemeral=True, thinking=True)
         if payload.guild_id is not None:
             await self.dm.set(payload.user.id, payload.guild_id)  # the DM now continues this guild's course
-        self._submit(command.actor, f"command {command.name}", lambda: self._command(payload, command))
+        self.intake.submit(command.actor, f"command {command.name}", lambda: self._command(payload, command))
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
         payload = translate.parse_interaction(edge_payload(interaction))
         if payload is None:
             await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
             return
-        if not await self._first_time("interaction", payload.id):
+        if not await self.intake.first_time("interaction", payload.id):
             return
         dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
         click = translate.click(payload, dm_tenant)
@@ -267,11 +260,9 @@ class Handlers:
             application_id=payload.application_id,
             token=payload.token,
             in_dm=payload.guild_id is None,
-            clicked_channel=(payload.message.channel_id if payload.message else None) or payload.channel_id,
-            clicked_message=payload.message.id if payload.message else None,
-            answered_index=click.button_index if event.action == "answer" else None,
+            pressed=_pressed(payload, click.button_index),
         )
-        self._submit(click.actor, "click", lambda: self._handle(event, origin))
+        self.intake.submit(click.actor, "click", lambda: self.intake.handle(event, self.outbox.at(origin)))
 
     async def on_other_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Component interactions that `TutorButton` does not take: not ours, say so politely."""
@@ -298,50 +289,33 @@ class Handlers:
             "webhook_id": message.webhook_id,
         }
         parsed = translate.parse_message(raw)
-        if parsed is None or not await self._first_time("message", parsed.id):
+        if parsed is None or not await self.intake.first_time("message", parsed.id):
             return
         text = translate.dm_text(parsed, await self.dm.get(parsed.author.id))
         if text is None:
             return
-        self.outbox.remember_dm(parsed.author.id, parsed.channel_id)
-        self._submit(text.actor, "message", lambda: self._handle(text, Origin()))
+        self.outbox.remember_dm(text.actor, parsed.channel_id)
+        self.intake.submit(text.actor, "message", lambda: self.intake.handle(text, self.outbox.at(Origin())))
 
     # ---- the work, after the response ---------------------------------------------------------
 
-    async def _command(self, payload: Interaction, command: Any) -> None:
-        # Help for someone already in the course is shown where they asked; everything else
-        # (and help for a newcomer, whom the engine enrols) belongs in the DM.
-        ephemeral = command.name == "help" and await self.engine.known(command.actor)
+    async def _command(self, payload: Interaction, command: Command) -> None:
         origin = Origin(
             application_id=payload.application_id,
             token=payload.token,
             original_pending=True,
             in_dm=payload.guild_id is None,
-            ephemeral=ephemeral,
         )
-        await self._handle(command, origin)
+        await self.intake.handle(command, self.outbox.at(origin))
 
-    async def _handle(self, event: Event, origin: Origin) -> EventOutbox:
-        outbox = self.outbox.at(origin)
-        try:
-            await self.engine.handle(event, outbox)
-        finally:
-            await outbox.close()
-        return outbox
 
-    async def _first_time(self, kind: str, event_id: str) -> bool:
-        try:
-            return await self.deduper.first_time(f"discord.{kind}", event_id)
-        except (RedisError, ValueError):
-            # Better to risk handling a duplicate (the engine tolerates them) than to drop it.
-            log.warning("discord: could not check %s %s for duplicates", kind, event_id)
-            return True
-
-    def _submit(self, actor: Actor, what: str, job: Callable[[], Awaitable[object]]) -> None:
-        async def run() -> None:
-            await job()
-
-        self.worker.submit(str(actor), run, what=what)
+def _pressed(payload: Interaction, index: int | None) -> Pressed | None:
+    message = payload.message
+    # A clicked message is in the interaction's channel when the payload does not say otherwise.
+    channel = (message.channel_id if message else None) or payload.channel_id
+    if message is None or channel is None or index is None:
+        return None
+    return Pressed(channel, message.id, index)
 
 
 __all__ = ["DiscordAdapter", "TutorButton", "build_discord_adapter", "note", "sync_commands_if_changed"]

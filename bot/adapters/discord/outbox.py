@@ -1,43 +1,36 @@
-"""Delivers the engine's messages in Discord, over discord.py's REST client (`HTTPClient`).
+"""Delivers the engine's messages in Discord: Discord's part of `bot.adapters.delivery`.
 
-`DiscordOutbox` is the Outbox for one bot: cards go to the learner's DM (`POST
-/users/@me/channels`, cached, then `POST /channels/{id}/messages`); a streamed lab reply is
-one message edited in place at most once per `edit_interval_s` and replaced by the final
-reply. Payloads are the renderer's API dicts sent as they are (`Route` + `HTTPClient.request`),
-so discord.py still handles auth, rate limits (429) and retries.
+`DiscordApi` is the platform, over discord.py's REST client (`HTTPClient`): cards go to the
+learner's DM (`POST /users/@me/channels`, then `POST /channels/{id}/messages`). Payloads are
+the renderer's API dicts sent as they are (`Route` + `HTTPClient.request`), so discord.py still
+handles auth, rate limits (429) and retries.
 
 `DiscordOutbox.at(origin)` gives the Outbox for one inbound event. When the event is an
-interaction, its token allows replies only the learner sees:
+interaction, its token allows what `DiscordReply` does besides the DM:
 
-- short notices (`Message.notice`), and everything for `/tutor help`, are ephemeral;
-- after a question is answered, the clicked message is edited (`@original` of the click) to
-  show the answer instead of its buttons, so they cannot be pressed again;
+- replies only the learner sees (ephemeral follow-ups, or the deferred "thinking…" reply);
+- an edit of the clicked message (`@original` of a button click is the message the button is on);
 - if the learner does not accept DMs (Discord error 50007), they are told so ephemerally and
   the cards follow as ephemeral messages, whose buttons work the same way (for the 15 minutes
-  an interaction token lives; `/tutor resume` starts again).
-
-A message that cannot be delivered is logged with the learner (`discord:tenant:user`), the
-card and Discord's error code; never its text, never a token. Nothing is raised to the
-engine: its commit has happened, and the learner can `/tutor resume`.
+  an interaction token lives; `/tutor resume` starts again);
+- a deferred `/tutor` reply that nothing else filled says where the cards went.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import ClientError
 from discord.http import HTTPClient, Route
 
 import discord
 from bot.adapters.cards import CardMemory
-from bot.adapters.dm_channels import DmChannels
-from bot.adapters.drafts import Draft, DraftStreams
+from bot.adapters.delivery import EventOutbox, PlatformOutbox
+from bot.adapters.platform import Posted, Pressed, Refused, Rendering, Where, note
 from bot.domain.events import Actor
-from bot.domain.messages import Message, Paragraph, ReplyProgress
 from bot.render.discord import DiscordPayload, render_discord, render_discord_answered, render_discord_draft
 from bot.render.limits import discord_problems
 
@@ -60,13 +53,6 @@ DM_BLOCKED = (
 DM_FAILED = "I couldn't send you a direct message just now. Try `/tutor resume` in a moment."
 
 
-class Delivery(Enum):
-    OK = "ok"
-    BLOCKED = "blocked"
-    """The learner does not accept DMs from the bot (50007)."""
-    FAILED = "failed"
-
-
 @dataclass(frozen=True)
 class Origin:
     """Where the event being answered came from."""
@@ -77,107 +63,79 @@ class Origin:
     original_pending: bool = False
     """The interaction was deferred with "thinking…": its original response awaits content."""
     in_dm: bool = False
-    ephemeral: bool = False
-    """Show every reply ephemerally (`/tutor help`)."""
-    clicked_channel: str | None = None
-    clicked_message: str | None = None
-    answered_index: int | None = None
-    """The pressed button's index in its card, when the press answered a question."""
+    pressed: Pressed | None = None
+    """The clicked message and which of its card's buttons was pressed (engine buttons only)."""
 
     @property
     def interactive(self) -> bool:
         return bool(self.application_id and self.token)
 
 
-DIRECT = Origin()
-"""No interaction (a DM message): everything goes to the DM."""
+class DiscordApi:
+    """The REST calls and payloads delivery needs (`bot.adapters.delivery.Platform`)."""
 
+    name = "discord"
+    dm_blocked_note = DM_BLOCKED
 
-class _Refused(Exception):
-    def __init__(self, reason: str, code: int = 0) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
+    rendering = Rendering(render_discord, render_discord_draft, render_discord_answered, discord_problems)
 
-
-class DiscordOutbox:
-    def __init__(
-        self, http: HTTPClient, cards: CardMemory | None = None, *, edit_interval_s: float = EDIT_INTERVAL_S
-    ) -> None:
+    def __init__(self, http: HTTPClient) -> None:
         self.http = http
-        self.cards = cards
-        self._dms = DmChannels()
-        self.drafts = DraftStreams(edit_interval_s, self._post_draft, self._edit_draft)
 
-    # ---- the Outbox protocol (no origin) ---------------------------------------------------
+    def dm_key(self, actor: Actor) -> Hashable:
+        return actor.user  # user ids are global: one DM whichever guild the course is for
 
-    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
-        await self.at(DIRECT).send(actor, messages)
-
-    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
-        await self.at(DIRECT).progress(actor, draft)
-
-    def at(self, origin: Origin) -> EventOutbox:
-        return EventOutbox(self, origin)
-
-    # ---- REST ------------------------------------------------------------------------------
-
-    async def _request(self, route: Route, payload: dict[str, Any] | None = None, **params: Any) -> Any:
-        """One REST call through discord.py; any failure becomes `_Refused` with Discord's code."""
+    async def request(self, route: Route, payload: dict[str, Any] | None = None, **params: Any) -> Any:
+        """One REST call through discord.py; any failure becomes `Refused` with Discord's code."""
         try:
             return await self.http.request(route, json=payload, params=params or None)
         except discord.HTTPException as error:
-            raise _Refused(f"http {error.status} code {error.code}", error.code) from None
+            reason = f"http {error.status} code {error.code}"
+            raise Refused(reason, dm_blocked=error.code == CANNOT_DM) from None
         except (TimeoutError, ClientError) as error:
-            raise _Refused(type(error).__name__) from None
+            raise Refused(type(error).__name__) from None
 
-    def remember_dm(self, user: str, channel: str) -> None:
-        """Record a learner's DM channel seen in an inbound payload (saves a round trip)."""
-        self._dms.remember(user, channel)
+    async def message(self, route: Route, payload: dict[str, Any], **params: Any) -> dict[str, Any]:
+        """A call that answers with a message object."""
+        data = await self.request(route, payload, **params)
+        if not isinstance(data, dict):
+            raise Refused("no message in the answer")
+        return data
 
-    async def dm_channel(self, actor: Actor) -> str:
-        channel = self._dms.get(actor.user)
-        if channel is None:
-            data = await self._request(Route("POST", "/users/@me/channels"), {"recipient_id": actor.user})
-            channel = str(data["id"])
-            self.remember_dm(actor.user, channel)
-        return channel
+    async def open_dm(self, actor: Actor) -> str:
+        data = await self.message(Route("POST", "/users/@me/channels"), {"recipient_id": actor.user})
+        return str(data["id"])
 
-    async def _post(self, channel: str, part: DiscordPayload, flags: int = 0) -> dict[str, Any]:
+    async def post(self, actor: Actor, channel: str, part: DiscordPayload) -> Posted:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
-        return cast(dict[str, Any], await self._request(route, _body(part, flags)))
+        return _posted(await self.message(route, _body(part)), channel)
 
-    async def _edit(self, channel: str, message_id: str, part: DiscordPayload) -> None:
+    async def edit(self, actor: Actor, channel: str, message_id: str, part: DiscordPayload) -> None:
         route = Route(
             "PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel, message_id=message_id
         )
-        await self._request(route, _body(part))
+        await self.request(route, _body(part))
 
-    async def _delete(self, actor: Actor, channel: str, message_id: str) -> None:
+    async def delete(self, actor: Actor, channel: str, message_id: str) -> None:
         route = Route(
             "DELETE",
             "/channels/{channel_id}/messages/{message_id}",
             channel_id=channel,
             message_id=message_id,
         )
-        try:
-            await self._request(route)
-        except _Refused as error:
-            log.warning("discord: could not remove a draft for %s: %s", actor, error.reason)
+        await self.request(route)
 
-    async def followup(
-        self, origin: Origin, part: DiscordPayload, *, ephemeral: bool = True
-    ) -> dict[str, Any]:
+    # ---- interaction webhooks ----------------------------------------------------------------
+
+    async def followup(self, origin: Origin, part: DiscordPayload) -> dict[str, Any]:
+        """An ephemeral follow-up message to the interaction."""
         route = Route(
             "POST",
             "/webhooks/{application_id}/{token}",
             application_id=origin.application_id,
             token=origin.token,
         )
-        return cast(
-            dict[str, Any],
-            await self._request(route, _body(part, EPHEMERAL if ephemeral else 0), wait="true"),
-        )
+        return await self.message(route, _body(part, EPHEMERAL), wait="true")
 
     async def edit_original(self, origin: Origin, part: DiscordPayload) -> dict[str, Any]:
         route = Route(
@@ -186,7 +144,7 @@ class DiscordOutbox:
             application_id=origin.application_id,
             token=origin.token,
         )
-        return cast(dict[str, Any], await self._request(route, _body(part)))
+        return await self.message(route, _body(part))
 
     async def delete_original(self, origin: Origin) -> None:
         route = Route(
@@ -195,187 +153,65 @@ class DiscordOutbox:
             application_id=origin.application_id,
             token=origin.token,
         )
-        try:
-            await self._request(route)
-        except _Refused as error:
-            log.warning("discord: could not remove a deferred reply: %s", error.reason)
-
-    # ---- delivery ----------------------------------------------------------------------------
-
-    async def deliver(self, actor: Actor, message: Message) -> Delivery:
-        """Post one card to the DM (or finish the streamed reply it completes)."""
-        step = message.log_name
-        parts = _checked(render_discord(message), actor, step)
-        try:
-            channel = await self.dm_channel(actor)
-            first = 0
-            turn = message.advisor_turn
-            if turn is not None and self.drafts.active(actor, turn):
-                stream = await self.drafts.close(actor, turn)
-                if stream.message_id is not None:
-                    await self.drafts.wait_edit_slot(stream)
-                    try:
-                        await self._edit(stream.channel, stream.message_id, parts[0])
-                        first = 1
-                    except _Refused:
-                        await self._delete(actor, stream.channel, stream.message_id)
-            last: dict[str, Any] | None = None
-            for part in parts[first:]:
-                last = await self._post(channel, part)
-        except _Refused as error:
-            log.warning("discord: DM to %s not delivered at step %s: %s", actor, step, error.reason)
-            return Delivery.BLOCKED if error.code == CANNOT_DM else Delivery.FAILED
-        if last is not None:
-            await self._remember(actor, channel, last, message)
-        return Delivery.OK
-
-    async def _remember(self, actor: Actor, channel: str, posted: dict[str, Any], message: Message) -> None:
-        if self.cards is not None and message.is_question and "id" in posted:
-            await self.cards.remember(
-                actor, str(posted.get("channel_id") or channel), str(posted["id"]), message
-            )
-
-    async def mark_answered(self, actor: Actor, origin: Origin) -> None:
-        """Replace the clicked question's buttons with the learner's answer."""
-        if (
-            self.cards is None
-            or not origin.interactive
-            or origin.clicked_message is None
-            or origin.clicked_channel is None
-            or origin.answered_index is None
-        ):
-            return
-        card = await self.cards.recall(actor, origin.clicked_channel, origin.clicked_message)
-        if card is None or origin.answered_index >= len(card.choices):
-            return  # posted long ago or by another deployment: leave it as it is
-        answered = render_discord_answered(card, card.choices[origin.answered_index].label)
-        try:
-            # `@original` of a button click is the message the button is on, DM or ephemeral alike.
-            await self.edit_original(origin, _checked([answered], actor, card.log_name)[0])
-        except _Refused as error:
-            log.warning("discord: could not mark %s answered for %s: %s", card.log_name, actor, error.reason)
-
-    # ---- streamed lab replies ----------------------------------------------------------------
-
-    async def stream(self, actor: Actor, draft: ReplyProgress) -> None:
-        """Show `draft` in one DM message, edited at most once per `edit_interval_s` (see
-        `bot.adapters.drafts`). Returns at once; the advisor is never held up by Discord."""
-
-        async def channel() -> str | None:
-            try:
-                return await self.dm_channel(actor)
-            except _Refused:
-                return None  # the final reply will say what there is to say
-
-        await self.drafts.show(actor, draft, channel)
-
-    async def abandon_stream(self, actor: Actor, turn: int) -> None:
-        """The reply never came (the advisor failed and the engine said so): remove the draft."""
-        if not self.drafts.active(actor, turn):
-            return
-        stream = await self.drafts.close(actor, turn)
-        if stream.message_id is not None:
-            await self._delete(actor, stream.channel, stream.message_id)
-
-    async def _post_draft(self, stream: Draft, draft: ReplyProgress) -> str | None:
-        try:
-            posted = await self._post(stream.channel, render_discord_draft(draft))
-        except _Refused as error:
-            # Drafts are a courtesy: the final reply is delivered (or reported) on its own.
-            log.warning("discord: streaming a lab reply to %s stopped: %s", stream.actor, error.reason)
-            return None
-        return str(posted["id"])
-
-    async def _edit_draft(self, stream: Draft, draft: ReplyProgress) -> None:
-        assert stream.message_id is not None
-        try:
-            await self._edit(stream.channel, stream.message_id, render_discord_draft(draft))
-        except _Refused as error:
-            log.warning("discord: a lab reply draft for %s was not updated: %s", stream.actor, error.reason)
+        await self.request(route)
 
 
-class EventOutbox:
-    """The Outbox for one inbound event; see the module docstring."""
+class DiscordReply:
+    """What one Discord event allows besides the DM (`bot.adapters.delivery.Reply`)."""
 
-    def __init__(self, base: DiscordOutbox, origin: Origin) -> None:
-        self.base = base
+    def __init__(self, api: DiscordApi, origin: Origin) -> None:
+        self.api = api
         self.origin = origin
         self.original_pending = origin.original_pending
-        self.delivered_to_dm = False
-        self.dm_blocked = False
-        self.undelivered = False
-        self._marked = False
-        self._turns: set[tuple[Actor, int]] = set()
+        self.in_dm = origin.in_dm
+        self.can_be_private = origin.interactive
+        self.pressed = origin.pressed if origin.interactive else None
 
-    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
-        for message in messages:
-            if self.origin.interactive and (self.origin.ephemeral or message.notice or self.dm_blocked):
-                await self.ephemeral(actor, message)
-                continue
-            if not self._marked:
-                self._marked = True
-                await self.base.mark_answered(actor, self.origin)
-            result = await self.base.deliver(actor, message)
-            if result is Delivery.BLOCKED and self.origin.interactive:
-                self.dm_blocked = True
-                await self.ephemeral(actor, note(DM_BLOCKED))
-                await self.ephemeral(actor, message)
-                continue
-            if result is not Delivery.OK:
-                self.undelivered = True
-                return  # the DM is unusable (logged); the rest would fail the same way
-            self.delivered_to_dm = True
-
-    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
-        self._turns.add((actor, draft.turn))
-        await self.base.stream(actor, draft)
-
-    async def ephemeral(self, actor: Actor, message: Message) -> bool:
-        """Show `message` only to the learner, as a reply to the interaction."""
-        if not self.origin.interactive:
-            return await self.base.deliver(actor, message) is Delivery.OK
-        step = message.log_name
-        for part in _checked(render_discord(message), actor, step):
-            try:
-                if self.original_pending:
-                    # A deferred "thinking…" reply is completed by editing it; it is already ephemeral.
-                    self.original_pending = False
-                    posted = await self.base.edit_original(self.origin, part)
-                else:
-                    posted = await self.base.followup(self.origin, part)
-            except _Refused as error:
-                log.warning(
-                    "discord: ephemeral reply to %s not delivered at step %s: %s", actor, step, error.reason
-                )
-                return False
-            await self.base._remember(actor, str(posted.get("channel_id", "")), posted, message)
-        return True
-
-    async def close(self) -> None:
-        """After the engine is done: drop drafts whose reply never came, and complete a
-        deferred `/tutor` reply that nothing else has filled."""
-        for actor, turn in self._turns:
-            await self.base.abandon_stream(actor, turn)
-        if not self.original_pending:
-            return
-        if self.undelivered:
-            text = DM_FAILED
-        elif self.delivered_to_dm and not self.origin.in_dm:
-            text = SENT_TO_DMS
-        else:
-            # In the DM the cards are right below; "thinking…" would only linger.
+    async def private(self, actor: Actor, part: DiscordPayload) -> Posted | None:
+        if self.original_pending:
+            # A deferred "thinking…" reply is completed by editing it; it is already ephemeral.
             self.original_pending = False
-            await self.base.delete_original(self.origin)
+            posted = await self.api.edit_original(self.origin, part)
+        else:
+            posted = await self.api.followup(self.origin, part)
+        return _posted(posted, "") if "id" in posted else None
+
+    async def edit_pressed(self, actor: Actor, part: DiscordPayload) -> None:
+        await self.api.edit_original(self.origin, part)
+
+    async def conclude(self, where: Where) -> None:
+        if not self.original_pending:
             return
         self.original_pending = False
         try:
-            await self.base.edit_original(self.origin, render_discord(note(text))[0])
-        except _Refused as error:
+            if where is Where.HERE:
+                # In the DM the cards are right below; "thinking…" would only linger.
+                await self.api.delete_original(self.origin)
+            else:
+                text = DM_FAILED if where is Where.NOWHERE else SENT_TO_DMS
+                await self.api.edit_original(self.origin, render_discord(note(text))[0])
+        except Refused as error:
             log.warning("discord: deferred reply not completed: %s", error.reason)
 
 
-def note(text: str) -> Message:
-    return Message(blocks=(Paragraph(text=text),), notice=True)
+class DiscordOutbox(PlatformOutbox[DiscordPayload]):
+    """The Outbox for one bot."""
+
+    def __init__(
+        self, http: HTTPClient, cards: CardMemory | None = None, *, edit_interval_s: float = EDIT_INTERVAL_S
+    ) -> None:
+        self.api = DiscordApi(http)
+        super().__init__(self.api, cards, edit_interval_s=edit_interval_s)
+
+    def at(self, origin: Origin) -> EventOutbox[DiscordPayload]:
+        """The Outbox for one inbound event."""
+        return self.for_event(DiscordReply(self.api, origin))
+
+
+def _posted(data: dict[str, Any], channel: str) -> Posted:
+    if "id" not in data:
+        raise Refused("no message id in the answer")
+    return Posted(str(data.get("channel_id") or channel), str(data["id"]))
 
 
 def _body(part: DiscordPayload, flags: int = 0) -> dict[str, Any]:
@@ -389,14 +225,3 @@ def _body(part: DiscordPayload, flags: int = 0) -> dict[str, Any]:
     if flags:
         body["flags"] = flags
     return body
-
-
-def _checked(parts: list[DiscordPayload], actor: Actor, step: str) -> list[DiscordPayload]:
-    for part in parts:
-        problems = discord_problems(part)
-        if problems:
-            # Discord will probably refuse it; say what is wrong (sizes and positions, not text).
-            log.error(
-                "discord: card %s for %s breaks Discord limits: %s", step, actor, "; ".join(problems)[:500]
-            )
-    return parts

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
+from bot.adapters.commands import command_name
 from bot.adapters.discord.models import (
     COMPONENT_BUTTON,
     INTERACTION_COMMAND,
@@ -25,19 +24,12 @@ from bot.adapters.discord.models import (
     DirectMessage,
     Interaction,
 )
-from bot.domain.events import Actor, Command, CommandName, Press, Text
+from bot.adapters.payloads import parse
+from bot.domain.events import Actor, Command, Press, Text
 from bot.render.actions import button_index, decode
 
 COMMAND_NAME = "tutor"
 ACTION_OPTION = "action"
-ACTIONS: dict[str, CommandName] = {
-    "start": "start",
-    "resume": "resume",
-    "progress": "progress",
-    "help": "help",
-}
-"""`/tutor action:<word>`; a missing or unknown word is answered with help."""
-
 DM_TENANT = "dm"
 """Tenant of a learner who started in their DM rather than in a guild."""
 
@@ -47,34 +39,23 @@ def actor_for(guild_id: str | None, user_id: str, dm_tenant: str = DM_TENANT) ->
 
 
 def parse_interaction(raw: Mapping[str, Any]) -> Interaction | None:
-    try:
-        return Interaction.model_validate(raw)
-    except ValidationError:
-        return None
+    return parse(Interaction, raw)
 
 
 def parse_message(raw: Mapping[str, Any]) -> DirectMessage | None:
-    try:
-        return DirectMessage.model_validate(raw)
-    except ValidationError:
-        return None
+    return parse(DirectMessage, raw)
 
 
 def command(interaction: Interaction, dm_tenant: str = DM_TENANT) -> Command | None:
     """`/tutor` as a navigator command, or None if the payload is not our slash command."""
     if interaction.type != INTERACTION_COMMAND:
         return None
-    try:
-        data = CommandData.model_validate(interaction.data)
-    except ValidationError:
+    data = parse(CommandData, interaction.data)
+    if data is None or data.name != COMMAND_NAME or data.type != 1:
         return None
-    if data.name != COMMAND_NAME or data.type != 1:
-        return None
-    word = next(
-        (str(o.value).lower() for o in data.options if o.name == ACTION_OPTION and o.value is not None), ""
-    )
+    word = next((str(o.value) for o in data.options if o.name == ACTION_OPTION and o.value is not None), "")
     actor = actor_for(interaction.guild_id, interaction.user.id, dm_tenant)
-    return Command(actor=actor, name=ACTIONS.get(word, "help"))
+    return Command(actor=actor, name=command_name(word))
 
 
 @dataclass(frozen=True)
@@ -91,11 +72,8 @@ def click(interaction: Interaction, dm_tenant: str = DM_TENANT) -> Click | None:
     """None when the payload is not a button click at all."""
     if interaction.type != INTERACTION_COMPONENT:
         return None
-    try:
-        data = ComponentData.model_validate(interaction.data)
-    except ValidationError:
-        return None
-    if data.component_type != COMPONENT_BUTTON:
+    data = parse(ComponentData, interaction.data)
+    if data is None or data.component_type != COMPONENT_BUTTON:
         return None
     actor = actor_for(interaction.guild_id, interaction.user.id, dm_tenant)
     # decode takes the actor from the click, never from the button: whoever presses acts for themselves.

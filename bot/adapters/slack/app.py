@@ -22,11 +22,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
-from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -43,16 +42,20 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.cards import CardMemory
+from bot.adapters.delivery import EventOutbox
+from bot.adapters.intake import Intake
+from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.slack import home, translate
 from bot.adapters.slack.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
-from bot.adapters.slack.outbox import EDIT_INTERVAL_S, EventOutbox, Origin, SlackOutbox
+from bot.adapters.slack.outbox import EDIT_INTERVAL_S, Origin, SlackOutbox
 from bot.adapters.slack.tenancy import flag, tenant_of
 from bot.adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
 from bot.adapters.work import Worker
-from bot.domain.events import Actor, Command, Event
-from bot.domain.messages import Message, Paragraph, ReplyProgress
+from bot.domain.events import Actor, Command
+from bot.domain.messages import Message, ReplyProgress
 from bot.engine.engine import Engine
+from bot.render.slack import SlackMessage
 from bot.settings import Settings
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
@@ -66,11 +69,6 @@ COMMAND = re.compile(r"^/tutor(-[a-z0-9]+)?$")
 RATE_LIMIT_RETRIES = 3
 EVENT_DEDUPE_TTL_S = 3600  # Slack retries within minutes; an hour leaves a wide margin
 
-SENT_TO_DMS = "I've sent the course to your DMs."
-DM_FAILED = (
-    "I couldn't send you a direct message just now. Check that this workspace lets apps message you, "
-    "then try `/tutor resume`."
-)
 UNKNOWN_BUTTON = (
     "Sorry, I don't recognise that button, so it did nothing. Type `resume` in our DM to see where you are."
 )
@@ -117,18 +115,6 @@ def oauth_mode(settings: Settings) -> bool:
     return bool(settings.slack_client_id and settings.slack_client_secret and not settings.slack_bot_token)
 
 
-def build_slack_app(
-    settings: Settings,
-    engine: Engine,
-    redis: Redis | RedisCluster,
-    *,
-    worker: Worker | None = None,
-    edit_interval_s: float = EDIT_INTERVAL_S,
-) -> AsyncApp:
-    """The Bolt app. Pass a `worker` to be able to drain the work it starts (see `work.py`)."""
-    return build_slack_adapter(settings, engine, redis, worker=worker, edit_interval_s=edit_interval_s).app
-
-
 def build_slack_adapter(
     settings: Settings,
     engine: Engine,
@@ -169,7 +155,8 @@ def build_slack_adapter(
         tokens=tokens,
     )
     adapter = SlackAdapter(app, outbox, worker or Worker(), engine, installations)
-    _Listeners(adapter, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S)).register()
+    intake = Intake("slack", engine, adapter.worker, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
+    _Listeners(adapter, intake).register()
     return adapter
 
 
@@ -274,12 +261,11 @@ class _DropTokenSkippedWarning(logging.Filter):
 
 
 class _Listeners:
-    def __init__(self, adapter: SlackAdapter, deduper: EventDeduper) -> None:
+    def __init__(self, adapter: SlackAdapter, intake: Intake) -> None:
         self.adapter = adapter
         self.outbox = adapter.outbox
         self.engine = adapter.engine
-        self.worker = adapter.worker
-        self.deduper = deduper
+        self.intake = intake
 
     def register(self) -> None:
         app = self.adapter.app
@@ -298,11 +284,9 @@ class _Listeners:
         if form is None:
             await ack(text=UNREADABLE_COMMAND)
             return
-        request = translate.slash_command(form)
+        command = translate.slash_command(form)
         await ack()
-        self._submit(
-            request.command.actor, f"command {request.command.name}", lambda: self._command(form, request)
-        )
+        self.intake.submit(command.actor, f"command {command.name}", lambda: self._command(form, command))
 
     async def on_action(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
         await ack()
@@ -311,7 +295,7 @@ class _Listeners:
         if payload is None or click is None:
             log.warning("slack: unreadable button payload dropped")
             return
-        self._submit(click.actor, "click", lambda: self._click(payload, click))
+        self.intake.submit(click.actor, "click", lambda: self._click(payload, click))
 
     async def on_message(self, body: Mapping[str, Any]) -> None:
         parsed = translate.parse_event(body, MessageEvent)
@@ -324,11 +308,11 @@ class _Listeners:
 
         async def handle() -> None:
             # Claimed after the ack: Slack's 3 seconds must not wait on Redis.
-            if await self._first_time(envelope.tenant, envelope.event_id):
+            if await self.intake.first_time(envelope.tenant, envelope.event_id):
                 self.outbox.remember_dm(text.actor, event.channel)
-                await self._handle(text, Origin(channel=event.channel, in_dm=True))
+                await self.intake.handle(text, self.outbox.at(Origin(channel=event.channel, in_dm=True)))
 
-        self._submit(text.actor, "message", handle)
+        self.intake.submit(text.actor, "message", handle)
 
     async def on_home_opened(self, body: Mapping[str, Any]) -> None:
         parsed = translate.parse_event(body, AppHomeOpenedEvent)
@@ -340,10 +324,10 @@ class _Listeners:
         actor = translate.actor_for(envelope.tenant, event.user)
 
         async def publish() -> None:
-            if await self._first_time(envelope.tenant, envelope.event_id):
+            if await self.intake.first_time(envelope.tenant, envelope.event_id):
                 await self._publish_home(actor)
 
-        self._submit(actor, "home", publish)
+        self.intake.submit(actor, "home", publish)
 
     async def on_uninstalled(self, context: AsyncBoltContext) -> None:
         """The app was removed from a workspace or org: its installation and tokens go; its
@@ -367,67 +351,37 @@ class _Listeners:
 
     # ---- the work, after the ack ---------------------------------------------------------
 
-    async def _command(self, form: SlashCommandForm, request: translate.SlashRequest) -> None:
-        command = request.command
-        actor = command.actor
-        dm = await self.outbox.dm_channel(actor)
-        in_dm = form.channel_id == dm
-        # Help for someone already in the course, and progress asked for in a channel, are shown
-        # where they asked, to them alone. Everything else (and help for a newcomer, whom the
-        # engine enrols) belongs in the DM.
-        ephemeral = (command.name == "progress" and not in_dm and bool(form.response_url)) or (
-            command.name == "help" and await self._known(actor)
-        )
-        origin = Origin(
-            channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, ephemeral=ephemeral
-        )
-        outbox = await self._handle(command, origin)
-        if not form.response_url:
-            return
-        if outbox.undelivered:
-            # The learner would otherwise see nothing at all; say so where they typed.
-            await self.outbox.ephemeral(actor, replace(origin, in_dm=False), _note(DM_FAILED))
-        elif outbox.delivered_to_dm and not in_dm:
-            await self.outbox.ephemeral(actor, origin, _note(SENT_TO_DMS))
+    async def _command(self, form: SlashCommandForm, command: Command) -> None:
+        in_dm = form.channel_id == await self.outbox.dm_or_none(command.actor)
+        origin = Origin(channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, command=True)
+        await self.intake.handle(command, self.outbox.at(origin))
 
     async def _click(self, payload: BlockActionsPayload, click: translate.Click) -> None:
         actor = click.actor
         channel = payload.channel_id
         if channel is not None and channel.startswith("D") and payload.container.type == "message":
-            dm = await self.outbox.dm_channel(actor)
-            in_dm = channel == dm
+            in_dm = channel == await self.outbox.dm_or_none(actor)
         else:
             in_dm = False
         if click.event is None:
             # Not one of our buttons (forged, or from a version of the bot that is gone).
             log.warning("slack: unknown button from %s ignored", actor)
             origin = Origin(channel=channel, in_dm=in_dm, response_url=payload.response_url)
-            await self.outbox.ephemeral(actor, origin, _note(UNKNOWN_BUTTON))
+            await self.outbox.at(origin).send(actor, [note(UNKNOWN_BUTTON)])
             return
-        answered = (
-            click.button_index if click.event.kind == "press" and click.event.action == "answer" else None
-        )
         origin = Origin(
             channel=channel,
             in_dm=in_dm,
             response_url=payload.response_url,
-            clicked_ts=payload.container.message_ts,
-            answered_index=answered,
+            pressed=_pressed(channel, payload.container.message_ts, click.button_index),
         )
-        await self._handle(click.event, origin)
+        await self.intake.handle(click.event, self.outbox.at(origin))
         if payload.container.type == "view":
             await self._publish_home(actor)  # pressed on the Home tab: show it up to date
 
-    async def _handle(self, event: Event, origin: Origin) -> EventOutbox:
-        outbox = self.outbox.at(origin)
-        try:
-            await self.engine.handle(event, outbox)
-        finally:
-            await outbox.close()
-        return outbox
-
     async def _publish_home(self, actor: Actor) -> None:
-        if await self._known(actor):
+        # The Home tab, which anyone may open, only looks: it enrols no one.
+        if await self.engine.known(actor):
             outbox = _HomeOutbox(self.outbox.at(Origin()))
             try:
                 await self.engine.handle(Command(actor=actor, name="progress"), outbox)
@@ -437,66 +391,53 @@ class _Listeners:
         else:
             view = home.welcome_view()
         try:
-            await self.outbox.client.views_publish(
-                token=await self.outbox.token(actor), user_id=actor.user, view=view
-            )
+            token = await self.outbox.api.token(actor)
+            await self.outbox.client.views_publish(token=token, user_id=actor.user, view=view)
+        except Refused as error:
+            log.warning("slack: home tab for %s not published: %s", actor, error.reason)
         except SlackApiError as error:
             log.warning("slack: home tab for %s not published: %s", actor, error.response.get("error"))
 
-    # ---- helpers -------------------------------------------------------------------------
-
-    async def _known(self, actor: Actor) -> bool:
-        """The Home tab (which anyone may open) and `/tutor help` only look: no enrolment."""
-        return await self.engine.known(actor)
-
-    async def _first_time(self, team_id: str, event_id: str) -> bool:
-        try:
-            return await self.deduper.first_time(f"slack.{team_id}", event_id)
-        except (RedisError, ValueError):
-            # Better to risk handling a retry twice (the engine tolerates duplicates) than to drop it.
-            log.warning("slack: could not check event %s for duplicates", event_id)
-            return True
-
-    def _submit(self, actor: Actor, what: str, job: Callable[[], Awaitable[object]]) -> None:
-        async def run() -> None:
-            await job()
-
-        self.worker.submit(str(actor), run, what=what)
-
 
 class _HomeOutbox:
-    """Takes the engine's answer to `progress` for the Home tab.
+    """Takes the learner's progress card from the engine's answer to `progress`, for the Home tab.
 
     On the way, the engine may finish a lab reply left pending by a stopped process; that (and
-    anything else after the progress card) is the learner's conversation, so it goes to the DM.
+    anything else that is not the progress card) is the learner's conversation, so it goes to
+    the DM.
     """
 
-    def __init__(self, dm: EventOutbox) -> None:
+    def __init__(self, dm: EventOutbox[SlackMessage]) -> None:
         self.dm = dm
-        self.cards: list[Message] | None = None
+        self.cards: list[Message] = []
         self.held: list[Message] = []
-        """Notices before any card: with no card after them (the course is unavailable), they
-        are what the Home tab shows; otherwise they go to the DM."""
+        """Notices before the progress card: with no card after them (the course is unavailable),
+        they are what the Home tab shows; otherwise they go to the DM."""
 
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
-        if self.cards is None:
-            cards = [message for message in messages if not message.notice]
-            if not cards:
-                self.held += messages
-                return
+        cards = [message for message in messages if message.progress_card]
+        if cards and not self.cards:
             self.cards = cards
-            if self.held:
-                await self.dm.send(actor, self.held)
+            held, self.held = self.held, []
+            # A notice beside the progress card answers the look at the Home tab, not the DM.
+            rest = held + [m for m in messages if not m.progress_card and not m.notice]
+        elif not self.cards and all(message.notice for message in messages):
+            self.held += messages
             return
-        await self.dm.send(actor, messages)
+        else:
+            rest = [message for message in messages if not message.progress_card]
+        if rest:
+            await self.dm.send(actor, rest)
 
     @property
     def shown(self) -> list[Message]:
-        return self.cards if self.cards is not None else self.held
+        return self.cards or self.held
 
     async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
         await self.dm.progress(actor, draft)
 
 
-def _note(text: str) -> Message:
-    return Message(blocks=(Paragraph(text=text),), notice=True)
+def _pressed(channel: str | None, message_ts: str | None, index: int | None) -> Pressed | None:
+    if channel is None or message_ts is None or index is None:
+        return None
+    return Pressed(channel, message_ts, index)

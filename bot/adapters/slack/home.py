@@ -43,7 +43,8 @@ def welcome_view() -> dict[str, Any]:
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": "You have not started the course yet. Press *Start* (or type `/tutor start`) and it will begin in your DMs with me.",
+                    "text": "You have not started the course yet. Press *Start* (or type `/tutor start`) "
+                    "and it will begin in your DMs with me.",
                 },
             },
             _button_row("Start", HOME_START_ACTION),

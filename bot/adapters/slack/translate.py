@@ -11,19 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from bot.adapters.commands import command_name
+from bot.adapters.payloads import parse
 from bot.adapters.slack.models import BlockActionsPayload, EventEnvelope, MessageEvent, SlashCommandForm
-from bot.domain.events import Actor, Command, CommandName, Press, Text
+from bot.domain.events import Actor, Command, Press, Text
 from bot.render.actions import button_index, decode
-
-SUBCOMMANDS: dict[str, CommandName] = {
-    "start": "start",
-    "resume": "resume",
-    "progress": "progress",
-    "help": "help",
-}
-"""`/tutor <word>`; anything else (or nothing) is answered with help."""
 
 HOME_RESUME_ACTION = "tutor_home_resume"
 """The App Home tab's own Resume button (not an engine button, so it carries no step token)."""
@@ -38,21 +32,10 @@ def actor_for(tenant: str, user_id: str) -> Actor:
     return Actor(platform="slack", tenant=tenant, user=user_id)
 
 
-@dataclass(frozen=True)
-class SlashRequest:
-    command: Command
-    explicit: bool
-    """False when the word was missing or unknown, so help is shown instead of what was typed."""
-
-
-def slash_command(form: SlashCommandForm) -> SlashRequest:
+def slash_command(form: SlashCommandForm) -> Command:
+    """`/tutor <word>`: the first word names the command."""
     words = form.text.split()
-    word = words[0].lower() if words else ""
-    name = SUBCOMMANDS.get(word)
-    return SlashRequest(
-        command=Command(actor=actor_for(form.tenant, form.user_id), name=name or "help"),
-        explicit=name is not None,
-    )
+    return Command(actor=actor_for(form.tenant, form.user_id), name=command_name(words[0] if words else ""))
 
 
 @dataclass(frozen=True)
@@ -101,17 +84,11 @@ def _unescape(text: str) -> str:
 
 
 def parse_block_actions(body: Mapping[str, Any]) -> BlockActionsPayload | None:
-    try:
-        return BlockActionsPayload.model_validate(body)
-    except ValidationError:
-        return None
+    return parse(BlockActionsPayload, body)
 
 
 def parse_slash(body: Mapping[str, Any]) -> SlashCommandForm | None:
-    try:
-        return SlashCommandForm.model_validate(body)
-    except ValidationError:
-        return None
+    return parse(SlashCommandForm, body)
 
 
 InnerEvent = TypeVar("InnerEvent", bound=BaseModel)
@@ -119,8 +96,6 @@ InnerEvent = TypeVar("InnerEvent", bound=BaseModel)
 
 def parse_event(body: Mapping[str, Any], model: type[InnerEvent]) -> tuple[EventEnvelope, InnerEvent] | None:
     """The envelope and its inner event as `model`, or None if either is malformed."""
-    try:
-        envelope = EventEnvelope.model_validate(body)
-        return envelope, model.model_validate(envelope.event)
-    except ValidationError:
-        return None
+    envelope = parse(EventEnvelope, body)
+    event = parse(model, envelope.event) if envelope is not None else None
+    return (envelope, event) if envelope is not None and event is not None else None
