@@ -30,6 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
         )
     course_sub.add_parser("list", help="list the modules the bot has").add_argument("path", nargs="?")
 
+    lab = sub.add_parser("lab", help="try a lab's conversation without a platform")
+    lab_sub = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
+    lab_ask = lab_sub.add_parser(
+        "ask",
+        help="send messages to a lab's advisor; one JSON line per message: message, reply, counted, sections",
+    )
+    lab_ask.add_argument("lab_id", metavar="LAB_ID", help="e.g. ml-engineer-lab")
+    lab_ask.add_argument("message", metavar="MESSAGE", nargs="?", help="one message (or use --file)")
+    lab_ask.add_argument("--file", metavar="PATH", help="messages, one a line ('-' reads standard input)")
+
     sim = sub.add_parser(
         "simulate", help="drive simulated learners through the module and print a JSON summary"
     )
@@ -95,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.course.cli import run_course_command
 
             return run_course_command(args.course_command, args.path)
+        if command == "lab":
+            from bot.lab_ask import run_lab_ask
+
+            return asyncio.run(run_lab_ask(args.lab_id, args.message, args.file))
         if command == "simulate":
             from bot.simulate import run_simulation
 

@@ -42,6 +42,14 @@ class AdvisorRequest(BaseModel):
     Kept in the learner's state, so they come free with every turn."""
     turn: int | None = None
     """This message's number in the lab conversation (1 for the first), when known."""
+    opener: bool = False
+    """The message is a suggested opener the learner pressed (or typed word for word)."""
+    lab_done: bool = False
+    """The lab was already complete before this message."""
+    raised: tuple[str, ...] = ()
+    """Topics the learner raised in their own words so far, this message included (see `recap`)."""
+    pieces: tuple[str, ...] = ()
+    """For a design lab: the pieces the learner has proposed so far, this message included."""
 
 
 class Usage(BaseModel):
@@ -59,6 +67,11 @@ class AdvisorReplyText(BaseModel):
     text: str
     offline: bool
     usage: Usage = Usage()
+    on_topic: bool = True
+    """False when the message had nothing to do with the lesson or the lab's task (or asked for
+    test answers or the advisor's instructions): it then does not count as an exchange."""
+    sections: tuple[str, ...] = ()
+    """Headings of the lesson passages the reply drew on, when the advisor knows them."""
 
 
 class AdvisorUnavailable(Exception):

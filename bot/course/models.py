@@ -126,6 +126,21 @@ class Quiz(Frozen):
     questions: tuple[Question, ...]
 
 
+class DesignPiece(Frozen):
+    """One piece a design lab's learner may propose, and the words that name it in a message."""
+
+    name: Text
+    words: tuple[Text, ...]
+
+
+class DesignBrief(Frozen):
+    """A lab whose task asks for a design of `asks_for` pieces: its recap lists the learner's
+    pieces, or asks for the ones still missing."""
+
+    asks_for: int = Field(default=3, ge=1)
+    pieces: tuple[DesignPiece, ...]
+
+
 class Lab(Frozen):
     id: Id
     title: Text
@@ -135,6 +150,7 @@ class Lab(Frozen):
     advisor: Text
     greeting: Text
     exchanges_required: int = Field(default=3, ge=1)
+    design: DesignBrief | None = None
 
 
 class Lesson(Frozen):

@@ -50,9 +50,13 @@ class PendingTurn(BaseModel):
     turn: int
     text: str
     counted: bool
+    """Whether it counts as far as the flow can tell (substance, opener rule); the advisor may
+    still find it off the lab's subject, and then it does not."""
     owner: str
     """Engine instance that is asking the advisor; another instance takes over when it is stale."""
     asked_at: float
+    opener: bool = False
+    """A suggested opener (pressed, or typed word for word): one counts at most once per lab."""
 
     def claimed(self, owner: str, at: float) -> PendingTurn:
         """The same turn, now asked by engine instance `owner` at time `at`."""
@@ -69,10 +73,28 @@ class LabStep(BaseModel):
     """The learner's last message when the advisor failed on it: the Retry button sends it again."""
     recent: list[str] = Field(default_factory=list)
     """The learner's last few messages, trimmed, so repeats do not count as exchanges."""
+    raised: list[str] = Field(default_factory=list)
+    """Topics the learner raised in their own words (key terms, sections), capped: for the recap."""
+    pieces: list[str] = Field(default_factory=list)
+    """For a design lab: names of the pieces the learner proposed in their own words."""
 
-    def asking(self, pending: PendingTurn, recent: list[str]) -> LabStep:
-        """The learner's message is the pending turn; an earlier failed message is dropped."""
-        return _replaced(self, pending=pending, retry_text=None, recent=recent)
+    def asking(
+        self,
+        pending: PendingTurn,
+        recent: list[str],
+        raised: list[str] | None = None,
+        pieces: list[str] | None = None,
+    ) -> LabStep:
+        """The learner's message is the pending turn; an earlier failed message is dropped.
+        `raised` and `pieces`, when given, replace what the learner raised so far."""
+        return _replaced(
+            self,
+            pending=pending,
+            retry_text=None,
+            recent=recent,
+            raised=self.raised if raised is None else raised,
+            pieces=self.pieces if pieces is None else pieces,
+        )
 
     def claimed(self, pending: PendingTurn) -> LabStep:
         return _replaced(self, pending=pending)
@@ -118,6 +140,8 @@ class QuizResult(BaseModel):
 class LabResult(BaseModel):
     exchanges: int = 0
     done: bool = False
+    opener_counted: bool = False
+    """An opener press has counted already: further ones start conversations but do not count."""
 
 
 class TestAttempt(BaseModel):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter
 from pydantic_core import to_json
 
-from bot.advisor.base import Advisor, AdvisorRequest, AdvisorUnavailable, Turn
+from bot.advisor.base import Advisor, AdvisorUnavailable, Turn
 from bot.course.models import Module
 from bot.domain.codec import UnreadableState, decode, encode
 from bot.domain.events import Actor, Command, Event, Press, is_navigation
@@ -301,18 +301,7 @@ class Engine:
         found = self.module.lab(job.lab_id)
         assert found is not None  # the pending turn's lab is the learner's current step, repaired on load
         lesson, lab = found
-        pending = step.pending
-        request = AdvisorRequest(
-            actor=actor,
-            lesson=lesson,
-            lab=lab,
-            history=_parse_turns(tail),
-            message=pending.text,
-            counted=pending.counted,
-            completes_lab=lab_flow.completes_lab(state, lab, pending),
-            earlier_messages=tuple(step.recent[:-1]),
-            turn=pending.turn,
-        )
+        request = lab_flow.advisor_request(state, self.context(actor), actor, _parse_turns(tail))
 
         async def on_delta(text: str) -> None:
             await outbox.progress(actor, ReplyProgress(advisor=lab.advisor, text=text, turn=job.turn))
@@ -321,7 +310,7 @@ class Engine:
         try:
             reply = await self.advisor.reply(request, on_delta)
             result: AdvisorAnswered | AdvisorFailed = AdvisorAnswered(
-                turn=job.turn, text=reply.text, offline=reply.offline
+                turn=job.turn, text=reply.text, offline=reply.offline, on_topic=reply.on_topic
             )
         except AdvisorUnavailable as exc:
             log.warning("advisor unavailable for %s turn %s: %s", actor, job.turn, exc)

@@ -71,6 +71,8 @@ class AdvisorAnswered:
     turn: int
     text: str
     offline: bool
+    on_topic: bool = True
+    """The advisor's verdict: False when the message was off the lab's subject (it then does not count)."""
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ are answered with "one moment" and change nothing, so nothing is lost and nothin
 
 from __future__ import annotations
 
-from bot.advisor.base import Turn
-from bot.advisor.substance import is_substantive
+from bot.advisor import recap
+from bot.advisor.base import AdvisorRequest, Turn
+from bot.advisor.retrieval import lesson_index, on_subject
+from bot.advisor.substance import is_substantive, normalise
 from bot.course.models import Lab, Lesson, Module, Unit, UnitKind
-from bot.domain.events import Press
+from bot.domain.events import Actor, Press
 from bot.domain.messages import AdvisorReply, Block, Button, Message, Paragraph
 from bot.domain.state import LabResult, LabStep, LearnerState, PendingTurn
 from bot.flows.cards import MENU, button, notice
@@ -29,6 +31,9 @@ from bot.flows.units import continue_button
 
 RECENT_KEPT = 5
 RECENT_CHARS = 160
+NOT_COUNTED = "_That message did not count as an exchange: ask a fuller question about your task._"
+OPENER_AGAIN = "_Suggested openers count once per lab: ask in your own words to count this exchange._"
+OFF_SUBJECT = "_That message was off the lab's subject, so it did not count as an exchange._"
 
 
 def _lab(ctx: FlowContext, lab_id: str) -> tuple[Lesson, Lab]:
@@ -93,16 +98,24 @@ def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
 def press(state: LearnerState, ctx: FlowContext, step: LabStep, event: Press) -> Outcome:
     lesson, lab = _lab(ctx, step.lab_id)
     if event.action == "say" and event.arg.isdigit() and int(event.arg) < len(lab.openers):
-        return message(state, ctx, step, lab.openers[int(event.arg)])
+        return message(state, ctx, step, lab.openers[int(event.arg)], opener=True)
     if event.action == "retry" and step.retry_text:
         return message(state, ctx, step, step.retry_text)
     return Outcome.reply(notice("That button does nothing here.", MENU))
 
 
-def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> Outcome:
-    """First commit of a turn: store the learner's message as pending and ask for a reply."""
+def message(
+    state: LearnerState, ctx: FlowContext, step: LabStep, text: str, *, opener: bool = False
+) -> Outcome:
+    """First commit of a turn: store the learner's message as pending and ask for a reply.
+
+    A message is one turn however many lines it has (a pasted block included). An opener, pressed
+    or typed word for word, starts a conversation but counts at most once per lab, so a lab is
+    only completed with messages in the learner's own words.
+    """
     lesson, lab = _lab(ctx, step.lab_id)
     text = text.strip()
+    opener = opener or normalise(text) in {normalise(o) for o in lab.openers}
     if step.pending:
         return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
     if not text:
@@ -123,17 +136,55 @@ def message(state: LearnerState, ctx: FlowContext, step: LabStep, text: str) -> 
                 MENU,
             )
         )
-    counted = is_substantive(text, step.recent)
+    counted = is_substantive(text, step.recent) and not (opener and done.opener_counted)
     pending = PendingTurn(
-        turn=step.turns + 1, text=text, counted=counted, owner=ctx.instance, asked_at=ctx.now
+        turn=step.turns + 1,
+        text=text,
+        counted=counted,
+        owner=ctx.instance,
+        asked_at=ctx.now,
+        opener=opener,
     )
-    new_step = step.asking(pending, recent=[*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:])
+    raised: list[str] | None = None
+    pieces: list[str] | None = None
+    if not opener and on_subject(lesson_index(lesson), text):
+        raised = recap.merge(step.raised, recap.topics_in(lesson, text))
+        if lab.design is not None:
+            pieces = recap.merge(step.pieces, recap.pieces_in(lab.design, text), cap=len(lab.design.pieces))
+    recent = [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:]
+    new_step = step.asking(pending, recent=recent, raised=raised, pieces=pieces)
     return Outcome(state=state.with_step(new_step), job=AskAdvisor(lab_id=lab.id, turn=step.turns + 1))
 
 
-def completes_lab(state: LearnerState, lab: Lab, pending: PendingTurn) -> bool:
+def completes_lab(state: LearnerState, lab: Lab, pending: PendingTurn, on_topic: bool = True) -> bool:
     done = result(state, lab.id)
-    return pending.counted and not done.done and done.exchanges + 1 >= lab.exchanges_required
+    counted = pending.counted and on_topic
+    return counted and not done.done and done.exchanges + 1 >= lab.exchanges_required
+
+
+def advisor_request(
+    state: LearnerState, ctx: FlowContext, actor: Actor, history: tuple[Turn, ...]
+) -> AdvisorRequest:
+    """What the advisor is given for the pending turn of the lab the learner is in."""
+    step = state.step
+    assert isinstance(step, LabStep) and step.pending is not None
+    lesson, lab = _lab(ctx, step.lab_id)
+    pending = step.pending
+    return AdvisorRequest(
+        actor=actor,
+        lesson=lesson,
+        lab=lab,
+        history=history,
+        message=pending.text,
+        counted=pending.counted,
+        completes_lab=completes_lab(state, lab, pending),
+        earlier_messages=tuple(step.recent[:-1]),
+        turn=pending.turn,
+        opener=pending.opener,
+        lab_done=result(state, lab.id).done,
+        raised=tuple(step.raised),
+        pieces=tuple(step.pieces),
+    )
 
 
 def claim(state: LearnerState, ctx: FlowContext, step: LabStep, event: ClaimTurn) -> Outcome:
@@ -150,24 +201,29 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
         return Outcome(state=None)  # answered already (by this or another instance)
     lesson, lab = _lab(ctx, step.lab_id)
     pending = step.pending
-    finishing = completes_lab(state, lab, pending)
+    counted = pending.counted and event.on_topic
+    finishing = completes_lab(state, lab, pending, event.on_topic)
     before = result(state, lab.id)
-    lab_result = LabResult(exchanges=before.exchanges + int(pending.counted), done=before.done or finishing)
+    lab_result = LabResult(
+        exchanges=before.exchanges + int(counted),
+        done=before.done or finishing,
+        opener_counted=before.opener_counted or (pending.opener and counted),
+    )
     # The step token stays: the lab card's opener buttons remain usable for the whole conversation.
     new = state.with_step(step.replied()).with_progress(state.progress.with_lab(lab.id, lab_result))
-    log: list[LogEntry] = [
-        {"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": pending.counted}
-    ]
+    log: list[LogEntry] = [{"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": counted}]
     if finishing:
         log.append({"kind": "lab_done", "lab": lab.id, "exchanges": lab_result.exchanges})
     blocks: list[Block] = [
         AdvisorReply(advisor=lab.advisor, text=event.text, turn=event.turn, offline=event.offline)
     ]
-    if not pending.counted:
+    if not counted and not before.done:
+        note = OFF_SUBJECT if not event.on_topic else OPENER_AGAIN if pending.opener else NOT_COUNTED
+        blocks.append(Paragraph(text=note))
+    cap = ctx.limits.lab_exchange_cap
+    if counted and lab_result.exchanges >= cap:
         blocks.append(
-            Paragraph(
-                text="_That message did not count as an exchange: ask a fuller question about your task._"
-            )
+            Paragraph(text=f"_That was the last exchange of this lab's conversation (its limit is {cap})._")
         )
     blocks.append(Paragraph(text=f"_{_status_line(new, lab)}_"))
     actions = (*_done_actions(new, ctx, lab), MENU) if finishing else ()

@@ -43,6 +43,10 @@ def make_request(lesson: Lesson, actor: Actor) -> Callable[..., AdvisorRequest]:
         completes_lab: bool = False,
         on: Lesson | None = None,
         by: Actor | None = None,
+        turn: int | None = None,
+        lab_done: bool = False,
+        raised: tuple[str, ...] = (),
+        pieces: tuple[str, ...] = (),
     ) -> AdvisorRequest:
         chosen = on or lesson
         return AdvisorRequest(
@@ -53,6 +57,10 @@ def make_request(lesson: Lesson, actor: Actor) -> Callable[..., AdvisorRequest]:
             message=message,
             counted=counted,
             completes_lab=completes_lab,
+            turn=turn,
+            lab_done=lab_done,
+            raised=raised,
+            pieces=pieces,
         )
 
     return make

@@ -185,7 +185,9 @@ async def test_stale_pending_turn_of_another_instance_is_taken_over_on_next_even
     assert len(await transcript(store, learner, module)) == 2
 
 
-async def test_openers_stay_usable_through_the_conversation(make_engine, module, store):
+async def test_openers_stay_usable_but_count_once_so_three_presses_do_not_complete(
+    make_engine, module, store
+):
     learner = Learner(make_engine())
     await enter_lab(learner, module)
     intro = learner.shown
@@ -194,9 +196,69 @@ async def test_openers_stay_usable_through_the_conversation(make_engine, module,
         learner.shown = intro  # the learner scrolls back up to the lab card
         await learner.press("say", str(index))
         assert replies(learner) and not learner.notices()
-    assert "Lab complete" in learner.text()
+    assert "Lab complete" not in learner.text()
+    assert "Exchanges: 1 of 3" in learner.text() and "openers count once" in learner.text()
     lines = [json.loads(x) for x in await store.transcript(learner.actor, lab.id, 10)]
     assert [line["text"] for line in lines if line["role"] == "learner"] == list(lab.openers)
+    # Typing an opener word for word is the same as pressing it.
+    await learner.say(lab.openers[1].upper())
+    assert "Exchanges: 1 of 3" in learner.text()
+    await learner.say("Which tools matter most on the first day in the job?")
+    await learner.say("How much time goes to research compared with systems work?")
+    assert "Lab complete" in learner.text()
+
+
+async def test_a_pasted_block_of_lines_is_one_message(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    await learner.say(
+        "What does a junior engineer do all week?\nWhich tools matter on day one?\nHow much is research?"
+    )
+    assert len(replies(learner)) == 1
+    assert "Exchanges: 1 of 3" in learner.text() and "Lab complete" not in learner.text()
+    assert [line["role"] for line in await transcript(store, learner, module)] == ["learner", "advisor"]
+
+
+async def test_an_off_subject_message_gets_a_redirect_and_does_not_count(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    await learner.say("Can you recommend a good pizza place near the train station tonight?")
+    assert "outside what this lab is about" in learner.text()
+    assert "off the lab's subject" in learner.text() and "Exchanges: 0 of 3" in learner.text()
+
+
+async def test_the_recap_names_what_the_learner_raised_in_their_own_words(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    await learner.press("say", "1")  # the tools opener: not the learner's own words
+    await learner.say("Is quantization worth the accuracy loss when serving a model?")
+    await learner.say("How much are ML engineers paid at startups compared with big tech?")
+    recap = learner.text()
+    assert "Lab complete" in recap
+    assert "you raised Quantization and Salary Context (2024 US Market)" in recap
+    assert "Core Technical Skills" not in recap.split("Recap:", 1)[1]
+
+
+async def test_a_completed_lab_no_longer_says_messages_do_not_count_yet(make_engine, module, store):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    for text in (QUESTION, "Which tools matter most on the first day?", "How much research is in the job?"):
+        await learner.say(text)
+    assert "Lab complete" in learner.text()
+    await learner.say("ok")
+    assert "yet" not in learner.text() and "did not count" not in learner.text()
+
+
+async def test_the_reply_at_the_exchange_cap_says_it_is_the_last(make_engine, module, store):
+    learner = Learner(make_engine(config=EngineConfig(limits=Limits(lab_exchange_cap=3))))
+    await enter_lab(learner, module)
+    for text in (QUESTION, "Which tools matter most on the first day?"):
+        await learner.say(text)
+        assert "last exchange" not in learner.text()
+    await learner.say("How much research is in the job?")
+    assert "That was the last exchange of this lab's conversation (its limit is 3)." in learner.text()
+    await learner.say("One more question about model drift, please?")
+    assert "reached its limit of 3 exchanges" in learner.text()
 
 
 async def test_a_lone_surrogate_in_a_message_is_cleaned_not_an_internal_error(make_engine, module, store):

@@ -1,0 +1,52 @@
+"""What a lab message asks for, as far as the offline advisor needs to know before answering.
+
+Some requests get an honest redirect instead of a quoted passage: asking for quiz or test
+answers, or for the advisor's instructions. A question starting "which", "should I" or "how"
+is answered by pointing at the list or section that bears on it.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Ask(StrEnum):
+    QUESTION = "question"
+    """Which / should I / how: the learner wants a choice or a way; point at a list or section."""
+    OTHER = "other"
+    TEST_ANSWERS = "test_answers"
+    PROMPT = "prompt"
+
+
+_TEST_ANSWERS = re.compile(
+    r"\b(?:quiz|test|exam|module test)\b.{0,40}\b(?:answers?|solutions?|key)\b"
+    r"|\b(?:answers?|solutions?)\b.{0,40}\b(?:quiz|test|exam|questions?\s*\d+|q\d+)\b"
+    r"|\b(?:which|what)\s+(?:option|letter|choice)\b"
+    r"|\bcorrect\s+(?:option|letter|choice)\b"
+    r"|\bis\s+(?:it|the answer)\s+[abcd]\b",
+    re.IGNORECASE,
+)
+_PROMPT = re.compile(
+    r"\b(?:system\s+prompt|your\s+(?:prompt|instructions|rules)|(?:reveal|show|print|repeat)\b.{0,30}"
+    r"\b(?:prompt|instructions)|ignore\s+(?:all\s+|your\s+|the\s+)?(?:previous|prior|above)\b"
+    r"|what\s+(?:were|are)\s+you\s+told)",
+    re.IGNORECASE,
+)
+_CHOICE = re.compile(
+    r"^\s*(?:which|should\s+(?:i|we)|how|what\s+should"
+    r"|what\s+(?:[\w-]+\s+){0,2}(?:tools?|skills?|stack|frameworks?|languages?|libraries|components?)"
+    r"|what(?:'s|\s+is|\s+are)\s+the\s+best)\b",
+    re.IGNORECASE,
+)
+
+
+def classify(message: str) -> Ask:
+    if _PROMPT.search(message):
+        return Ask.PROMPT
+    if _TEST_ANSWERS.search(message):
+        return Ask.TEST_ANSWERS
+    # The question may follow a line of context ("I'm a student. Which…"): look at each sentence.
+    if any(_CHOICE.search(part) for part in re.split(r"(?<=[.!?\n])\s*", message)):
+        return Ask.QUESTION
+    return Ask.OTHER

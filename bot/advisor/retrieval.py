@@ -1,0 +1,550 @@
+"""Finding the lesson passages that answer a learner's message: BM25 over stemmed words.
+
+A lesson is cut into passages (each paragraph, each list, each key-term definition), each
+indexed with its section heading, since a heading names what its section answers. Scoring is
+Okapi BM25 (`bm25s`) over Snowball-stemmed words (`PyStemmer`), so "deploying", "deployed"
+and "deployment" meet. Learners do not always use the lesson's words ("pay" for compensation,
+"LLMs" for large language models, "tools" for a skills list): `LEARNER_WORDS` adds the lesson's
+words for theirs, at half weight. Each lesson is indexed once and reused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from bot.course.models import Lesson, section_name
+
+KEY_TERMS = "Key terms"
+"""The name under which key-term definitions are drawn on (they have no section heading)."""
+
+SYNONYM_WEIGHT = 0.5
+HEADING_WEIGHT = 2.0
+"""Added to a passage's score for each word of the question its section heading holds, scaled by
+how rare the word is in the lesson: "salary" in "Salary Context" counts, "engineer" hardly."""
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "ask",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "even",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "like",
+        "me",
+        "might",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "really",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "way",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "tell",
+        "know",
+        "want",
+        "think",
+        "please",
+        "thanks",
+        "thank",
+        "ok",
+        "okay",
+        "hi",
+        "hello",
+        "hey",
+        "one",
+        "ones",
+        "lot",
+        "lots",
+        "thing",
+        "things",
+        "something",
+        "kind",
+        "sort",
+        "maybe",
+        "actually",
+        "matter",
+        "matters",
+        "i'm",
+        "i've",
+        "im",
+        "ive",
+        "don't",
+        "dont",
+        "best",
+        "good",
+    ]
+)
+
+LEARNER_WORDS: dict[str, str] = {
+    # pay
+    "pay": "salary compensation",
+    "paid": "salary compensation",
+    "salary": "compensation pay",
+    "salaries": "compensation pay",
+    "earn": "salary compensation pay",
+    "money": "salary compensation pay",
+    "wage": "salary compensation",
+    "compensation": "salary pay",
+    # tools and skills
+    "tool": "skills toolkit stack",
+    "tools": "skills toolkit stack",
+    "stack": "tools skills",
+    "tech": "skills stack",
+    "technologies": "skills stack",
+    "framework": "skills stack",
+    "frameworks": "skills stack",
+    "libraries": "skills stack",
+    "language": "python sql",
+    "languages": "python sql",
+    "programming": "python sql",
+    "learn": "skills",
+    # abbreviations
+    "llm": "large language models",
+    "llms": "large language models",
+    "gpt": "large language models",
+    "chatgpt": "large language models",
+    "phd": "doctoral",
+    "mle": "ml engineer",
+    "ds": "data scientist",
+    "swe": "software engineer",
+    "k8s": "kubernetes",
+    "ci": "continuous integration",
+    "cd": "continuous deployment",
+    "cicd": "continuous integration deployment",
+    "dl": "deep learning",
+    "nlp": "natural language processing",
+    "cv": "computer vision",
+    "sota": "state of the art",
+    "oss": "open source",
+    "ab": "a/b test",
+    # roles and careers
+    "job": "role position",
+    "jobs": "role position",
+    "career": "role path",
+    "junior": "mid-level senior",
+    "senior": "mid-level junior",
+    "beginner": "junior",
+    "professor": "academic faculty",
+    "professors": "academic faculty",
+    "university": "academic universities",
+    "universities": "academic",
+    "school": "universities",
+    "conference": "venues",
+    "conferences": "venues",
+    "publish": "publication papers venues",
+    "publishing": "publication papers venues",
+    "paper": "publication",
+    "papers": "publication",
+    # production
+    "deploy": "serving production",
+    "deployment": "serving production",
+    "ship": "serving production deploy",
+    "prod": "production",
+    "automate": "automated automation pipelines",
+    "automation": "automated pipelines",
+    "retrain": "retraining",
+    "monitor": "monitoring",
+    "break": "fail",
+    "startup": "startups",
+    "interview": "informational",
+    "component": "layer stack",
+    "components": "layer stack",
+    "piece": "layer stack",
+    "pieces": "layer stack",
+    "typical": "work practice",
+    "week": "work practice activities",
+    "daily": "work practice activities",
+    "become": "career path",
+    "transition": "career path",
+    "switch": "career path",
+    "background": "career path",
+    "portfolio": "communicate results projects",
+    "mistake": "underappreciated worthless",
+    "mistakes": "underappreciated worthless",
+    "replace": "automated eliminated",
+    "academia": "academic universities",
+    "industry": "industrial",
+}
+
+LEARNER_PHRASES: dict[str, str] = {
+    "get into": "career path",
+    "break into": "career path",
+    "move into": "career path",
+    "day to day": "work practice activities",
+    "day-to-day": "work practice activities",
+    "open source": "stack",
+    "open-source": "stack",
+}
+"""Phrases whose lesson words are added like `LEARNER_WORDS` ("get into MLOps": its career paths)."""
+
+CAREER_WORDS = frozenset(
+    """career careers job jobs role roles work working employer employers employ hire hiring hired
+    recruiter recruiters interview interviews resume cv portfolio project projects experience
+    experienced skill skills learn learning study studying course courses degree degrees
+    background show demonstrate prove prepare preparing apply applying application applications
+    company companies team teams manager managers colleague colleagues day week month months year
+    years first start starting begin beginner junior senior mid level promotion grow growth path
+    switch transition focus spend time advice recommend recommendation plan planning goal goals""".split()  # noqa: SIM905 -- a word list reads better as text
+)
+"""Words about learning and careers: a lab of a course about roles is about these too."""
+
+LIST_WORDS = frozenset({"tool", "stack", "skill", "toolkit", "framework", "librari", "languag", "technolog"})
+"""Stems of a question about what to use or learn: a list section (skills, toolkit, stack) answers it."""
+LIST_BONUS = 1.0
+
+_WORD = re.compile(r"[a-z0-9]+(?:[/+#][a-z0-9+#]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])")
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of `text` without stop words; "A/B" and "C++" stay whole."""
+    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+
+
+@lru_cache(maxsize=8_192)
+def stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text))
+
+
+def synonym_stems(text: str) -> tuple[str, ...]:
+    """The lesson's words for the learner's words in `text`, stemmed, minus those already there."""
+    own = set(stems(text))
+    extra = [s for w in words(text) if w in LEARNER_WORDS for s in stems(LEARNER_WORDS[w])]
+    lowered = text.lower()
+    extra += [s for phrase, meant in LEARNER_PHRASES.items() if phrase in lowered for s in stems(meant)]
+    return tuple(dict.fromkeys(s for s in extra if s not in own))
+
+
+@dataclass(frozen=True)
+class Passage:
+    section: str
+    """The section it comes from (its heading, the lesson title, or "Key terms")."""
+    text: str
+    kind: str = "text"
+    """The section's kind (`story`, `text`, `case`, `list`) or `term` for a key-term definition."""
+    term: str | None = None
+    """For a key-term definition: the term itself."""
+    sentences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    score: float
+    passage: Passage
+
+
+@dataclass(frozen=True)
+class LessonIndex:
+    passages: tuple[Passage, ...]
+    bm25: bm25s.BM25
+    vocabulary: frozenset[str]
+    """Every stem of the lesson, its lab and its headings: what a message on the subject shares."""
+    key_terms: tuple[tuple[str, re.Pattern[str]], ...]
+    """Each key term with a pattern that finds it in text ("A/B Test" also finds "A/B testing")."""
+    sections: tuple[str, ...]
+    list_sections: frozenset[str]
+    heading_stems: tuple[frozenset[str], ...]
+    rarity: dict[str, float]
+    """Per stem, 1 for one found in a single passage, falling toward 0 for one found in all."""
+    """The stems of each passage's heading (its key term, for a definition), by position."""
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    parts = re.findall(r"[A-Za-z0-9]+", term)
+    body = r"\W+".join(re.escape(w) + r"\w*" for w in parts)
+    return re.compile(r"\b" + body, re.IGNORECASE)
+
+
+def _passages(lesson: Lesson) -> list[Passage]:
+    found: list[Passage] = []
+    for section in lesson.sections:
+        name = section_name(section, lesson.title)
+        for paragraph in section.paragraphs:
+            found.append(Passage(name, paragraph, section.kind, sentences=_sentences(paragraph)))
+        for item in section.items:
+            if item.text:
+                found.append(Passage(name, f"{item.label}: {item.text}", section.kind))
+        bare = [item.label for item in section.items if not item.text]
+        if bare:
+            # Bare labels ("PyTorch / TensorFlow") are too short alone: the list is one passage.
+            found.append(Passage(name, ", ".join(bare), section.kind))
+    for term in lesson.key_terms:
+        found.append(Passage(KEY_TERMS, f"{term.term}: {term.definition}", "term", term=term.term))
+    return found
+
+
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(_SENTENCE_END.split(text))
+
+
+def _document(passage: Passage) -> list[str]:
+    # The heading is indexed with each passage of its section: "Salary Context" answers "pay".
+    heading = passage.term if passage.term else passage.section
+    return list(stems(passage.text)) + list(stems(heading or ""))
+
+
+def build_index(lesson: Lesson) -> LessonIndex:
+    passages = tuple(_passages(lesson))
+    documents = [_document(p) for p in passages]
+    bm25 = bm25s.BM25()
+    bm25.index(documents, show_progress=False)
+    counts: dict[str, int] = {}
+    for document in documents:
+        for s in set(document):
+            counts[s] = counts.get(s, 0) + 1
+    total = len(documents)
+    rarity = {s: math.log(total / n) / math.log(total) if total > 1 else 1.0 for s, n in counts.items()}
+    lab = lesson.lab
+    subject = frozenset(stems(f"{lesson.title} {lab.advisor}"))
+    texts: list[str] = [lesson.title, lesson.subtitle, lesson.hook, lab.task, lab.greeting, *lab.openers]
+    texts += [p.text for p in passages] + [p.section for p in passages]
+    vocabulary = frozenset(s for text in texts for s in stems(text))
+    return LessonIndex(
+        passages=passages,
+        bm25=bm25,
+        vocabulary=vocabulary | frozenset(stem(w) for w in (*LEARNER_WORDS, *CAREER_WORDS)),
+        key_terms=tuple((t.term, _term_pattern(t.term)) for t in lesson.key_terms),
+        sections=tuple(dict.fromkeys(p.section for p in passages)),
+        list_sections=frozenset(p.section for p in passages if p.kind == "list"),
+        # Words of the lesson's subject ("Data Scientist") are in every section: they do not tell
+        # one heading from another.
+        heading_stems=tuple(frozenset(stems(p.term or p.section)) - subject for p in passages),
+        rarity=rarity,
+    )
+
+
+_indexes: dict[int, tuple[Lesson, LessonIndex]] = {}
+_INDEX_CACHE_SIZE = 64
+
+
+def lesson_index(lesson: Lesson) -> LessonIndex:
+    """The lesson's index, built once per lesson object."""
+    hit = _indexes.get(id(lesson))
+    # Keeping the lesson in the entry stops its id from being reused while cached.
+    if hit is not None and hit[0] is lesson:
+        return hit[1]
+    index = build_index(lesson)
+    if len(_indexes) >= _INDEX_CACHE_SIZE:
+        _indexes.clear()
+    _indexes[id(lesson)] = (lesson, index)
+    return index
+
+
+def _scores(index: LessonIndex, query: Sequence[str]) -> np.ndarray:
+    known = [s for s in query if s in index.bm25.vocab_dict]
+    if not known:
+        return np.zeros(len(index.passages))
+    return np.asarray(index.bm25.get_scores(known), dtype=float)
+
+
+def search(index: LessonIndex, text: str, limit: int = 2, ratio: float = 0.6) -> list[Hit]:
+    """The best passages for `text`, best first (at most `limit`, each within `ratio` of the best)."""
+    own, related = set(stems(text)), set(synonym_stems(text))
+    scores = _scores(index, tuple(own)) + SYNONYM_WEIGHT * _scores(index, tuple(related))
+    lowered = text.lower()
+    for position, passage in enumerate(index.passages):
+        # A question whose words (or their synonyms) name a section ("tools" and "The MLOps
+        # Stack") is answered by that section more than by a passing mention elsewhere.
+        heading = index.heading_stems[position]
+        if heading & (own | related):
+            # The learner's word for what a heading names counts as the heading's own word.
+            scores[position] += HEADING_WEIGHT * sum(
+                index.rarity.get(s, 0.0) for s in heading & (own | related)
+            )
+        if passage.kind == "list" and (own | related) & LIST_WORDS:
+            scores[position] += LIST_BONUS
+        if passage.term and _first_word(passage.term) in lowered and index.key_terms:
+            # The learner named this key term: its definition answers best.
+            pattern = dict(index.key_terms).get(passage.term)
+            if pattern is not None and pattern.search(text):
+                scores[position] *= 1.5
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    best = [Hit(float(scores[i]), index.passages[i]) for i in order[:limit] if scores[i] > 0]
+    if not best:
+        return []
+    return [hit for hit in best if hit.score >= best[0].score * ratio]
+
+
+def section_passages(index: LessonIndex, section: str) -> list[Passage]:
+    return [p for p in index.passages if p.section == section]
+
+
+def on_subject(index: LessonIndex, text: str) -> bool:
+    """Whether `text` shares enough of the lesson's vocabulary to be about the lesson or its task.
+
+    At least one of its meaningful words, and a third of them, must occur in the lesson, its lab,
+    or the learner words the advisor knows.
+    """
+    found = stems(text)
+    if not found:
+        return True  # nothing to judge (an emoji, a number): the substance rule handles it
+    shared = sum(1 for s in found if s in index.vocabulary)
+    return shared >= 1 and shared * 3 >= len(found)
+
+
+def touched_key_terms(index: LessonIndex, texts: Iterable[str]) -> list[str]:
+    """Key terms that appear in any of `texts`, in the lesson's order."""
+    joined = "\n".join(texts)
+    lowered = joined.lower()
+    return [
+        term for term, pattern in index.key_terms if _first_word(term) in lowered and pattern.search(joined)
+    ]
+
+
+@lru_cache(maxsize=1_024)
+def _first_word(term: str) -> str:
+    found = re.findall(r"[A-Za-z0-9]+", term)
+    return found[0].lower() if found else ""
+
+
+def best_sentences(passage: Passage, text: str, max_chars: int) -> tuple[str, bool, bool]:
+    """The passage, or for a long one its best one or two consecutive sentences for `text`.
+
+    Returns the quote and whether text was left out before and after it.
+    """
+    if len(passage.text) <= max_chars or len(passage.sentences) <= 1:
+        return _cut(passage.text, max_chars)
+    wanted = set(stems(text)) | set(synonym_stems(text))
+    scores = [len(wanted & set(stems(sentence))) for sentence in passage.sentences]
+    first = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    chosen = list(passage.sentences[first : first + 2])
+    if len(" ".join(chosen)) > max_chars:
+        chosen = chosen[:1]
+    quote, cut_before, cut_after = _cut(" ".join(chosen), max_chars)
+    return quote, first > 0 or cut_before, first + len(chosen) < len(passage.sentences) or cut_after
+
+
+def _cut(text: str, max_chars: int) -> tuple[str, bool, bool]:
+    if len(text) <= max_chars:
+        return text, False, False
+    end = text.rfind(" ", 0, max_chars)
+    return text[: end if end > 0 else max_chars].rstrip(",;:"), False, True
