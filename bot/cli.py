@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--raw-calls", type=int, default=20_000, help="EVALSHA calls in each raw round-trip loop"
     )
 
+    bench_cohort = sub.add_parser(
+        "bench-cohort", help="time /cohort progress and export on a large simulated cohort"
+    )
+    bench_cohort.add_argument("--learners", type=int, default=1000)
+    bench_cohort.add_argument("--runs", type=int, default=5)
+
     slack = sub.add_parser("slack", help="run the Slack app (Socket Mode, or HTTP with --http)")
     slack.add_argument("--http", action="store_true", help="serve the Events API over HTTP at /slack/events")
     slack.add_argument("--port", type=int, default=3000)
@@ -121,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.cohorts.cli import run_cohort_command
 
             return asyncio.run(run_cohort_command(args.words, args.tenant, args.user, args.out, args.yes))
+        if command == "bench-cohort":
+            from bench.cohort_bench import run_cohort_bench
+
+            return asyncio.run(run_cohort_bench(args.learners, args.runs))
         if command == "bench":
             if args.processes is not None:
                 from bench.processes import run_processes

@@ -44,7 +44,16 @@ def encode(state: LearnerState) -> bytes:
 _SERIALIZER = LearnerState.__pydantic_serializer__
 
 
+_CURRENT = b'{"v":%d,' % SCHEMA_VERSION
+
+
 def decode(data: bytes) -> LearnerState:
+    if data.startswith(_CURRENT):
+        # What `encode` writes (`v` comes first): parsed and validated in one pass, no migration.
+        try:
+            return LearnerState.model_validate_json(data)
+        except ValidationError as exc:
+            raise UnreadableState(f"invalid record: {exc.error_count()} errors") from None
     try:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -116,6 +116,7 @@ def _reset(progress: Progress, module: Module, unit_id: str) -> Progress:
             lessons.remove(unit.id)
         elif unit.kind is UnitKind.QUIZ:
             quizzes.pop(unit.id, None)
+            progress = progress.with_quiz_resumed(unit.id)  # a half-done attempt goes too
         elif unit.kind is UnitKind.LAB:
             labs.pop(unit.id, None)
         elif unit.kind is UnitKind.TEST:
