@@ -1,6 +1,10 @@
 """What a `/cohort` command answers, for an adapter to render: sections of light-markdown
 text (`**bold**`, `_italic_`, line breaks), buttons and files. Always private to the caller.
 
+People and roles are named with `person(id)` and `role(id)`: markers each renderer turns
+into its platform's mention (`<@U…>`, `<@&…>`), after escaping the text around them, so a
+name or reason a user typed can never become a mention or a link.
+
 The limits are the tighter of the platforms': a Slack section holds 3,000 characters and a
 message 50 blocks; a Discord message holds 10 embeds and 6,000 characters in all. An answer
 built here stays inside both, so a renderer never has to cut.
@@ -8,6 +12,8 @@ built here stays inside both, so a renderer never has to cut.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +23,27 @@ MAX_SECTIONS = 8
 TOTAL_CHARS = 5500
 VALUE_CHARS = 90
 """A button's value, kept under Discord's 100-character custom_id with room for a prefix."""
+
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: never in what people type
+MENTION = re.compile(f"{_OPEN}(&?)([A-Za-z0-9._-]{{1,64}}){_CLOSE}")
+
+
+def person(user: str) -> str:
+    return f"{_OPEN}{user}{_CLOSE}"
+
+
+def role(role_id: str) -> str:
+    return f"{_OPEN}&{role_id}{_CLOSE}"
+
+
+def with_mentions(text: str, render: Callable[[str, bool], str]) -> str:
+    """`text` with every marker replaced by `render(id, is_role)`."""
+    return MENTION.sub(lambda m: render(m.group(2), bool(m.group(1))), text)
+
+
+def plain_mention(ident: str, is_role: bool) -> str:
+    return f"@{'&' if is_role else ''}{ident}"
+
 
 ButtonAction = Literal["page", "confirm", "cancel", "undo"]
 
@@ -48,8 +75,12 @@ class Answer(Frozen):
 
     @property
     def text(self) -> str:
-        """Everything as plain text (the shell, notification text, tests)."""
-        return "\n\n".join([self.title, *self.sections])
+        """Everything as plain text, people as `@id` (the shell, notification text, tests)."""
+        return with_mentions("\n\n".join([self.title, *self.sections]), plain_mention)
+
+    @property
+    def plain_title(self) -> str:
+        return with_mentions(self.title, plain_mention)
 
 
 def refusal(line: str) -> Answer:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from bot.advisor.budget import BudgetGuard
 from bot.cohorts import commands as c
-from bot.cohorts.answers import Answer, AnswerButton, AnswerFile, fitted, refusal
+from bot.cohorts.answers import Answer, AnswerButton, AnswerFile, fitted, person, refusal, role
 from bot.cohorts.audit import AuditLog
 from bot.cohorts.detail import learner_detail
 from bot.cohorts.directory import Directory, DirectoryRefusal
@@ -57,13 +57,6 @@ _USER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # `IdPart`: what a learner's k
 AUDIT_SHOWN = 20
 MAX_ENROL = 5000
 WELCOME_CONCURRENCY = 8
-
-
-def mention(platform: str, user: str, name: str = "") -> str:
-    """How a person is named in an answer: a mention the platform renders, else name and id."""
-    if platform in ("slack", "discord"):
-        return f"<@{user}>"
-    return f"{name} ({user})" if name else user
 
 
 def when(stamp: float | None) -> str:
@@ -277,14 +270,13 @@ class CohortService:
         await self._welcome(tenant, cohort, result.added)
         if result.added:
             await self._audit_write(caller, cohort, "enrol", detail=f"{len(result.added)} learners")
-        p = _style(caller)
         lines = []
         if result.already:
-            lines.append(f"Already in `{cohort.name}`: {_people(p, result.already)}")
+            lines.append(f"Already in `{cohort.name}`: {_people(result.already)}")
         for other in sorted(set(result.elsewhere.values())):
             people = [user for user, name in result.elsewhere.items() if name == other]
             lines.append(
-                f"In cohort `{other}` already (one cohort per learner here), left there: {_people(p, people)}"
+                f"In cohort `{other}` already (one cohort per learner here), left there: {_people(people)}"
             )
         title = f"Enrolled {len(result.added)} in `{cohort.name}`" + (
             "; each got a welcome DM." if result.added else "."
@@ -316,11 +308,9 @@ class CohortService:
     async def _remove(self, caller: Caller, cohort: Cohort, command: c.Remove) -> Answer:
         user = command.user.id
         if not await self.store.remove(caller.home, cohort.name, user):
-            return refusal(f"{mention(_style(caller), user)} is not in `{cohort.name}`.")
+            return refusal(f"{person(user)} is not in `{cohort.name}`.")
         await self._audit_write(caller, cohort, "remove", learner=user)
-        return Answer(
-            title=f"Removed {mention(_style(caller), user)} from `{cohort.name}`; their progress stays."
-        )
+        return Answer(title=f"Removed {person(user)} from `{cohort.name}`; their progress stays.")
 
     async def _facilitator(self, caller: Caller, cohort: Cohort, command: c.Facilitator) -> Answer:
         tenant = caller.home
@@ -328,14 +318,14 @@ class CohortService:
         if isinstance(who, c.RoleRef):
             if caller.platform != "discord":
                 return refusal("A facilitator role is a Discord thing: add facilitators here by @user.")
-            role = who.id if command.op == "add" else None
+            new_role = who.id if command.op == "add" else None
             if command.op == "remove" and cohort.facilitator_role != who.id:
-                return refusal(f"<@&{who.id}> is not `{cohort.name}`'s facilitator role.")
-            await self.store.save(tenant, cohort.model_copy(update={"facilitator_role": role}))
+                return refusal(f"{role(who.id)} is not `{cohort.name}`'s facilitator role.")
+            await self.store.save(tenant, cohort.model_copy(update={"facilitator_role": new_role}))
             await self._audit_write(caller, cohort, f"facilitator {command.op}", detail=f"role {who.id}")
-            verb = "now facilitate" if role else "no longer facilitate"
-            return Answer(title=f"Members holding <@&{who.id}> {verb} `{cohort.name}`.")
-        named = mention(_style(caller), who.id)
+            verb = "now facilitate" if new_role else "no longer facilitate"
+            return Answer(title=f"Members holding {role(who.id)} {verb} `{cohort.name}`.")
+        named = person(who.id)
         if command.op == "add":
             if not await self.store.add_facilitator(tenant, cohort.name, who.id):
                 return refusal(f"{named} already facilitates `{cohort.name}`.")
@@ -362,7 +352,7 @@ class CohortService:
         if not 1 <= page <= pages:
             return refusal(f"`{cohort.name}` has {pages} pages of learners; there is no page {page}.")
         shown = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        rows = [self._roster_row(_style(caller), line) for line in shown]
+        rows = [self._roster_row(line) for line in shown]
         buttons = []
         if page > 1:
             buttons.append(AnswerButton(label="Previous", action="page", value=f"{cohort.name}:{page - 1}"))
@@ -376,14 +366,14 @@ class CohortService:
             buttons=tuple(buttons),
         )
 
-    def _roster_row(self, platform: str, line: RosterLine) -> str:
+    def _roster_row(self, line: RosterLine) -> str:
         row = line.row
         quizzes = " ".join(score or "–" for score in row.quizzes.values())
         test = f"{row.test_best or '–'} ({row.test_attempts} tries)"
         flag = f"⚠️ **{'; '.join(line.risks)}** · " if line.risks else ""
         current = f" · {row.current}" if row.current and row.status == "in progress" else ""
         return (
-            f"{flag}{mention(platform, line.entry.user, line.entry.name)} · {row.status}{current} · "
+            f"{flag}{person(line.entry.user)} · {row.status}{current} · "
             f"quizzes {quizzes} · labs {row.labs_done}/{len(self.module.lessons)} · test {test} · "
             f"active {when(line.last_active)}"
         )
@@ -392,11 +382,11 @@ class CohortService:
         tenant = caller.home
         entry = await self.store.entry(tenant, cohort.name, user.id)
         if entry is None:
-            return refusal(f"{mention(_style(caller), user.id)} is not in `{cohort.name}`.")
+            return refusal(f"{person(user.id)} is not in `{cohort.name}`.")
         lines = await learner_detail(self.learners, self.module, learner_actor(tenant, user.id), self.budget)
         return Answer(
             title=f"{cohort.name} · {entry.name or user.id}",
-            sections=(mention(_style(caller), user.id, entry.name), *fitted(lines, budget=5200)),
+            sections=(person(user.id), *fitted(lines, budget=5200)),
         )
 
     async def _export(self, caller: Caller, cohort: Cohort) -> Answer:
@@ -431,12 +421,11 @@ class CohortService:
         entries = await self.audit.last(caller.home, cohort.name, AUDIT_SHOWN)
         if not entries:
             return Answer(title=f"`{cohort.name}`: no facilitator actions yet.")
-        p = _style(caller)
         lines = []
         for entry in entries:
-            parts = [when(entry.at), mention(p, entry.by), entry.action]
+            parts = [when(entry.at), person(entry.by), entry.action]
             if entry.learner:
-                parts.append(mention(p, entry.learner))
+                parts.append(person(entry.learner))
             if entry.detail:
                 parts.append(entry.detail)
             if entry.reason:
@@ -452,7 +441,7 @@ class CohortService:
         assert isinstance(command, (c.Unlock, c.Attempts, c.Reset, c.Undo))
         tenant = caller.home
         user = command.user.id
-        named = mention(_style(caller), user)
+        named = person(user)
         if await self.store.entry(tenant, cohort.name, user) is None:
             return refusal(f"{named} is not in `{cohort.name}`.")
         actor = learner_actor(tenant, user)
@@ -501,7 +490,7 @@ class CohortService:
         self, caller: Caller, cohort: Cohort, word: str, event: FacilitatorEvent, done: str, detail: str
     ) -> Answer:
         result = await self.engine.facilitate(event, self.outbox)
-        named = mention(_style(caller), event.actor.user)
+        named = person(event.actor.user)
         if not result.applied:
             return refusal(f"{named} {result.refusal or 'could not be changed.'} Nothing changed.")
         await self._audit_write(
@@ -522,9 +511,7 @@ class CohortService:
                 "That reset has expired or never existed; nothing changed. Ask again with `/cohort reset`."
             )
         if claim.status == "not-yours":
-            return refusal(
-                f"Only {mention(_style(caller), claim.requester)}, who asked for that reset, can confirm it."
-            )
+            return refusal(f"Only {person(claim.requester)}, who asked for that reset, can confirm it.")
         if claim.status == "done":
             return refusal("That reset was already confirmed or cancelled; nothing changed.")
         parked = json.loads(claim.payload)
@@ -539,7 +526,7 @@ class CohortService:
             reason=parked.get("reason", ""),
         )
         what = "all of their progress" if unit == ALL_UNITS else unit_name(self.module, unit)
-        done = f"Reset {what} for {mention(_style(caller), user)}; the old record is kept."
+        done = f"Reset {what} for {person(user)}; the old record is kept."
         return await self._facilitate(caller, cohort, "reset", event, done, unit)
 
     async def _audit_write(
@@ -558,13 +545,8 @@ class CohortService:
         await self.audit.write(caller.home, cohort.name, entry)
 
 
-def _style(caller: Caller) -> str:
-    """How to name people for this caller: platform mentions in chat, ids at the shell."""
-    return "shell" if caller.operator else caller.platform
-
-
-def _people(platform: str, users: Sequence[str], shown: int = 15) -> str:
-    named = ", ".join(mention(platform, user) for user in users[:shown])
+def _people(users: Sequence[str], shown: int = 15) -> str:
+    named = ", ".join(person(user) for user in users[:shown])
     return named + (f" and {len(users) - shown} more" if len(users) > shown else "")
 
 

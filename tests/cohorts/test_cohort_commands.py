@@ -46,7 +46,7 @@ async def test_create_list_enrol_and_welcome(world: World) -> None:
     assert "The Machine Learning Engineer" in learner.text()
 
     again = await world.say(boss, "enrol <@U1> <@U4>")  # one cohort: its name may be left out
-    assert again.title.startswith("Enrolled 1") and "Already in `spring`: <@U1>" in again.text
+    assert again.title.startswith("Enrolled 1") and "Already in `spring`: @U1" in again.text
 
 
 async def test_a_learner_is_in_one_cohort_per_tenant(world: World) -> None:
@@ -55,7 +55,7 @@ async def test_a_learner_is_in_one_cohort_per_tenant(world: World) -> None:
     await world.say(boss, "create autumn")
     await world.say(boss, "enrol spring <@U1>")
     moved = await world.say(boss, "enrol autumn <@U1> <@U2>")
-    assert "In cohort `spring` already" in moved.text and "<@U1>" in moved.text
+    assert "In cohort `spring` already" in moved.text and "@U1" in moved.text
     assert await world.store.cohort_of(boss.home, "U1") == "spring"
     assert [e.user for e in await world.store.roster(boss.home, "autumn")] == ["U2"]
     # Removed from spring, they may join autumn; their progress stays.
@@ -115,7 +115,7 @@ async def test_unlock_opens_the_test_and_tells_the_learner(world: World) -> None
     again = await world.say(boss, "unlock spring <@U1>")
     assert not again.ok and "already has the module test open" in again.title
     audit = await world.say(boss, "audit spring")
-    assert "unlock · <@U1> · “joined late”" in audit.text
+    assert "unlock · @U1 · “joined late”" in audit.text
 
 
 async def test_extra_attempts_let_a_learner_who_used_them_up_sit_again(world: World, module) -> None:
@@ -160,7 +160,7 @@ async def test_reset_needs_its_requesters_confirm_once_and_undo_restores(world: 
     assert await state_of(world, "U1") == before  # nothing yet: it waits for Confirm
 
     stranger = await world.service.press(other, "confirm", confirm.value)
-    assert not stranger.ok and "Only <@UADMIN>" in stranger.title
+    assert not stranger.ok and "Only @UADMIN" in stranger.plain_title
     done = await world.service.press(boss, "confirm", confirm.value)
     assert done.ok and "Reset Lesson 2 quiz" in done.title
     after = await state_of(world, "U1")
@@ -178,7 +178,7 @@ async def test_reset_needs_its_requesters_confirm_once_and_undo_restores(world: 
     assert final is not None and final.progress == before.progress
     assert not (await world.say(boss, "undo spring <@U1>")).ok  # nothing left to undo
     audit = (await world.say(boss, "audit spring")).text
-    assert "reset · <@U1> ·" in audit and "“retake after the workshop”" in audit and "undo · <@U1>" in audit
+    assert "reset · @U1 ·" in audit and "“retake after the workshop”" in audit and "undo · @U1" in audit
 
 
 async def test_reset_all_and_cancel(world: World, module) -> None:

@@ -151,8 +151,8 @@ def test_malformed_commands_get_one_line(text: str, says: str) -> None:
     ("text", "says"),
     [
         ("progress nosuch", "There is no cohort called `nosuch` here."),
-        ("unlock spring <@U9>", "<@U9> is not in `spring`."),
-        ("remove spring <@U9>", "<@U9> is not in `spring`."),
+        ("unlock spring <@U9>", "@U9 is not in `spring`."),
+        ("remove spring <@U9>", "@U9 is not in `spring`."),
         ("reset spring <@U1> lab9", "`lab9` is not a unit of this module"),
         ("reset spring <@U1> quiz3", "has no progress on Lesson 3 quiz to reset. Nothing changed."),
         ("undo spring <@U1>", "has no reset to undo. Nothing changed."),
@@ -171,7 +171,7 @@ async def test_bad_input_gets_one_line_and_changes_nothing(world: World, text: s
     await Learner(world.engine, user="U1", tenant="T1").command("start")
     before = await keys_snapshot(world)
     answer = await world.say(boss, text)
-    assert not answer.ok and says in answer.title and "\n" not in answer.title
+    assert not answer.ok and says in answer.plain_title and "\n" not in answer.title
     assert await keys_snapshot(world) == before
 
 
