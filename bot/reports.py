@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ValidationError
@@ -174,7 +175,7 @@ def as_csv(rows: list[LearnerRow], names: dict[str, str] | None = None) -> str:
 
 
 async def run_report(cohort: str, output: str) -> int:
-    """`tutorbot report PLATFORM:TENANT`: print the cohort as CSV (or JSON lines)."""
+    """`tutorbot report PLATFORM:TENANT`: print the cohort as CSV (or one JSON document)."""
     from bot.advisor.factory import has_api_key
     from bot.runtime import open_runtime
     from bot.settings import Settings
@@ -201,9 +202,13 @@ async def run_report(cohort: str, output: str) -> int:
             )
         rows = await cohort_report(runtime.store, runtime.module, checked.platform, checked.tenant, budget)
     rows.sort(key=lambda row: row.user)
-    if output == "json":
-        for row in rows:
-            print(row.model_dump_json())
-    else:
-        print(as_csv(rows), end="")
+    print(as_json(rows) if output == "json" else as_csv(rows), end="")
+    if not rows:
+        # On stderr, so the output stays a valid (empty) table or document.
+        print(f"No learners in {platform}:{tenant}.", file=sys.stderr)
     return 0
+
+
+def as_json(rows: list[LearnerRow]) -> str:
+    """One JSON document: an array with one object per learner (`[]` for none)."""
+    return json.dumps([row.model_dump(mode="json") for row in rows], ensure_ascii=False, indent=1) + "\n"

@@ -42,6 +42,8 @@ class QuizStep(BaseModel):
     answers: list[str] = Field(default_factory=list)
     """Option ids chosen so far, in question order; its length is the current question index."""
     score: int = 0
+    summary: bool = False
+    """A finished quiz opened again: its score is shown before any retake begins."""
 
 
 class PendingTurn(BaseModel):
@@ -120,6 +122,8 @@ class TestStep(BaseModel):
     at: Literal["test"] = "test"
     attempt: int
     answers: list[str] = Field(default_factory=list)
+    page: int = 0
+    """For a finished attempt: 0 shows the result, k ≥ 1 page k of the review of every answer."""
 
 
 Step = Annotated[MenuStep | LessonStep | QuizStep | LabStep | TestStep, Field(discriminator="at")]

@@ -35,3 +35,6 @@ class Flow(Generic[S]):
     """A button of this step, its token already checked."""
     leave: Callable[[LearnerState, FlowContext, S], LearnerState] | None = None
     """The state as the learner leaves this step for another unit (what it keeps of the step)."""
+    resumes: Callable[[S, FlowContext], bool] | None = None
+    """Whether opening this step's own unit again (from the menu) carries on where the learner
+    is, rather than starting the unit over: true while the unit is under way."""

@@ -252,4 +252,12 @@ def _unit_id(step: LabStep, module: Module) -> str:
     return step.lab_id
 
 
-FLOW = Flow(step=LabStep, unit_kind=UnitKind.LAB, unit_id=_unit_id, open=open_unit, view=view, press=press)
+FLOW = Flow(
+    step=LabStep,
+    unit_kind=UnitKind.LAB,
+    unit_id=_unit_id,
+    open=open_unit,
+    view=view,
+    press=press,
+    resumes=lambda step, ctx: True,  # the conversation goes on where it was
+)

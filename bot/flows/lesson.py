@@ -77,6 +77,17 @@ def _unit_id(step: LessonStep, module: Module) -> str:
     return step.lesson_id
 
 
+def _resumes(step: LessonStep, ctx: FlowContext) -> bool:
+    """Mid-lesson: carry on at the card. On the completion card, opening it reads it again."""
+    return step.card < len(ctx.course.lesson_cards[step.lesson_id])
+
+
 FLOW = Flow(
-    step=LessonStep, unit_kind=UnitKind.LESSON, unit_id=_unit_id, open=open_unit, view=view, press=press
+    step=LessonStep,
+    unit_kind=UnitKind.LESSON,
+    unit_id=_unit_id,
+    open=open_unit,
+    view=view,
+    press=press,
+    resumes=_resumes,
 )

@@ -72,63 +72,126 @@ def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> tuple[Message
 def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
     progress = state.progress
     allowed = progress.attempts_allowed(test.max_attempts)
+    best = progress.best_test
+    closed = _why_closed(state, ctx)
+    if progress.passed and best:
+        lines = [
+            f"You passed this test with **{best.score}/{best.total}** ✅. Attempts used: "
+            f"{progress.test_started} of {allowed}.",
+            "Another attempt is practice: your best score counts, so it cannot undo your pass.",
+        ]
+        practice = () if closed else (button(state, "Practice attempt", "begin"),)
+        return Message(
+            heading=f"{test.title} · passed ✅",
+            blocks=tuple(Paragraph(text=t) for t in lines),
+            actions=(PROGRESS, MENU, *practice),
+        )
     lines = [
         test.instructions or f"{len(test.questions)} questions",
         f"Answers are locked once chosen and feedback comes at the end. You pass with "
         f"{test.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {allowed}; "
         "your best score counts.",
     ]
-    closed = _why_closed(state, ctx)
     actions = (MENU,) if closed else (button(state, "Begin the test", "begin", primary=True), MENU)
     if closed:
         lines.append(closed)
     return Message(heading=test.title, blocks=tuple(Paragraph(text=t) for t in lines), actions=actions)
 
 
+def review_pages(questions: Sequence[Question]) -> int:
+    return max(1, math.ceil(len(questions) / REVIEW_PER_CARD))
+
+
 def _results(
     state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]
 ) -> tuple[Message, ...]:
+    """A finished attempt: the result (page 0), or one page of the review of every answer."""
+    if step.page:
+        return (_review_page(state, step, questions),)
     test = ctx.module.test
+    progress = state.progress
     got = score(questions, step.answers)
-    passed = test.passes(got)
-    best = state.progress.best_test
-    verdict = "Passed ✅" if passed else "Not passed yet"
+    best = progress.best_test
+    if test.passes(got):
+        verdict = "Passed ✅"
+    elif progress.passed:
+        verdict = "passed earlier ✅"  # a later, lower attempt does not take the pass away
+    else:
+        verdict = "Not passed yet"
     lines = [f"You scored **{got}/{len(questions)}** ({round(100 * got / len(questions))}%). {verdict}."]
-    if best and best.score > got:
+    if progress.passed and best and not test.passes(got):
+        lines.append(
+            f"You passed the module with {best.score}/{best.total}; a lower attempt changes nothing."
+        )
+    elif best and best.score > got:
         lines.append(f"Your best score, {best.score}/{best.total}, is the one that counts.")
     closed = _why_closed(state, ctx)
-    retake = () if closed else (button(state, "Retake the test", "retake"),)
-    if closed and not state.progress.passed:
+    if closed and not progress.passed:
         lines.append(closed)
-    out = [
-        Message(
-            heading=f"{test.title} · {got}/{len(questions)} · {verdict}",
-            blocks=tuple(Paragraph(text=t) for t in lines),
-        )
-    ]
-    for start in range(0, len(questions), REVIEW_PER_CARD):
-        blocks = []
-        for number, (question, answer) in enumerate(
-            zip(
-                questions[start : start + REVIEW_PER_CARD],
-                step.answers[start : start + REVIEW_PER_CARD],
-                strict=False,
+    review = button(state, "Review your answers", "next", primary=not progress.passed)
+    result = Message(
+        heading=f"{test.title} · {got}/{len(questions)} · {verdict}",
+        blocks=tuple(Paragraph(text=t) for t in lines),
+    )
+    if progress.passed:
+        practice = () if closed else (button(state, "Practice attempt", "retake"),)
+        complete = module_complete_message(state, ctx)
+        actions = (review, PROGRESS, MENU, *practice)
+        return (result, complete.model_copy(update={"actions": actions}))
+    retake = () if closed else (button(state, "Retake the test", "retake"),)
+    return (result.model_copy(update={"actions": (review, *retake, PROGRESS, MENU)}),)
+
+
+def module_complete_message(state: LearnerState, ctx: FlowContext) -> Message:
+    """What a learner who passed sees: that the module is done, and what comes next."""
+    module = ctx.module
+    best = state.progress.best_test
+    assert best is not None
+    return Message(
+        heading=f"🎓 {module.title} · complete",
+        blocks=(
+            Paragraph(
+                text=f"You have passed **{module.title}** with **{best.score}/{best.total}**. Your pass is on "
+                "your record: your facilitator sees it in the cohort report."
             ),
-            start + 1,
-        ):
-            option = question.option(answer)
-            right = bool(option and option.correct)
-            feedback = question.feedback.correct if right else question.feedback.incorrect
-            chosen = option.text if option else "(no answer)"
-            blocks.append(
-                Paragraph(
-                    text=f"{'✅' if right else '❌'} **{number}. {question.stem}**\n"
-                    f"You answered: _{chosen}_\n{feedback}"
-                )
+            Paragraph(
+                text="What next: every lesson, quiz and lab stays open in the `menu` to revisit, and you may "
+                "sit the test again for practice (your best score counts). Ask your facilitator which module "
+                "comes next."
+            ),
+        ),
+    )
+
+
+def _review_page(state: LearnerState, step: TestStep, questions: list[Question]) -> Message:
+    pages = review_pages(questions)
+    page = min(step.page, pages)
+    start = (page - 1) * REVIEW_PER_CARD
+    blocks = []
+    for number, (question, answer) in enumerate(
+        zip(
+            questions[start : start + REVIEW_PER_CARD],
+            step.answers[start : start + REVIEW_PER_CARD],
+            strict=False,
+        ),
+        start + 1,
+    ):
+        option = question.option(answer)
+        right = bool(option and option.correct)
+        feedback = question.feedback.correct if right else question.feedback.incorrect
+        chosen = option.text if option else "(no answer)"
+        blocks.append(
+            Paragraph(
+                text=f"{'✅' if right else '❌'} **{number}. {question.stem}**\n"
+                f"You answered: _{chosen}_\n{feedback}"
             )
-        out.append(Message(heading=f"Review {start + 1}–{start + len(blocks)}", blocks=tuple(blocks)))
-    out[-1] = out[-1].model_copy(update={"actions": (*retake, PROGRESS, MENU)})
-    return tuple(out)
+        )
+    forward = "Next page" if page < pages else "Back to the result"
+    return Message(
+        heading=f"Review {start + 1}–{start + len(blocks)} of {len(questions)} · page {page} of {pages}",
+        blocks=tuple(blocks),
+        actions=(button(state, "Back", "back"), button(state, forward, "next", primary=True), MENU),
+    )
 
 
 def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
@@ -150,6 +213,12 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         return Outcome(
             state=new, messages=view(new, ctx, begun), log=({"kind": "test_begin", "attempt": attempt},)
         )
+    if finished and event.action in ("next", "back"):
+        pages = review_pages(question_order(ctx, step.attempt))
+        page = step.page + 1 if event.action == "next" else step.page - 1
+        turned = step.model_copy(update={"page": page % (pages + 1)})
+        new = state.advanced(turned)
+        return Outcome(state=new, messages=view(new, ctx, turned))
     if event.action != "answer" or step.attempt == 0 or finished:
         return Outcome.reply(notice("That button does nothing here.", MENU))
     questions = question_order(ctx, step.attempt)
@@ -181,4 +250,17 @@ def _unit_id(step: TestStep, module: Module) -> str:
     return module.test.id
 
 
-FLOW = Flow(step=TestStep, unit_kind=UnitKind.TEST, unit_id=_unit_id, open=open_unit, view=view, press=press)
+def _resumes(step: TestStep, ctx: FlowContext) -> bool:
+    """An attempt under way carries on (opening the test again would waste it)."""
+    return step.attempt > 0 and len(step.answers) < len(ctx.module.test.questions)
+
+
+FLOW = Flow(
+    step=TestStep,
+    unit_kind=UnitKind.TEST,
+    unit_id=_unit_id,
+    open=open_unit,
+    view=view,
+    press=press,
+    resumes=_resumes,
+)

@@ -6,6 +6,7 @@ Which units are open is `units.py`'s to say; which unit a step is in, the regist
 from __future__ import annotations
 
 from bot.course.models import Module, Unit
+from bot.domain.events import Platform
 from bot.domain.messages import Bullets, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
 from bot.domain.state import LearnerState
 from bot.flows.cards import MENU, PROGRESS, RESUME, button, paragraphs
@@ -14,26 +15,40 @@ from bot.flows.registry import current_unit_id
 from bot.flows.units import is_done, is_open, unit_title
 
 
-def help_text(module: Module) -> str:
-    """What a learner can do; the pass mark is the module's own."""
+def help_text(module: Module, platform: Platform) -> str:
+    """Every word a learner can use (on this platform); the pass mark is the module's own."""
+    if platform == "terminal":
+        pressing = (
+            "Press a button by typing its number or its label; in a quiz or the test an answer's "
+            "letter (`A`–`D`) works too. Numbers always mean the buttons shown last."
+        )
+        leaving = "• `quit` (or Ctrl-C, Ctrl-D): leave; your progress is already saved\n"
+    else:
+        pressing = "Press the buttons on a card, or type one of these words:"
+        leaving = ""
     return (
         "**How this works**\n"
         "Work through the module unit by unit: read each lesson card by card, answer its quiz, "
         f"talk with the lab advisor, then sit the module test ({module.test.pass_percent} to pass).\n\n"
-        "Type or press:\n"
+        f"{pressing}\n"
+        "• `continue` or `next`: the main way forward (Continue, Finish lesson, the next unit)\n"
+        "• `back`: the previous lesson card\n"
         "• `resume`: show where you are\n"
         "• `menu`: every unit and what is open\n"
         "• `progress`: your scores so far\n"
-        "• `help`: this text\n\n"
-        "In a lab, just type your message to the advisor."
+        "• `help`: this text\n"
+        f"{leaving}\n"
+        "In a lab, anything else you type is your message to the advisor."
     )
 
 
 def unit_status(state: LearnerState, module: Module, unit: Unit) -> UnitStatus:
-    if unit.id == current_unit_id(state, module):
-        return "current"
+    """A finished unit is `done` even while the learner is in it (reading a lesson again):
+    the strip's ▶ marks only the unfinished unit the learner is working on."""
     if is_done(state, unit):
         return "done"
+    if unit.id == current_unit_id(state, module):
+        return "current"
     return "open" if is_open(state, module, unit) else "locked"
 
 
@@ -85,7 +100,7 @@ def menu_message(state: LearnerState, ctx: FlowContext) -> Message:
             unit_title(module, unit),
             "open",
             unit.id,
-            primary=unit_status(state, module, unit) == "current",
+            primary=unit.id == current_unit_id(state, module),
         )
         for unit in module.units
         if is_open(state, module, unit)
@@ -100,9 +115,12 @@ def menu_message(state: LearnerState, ctx: FlowContext) -> Message:
     )
 
 
-def help_message(module: Module, *, private: bool = False) -> Message:
+def help_message(module: Module, platform: Platform, *, private: bool = False) -> Message:
     return Message(
-        heading="Help", blocks=(Paragraph(text=help_text(module)),), actions=(RESUME, MENU), private=private
+        heading="Help",
+        blocks=(Paragraph(text=help_text(module, platform)),),
+        actions=(RESUME, MENU),
+        private=private,
     )
 
 

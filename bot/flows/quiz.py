@@ -27,6 +27,8 @@ def _quiz(ctx: FlowContext, quiz_id: str) -> tuple[Lesson, Quiz]:
 
 def view(state: LearnerState, ctx: FlowContext, step: QuizStep) -> tuple[Message, ...]:
     lesson, quiz = _quiz(ctx, step.quiz_id)
+    if step.summary:
+        return (summary_card(state, ctx, quiz),)
     index = len(step.answers)
     if index < len(quiz.questions):
         question = quiz.questions[index]
@@ -56,8 +58,32 @@ def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message
     )
 
 
-def open_quiz(state: LearnerState, ctx: FlowContext, quiz: Quiz) -> Outcome:
+def summary_card(state: LearnerState, ctx: FlowContext, quiz: Quiz) -> Message:
+    """A finished quiz opened again: its scores first, then the way on or a retake."""
+    result = state.progress.quizzes[quiz.id]
+    lines = [
+        f"You have taken this quiz: your first score, **{result.first}/{result.total}**, is the one reported."
+    ]
+    if result.best != result.first:
+        lines.append(f"Your best score is {result.best}/{result.total}.")
+    lines.append("A retake is practice: it can raise your best score, never lower it.")
+    return Message(
+        heading=f"{quiz.title} · score {result.first}/{result.total}",
+        blocks=tuple(Paragraph(text=line) for line in lines),
+        actions=(
+            *continue_button(state, ctx.module, quiz.id),
+            button(state, "Retake quiz", "retake"),
+            MENU,
+        ),
+    )
+
+
+def open_quiz(state: LearnerState, ctx: FlowContext, quiz: Quiz, *, retake: bool = False) -> Outcome:
     previous = state.progress.quizzes.get(quiz.id)
+    if previous and not retake and quiz.id not in state.progress.quiz_unfinished:
+        shown = QuizStep(quiz_id=quiz.id, attempt=previous.attempts, summary=True)
+        new = state.advanced(shown)
+        return Outcome(state=new, messages=view(new, ctx, shown))
     attempt = previous.attempts + 1 if previous else 1
     answers = state.progress.quiz_unfinished.get(quiz.id, [])[: len(quiz.questions) - 1]
     chosen = [question.option(answer) for question, answer in zip(quiz.questions, answers, strict=False)]
@@ -83,9 +109,9 @@ def leave(state: LearnerState, ctx: FlowContext, step: QuizStep) -> LearnerState
 def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -> Outcome:
     lesson, quiz = _quiz(ctx, step.quiz_id)
     index = len(step.answers)
-    if event.action == "retake" and index >= len(quiz.questions):
-        return open_quiz(state, ctx, quiz)
-    if event.action != "answer" or index >= len(quiz.questions):
+    if event.action == "retake" and (index >= len(quiz.questions) or step.summary):
+        return open_quiz(state, ctx, quiz, retake=True)
+    if event.action != "answer" or index >= len(quiz.questions) or step.summary:
         return Outcome.reply(notice("That button does nothing here.", MENU))
     question = quiz.questions[index]
     option = question.option(event.arg)
@@ -142,4 +168,7 @@ FLOW = Flow(
     view=view,
     press=press,
     leave=leave,
+    resumes=lambda step, ctx: (
+        not step.summary and len(step.answers) < len(_quiz(ctx, step.quiz_id)[1].questions)
+    ),
 )

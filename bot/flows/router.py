@@ -72,7 +72,7 @@ def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outc
     if isinstance(event, Command):
         if event.name == "help":
             # Help asked for with a command is for the asker alone, shown where they asked.
-            return Outcome.reply(navigator.help_message(ctx.module, private=True))
+            return Outcome.reply(navigator.help_message(ctx.module, ctx.actor.platform, private=True))
         return _command(state, event.name, ctx)
     if isinstance(event, Text):
         return _text(state, event.text, ctx)
@@ -101,7 +101,7 @@ def _enrol(event: AnyEvent, ctx: FlowContext) -> Outcome:
 
 def _command(state: LearnerState, name: CommandName, ctx: FlowContext) -> Outcome:
     if name == "help":
-        return Outcome.reply(navigator.help_message(ctx.module))
+        return Outcome.reply(navigator.help_message(ctx.module, ctx.actor.platform))
     if name == "progress":
         return Outcome.reply(navigator.progress_message(state, ctx))
     if name == "menu":
@@ -184,6 +184,13 @@ def open_unit(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome:
     if isinstance(state.step, LabStep) and state.step.pending:
         return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
     current = flow_of(state.step)
+    if (
+        current is not None
+        and current.resumes is not None
+        and current.unit_id(state.step, module) == unit.id
+        and current.resumes(state.step, ctx)
+    ):
+        return Outcome.reply(*current.view(state, ctx, state.step))  # the unit the learner is in
     if current is not None and current.leave is not None:
         state = current.leave(state, ctx, state.step)
     return flow_opening(unit.kind).open(state, ctx, unit)

@@ -38,9 +38,18 @@ def unit_text(unit: StripUnit) -> str:
     return f"{unit.label} {mark}" if mark else unit.label
 
 
-def strip_text(strip: ProgressStrip) -> str:
+STRIP_LEGEND = "✓ done · ▶ you are here · 🔒 locked"
+"""The line under every progress strip, so its marks need no guessing."""
+
+
+def strip_units_text(strip: ProgressStrip) -> str:
     """`L1 ✓ · Quiz ✓ · Lab ▶ · L2 · … · Module Test 🔒`, plain text (no markdown)."""
     return STRIP_SEPARATOR.join(unit_text(unit) for unit in strip.units)
+
+
+def strip_text(strip: ProgressStrip) -> str:
+    """The strip and, on the line under it, its legend."""
+    return f"{strip_units_text(strip)}\n{STRIP_LEGEND}"
 
 
 def bullets_text(bullets: Bullets) -> str:

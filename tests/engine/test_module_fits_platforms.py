@@ -51,6 +51,8 @@ async def walk_module(learner: RecordingLearner, module) -> None:
         await learner.press("begin" if attempt == 0 else "retake")
         for n in range(len(module.test.questions)):
             await answer(learner, question_shown(learner, module.test.questions), n < right)
+        for _ in range(4):  # every page of the review, then back to the result
+            await learner.press("next")
     await learner.command("progress")
 
 

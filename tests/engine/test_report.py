@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 
 import pytest
 
@@ -58,7 +60,12 @@ def test_report_command_prints_csv_and_refuses_a_bad_cohort(redis_target, monkey
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     assert main(["report", "slack:T-EMPTY"]) == 0
-    assert capsys.readouterr().out.splitlines()[0].startswith("user,status,current")
+    printed = capsys.readouterr()
+    assert printed.out.splitlines()[0].startswith("user,status,current")
+    assert "No learners in slack:T-EMPTY." in printed.err
+    assert main(["report", "slack:T-EMPTY", "--format", "json"]) == 0
+    printed = capsys.readouterr()
+    assert json.loads(printed.out) == [] and "No learners in slack:T-EMPTY." in printed.err
     assert main(["report", "nowhere"]) == 2
     assert "PLATFORM:TENANT" in capsys.readouterr().out
 
@@ -90,3 +97,22 @@ async def test_report_of_learners_on_every_node_reads_each_one_right(make_engine
     assert len(rows) == total
     assert all(rows[f"U{n}"].lessons_read == (1 if n % 7 == 0 else 0) for n in range(total))
     assert all(row.status == "in progress" and row.last_active for row in rows.values())
+
+
+async def test_report_json_is_one_document_with_a_row_per_learner(
+    make_engine, redis_url, monkeypatch, capsys
+):
+    from bot.cli import main
+
+    for user in ("U1", "U2"):
+        learner = Learner(make_engine(), user=user, tenant="T-JSON")
+        await learner.command("start")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("KEY_PREFIX", "test")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert await asyncio.to_thread(main, ["report", "slack:T-JSON", "--format", "json"]) == 0
+    printed = capsys.readouterr()
+    rows = json.loads(printed.out)  # the whole output parses as one document
+    assert [row["user"] for row in rows] == ["U1", "U2"]
+    assert rows[0]["status"] == "in progress" and rows[0]["current"] == "Lesson 1"
+    assert "No learners" not in printed.err

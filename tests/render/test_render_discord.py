@@ -54,7 +54,9 @@ def test_a_card_is_one_embed_titled_by_its_heading_with_the_strip_as_footer() ->
     assert payload.content == ""
     [embed] = payload.embeds
     assert embed["title"] == "Lesson 1 — ML Engineer 🤖"
-    assert embed["footer"] == {"text": "L1 ✓ · Quiz ✓ · Lab ▶ · L2 · Quiz 🔒 · Module Test 🔒"}
+    assert embed["footer"] == {
+        "text": "L1 ✓ · Quiz ✓ · Lab ▶ · L2 · Quiz 🔒 · Module Test 🔒\n✓ done · ▶ you are here · 🔒 locked"
+    }
     assert discord.Embed.from_dict(embed).title == embed["title"]
 
 
@@ -120,7 +122,7 @@ def test_text_beyond_one_message_continues_in_more_messages_with_buttons_last() 
         f"{letter}. {choice.label}" for letter, choice in zip("ABCD", message.choices, strict=False)
     )
     assert words(description(payloads)) == words(" ".join(p.text for p in paragraphs) + " " + lettered)
-    assert payloads[-1].embeds[-1]["footer"] == {"text": "L1 ▶"}
+    assert payloads[-1].embeds[-1]["footer"] == {"text": "L1 ▶\n✓ done · ▶ you are here · 🔒 locked"}
     assert payloads[0].embeds[0]["title"] == "Everything"
 
 

@@ -48,7 +48,12 @@ def test_progress_strip_is_a_small_context_line() -> None:
     slack = render_one(every_block())
     assert slack.blocks[1] == {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": "L1 ✓ · Quiz ✓ · Lab ▶ · L2 · Quiz 🔒 · Module Test 🔒"}],
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": "L1 ✓ · Quiz ✓ · Lab ▶ · L2 · Quiz 🔒 · Module Test 🔒\n✓ done · ▶ you are here · 🔒 locked",
+            }
+        ],
     }
 
 
