@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Thinking = Literal["disabled", "adaptive", "default"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +38,9 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = None
     anthropic_model: str = "claude-haiku-5-5"
     anthropic_max_tokens: int = 500
+    anthropic_thinking: Thinking = "disabled"
+    """Sent as `thinking: {"type": ...}`: thinking tokens count against `max_tokens` and are billed
+    as output, so lab replies turn it off; `default` sends nothing (the model's own default)."""
     anthropic_timeout_s: float = 30.0
     anthropic_max_retries: int = 2
     anthropic_max_wait_s: float = 20.0

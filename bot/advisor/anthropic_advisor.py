@@ -27,9 +27,10 @@ from typing import Any
 import anthropic
 import httpx2  # the SDK's HTTP client: a stalled stream raises its errors unwrapped
 
+from bot.advisor import verdict
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorUnavailable, OnDelta, Usage
 from bot.advisor.prompt import build_prompt
-from bot.settings import Settings
+from bot.settings import Settings, Thinking
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ class AnthropicAdvisor(Advisor):
         base_url: str | None = None,
         model: str = "claude-haiku-5-5",
         max_tokens: int = 500,
+        thinking: Thinking = "disabled",
         timeout: float = 30.0,
         max_retries: int = 2,
         max_total_wait: float = 20.0,
@@ -146,6 +148,7 @@ class AnthropicAdvisor(Advisor):
             raise ValueError("an API key is required; without one use the offline advisor")
         self.model = model
         self.max_tokens = max_tokens
+        self.thinking = thinking
         self.max_retries = max(0, max_retries)
         self.max_total_wait = max_total_wait
         self.retry_after_cap = retry_after_cap
@@ -164,6 +167,7 @@ class AnthropicAdvisor(Advisor):
             "base_url": settings.anthropic_base_url or None,
             "model": settings.anthropic_model,
             "max_tokens": settings.anthropic_max_tokens,
+            "thinking": settings.anthropic_thinking,
             "timeout": settings.anthropic_timeout_s,
             "max_retries": settings.anthropic_max_retries,
             "max_total_wait": settings.anthropic_max_wait_s,
@@ -229,27 +233,36 @@ class AnthropicAdvisor(Advisor):
         messages: list[dict[str, Any]],
         on_delta: OnDelta | None,
     ) -> AdvisorReplyText:
+        raw = ""
         shown = ""
         complete = False
+        options: dict[str, Any] = {}
+        if self.thinking != "default":
+            options["thinking"] = {"type": self.thinking}
         async with self._client.messages.stream(
             model=self.model,
             max_tokens=self.max_tokens,
             system=system,  # type: ignore[arg-type]
             messages=messages,  # type: ignore[arg-type]
+            **options,
         ) as stream:
             async for event in stream:
                 # `text` events carry text-block deltas only; thinking blocks never reach the learner.
                 if event.type == "text" and event.text:
-                    shown += event.text
-                    if on_delta is not None:
-                        await on_delta(shown)
+                    raw += event.text
+                    so_far = verdict.read(raw)
+                    if so_far.decided and so_far.visible != shown:
+                        shown = so_far.visible
+                        if on_delta is not None:
+                            await on_delta(shown)
                 elif event.type == "message_stop":
                     complete = True
             if not complete:
                 raise TruncatedStream()
             message = await stream.get_final_message()
 
-        text = "".join(block.text for block in message.content if block.type == "text").strip()
+        judged = verdict.read("".join(block.text for block in message.content if block.type == "text"))
+        text = judged.visible.strip()
         if message.stop_reason == "refusal":
             text = refusal_text(request)
         elif (
@@ -262,7 +275,9 @@ class AnthropicAdvisor(Advisor):
             raise AdvisorUnavailable("the API sent an empty reply", retryable=True)
         if on_delta is not None and text != shown:
             await on_delta(text)
-        return AdvisorReplyText(text=text, offline=False, usage=usage_of(message.usage))
+        return AdvisorReplyText(
+            text=text, offline=False, usage=usage_of(message.usage), on_topic=judged.on_topic
+        )
 
 
 def usage_of(usage: Any) -> Usage:

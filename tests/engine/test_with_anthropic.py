@@ -112,3 +112,109 @@ async def test_claude_sees_the_conversation_so_far(
     second = anthropic_server.requests[-1].body["messages"]
     assert [m["role"] for m in second] == ["user", "assistant", "user"]
     assert "Mostly data pipelines and serving." in json.dumps(second[1])
+
+
+async def _in_lab_with_claude(
+    anthropic_server, redis_url, redis, api_key, make_engine, module, user="claude-lab", **extra
+):
+    settings = settings_for(anthropic_server, redis_url, api_key, **extra)
+    learner = Learner(make_engine(build_advisor(settings, redis)), user=user)
+    await learner.command("start")
+    await learner.read_lesson()
+    await learner.open(module.lessons[0].lab.id)
+    return learner
+
+
+def _exchanges(state: dict, module) -> int:
+    return state["progress"]["labs"].get(module.lessons[0].lab.id, {}).get("exchanges", 0)
+
+
+async def test_an_off_topic_verdict_in_the_same_reply_keeps_the_message_from_counting(
+    anthropic_server, redis_url, redis, api_key, make_engine, module, store
+):
+    learner = await _in_lab_with_claude(anthropic_server, redis_url, redis, api_key, make_engine, module)
+    anthropic_server.script(
+        Reply(
+            text="<verdict>off-topic</verdict>\nHappy to chat, but let's get back to your interview prep: "
+            "what would you ask about the role?",
+            chunks=(
+                "<verd",
+                "ict>off-top",
+                "ic</verdict>\nHappy to chat, ",
+                "but let's get back to your interview prep: what would you ask about the role?",
+            ),
+        )
+    )
+    await learner.say("Can you recommend a good pizza place near the train station tonight?")
+    assert len(anthropic_server.requests) == 1  # judged in the same call as the reply
+    shown = [b for m in learner.shown for b in m.blocks if isinstance(b, AdvisorReply)]
+    assert shown[0].text.startswith("Happy to chat, but let's get back")
+    assert all("verdict" not in draft.text for _, draft in learner.outbox.drafts)
+    assert "off the lab's subject" in learner.text() and "Exchanges: 0 of 3" in learner.text()
+    assert _exchanges(json.loads((await store.load(learner.actor)).data), module) == 0
+
+    anthropic_server.script(Reply(text="<verdict>on-topic</verdict>\nPython, PyTorch and Docker first."))
+    await learner.say("Which tools matter most on day one for an ML engineer?")
+    shown = [b for m in learner.shown for b in m.blocks if isinstance(b, AdvisorReply)]
+    assert shown[0].text == "Python, PyTorch and Docker first."
+    assert _exchanges(json.loads((await store.load(learner.actor)).data), module) == 1
+
+
+async def test_a_reply_without_a_verdict_counts(
+    anthropic_server, redis_url, redis, api_key, make_engine, module, store
+):
+    learner = await _in_lab_with_claude(anthropic_server, redis_url, redis, api_key, make_engine, module)
+    anthropic_server.script(Reply(text="Start with Python and SQL."))
+    await learner.say("Which tools matter most on day one for an ML engineer?")
+    assert _exchanges(json.loads((await store.load(learner.actor)).data), module) == 1
+
+
+async def test_the_prompt_asks_for_the_verdict_and_the_learners_own_topics_in_the_recap(
+    anthropic_server, redis_url, redis, api_key, make_engine, module
+):
+    learner = await _in_lab_with_claude(anthropic_server, redis_url, redis, api_key, make_engine, module)
+    for text in (
+        "Is quantization worth the accuracy loss when serving a model?",
+        "How much are ML engineers paid at startups compared with big tech?",
+        "What does model drift look like in a recommendation system?",
+    ):
+        await learner.say(text)
+    system = " ".join(block["text"] for block in anthropic_server.requests[-1].body["system"])
+    assert "<verdict>off-topic</verdict>" in system and "<verdict>on-topic</verdict>" in system
+    assert "Quantization" in system and "Salary Context (2024 US Market)" in system
+    assert "Lab complete" in learner.text()
+
+
+async def test_thinking_is_turned_off_on_the_wire_and_the_setting_changes_it(
+    anthropic_server, redis_url, redis, api_key, make_engine, module
+):
+    learner = await _in_lab_with_claude(anthropic_server, redis_url, redis, api_key, make_engine, module)
+    await learner.say("Which tools matter most on day one for an ML engineer?")
+    assert anthropic_server.requests[-1].body["thinking"] == {"type": "disabled"}
+    assert anthropic_server.requests[-1].body["max_tokens"] == 500
+
+    adaptive = await _in_lab_with_claude(
+        anthropic_server,
+        redis_url,
+        redis,
+        api_key,
+        make_engine,
+        module,
+        user="adaptive",
+        anthropic_thinking="adaptive",
+    )
+    await adaptive.say("Which tools matter most on day one for an ML engineer?")
+    assert anthropic_server.requests[-1].body["thinking"] == {"type": "adaptive"}
+
+    default = await _in_lab_with_claude(
+        anthropic_server,
+        redis_url,
+        redis,
+        api_key,
+        make_engine,
+        module,
+        user="default",
+        anthropic_thinking="default",
+    )
+    await default.say("Which tools matter most on day one for an ML engineer?")
+    assert "thinking" not in anthropic_server.requests[-1].body
