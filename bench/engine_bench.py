@@ -282,7 +282,7 @@ async def run_bench(learners: int, concurrency: int, cluster: bool, raw_calls: i
     with bench_redis(settings, cluster) as (url, is_cluster, where):
         client = await connect(url, cluster=is_cluster, max_connections=concurrency + 8)
         try:
-            gc.freeze()  # as the runtime does once the course is loaded
+            gc.freeze()  # as a long-lived runtime does once the course is loaded
             keys = KeyBuilder(settings.key_prefix + "-bench")
             factory = engine_factory(module, client, keys, RoundTrips(client))
             figures = await bench(client, factory, learners, concurrency, raw_calls)

@@ -54,7 +54,7 @@ async def _run_process(job: Job, ready: Any, engine_go: Signal, raw_go: Signal) 
     module = load_module(settings)
     client = await connect(job.url, cluster=job.cluster, max_connections=job.concurrency + 8)
     try:
-        gc.freeze()  # as the runtime does once the course is loaded
+        gc.freeze()  # as a long-lived runtime does once the course is loaded
         keys = KeyBuilder(settings.key_prefix + "-bench")
         engine = engine_factory(module, client, keys, RoundTrips(client))()
         await learner_run(engine, job.concurrency, job.concurrency, tenant=f"{job.tag}-warm-up")

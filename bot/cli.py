@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "slack":
             from bot.adapters.slack.runner import run_slack
 
-            return asyncio.run(run_slack(http=args.http, port=args.port))
+            return asyncio.run(run_slack(http=args.http, port=args.port, long_lived=True))
         if command == "keygen":
             from bot.storage.token_cipher import new_key
 
@@ -161,10 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "discord":
             from bot.adapters.discord.runner import run_discord
 
-            return asyncio.run(run_discord())
+            return asyncio.run(run_discord(long_lived=True))
         from bot.adapters.terminal import run_terminal
 
-        return asyncio.run(run_terminal())
+        return asyncio.run(run_terminal(long_lived=True))
     except (RedisServerNotFound, DataFolderBusy) as problem:
         print(problem, file=sys.stderr)
         return 1

@@ -77,7 +77,11 @@ def engine_config(settings: Settings) -> EngineConfig:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, advisor: Advisor | None = None, ephemeral: bool = False
+    settings: Settings,
+    *,
+    advisor: Advisor | None = None,
+    ephemeral: bool = False,
+    long_lived: bool = False,
 ) -> AsyncIterator[Runtime]:
     """Start (or connect to) Redis and build the engine; stop everything on exit.
 
@@ -85,6 +89,11 @@ async def open_runtime(
     other process owns the folder, else joined as a client (see `EmbeddedRedis`). With
     `ephemeral` (simulations, benchmarks) a private one runs in a temporary folder, without
     persistence.
+
+    `long_lived` is for a process that serves until it exits (the bots, the terminal tutor):
+    what is alive once the engine is built (the course, the libraries) is then frozen out of
+    the collector's way for the rest of the process. Frozen objects are never collected, so
+    a process that opens runtimes again and again (tests, simulations) must not ask for it.
     """
     if settings.redis_cluster and not settings.redis_url:
         raise SystemExit("REDIS_CLUSTER=true needs REDIS_URL naming one node of the cluster.")
@@ -106,9 +115,10 @@ async def open_runtime(
         )
         chosen = advisor or build_advisor(settings, client)
         engine = Engine(module, store, chosen, engine_config(settings))
-        # The course and the libraries live as long as the process: keep the collector from
-        # walking them again and again while events churn through short-lived objects.
-        gc.freeze()
+        if long_lived:
+            # The course and the libraries live as long as the process: keep the collector from
+            # walking them again and again while events churn through short-lived objects.
+            gc.freeze()
         try:
             yield Runtime(settings, client, keys, store, module, chosen, engine, embedded)
         finally:

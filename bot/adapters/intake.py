@@ -33,6 +33,12 @@ class Intake:
         self.engine = engine
         self.worker = worker
         self.deduper = deduper
+        self.accepting = True
+        """False once the runner is stopping: new events are left unanswered (the platform or
+        the learner tries again once a bot is back), while the work already accepted goes on."""
+
+    def stop_accepting(self) -> None:
+        self.accepting = False
 
     async def first_time(self, scope: str, event_id: str) -> bool:
         """Whether this is the first sight of `event_id` among the platform's `scope` of ids."""

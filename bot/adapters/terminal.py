@@ -219,11 +219,15 @@ def line_input(stdin: TextIO, stdout: TextIO) -> LineInput:
 
 
 async def run_terminal(
-    settings: Settings | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    settings: Settings | None = None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    *,
+    long_lived: bool = False,
 ) -> int:
     settings = settings or Settings()
     log_to_file(settings.data_dir)
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, long_lived=long_lived) as runtime:
         outbox = TerminalOutbox(stdout)
         try:
             await _session(runtime, settings, line_input(stdin, stdout), outbox, stdout)

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-import discord
 from bot.adapters.discord.app import build_discord_adapter
 from bot.adapters.discord.settings import DiscordSettings
 from bot.advisor.offline import OfflineAdvisor
@@ -27,10 +26,8 @@ def module() -> Module:
 
 
 @pytest.fixture
-async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscordApi]:
+async def discord_api() -> AsyncIterator[FakeDiscordApi]:
     async with FakeDiscordApi(token=TOKEN) as fake:
-        # discord.py builds every REST URL (bot and interaction webhooks) from Route.BASE.
-        monkeypatch.setattr(discord.http.Route, "BASE", fake.api_url)
         yield fake
 
 
@@ -40,7 +37,11 @@ async def harness(
 ) -> AsyncIterator[DiscordHarness]:
     keys = KeyBuilder("test")
     engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor())
-    settings = DiscordSettings(_env_file=None, discord_bot_token=TOKEN)  # type: ignore[call-arg]
+    settings = DiscordSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_bot_token=TOKEN,
+        discord_api_url=discord_api.api_url,
+    )
     adapter = build_discord_adapter(settings, engine, redis, keys, edit_interval_s=0.05)
     h = DiscordHarness(adapter, discord_api)
     await h.login()

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
+import redis.asyncio as aioredis
+from discord.http import Route
+
+from bot.adapters.discord.app import build_discord_adapter
+from bot.adapters.discord.settings import DiscordSettings
+from bot.advisor.offline import OfflineAdvisor
+from bot.course.models import Module
+from bot.engine.engine import Engine
 from bot.render.discord import DiscordPayload
 from bot.render.limits import discord_problems
-from tests.discord.harness import GUILD, DiscordHarness, click_payload, command_payload
+from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
+from tests.discord.harness import GUILD, TOKEN, DiscordHarness, click_payload, command_payload
+from tests.fakes.discord_api import FakeDiscordApi
 
 ALICE = "500000000000000001"
 
@@ -125,3 +136,43 @@ def json_text(body: dict) -> str:
     import json
 
     return json.dumps(body)
+
+
+async def test_two_bots_in_one_process_each_reach_their_own_api(
+    harness: DiscordHarness, module: Module, redis: aioredis.Redis
+) -> None:
+    bob = "500000000000000002"
+    async with FakeDiscordApi(token=TOKEN) as other_api:
+        keys = KeyBuilder("other")
+        settings = DiscordSettings(
+            _env_file=None,  # type: ignore[call-arg]
+            discord_bot_token=TOKEN,
+            discord_api_url=other_api.api_url,
+        )
+        engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor())
+        other = DiscordHarness(build_discord_adapter(settings, engine, redis, keys), other_api)
+        await other.login()
+        try:
+            await harness.interaction(command_payload(ALICE, "start"))
+            await other.interaction(command_payload(bob, "start"))
+        finally:
+            await other.close()
+        opened_here = [c.body["recipient_id"] for c in harness.api.of("POST", "/users/@me/channels")]
+        opened_there = [c.body["recipient_id"] for c in other_api.of("POST", "/users/@me/channels")]
+        assert set(opened_here) == {ALICE} and set(opened_there) == {bob}
+        assert harness.api.of("POST", "/callback") and other_api.of("POST", "/callback")
+        assert other_api.in_channel(other_api.dm_of(bob)), "the second bot's cards reached its own API"
+    assert Route.BASE == "https://discord.com/api/v10", "no process-wide override"
+
+
+async def test_progress_asked_in_a_server_is_answered_there_privately(harness: DiscordHarness) -> None:
+    await harness.interaction(command_payload(ALICE, "start"))
+    api = harness.api
+    in_dm = len(api.in_channel(api.dm_of(ALICE)))
+    await harness.interaction(command_payload(ALICE, "progress"))
+    assert len(api.in_channel(api.dm_of(ALICE))) == in_dm, "nothing added to the DM"
+    shown = api.of("PATCH", "@original")[-1].body  # the deferred, ephemeral reply
+    assert "Your progress" in json_text(shown) and "DMs" not in json_text(shown)
+
+    await harness.interaction(command_payload(ALICE, "progress", guild=None))  # typed in the DM
+    assert "Your progress" in json_text(api.in_channel(api.dm_of(ALICE))[-1])

@@ -2,12 +2,16 @@
 
 Listens on 127.0.0.1 (random port) under `/api/v10`, records every call, keeps the messages
 it was sent (edits applied) and answers in Discord's shapes. Users in `blocked` refuse DMs
-with 403 / code 50007, as Discord does. Point discord.py at it with
-`monkeypatch.setattr(discord.http.Route, "BASE", fake.api_url)`.
+with 403 / code 50007, as Discord does. Point the bot at it with `DISCORD_API_URL` (`api_url`).
+
+It also serves a minimal gateway at `/gateway` (`DISCORD_GATEWAY_URL`, `gateway_url`): HELLO,
+READY after IDENTIFY, heartbeat ACKs, and whatever events a test `dispatch`es, as JSON text
+frames (discord.py reads those as well as compressed ones).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -45,6 +49,11 @@ class FakeDiscordApi:
     blocked: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(100_000_000_000_000_000))
     _dm: dict[str, str] = field(default_factory=dict)
+    post_delay: float = 0.0
+    """Seconds each `POST /channels/{id}/messages` takes (work still in flight, for shutdown tests)."""
+    identified: asyncio.Event = field(default_factory=asyncio.Event)
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _sequence: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _port: int = 0
 
@@ -52,9 +61,14 @@ class FakeDiscordApi:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self._port}/api/v10"
 
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self._port}/gateway"
+
     async def __aenter__(self) -> FakeDiscordApi:
         app = web.Application()
         app.router.add_route("*", "/api/v10/{path:.*}", self._handle)
+        app.router.add_get("/gateway", self._gateway)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -64,7 +78,38 @@ class FakeDiscordApi:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._runner is not None
+        for socket in self._sockets:
+            await socket.close()
         await self._runner.cleanup()
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event (`INTERACTION_CREATE`, …) to every connected client."""
+        for socket in self._sockets:
+            await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})  # HELLO
+        async for frame in socket:
+            message = json.loads(frame.data)
+            if message.get("op") == 1:  # HEARTBEAT
+                await socket.send_json({"op": 11})
+            elif message.get("op") == 2:  # IDENTIFY
+                ready = {
+                    "v": 10,
+                    "user": {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None},
+                    "guilds": [],
+                    "private_channels": [],
+                    "session_id": "fake-session",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": APP_ID, "flags": 0},
+                }
+                await socket.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
+                self.identified.set()
+        self._sockets.remove(socket)
+        return socket
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -90,6 +135,24 @@ class FakeDiscordApi:
             return _json(
                 {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True}
             )
+        if parts == ["oauth2", "applications", "@me"] and m == "GET":
+            owner = {"id": "900000000000000003", "username": "owner", "discriminator": "0", "avatar": None}
+            return _json(
+                {
+                    "id": APP_ID,
+                    "name": "tutorbot",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": False,
+                    "bot_require_code_grant": False,
+                    "owner": owner,
+                    "verify_key": "0" * 64,
+                    "flags": 0,
+                }
+            )
+        if parts == ["gateway", "bot"] and m == "GET":
+            limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
         if parts == ["users", "@me", "channels"] and m == "POST":
             user = str(body["recipient_id"])
             return _json(
@@ -102,6 +165,7 @@ class FakeDiscordApi:
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             channel = parts[1]
             if m == "POST":
+                await asyncio.sleep(self.post_delay)
                 if any(self._dm.get(u) == channel for u in self.blocked):
                     return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
                 return _json(self._store(channel, body))

@@ -30,10 +30,20 @@ from bot.adapters.cards import CardMemory
 from bot.adapters.commands import WORDS
 from bot.adapters.discord import translate
 from bot.adapters.discord.models import INTERACTION_COMPONENT, Interaction
-from bot.adapters.discord.outbox import EDIT_INTERVAL_S, DiscordOutbox, Origin
+from bot.adapters.discord.outbox import (
+    CALLBACK_DEFER_MESSAGE,
+    CALLBACK_DEFER_UPDATE,
+    CALLBACK_MESSAGE,
+    EDIT_INTERVAL_S,
+    EPHEMERAL,
+    NO_MENTIONS,
+    DiscordOutbox,
+    Origin,
+)
+from bot.adapters.discord.rest import rebase
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.intake import Intake
-from bot.adapters.platform import Pressed, note
+from bot.adapters.platform import Pressed, Refused
 from bot.adapters.work import Worker
 from bot.domain.events import Actor, Command
 from bot.engine.engine import Engine
@@ -91,25 +101,24 @@ class DiscordAdapter:
     handlers: Handlers
 
 
-class TutorButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTERN):
-    """Every engine button, whatever message it is on. Its state is in the custom_id."""
+def tutor_button(handlers: Handlers) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """The item for every engine button, whatever message it is on (its state is in the
+    custom_id), answered by `handlers`."""
 
-    def __init__(self, custom_id: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=custom_id))
+    class TutorButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PATTERN):
+        def __init__(self, custom_id: str) -> None:
+            super().__init__(discord.ui.Button(custom_id=custom_id))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> TutorButton:
-        return cls(match.group(0))
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+        ) -> TutorButton:
+            return cls(match.group(0))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _handlers(interaction.client).on_click(interaction)
+        async def callback(self, interaction: discord.Interaction[Any]) -> None:
+            await handlers.on_click(interaction)
 
-
-def _handlers(client: discord.Client) -> Handlers:
-    handlers: Handlers = client.tutor_handlers  # type: ignore[attr-defined]  # set in build_discord_app
-    return handlers
+    return TutorButton
 
 
 def build_discord_adapter(
@@ -132,14 +141,15 @@ def build_discord_adapter(
         )
     else:
         client = discord.Client(**options)
+    if settings.discord_api_url or settings.discord_gateway_url:
+        rebase(client, settings.discord_api_url, settings.discord_gateway_url)
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
     outbox = DiscordOutbox(client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s)
     intake = Intake("discord", engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
     handlers = Handlers(outbox, intake, DmContext(redis, keys))
     adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers)
-    client.tutor_handlers = handlers  # type: ignore[attr-defined]  # read back by _handlers
     tree.add_command(tutor_command(handlers))
-    client.add_dynamic_items(TutorButton)
+    client.add_dynamic_items(tutor_button(handlers))
 
     async def on_interaction(interaction: discord.Interaction[Any]) -> None:
         await handlers.on_other_interaction(interaction)
@@ -221,30 +231,24 @@ class Handlers:
     # ---- handlers: answer or defer within 3 s, then submit the work ------------------------
 
     async def on_command(self, interaction: discord.Interaction[Any]) -> None:
-        payload = translate.parse_interaction(edge_payload(interaction))
-        if payload is None:
-            await interaction.response.send_message(UNREADABLE, ephemeral=True)
+        read = await self._read(interaction, UNREADABLE)
+        if read is None:
             return
-        if not await self.intake.first_time("interaction", payload.id):
-            return
-        dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
+        payload, dm_tenant = read
         command = translate.command(payload, dm_tenant)
         if command is None:
-            await interaction.response.send_message(UNREADABLE, ephemeral=True)
+            await self._say(interaction, UNREADABLE)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
         if payload.guild_id is not None:
             await self.dm.set(payload.user.id, payload.guild_id)  # the DM now continues this guild's course
         self.intake.submit(command.actor, f"command {command.name}", lambda: self._command(payload, command))
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
-        payload = translate.parse_interaction(edge_payload(interaction))
-        if payload is None:
-            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+        read = await self._read(interaction, UNKNOWN_BUTTON)
+        if read is None:
             return
-        if not await self.intake.first_time("interaction", payload.id):
-            return
-        dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
+        payload, dm_tenant = read
         click = translate.click(payload, dm_tenant)
         if click is None or click.event is None:
             log.warning(
@@ -252,9 +256,9 @@ class Handlers:
                 payload.guild_id or "dm",
                 payload.user.id,
             )
-            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
+            await self._say(interaction, UNKNOWN_BUTTON)
             return
-        await interaction.response.defer()  # a silent "deferred update": the answer follows
+        await self._respond(interaction, {"type": CALLBACK_DEFER_UPDATE})  # the answer follows
         event = click.event
         origin = Origin(
             application_id=payload.application_id,
@@ -266,19 +270,16 @@ class Handlers:
 
     async def on_other_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Component interactions that `TutorButton` does not take: not ours, say so politely."""
-        if interaction.type.value != INTERACTION_COMPONENT:
+        if interaction.type.value != INTERACTION_COMPONENT or not self.intake.accepting:
             return
         custom_id = cast(dict[str, Any], interaction.data or {}).get("custom_id")
         if isinstance(custom_id, str) and _OURS.fullmatch(custom_id):
             return  # TutorButton handles it
         log.warning("discord: unknown component from user %s ignored", interaction.user.id)
-        try:
-            await interaction.response.send_message(UNKNOWN_BUTTON, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("discord: could not answer an unknown component")
+        await self._say(interaction, UNKNOWN_BUTTON)
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is not None or message.author.bot:
+        if message.guild is not None or message.author.bot or not self.intake.accepting:
             return
         raw = {
             "id": message.id,
@@ -296,6 +297,35 @@ class Handlers:
             return
         self.outbox.remember_dm(text.actor, parsed.channel_id)
         self.intake.submit(text.actor, "message", lambda: self.intake.handle(text, self.outbox.at(Origin())))
+
+    async def _read(
+        self, interaction: discord.Interaction[Any], unreadable: str
+    ) -> tuple[Interaction, str] | None:
+        """The validated payload and the learner's DM tenant, or None when there is nothing to
+        do: the bot is stopping, a duplicate, or a payload that does not validate (then the
+        learner is told)."""
+        if not self.intake.accepting:
+            return None
+        payload = translate.parse_interaction(edge_payload(interaction))
+        if payload is None:
+            await self._say(interaction, unreadable)
+            return None
+        if not await self.intake.first_time("interaction", payload.id):
+            return None
+        dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
+        return payload, dm_tenant
+
+    async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
+        """Answer the interaction with a line only the learner sees."""
+        data = {"content": text, "flags": EPHEMERAL, "allowed_mentions": NO_MENTIONS}
+        await self._respond(interaction, {"type": CALLBACK_MESSAGE, "data": data})
+
+    async def _respond(self, interaction: discord.Interaction[Any], body: dict[str, Any]) -> None:
+        # Through the outbox's REST client, which knows DISCORD_API_URL (see `rest.py`).
+        try:
+            await self.outbox.api.respond(str(interaction.id), interaction.token, body)
+        except Refused as error:
+            log.warning("discord: interaction not answered: %s", error.reason)
 
     # ---- the work, after the response ---------------------------------------------------------
 
@@ -318,4 +348,4 @@ def _pressed(payload: Interaction, index: int | None) -> Pressed | None:
     return Pressed(channel, message.id, index)
 
 
-__all__ = ["DiscordAdapter", "TutorButton", "build_discord_adapter", "note", "sync_commands_if_changed"]
+__all__ = ["DiscordAdapter", "build_discord_adapter", "sync_commands_if_changed", "tutor_button"]

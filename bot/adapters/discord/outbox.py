@@ -40,6 +40,11 @@ EDIT_INTERVAL_S = 1.0
 """Message edits have no published limit; about one a second per message is the usual advice."""
 
 EPHEMERAL = 64
+CALLBACK_MESSAGE = 4
+CALLBACK_DEFER_MESSAGE = 5
+"""Answer later, showing "thinking…" until the original response is edited."""
+CALLBACK_DEFER_UPDATE = 6
+"""Answer later, without showing anything now (a button click)."""
 CANNOT_DM = 50007
 NO_MENTIONS: dict[str, Any] = {"parse": []}
 """Course text and learner echoes must never ping anyone."""
@@ -125,7 +130,17 @@ class DiscordApi:
         )
         await self.request(route)
 
-    # ---- interaction webhooks ----------------------------------------------------------------
+    # ---- interactions --------------------------------------------------------------------------
+
+    async def respond(self, interaction_id: str, token: str, body: dict[str, Any]) -> None:
+        """The interaction's first response (due within 3 s): a message, or a deferral."""
+        route = Route(
+            "POST",
+            "/interactions/{webhook_id}/{webhook_token}/callback",
+            webhook_id=interaction_id,
+            webhook_token=token,
+        )
+        await self.request(route, body)
 
     async def followup(self, origin: Origin, part: DiscordPayload) -> dict[str, Any]:
         """An ephemeral follow-up message to the interaction."""

@@ -3,6 +3,9 @@
 Needs DISCORD_BOT_TOKEN. DISCORD_SHARD_COUNT (and DISCORD_SHARD_IDS, the shards this process
 runs) switch to `AutoShardedClient`; DM events all arrive on shard 0, so one process must run
 it. Several processes share one Redis (`REDIS_URL`).
+
+On SIGINT/SIGTERM the runner stops taking new events, waits for the engine work already
+accepted (up to `bot.adapters.shutdown.DRAIN_TIMEOUT_S`), then closes the gateway and Redis.
 """
 
 from __future__ import annotations
@@ -12,24 +15,15 @@ import logging
 import sys
 from typing import TextIO
 
-from discord.http import Route
-
 import discord
-from bot.adapters.discord.app import build_discord_adapter, sync_commands_if_changed
+from bot.adapters.discord.app import DiscordAdapter, build_discord_adapter, sync_commands_if_changed
 from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-DRAIN_TIMEOUT_S = 30.0
-
-
-def use_api_url(url: str) -> None:
-    """Point discord.py's REST calls (bot and interaction webhooks) at `url`, e.g. a proxy.
-    `Route.BASE` is process-wide in discord.py; one bot per process is the model here."""
-    Route.BASE = url.rstrip("/")
 
 
 async def run_discord(
@@ -37,8 +31,12 @@ async def run_discord(
     settings: Settings | None = None,
     discord_settings: DiscordSettings | None = None,
     err: TextIO = sys.stderr,
+    stop: asyncio.Event | None = None,
+    long_lived: bool = False,
 ) -> int:
-    """Run until stopped. 0 on a clean stop, 1 if Discord refuses the token, 2 on bad settings."""
+    """Run until SIGINT/SIGTERM (or until `stop` is set), then finish the work already accepted.
+    0 on a clean stop, 1 if Discord refuses the token, 2 on bad settings. `long_lived`: this
+    process serves until it exits (see `open_runtime`)."""
     settings = settings or Settings()
     discord_settings = discord_settings or DiscordSettings()
     problems = discord_settings.problems()
@@ -49,9 +47,8 @@ async def run_discord(
         return 2
     assert discord_settings.discord_bot_token is not None
     log_to_stderr()
-    if discord_settings.discord_api_url:
-        use_api_url(discord_settings.discord_api_url)
-    async with open_runtime(settings) as runtime:
+    stop = stop or asyncio.Event()
+    async with open_runtime(settings, long_lived=long_lived) as runtime:
         adapter = build_discord_adapter(discord_settings, runtime.engine, runtime.redis, runtime.keys)
         client = adapter.client
 
@@ -59,10 +56,10 @@ async def run_discord(
             if await sync_commands_if_changed(adapter.tree, runtime.redis, runtime.keys):
                 log.info("discord: /tutor definitions changed and were uploaded")
 
-        client.setup_hook = setup_hook  # type: ignore[method-assign]
+        client.setup_hook = setup_hook  # type: ignore[method-assign]  # discord.py's documented override point
         try:
-            async with client:
-                await client.start(discord_settings.discord_bot_token.get_secret_value())
+            with stop_on_signals(stop):
+                await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
         except discord.LoginFailure:
             err.write(
                 "Discord refused DISCORD_BOT_TOKEN. Reset it in the Developer Portal (Bot → Reset Token).\n"
@@ -71,15 +68,28 @@ async def run_discord(
         except discord.PrivilegedIntentsRequired:
             err.write("Discord refused the gateway intents; the bot needs none of the privileged ones.\n")
             return 1
-        finally:
-            # The gateway is closed; finish engine work already accepted before Redis closes.
-            if not await adapter.worker.drain(DRAIN_TIMEOUT_S):
-                log.warning("stopped with %d Discord events still being handled", adapter.worker.pending)
     return 0
+
+
+async def _serve_until(adapter: DiscordAdapter, token: str, stop: asyncio.Event) -> None:
+    """Connect and serve until `stop` is set or the client ends; then take no new events, finish
+    the accepted ones while the REST client is still open, and close."""
+    client = adapter.client
+    async with client:
+        serving = asyncio.create_task(client.start(token))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            adapter.handlers.intake.stop_accepting()
+            await finish_accepted_work(adapter.worker, "Discord")
+            await client.close()
+        await serving  # its error, if it failed (a refused token)
 
 
 def main() -> int:
     try:
-        return asyncio.run(run_discord())
+        return asyncio.run(run_discord(long_lived=True))
     except KeyboardInterrupt:
         return 130

@@ -16,6 +16,9 @@ class DiscordSettings(BaseSettings):
     discord_api_url: str | None = Field(
         default=None, description="REST base URL override, e.g. http://127.0.0.1:8080/api/v10"
     )
+    discord_gateway_url: str | None = Field(
+        default=None, description="Gateway URL override, e.g. ws://127.0.0.1:8080/gateway"
+    )
     discord_shard_count: int | None = Field(default=None, ge=1)
     discord_shard_ids: list[int] | None = Field(
         default=None, description="Shards this process runs, e.g. `0,1,2` (needs DISCORD_SHARD_COUNT)"

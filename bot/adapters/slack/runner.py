@@ -10,23 +10,21 @@ many workspaces: `GET /slack/install` starts Slack's OAuth flow, `GET /slack/oau
 completes it, and each workspace's token is kept in Redis, encrypted with TOKEN_ENCRYPTION_KEY.
 
 On SIGINT/SIGTERM the runner stops taking new requests, then waits for the engine work
-already accepted (up to `DRAIN_TIMEOUT_S`) before closing Redis.
+already accepted (up to `bot.adapters.shutdown.DRAIN_TIMEOUT_S`) before closing Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
+from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.adapters.slack.app import SlackAdapter, build_slack_adapter, oauth_mode
 from bot.adapters.slack.http_edge import refuse_unreadable
 from bot.adapters.work import Worker
@@ -39,7 +37,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-DRAIN_TIMEOUT_S = 30.0
 
 
 def settings_problems(settings: Settings, http: bool) -> list[str]:
@@ -105,8 +102,11 @@ async def run_slack(
     settings: Settings | None = None,
     err: TextIO = sys.stderr,
     stop: asyncio.Event | None = None,
+    long_lived: bool = False,
 ) -> int:
-    """Run until SIGINT/SIGTERM (or until `stop` is set). 0 on a clean stop, 2 on bad settings."""
+    """Run until SIGINT/SIGTERM (or until `stop` is set), then finish the work already accepted.
+    0 on a clean stop, 2 on bad settings. `long_lived`: this process serves until it exits (see
+    `open_runtime`)."""
     settings = settings or Settings()
     problems = settings_problems(settings, http)
     if problems:
@@ -120,10 +120,10 @@ async def run_slack(
         log.warning("HTTP mode on the embedded Redis: fine for one process; set REDIS_URL to run several.")
 
     stop = stop or asyncio.Event()
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, long_lived=long_lived) as runtime:
         worker = Worker()
         adapter = build_slack_adapter(settings, runtime.engine, runtime.redis, worker=worker)
-        with _stop_on_signals(stop):
+        with stop_on_signals(stop):
             if http:
                 secret = (
                     settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -140,8 +140,7 @@ async def run_slack(
                     )
                     return 1
         # No new requests now; finish what was acknowledged before Redis closes.
-        if not await worker.drain(DRAIN_TIMEOUT_S):
-            log.warning("stopped with %d Slack events still being handled", worker.pending)
+        await finish_accepted_work(worker, "Slack")
     return 0
 
 
@@ -182,21 +181,3 @@ async def serve_http(web_app: web.Application, port: int, host: str = "0.0.0.0")
 
 async def _health(request: web.Request) -> web.Response:
     return web.Response(text="ok")
-
-
-@contextmanager
-def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
-    """Set `stop` on SIGINT/SIGTERM while inside; restore the previous handling on the way out."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not on this platform or not the main thread; Ctrl-C still ends the process
-    try:
-        yield
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
