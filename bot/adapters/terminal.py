@@ -11,28 +11,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import json
 import os
 import re
 import shutil
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TextIO
 
+from redis.exceptions import RedisError
+
 from bot.advisor.factory import advisor_mode_note
+from bot.domain.codec import UnreadableState, decode
 from bot.domain.events import Actor, Command, Press, Text
 from bot.domain.messages import AdvisorReply, Button, Message, ReplyProgress
+from bot.domain.state import LabStep
 from bot.logs import log_to_file
 from bot.render.terminal import (
-    SPEAKER_INDENT,
     TerminalCard,
-    display_width,
     measure_for,
     render_terminal,
+    speaker_line,
     speaker_text,
 )
+from bot.render.text import truncate
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from bot.storage.base import CorruptRecord
 
 QUIT_WORDS = {"quit", "exit", ":q"}
 PROMPT = "> "
@@ -63,9 +69,10 @@ class Screen:
 class TerminalOutbox:
     """Prints messages; streams advisor replies as they are written, wrapped like the rest."""
 
-    def __init__(self, out: TextIO, screen: Screen | None = None) -> None:
+    def __init__(self, out: TextIO, screen: Screen | None = None, recap: Recap | None = None) -> None:
         self.out = out
         self.screen = screen or Screen(out)
+        self.recap = recap
         self.card = TerminalCard(text="")
         """The last step card with buttons: what numbers refer to."""
         self.notice_buttons = TerminalCard(text="")
@@ -74,7 +81,10 @@ class TerminalOutbox:
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
         for message in messages:
             message = self._finish_stream(message)
-            card = render_terminal(message, self.screen.width)
+            aside = ""
+            if self.recap is not None and any(choice.action == "say" for choice in message.choices):
+                aside = self._recap_text(await self.recap(actor))  # a lab card: where the talk was
+            card = render_terminal(message, self.screen.width, aside=aside)
             if card.text:
                 self.out.write(card.text + "\n\n")
             if card.buttons:
@@ -89,6 +99,14 @@ class TerminalOutbox:
             stream = self._streams[draft.turn] = _Stream(self.out, self.screen.width, f"{draft.advisor}:")
         stream.show(draft.text)
         self.out.flush()
+
+    def _recap_text(self, turns: Sequence[tuple[str, str]]) -> str:
+        if not turns:
+            return ""
+        said = [
+            speaker_text(f"{who}:", truncate(text, RECAP_CHARS), self.screen.width) for who, text in turns
+        ]
+        return "\n".join(["Earlier in this lab:", *said])
 
     def say(self, text: str) -> None:
         """Print a line as the learner's own message (a pressed opener)."""
@@ -111,18 +129,17 @@ class TerminalOutbox:
 
 
 class _Stream:
-    """A reply printed as it arrives: whole words only, wrapped with the speaker's indent."""
+    """A reply printed as it arrives, a whole line at a time, laid out like a finished reply
+    (quotes barred, lines indented under the speaker)."""
 
     def __init__(self, out: TextIO, width: int, speaker: str) -> None:
-        self.out, self.width = out, width
+        self.out, self.width, self.speaker = out, width, speaker
         self.shown = ""
-        self.column, self.line_empty = display_width(speaker), False
-        out.write(speaker)
 
     def show(self, text: str) -> None:
         if not text.startswith(self.shown):
             return  # a rewritten draft: the final reply prints in full
-        complete = text[: max(text.rfind(" "), text.rfind("\n")) + 1]
+        complete = text[: text.rfind("\n") + 1]
         if len(complete) > len(self.shown):
             self._write(complete[len(self.shown) :])
             self.shown = complete
@@ -131,30 +148,46 @@ class _Stream:
         if text.startswith(self.shown):
             self._write(text[len(self.shown) :])
         else:
-            self.out.write("\n" + speaker_text("", text, self.width).lstrip())
-        self.out.write("\n\n")
+            self.out.write("\n" + speaker_text(self.speaker, text, self.width) + "\n")
+        self.out.write("\n")
 
     def _write(self, piece: str) -> None:
-        for part in re.split(r"(\s+)", piece):
-            if part.isspace():
-                for _ in range(part.count("\n")):
-                    self._new_line()
-                continue
-            if not part:
-                continue
-            size = display_width(part)
-            if not self.line_empty and self.column + 1 + size > self.width:
-                self._new_line()
-            if not self.line_empty:
-                self.out.write(" ")
-                self.column += 1
-            self.out.write(part)
-            self.column += size
-            self.line_empty = False
+        for line in piece.removesuffix("\n").split("\n"):
+            opening = "" if self.shown or self._started else self.speaker
+            if opening and not line.strip():
+                continue  # no blank line between the speaker's name and what they say
+            self.out.write(speaker_line(line, self.width, opening) + "\n")
+            self._started = True
 
-    def _new_line(self) -> None:
-        self.out.write("\n" + SPEAKER_INDENT)
-        self.column, self.line_empty = len(SPEAKER_INDENT), True
+    _started = False
+
+
+Recap = Callable[[Actor], Awaitable[list[tuple[str, str]]]]
+"""The last few turns of the lab the learner is in, as (speaker, text)."""
+
+RECAP_TURNS = 4
+RECAP_CHARS = 300
+
+
+def lab_recap(runtime: Runtime) -> Recap:
+    """Reads the learner's lab transcript, so coming back to a lab shows how the talk went."""
+
+    async def recap(actor: Actor) -> list[tuple[str, str]]:
+        try:
+            record = await runtime.store.load(actor)
+            state = decode(record.data) if record else None
+        except (CorruptRecord, UnreadableState, RedisError):  # the engine reports those; no recap
+            return []
+        if state is None or not isinstance(state.step, LabStep):
+            return []
+        found = runtime.module.lab(state.step.lab_id)
+        if found is None:
+            return []
+        lines = [json.loads(line) for line in await runtime.store.transcript(actor, found[1].id, RECAP_TURNS)]
+        names = {"learner": "You", "advisor": found[1].advisor}
+        return [(names.get(line.get("role"), "?"), str(line.get("text", ""))) for line in lines]
+
+    return recap
 
 
 def terminal_actor() -> Actor:
@@ -228,7 +261,7 @@ async def run_terminal(
     settings = settings or Settings()
     log_to_file(settings.data_dir)
     async with open_runtime(settings, long_lived=long_lived) as runtime:
-        outbox = TerminalOutbox(stdout)
+        outbox = TerminalOutbox(stdout, recap=lab_recap(runtime))
         try:
             await _session(runtime, settings, line_input(stdin, stdout), outbox, stdout)
         except (KeyboardInterrupt, asyncio.CancelledError):

@@ -108,8 +108,11 @@ def _same_label(label: str, typed: str) -> bool:
     return to_plain(label).strip().casefold() == typed.casefold() and typed != ""
 
 
-def render_terminal(message: Message, width: int = MAX_MEASURE) -> TerminalCard:
-    """The card as text: heading, blocks, then choices (numbered list) and actions (one line)."""
+def render_terminal(message: Message, width: int = MAX_MEASURE, *, aside: str = "") -> TerminalCard:
+    """The card as text: heading, blocks, then choices (numbered list) and actions (one line).
+
+    `aside` (already laid out) goes after the blocks, just above the buttons.
+    """
     sections: list[str] = []
     if message.heading:
         heading = to_plain(message.heading)
@@ -117,6 +120,8 @@ def render_terminal(message: Message, width: int = MAX_MEASURE) -> TerminalCard:
         rule = "─" * min(max(display_width(line) for line in lines), width)
         sections.append("\n".join([*lines, rule]))
     sections += [text for text in (_block_text(block, width) for block in message.blocks) if text]
+    if aside:
+        sections.append(aside)
     if message.notice:
         if message.buttons:
             words = " · ".join(f"`{to_plain(b.label).lower()}`" for b in message.buttons)
@@ -202,6 +207,14 @@ def _block_text(block: Block, width: int) -> str:
     if isinstance(block, AdvisorReply):
         return speaker_text(to_plain(parts.advisor_prefix(block.advisor, block.offline)), block.text, width)
     raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def speaker_line(line: str, width: int, opening: str = "") -> str:
+    """One line of what a speaker says, laid out as `speaker_text` would (for streaming line by
+    line); a blank line stays blank."""
+    if not line.strip():
+        return ""
+    return _paragraph(line, width, SPEAKER_INDENT, opening=opening)
 
 
 def speaker_text(speaker: str, text: str, width: int) -> str:
