@@ -499,7 +499,8 @@ class CohortService:
         buttons: tuple[AnswerButton, ...] = ()
         if isinstance(event, ResetProgress):
             buttons = (AnswerButton(label="Undo", action="undo", value=f"{cohort.name}:{event.actor.user}"),)
-        return Answer(title=f"{done} They were told by DM.", buttons=buttons)
+        told = "" if caller.operator else " They were told by DM."  # the shell reaches no one
+        return Answer(title=done + told, buttons=buttons)
 
     async def _confirm(self, caller: Caller, name: str, action_id: str, confirmed: bool) -> Answer:
         cohort = await self._cohort(caller, name)

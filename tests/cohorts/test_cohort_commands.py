@@ -197,3 +197,35 @@ async def test_reset_all_and_cancel(world: World, module) -> None:
     assert (await world.service.press(boss, "confirm", confirm.value)).ok
     state = await state_of(world, "U1")
     assert state is not None and state.progress.lessons_done == [] and state.step.at == "menu"
+
+
+async def test_only_the_last_reset_is_undone(world: World, module) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    await world.say(boss, "enrol spring <@U1>")
+    learner = Learner(world.engine, user="U1", tenant="T1")
+    await learner.command("start")
+    await do_lessons_quizzes_labs(learner, module)
+    for unit in ("quiz1", "quiz2"):
+        asked = await world.say(boss, f"reset spring <@U1> {unit}")
+        await world.service.press(
+            boss, "confirm", next(b for b in asked.buttons if b.action == "confirm").value
+        )
+    assert (await world.say(boss, "undo spring <@U1>")).ok
+    state = await state_of(world, "U1")
+    assert state is not None
+    assert module.lessons[1].quiz.id in state.progress.quizzes  # the last reset is undone
+    assert module.lessons[0].quiz.id not in state.progress.quizzes  # the one before stays
+
+
+async def test_the_audit_log_is_capped_per_cohort(world: World) -> None:
+    from bot.cohorts.audit import AuditLog
+    from bot.cohorts.models import AuditEntry
+
+    log = AuditLog(world.store.client, world.store.keys, cap=3)
+    home = admin().home
+    for n in range(5):
+        await log.write(home, "spring", AuditEntry(at=n, by="F", action=f"a{n}"))
+    await log.write(home, "autumn", AuditEntry(at=9, by="F", action="other"))
+    assert [e.action for e in await log.last(home, "spring", 10)] == ["a4", "a3", "a2"]
+    assert [e.action for e in await log.last(home, "autumn", 10)] == ["other"]
