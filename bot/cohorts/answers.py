@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 SECTION_CHARS = 2800
 MAX_SECTIONS = 8
 TOTAL_CHARS = 5500
-VALUE_CHARS = 90
-"""A button's value, kept under Discord's 100-character custom_id with room for a prefix."""
+VALUE_CHARS = 80
+"""A button's value: with `cohort:confirm:` before it, under Discord's 100-character custom_id."""
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: never in what people type
 MENTION = re.compile(f"{_OPEN}(&?)([A-Za-z0-9._-]{{1,64}}){_CLOSE}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -70,9 +70,15 @@ class SlackWorkspaceAdmins:
     and is not remembered."""
 
     def __init__(
-        self, client: Any, *, ttl_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+        self,
+        client: Any,
+        token_for: Callable[[Caller], Awaitable[str]],
+        *,
+        ttl_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
+        self.token_for = token_for
         self.ttl_s = ttl_s
         self.clock = clock
         self._known: dict[tuple[str, str], tuple[float, bool]] = {}
@@ -84,15 +90,15 @@ class SlackWorkspaceAdmins:
         if known and now - known[0] < self.ttl_s:
             return known[1]
         try:
-            response = await self.client.users_info(user=caller.user)
+            response = await self.client.users_info(token=await self.token_for(caller), user=caller.user)
         except Exception as exc:  # SlackApiError, a network error: refuse, say why in the log
             log.warning("users.info failed for %s:%s: %s", caller.tenant, caller.user, type(exc).__name__)
             return False
         user = response.get("user") or {}
-        # A user of another workspace is never an admin of this one.
-        admin = user.get("team_id", caller.tenant) == caller.tenant and bool(
-            user.get("is_admin") or user.get("is_owner")
-        )
+        # A user of another workspace (or org) is never an admin of this one.
+        org = (user.get("enterprise_user") or {}).get("enterprise_id")
+        ours = user.get("team_id") == caller.tenant or org == caller.tenant
+        admin = ours and bool(user.get("is_admin") or user.get("is_owner"))
         self._known[key] = (now, admin)
         if len(self._known) > 10_000:
             self._known.pop(next(iter(self._known)))

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from bot.advisor.budget import BudgetGuard
 from bot.cohorts import commands as c
-from bot.cohorts.answers import Answer, AnswerButton, AnswerFile, fitted, person, refusal, role
+from bot.cohorts.answers import VALUE_CHARS, Answer, AnswerButton, AnswerFile, fitted, person, refusal, role
 from bot.cohorts.audit import AuditLog
 from bot.cohorts.detail import learner_detail
 from bot.cohorts.directory import Directory, DirectoryRefusal
@@ -497,8 +497,9 @@ class CohortService:
             caller, cohort, word, learner=event.actor.user, detail=detail, reason=event.reason
         )
         buttons: tuple[AnswerButton, ...] = ()
-        if isinstance(event, ResetProgress):
-            buttons = (AnswerButton(label="Undo", action="undo", value=f"{cohort.name}:{event.actor.user}"),)
+        undo = f"{cohort.name}:{event.actor.user}"
+        if isinstance(event, ResetProgress) and len(undo) <= VALUE_CHARS:  # else `undo` is typed
+            buttons = (AnswerButton(label="Undo", action="undo", value=undo),)
         told = "" if caller.operator else " They were told by DM."  # the shell reaches no one
         return Answer(title=done + told, buttons=buttons)
 

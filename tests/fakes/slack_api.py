@@ -12,6 +12,16 @@ an authorization `code` made with `authorization_code(...)` (the OAuth install) 
 `grant_type=refresh_token` (token rotation: a new access token and refresh token, the old ones
 revoked). `revoke(token)` makes a token fail with `invalid_auth` / `token_revoked`.
 
+People and channels: `users` (user id → the `user` object `users.info` answers: `is_admin`,
+`is_owner`, `team_id`, `profile`…) and `channel_members` (channel id → member ids, served by
+`conversations.members` a page at a time, `limit` and `next_cursor` as Slack does).
+
+Files (`files_upload_v2`): `files.getUploadURLExternal` (filename, length) answers an
+`upload_url` on this fake and a `file_id`; the bytes are POSTed there; `files.completeUploadExternal`
+(`files` JSON of id and title, `channel_id`, `initial_comment`) shares them, and refuses ids
+never issued or not uploaded, or uploads whose length differs from the one announced.
+`uploads` holds every shared file.
+
 Rate limits: with `enforce_tiers=True` every method is limited per workspace as Slack's tiers
 say (`TIER_LIMITS`), and `chat.postMessage` per channel, each answered over the limit with a
 real HTTP 429 and `Retry-After`; `rate_limited` counts them.
@@ -100,6 +110,25 @@ class StoredMessage:
 
 
 @dataclass
+class UploadedFile:
+    """A file shared by `files.completeUploadExternal`."""
+
+    file_id: str
+    channel: str
+    filename: str
+    title: str
+    content: bytes
+    initial_comment: str = ""
+
+
+@dataclass
+class _Upload:
+    filename: str
+    length: int
+    content: bytes | None = None
+
+
+@dataclass
 class _Failure:
     status: int
     error: str
@@ -145,6 +174,10 @@ class FakeSlackApi:
     _refresh: dict[str, tuple[str, Install]] = field(default_factory=dict)
     _buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
     messages: dict[tuple[str, str], StoredMessage] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
+    uploads: list[UploadedFile] = field(default_factory=list)
+    _pending_uploads: dict[str, _Upload] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     _port: int = 0
@@ -157,7 +190,9 @@ class FakeSlackApi:
         self.installs.setdefault(self.token, Install(self.team_id))
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack-sdk reads some (users.info…) with GET
         app.router.add_post("/response/{hook}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -285,6 +320,48 @@ class FakeSlackApi:
         self._notify()
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL `files.getUploadURLExternal` handed out: the file's bytes, POSTed."""
+        pending = self._pending_uploads.get(request.match_info["file_id"])
+        if pending is None:
+            return web.Response(status=404, text="unknown upload")
+        pending.content = await request.read()
+        self.calls.append(
+            Call("upload", {"file_id": request.match_info["file_id"], "bytes": len(pending.content)})
+        )
+        return web.Response(text=f"OK - {len(pending.content)}")
+
+    def _complete_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            files = json.loads(str(body.get("files", "")))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = str(body.get("channel_id") or body.get("channels") or "")
+        shared = []
+        for item in files:
+            pending = self._pending_uploads.get(str(item.get("id")))
+            if pending is None or pending.content is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(pending.content) != pending.length:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+        for item in files:
+            file_id = str(item["id"])
+            pending = self._pending_uploads.pop(file_id)
+            title = str(item.get("title") or pending.filename)
+            assert pending.content is not None
+            self.uploads.append(
+                UploadedFile(
+                    file_id,
+                    channel,
+                    pending.filename,
+                    title,
+                    pending.content,
+                    str(body.get("initial_comment") or ""),
+                )
+            )
+            shared.append({"id": file_id, "name": pending.filename, "title": title, "size": pending.length})
+        return {"ok": True, "files": shared}
+
     def _oauth_access(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         """oauth.v2.access: exchange an install code, or a refresh token, for a bot token."""
         client_id, client_secret = _basic(request.headers.get("Authorization"))
@@ -400,7 +477,31 @@ class FakeSlackApi:
         if method == "views.publish":
             return {"ok": True, "view": {"id": "VHOME", "type": "home", **(body.get("view") or {})}}
         if method == "users.info":
-            return {"ok": True, "user": {"id": body.get("user"), "is_admin": False, "is_owner": False}}
+            user_id = str(body.get("user", ""))
+            known = self.users.get(user_id)
+            if known is None:
+                return {"ok": True, "user": {"id": user_id, "team_id": install.team_id, "is_admin": False}}
+            return {"ok": True, "user": {"id": user_id, "team_id": install.team_id, **known}}
+        if method == "conversations.members":
+            members = self.channel_members.get(str(body.get("channel", "")))
+            if members is None:
+                return {"ok": False, "error": "channel_not_found"}
+            start = int(body.get("cursor") or 0)
+            limit = int(body.get("limit") or 100)
+            following = start + limit if start + limit < len(members) else None
+            return {
+                "ok": True,
+                "members": members[start : start + limit],
+                "response_metadata": {"next_cursor": str(following) if following else ""},
+            }
+        if method == "files.getUploadURLExternal":
+            if not body.get("filename") or not str(body.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):08d}"
+            self._pending_uploads[file_id] = _Upload(str(body["filename"]), int(body["length"]))
+            return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(body)
         return {"ok": True}
 
     # ---- helpers ---------------------------------------------------------------------------

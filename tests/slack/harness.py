@@ -49,6 +49,7 @@ def command_body(
     channel: str = CHANNEL,
     response_url: str | None = None,
     grid: Grid | None = None,
+    command: str = "/tutor",
 ) -> str:
     form = {
         "token": "legacy-verification-token",
@@ -58,7 +59,7 @@ def command_body(
         "channel_name": "directmessage" if channel.startswith("D") else "general",
         "user_id": user,
         "user_name": user.lower(),
-        "command": "/tutor",
+        "command": command,
         "text": text,
         "api_app_id": "ATUTOR",
         "trigger_id": f"{next(_ids)}.trigger",
@@ -149,6 +150,29 @@ def event_body(
 
 
 @dataclass(frozen=True)
+class CohortReply:
+    """An ephemeral `/cohort` answer as Slack received it at the `response_url`."""
+
+    body: dict[str, Any]
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return list(self.body.get("blocks") or [])
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b["text"]["text"] for b in self.blocks if b.get("type") == "section")
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [e for b in self.blocks if b.get("type") == "actions" for e in b["elements"]]
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.body.get("response_type") == "ephemeral"
+
+
+@dataclass(frozen=True)
 class ShownButton:
     label: str
     value: str
@@ -209,6 +233,42 @@ class SlackHarness:
         if settle:
             await self.settle()
         return response
+
+    async def cohort(self, user: str, text: str, *, team: str = "T1", channel: str = CHANNEL) -> CohortReply:
+        """`/cohort TEXT` as Slack sends it (with `should_escape`, mentions arrive as `<@U…>`);
+        returns the ephemeral answer posted to the command's `response_url`."""
+        hook = f"cohort-{next(_ids)}"
+        body = command_body(team, user, text, channel, self.api.response_url(hook), command="/cohort")
+        response = await self.dispatch(body, "application/x-www-form-urlencoded")
+        assert response.status == 200
+        await self.settle()
+        return self.cohort_reply(hook)
+
+    async def cohort_click(
+        self, user: str, reply: CohortReply, label: str, *, team: str = "T1"
+    ) -> CohortReply:
+        """Presses a button of an ephemeral `/cohort` answer."""
+        element = next(e for e in reply.buttons if e["text"]["text"] == label)
+        hook = f"cohort-click-{next(_ids)}"
+        body = click_body(
+            team,
+            user,
+            element["value"],
+            channel=CHANNEL,
+            ts=None,
+            response_url=self.api.response_url(hook),
+            action_id=element["action_id"],
+            label=label,
+        )
+        response = await self.dispatch(body, "application/x-www-form-urlencoded")
+        assert response.status == 200
+        await self.settle()
+        return self.cohort_reply(hook)
+
+    def cohort_reply(self, hook: str) -> CohortReply:
+        posted = [call.body for call in self.api.of("response_url") if call.body.get("hook") == hook]
+        assert len(posted) == 1, f"expected one answer at {hook}, got {len(posted)}"
+        return CohortReply(posted[0])
 
     async def click(
         self,

@@ -194,7 +194,10 @@ def test_complete_settings_have_no_problems() -> None:
 def test_manifest_matches_the_app() -> None:
     manifest = yaml.safe_load((REPO / "slack-app-manifest.yaml").read_text())
     features, settings = manifest["features"], manifest["settings"]
-    assert [c["command"] for c in features["slash_commands"]] == ["/tutor"]
+    commands = {c["command"]: c for c in features["slash_commands"]}
+    assert list(commands) == ["/tutor", "/cohort"]
+    # /cohort reads users and channels as Slack escapes them (<@U…>, <#C…|name>).
+    assert commands["/cohort"]["should_escape"] is True and commands["/tutor"]["should_escape"] is False
     assert features["app_home"] == {
         "home_tab_enabled": True,
         "messages_tab_enabled": True,

@@ -42,10 +42,12 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.cards import CardMemory
+from bot.adapters.cohort_desk import CohortDesk
 from bot.adapters.delivery import EventOutbox
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.slack import home, translate
+from bot.adapters.slack.cohort import SlackCohorts, SlackDirectory, workspace_admins
 from bot.adapters.slack.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
 from bot.adapters.slack.outbox import EDIT_INTERVAL_S, Origin, SlackOutbox
@@ -75,7 +77,16 @@ UNKNOWN_BUTTON = (
 UNREADABLE_COMMAND = "Sorry, I couldn't read that command. Try `/tutor help`."
 FOREIGN_WORKSPACE = "Sorry, this tutorbot serves another workspace, so it did nothing here."
 
-BOT_SCOPES = ("chat:write", "im:write", "im:history", "commands", "users:read")
+BOT_SCOPES = (
+    "chat:write",
+    "im:write",
+    "im:history",
+    "commands",
+    "users:read",
+    "files:write",
+    "channels:read",
+    "groups:read",
+)
 """What the OAuth install asks for; the same list as `slack-app-manifest.yaml`."""
 
 
@@ -156,6 +167,15 @@ def build_slack_adapter(
     )
     adapter = SlackAdapter(app, outbox, worker or Worker(), engine, installations)
     intake = Intake("slack", engine, adapter.worker, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
+    desk = CohortDesk.build(
+        engine=engine,
+        redis=redis,
+        keys=keys,
+        outbox=outbox,
+        directory=SlackDirectory(client, tokens),
+        admins=workspace_admins(client, tokens),
+    )
+    SlackCohorts(desk, outbox, intake).register(app)  # before the catch-all button listener
     _Listeners(adapter, intake).register()
     return adapter
 

@@ -1,0 +1,194 @@
+"""`/cohort` in Slack: the slash command and its answer buttons, for facilitators.
+
+The listeners check nothing but the payload's shape, ack within Slack's 3 seconds, and hand
+the rest to the worker: the shared `CohortDesk` runs the subcommand (rights included) and the
+answer goes back through the command's or button's `response_url`, ephemeral, so only the
+facilitator sees it (a page button replaces the answer it is on). Files go to the
+facilitator's DM with the bot through `files_upload_v2`.
+
+`SlackDirectory` is Slack's part of the cohort directory: channel members from
+`conversations.members` (every page) and names from `users.info`; Slack has no roles, and a
+user group needs a scope the app does not ask for, so enrolling one is refused with a way
+forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from aiohttp import ClientError
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.cohort_desk import CohortDesk
+from bot.adapters.intake import Intake
+from bot.adapters.slack import translate
+from bot.adapters.slack.outbox import SlackOutbox
+from bot.adapters.slack.tokens import TokenSource
+from bot.cohorts.answers import Answer
+from bot.cohorts.directory import DirectoryRefusal
+from bot.cohorts.models import Tenant
+from bot.cohorts.rights import Caller, SlackWorkspaceAdmins
+from bot.domain.events import Actor
+from bot.render.cohort_slack import ACTION_PREFIX, action_of, render_answer_slack
+
+log = logging.getLogger(__name__)
+
+COMMAND = re.compile(r"^/cohort(-[a-z0-9]+)?$")
+"""`/cohort`, and suffixed variants (`/cohort-dev`) for a second app in the same workspace."""
+UNREADABLE = "Sorry, I couldn't read that command. Try `/cohort help`."
+MEMBERS_PAGE = 200
+NAME_LOOKUPS = 8
+"""`users.info` calls in flight when names are looked up (Tier 4: 100+ a minute)."""
+
+
+async def tenant_token(tokens: TokenSource, tenant: str) -> str:
+    token = await tokens.token_for(tenant)
+    if token is None:
+        raise DirectoryRefusal("This workspace's installation is gone: reinstall the app, then try again.")
+    return token
+
+
+class SlackDirectory:
+    def __init__(self, client: AsyncWebClient, tokens: TokenSource) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    async def channel_members(self, tenant: Tenant, channel: str) -> list[str]:
+        token = await tenant_token(self.tokens, tenant.tenant)
+        members: list[str] = []
+        cursor = ""
+        while True:
+            try:
+                page = await self.client.conversations_members(
+                    token=token, channel=channel, limit=MEMBERS_PAGE, cursor=cursor or None
+                )
+            except SlackApiError as error:
+                if error.response.get("error") in ("not_in_channel", "channel_not_found"):
+                    raise DirectoryRefusal(
+                        "I can't see that channel's members: invite me to it (`/invite @tutorbot`) "
+                        "or enrol people by @user."
+                    ) from None
+                raise
+            members += [str(member) for member in page.get("members") or []]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return members
+
+    async def role_members(self, tenant: Tenant, role: str) -> list[str]:
+        raise DirectoryRefusal("Slack user groups can't be enrolled: enrol a #channel or @users instead.")
+
+    async def display_names(self, tenant: Tenant, users: Sequence[str]) -> dict[str, str]:
+        token = await tenant_token(self.tokens, tenant.tenant)
+        gate = asyncio.Semaphore(NAME_LOOKUPS)
+        names: dict[str, str] = {}
+
+        async def look_up(user: str) -> None:
+            async with gate:
+                try:
+                    found = (await self.client.users_info(token=token, user=user)).get("user") or {}
+                except (SlackApiError, ClientError, TimeoutError):
+                    return  # the id stands in for the name
+                profile = found.get("profile") or {}
+                name = profile.get("display_name") or profile.get("real_name") or found.get("name")
+                if name:
+                    names[user] = str(name)[:80]
+
+        await asyncio.gather(*(look_up(user) for user in users))
+        return names
+
+
+def workspace_admins(client: AsyncWebClient, tokens: TokenSource) -> SlackWorkspaceAdmins:
+    async def token_for(caller: Caller) -> str:
+        return await tenant_token(tokens, caller.tenant)
+
+    return SlackWorkspaceAdmins(client, token_for)
+
+
+class SlackCohorts:
+    """The `/cohort` listeners of one Slack app."""
+
+    def __init__(self, desk: CohortDesk, outbox: SlackOutbox, intake: Intake) -> None:
+        self.desk = desk
+        self.outbox = outbox
+        self.intake = intake
+
+    def register(self, app: AsyncApp) -> None:
+        """Call before any catch-all action listener: Bolt runs the first listener that matches."""
+        app.command(COMMAND)(self.on_command)
+        app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_action)
+
+    async def on_command(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
+        form = translate.parse_slash(body)
+        if form is None or not form.response_url:
+            await ack(text=UNREADABLE)
+            return
+        caller = Caller(platform="slack", tenant=form.tenant, user=form.user_id)
+        await ack()
+        response_url = form.response_url
+
+        async def run() -> None:
+            await self._answer(caller, await self.desk.run(caller, form.text), response_url, replace=False)
+
+        self.intake.submit(caller.actor, "cohort command", run)
+
+    async def on_action(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
+        await ack()
+        payload = translate.parse_block_actions(body)
+        tenant = payload.tenant if payload is not None else None
+        if payload is None or tenant is None or not payload.response_url:
+            log.warning("slack: unreadable cohort button dropped")
+            return
+        action = action_of(payload.action.action_id) or ""
+        caller = Caller(platform="slack", tenant=tenant, user=payload.user.id)
+        response_url = payload.response_url
+        value = payload.action.value
+
+        async def run() -> None:
+            answer = await self.desk.press(caller, action, value)
+            # A page replaces the roster it was pressed on; anything else answers below it.
+            await self._answer(caller, answer, response_url, replace=action == "page" and answer.ok)
+
+        self.intake.submit(caller.actor, "cohort button", run)
+
+    async def _answer(self, caller: Caller, answer: Answer, response_url: str, *, replace: bool) -> None:
+        if answer.files:
+            answer = await self._upload(caller.actor, answer)
+        part = render_answer_slack(answer)
+        hook = AsyncWebhookClient(response_url)
+        try:
+            response = await hook.send(
+                text=part.text, blocks=part.blocks, response_type="ephemeral", replace_original=replace
+            )
+            if response.status_code != 200:
+                log.warning("slack: cohort answer refused: http %s", response.status_code)
+        except (TimeoutError, ClientError) as error:
+            log.warning("slack: cohort answer not delivered: %s", type(error).__name__)
+
+    async def _upload(self, actor: Actor, answer: Answer) -> Answer:
+        """Files go to the facilitator's DM with the bot; the answer says where they went."""
+        try:
+            token = await self.outbox.api.token(actor)
+            channel = await self.outbox.dm_channel(actor)
+            await self.outbox.client.files_upload_v2(
+                token=token,
+                channel=channel,
+                file_uploads=[
+                    {"content": f.content, "filename": f.filename, "title": f.title} for f in answer.files
+                ],
+                initial_comment=answer.plain_title,
+            )
+        except Exception as error:  # a Slack refusal or the network: say so, keep the answer
+            log.warning("slack: cohort files not uploaded: %s", type(error).__name__)
+            return Answer(
+                title=f"{answer.title} The files could not be sent to your DM; try again.", ok=False
+            )
+        return answer.model_copy(
+            update={"title": f"{answer.title} The files are in your DM with me.", "files": ()}
+        )
