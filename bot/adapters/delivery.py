@@ -167,8 +167,9 @@ class PlatformOutbox(Generic[Part]):
         pressed = reply.pressed
         if self.cards is None or pressed is None:
             return
+        # Only locking cards are remembered (also those stored before cards said so themselves).
         card = await self.cards.recall(actor, pressed.channel, pressed.message_id)
-        if card is None or not card.locks_on_choice or pressed.index >= len(card.choices):
+        if card is None or pressed.index >= len(card.choices):
             return  # not a choice, or posted long ago or by another deployment: leave it as it is
         step = card.log_name
         answered = self.platform.rendering.answered(card, card.choices[pressed.index].label)

@@ -153,22 +153,20 @@ class DiscordApi:
         return await self.message(route, _body(part, EPHEMERAL), wait="true")
 
     async def edit_original(self, origin: Origin, part: DiscordPayload) -> dict[str, Any]:
-        route = Route(
-            "PATCH",
-            "/webhooks/{application_id}/{token}/messages/@original",
-            application_id=origin.application_id,
-            token=origin.token,
-        )
-        return await self.message(route, _body(part))
+        return await self.message(_original("PATCH", origin), _body(part))
 
     async def delete_original(self, origin: Origin) -> None:
-        route = Route(
-            "DELETE",
-            "/webhooks/{application_id}/{token}/messages/@original",
-            application_id=origin.application_id,
-            token=origin.token,
-        )
-        await self.request(route)
+        await self.request(_original("DELETE", origin))
+
+
+def _original(method: str, origin: Origin) -> Route:
+    """The interaction's original response (for a click, the message the button is on)."""
+    return Route(
+        method,
+        "/webhooks/{application_id}/{token}/messages/@original",
+        application_id=origin.application_id,
+        token=origin.token,
+    )
 
 
 class DiscordReply:

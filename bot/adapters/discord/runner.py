@@ -56,7 +56,7 @@ async def run_discord(
             if await sync_commands_if_changed(adapter.tree, runtime.redis, runtime.keys):
                 log.info("discord: /tutor definitions changed and were uploaded")
 
-        client.setup_hook = setup_hook  # type: ignore[method-assign]  # discord.py's documented override point
+        client.setup_hook = setup_hook  # type: ignore[method-assign]  # the hook discord.py awaits before it connects
         try:
             with stop_on_signals(stop):
                 await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
