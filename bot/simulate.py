@@ -103,6 +103,16 @@ class SimulatedLearner:
         if len(self.run.sent_answers) == before:
             self.run.errors += 1
 
+    async def practise(self) -> None:
+        """The practice round a failed attempt asks for before the retake."""
+        await self.press("practice")
+        while any(b.action == "answer" for m in self.shown for b in m.buttons):
+            question = self.shown_question()
+            if question is None:
+                self.run.errors += 1
+                return
+            await self.answer(question)
+
     def shown_question(self) -> Question | None:
         """Which question the last card asks, recognised by its bold stem."""
         for message in reversed(self.shown):
@@ -132,7 +142,11 @@ class SimulatedLearner:
                 await self._send(Text(actor=self.run.actor, text=text))
         await self.press("open", self.module.test.id)
         for attempt in range(self.module.test.max_attempts):
-            await self.press("begin" if attempt == 0 else "retake")
+            retake = "retake"
+            if attempt and any(b.action == "practice" for m in self.shown for b in m.buttons):
+                await self.practise()
+                retake = "begin"  # the practice round ends at the test's intro
+            await self.press("begin" if attempt == 0 else retake)
             for _ in self.module.test.questions:
                 question = self.shown_question()
                 if question is None:
@@ -151,7 +165,8 @@ async def check_consistency(store: LearnerStore, runs: list[LearnerRun]) -> dict
     lost = duplicated = 0
     for run in runs:
         entries = [json.loads(raw) for raw in await store.log(run.actor, 10_000)]
-        stored = [(e["question"], e["option"]) for e in entries if e.get("kind") in ("answer", "test_answer")]
+        answers = ("answer", "test_answer", "practice_answer")
+        stored = [(e["question"], e["option"]) for e in entries if e.get("kind") in answers]
         sent = run.sent_answers
         for pair in set(sent) | set(stored):
             diff = stored.count(pair) - sent.count(pair)

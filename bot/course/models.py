@@ -176,6 +176,8 @@ class ModuleTest(Frozen):
     pass_mark: float = Field(default=0.8, gt=0, le=1)
     max_attempts: int = Field(default=3, ge=1)
     cooldown_minutes: int = Field(default=0, ge=0)
+    practice_before_retake: bool = True
+    """After a failed attempt, a short practice round on what was missed opens the retake."""
     questions: tuple[Question, ...]
 
     @property

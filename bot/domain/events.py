@@ -41,7 +41,7 @@ CommandName = Literal["start", "resume", "progress", "help", "menu"]
 NavigationAction = Literal["menu", "resume", "progress", "help"]
 """Buttons that only show something: valid from any old message, so they carry no token."""
 
-StepAction = Literal["open", "next", "back", "answer", "retake", "begin", "say", "retry"]
+StepAction = Literal["open", "next", "back", "answer", "retake", "begin", "say", "retry", "practice"]
 """Buttons that act on the current step: they carry its token."""
 
 Action = Literal[NavigationAction, StepAction]

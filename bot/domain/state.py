@@ -124,6 +124,10 @@ class TestStep(BaseModel):
     answers: list[str] = Field(default_factory=list)
     page: int = 0
     """For a finished attempt: 0 shows the result, k ≥ 1 page k of the review of every answer."""
+    practicing: bool = False
+    """In the practice round on what the last attempt missed (`attempt` is then 0)."""
+    practice: list[str] = Field(default_factory=list)
+    """Option ids chosen so far in the practice round, in question order."""
 
 
 Step = Annotated[MenuStep | LessonStep | QuizStep | LabStep | TestStep, Field(discriminator="at")]
@@ -171,6 +175,8 @@ class Progress(BaseModel):
     """Set by a facilitator to open the module test before every quiz and lab is done."""
     extra_attempts: int = 0
     """Module-test attempts a facilitator granted on top of the course's limit."""
+    practice_for: list[str] = Field(default_factory=list)
+    """Ids of the test questions the last failed attempt missed, until their practice round is done."""
 
     def attempts_allowed(self, course_limit: int) -> int:
         return course_limit + self.extra_attempts
@@ -213,8 +219,12 @@ class Progress(BaseModel):
         """One more test attempt has begun (it counts toward the limit from now on)."""
         return _replaced(self, test_started=self.test_started + 1)
 
-    def with_test_finished(self, attempt: TestAttempt) -> Progress:
-        return _replaced(self, test_attempts=[*self.test_attempts, attempt])
+    def with_test_finished(self, attempt: TestAttempt, practice_for: list[str] | None = None) -> Progress:
+        """A finished attempt; `practice_for`, the missed questions a practice round must cover first."""
+        return _replaced(self, test_attempts=[*self.test_attempts, attempt], practice_for=practice_for or [])
+
+    def with_practice_done(self) -> Progress:
+        return _replaced(self, practice_for=[])
 
     def with_test_unlocked(self) -> Progress:
         """The module test is open before every quiz and lab is done (a facilitator's choice)."""

@@ -1,8 +1,13 @@
 """Module test flow: deferred feedback, limited attempts, best score counts.
 
 States: intro (`attempt == 0`) → answering question k → finished (a result and a review of
-every question). Questions and options are reshuffled per attempt. An attempt counts toward
-the limit from the moment it begins.
+every question) → after a failed attempt, a practice round on what was missed (`practicing`)
+→ intro, where the retake opens. Questions and options are reshuffled per attempt. An attempt
+counts toward the limit from the moment it begins.
+
+The review says which answers were wrong and the lesson section each comes from; the answers
+themselves (the chosen and the correct options, the course's feedback) only once the learner
+has passed or used every attempt, so a retake is not the same test with the key in hand.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from collections.abc import Sequence
 
 from bot.course.models import Module, ModuleTest, Question, Unit, UnitKind
 from bot.domain.events import Press
-from bot.domain.messages import Message, Paragraph
+from bot.domain.messages import Button, KeyTermList, Message, Paragraph
 from bot.domain.shuffle import shuffled
 from bot.domain.state import LearnerState, Progress, TestAttempt, TestStep
+from bot.flows import practice
 from bot.flows.cards import MENU, PROGRESS, button, notice
 from bot.flows.context import FlowContext, LogEntry, Outcome
+from bot.flows.feedback import answer_feedback, without_verdict
 from bot.flows.flow import Flow
 from bot.flows.questions import question_card
 
@@ -41,6 +48,24 @@ def attempts_used_up(progress: Progress, test: ModuleTest) -> bool:
     return progress.test_started >= progress.attempts_allowed(test.max_attempts)
 
 
+def practice_due(progress: Progress, test: ModuleTest) -> bool:
+    """Whether a practice round on the last attempt's misses must come before the retake."""
+    return (
+        test.practice_before_retake
+        and bool(progress.practice_for)
+        and not progress.passed
+        and not attempts_used_up(progress, test)
+    )
+
+
+def answers_revealed(progress: Progress, test: ModuleTest) -> bool:
+    """The review shows the answers once the learner has passed or has no attempt left."""
+    return progress.passed or attempts_used_up(progress, test)
+
+
+PRACTICE_FIRST = "Before the retake: a short practice round on what you missed. The retake opens after it."
+
+
 def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
     """Why a new attempt cannot begin now, or None when it can."""
     test = ctx.module.test
@@ -48,16 +73,19 @@ def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
     if attempts_used_up(progress, test):
         allowed = progress.attempts_allowed(test.max_attempts)
         return f"You have used all {allowed} attempts. A facilitator can grant another."
+    reasons = [PRACTICE_FIRST] if practice_due(progress, test) else []
     last = progress.test_attempts[-1] if progress.test_attempts else None
     if last and test.cooldown_minutes:
         wait = last.finished_at + test.cooldown_minutes * 60 - ctx.now
         if wait > 0:
-            return f"You can retake the test in {math.ceil(wait / 60)} minutes."
-    return None
+            reasons.append(f"You can retake the test in {math.ceil(wait / 60)} minutes.")
+    return " ".join(reasons) or None
 
 
 def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> tuple[Message, ...]:
     test = ctx.module.test
+    if step.practicing:
+        return _practice_view(state, ctx, step)
     if step.attempt == 0:
         return (_intro(state, ctx, test),)
     questions = question_order(ctx, step.attempt)
@@ -80,11 +108,11 @@ def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
             f"{progress.test_started} of {allowed}.",
             "Another attempt is practice: your best score counts, so it cannot undo your pass.",
         ]
-        practice = () if closed else (button(state, "Practice attempt", "begin"),)
+        again = () if closed else (button(state, "Practice attempt", "begin"),)
         return Message(
             heading=f"{test.title} · passed ✅",
             blocks=tuple(Paragraph(text=t) for t in lines),
-            actions=(PROGRESS, MENU, *practice),
+            actions=(PROGRESS, MENU, *again),
         )
     lines = [
         test.instructions or f"{len(test.questions)} questions",
@@ -92,10 +120,18 @@ def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
         f"{test.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {allowed}; "
         "your best score counts.",
     ]
-    actions = (MENU,) if closed else (button(state, "Begin the test", "begin", primary=True), MENU)
+    actions: tuple[Button, ...]
+    if practice_due(progress, test):
+        actions = (_practice_button(state), MENU)
+    else:
+        actions = (MENU,) if closed else (button(state, "Begin the test", "begin", primary=True), MENU)
     if closed:
         lines.append(closed)
     return Message(heading=test.title, blocks=tuple(Paragraph(text=t) for t in lines), actions=actions)
+
+
+def _practice_button(state: LearnerState) -> Button:
+    return button(state, "Practice what you missed", "practice", primary=True)
 
 
 def review_pages(questions: Sequence[Question]) -> int:
@@ -107,7 +143,7 @@ def _results(
 ) -> tuple[Message, ...]:
     """A finished attempt: the result (page 0), or one page of the review of every answer."""
     if step.page:
-        return (_review_page(state, step, questions),)
+        return (_review_page(state, ctx, step, questions),)
     test = ctx.module.test
     progress = state.progress
     got = score(questions, step.answers)
@@ -125,6 +161,10 @@ def _results(
         )
     elif best and best.score > got:
         lines.append(f"Your best score, {best.score}/{best.total}, is the one that counts.")
+    missed = [q.id for q, a in zip(questions, step.answers, strict=False) if not _right(q, a)]
+    revisit = practice.sections_to_revisit(ctx.module, missed)
+    if revisit and not test.passes(got):
+        lines.append("To revisit: " + "; ".join(revisit) + ".")
     closed = _why_closed(state, ctx)
     if closed and not progress.passed:
         lines.append(closed)
@@ -134,12 +174,20 @@ def _results(
         blocks=tuple(Paragraph(text=t) for t in lines),
     )
     if progress.passed:
-        practice = () if closed else (button(state, "Practice attempt", "retake"),)
+        again = () if closed else (button(state, "Practice attempt", "retake"),)
         complete = module_complete_message(state, ctx)
-        actions = (review, PROGRESS, MENU, *practice)
+        actions = (review, PROGRESS, MENU, *again)
         return (result, complete.model_copy(update={"actions": actions}))
-    retake = () if closed else (button(state, "Retake the test", "retake"),)
+    if practice_due(progress, test):
+        retake: tuple[Button, ...] = (_practice_button(state),)
+    else:
+        retake = () if closed else (button(state, "Retake the test", "retake"),)
     return (result.model_copy(update={"actions": (review, *retake, PROGRESS, MENU)}),)
+
+
+def _right(question: Question, answer: str) -> bool:
+    option = question.option(answer)
+    return bool(option and option.correct)
 
 
 def module_complete_message(state: LearnerState, ctx: FlowContext) -> Message:
@@ -163,7 +211,8 @@ def module_complete_message(state: LearnerState, ctx: FlowContext) -> Message:
     )
 
 
-def _review_page(state: LearnerState, step: TestStep, questions: list[Question]) -> Message:
+def _review_page(state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]) -> Message:
+    revealed = answers_revealed(state.progress, ctx.module.test)
     pages = review_pages(questions)
     page = min(step.page, pages)
     start = (page - 1) * REVIEW_PER_CARD
@@ -178,20 +227,85 @@ def _review_page(state: LearnerState, step: TestStep, questions: list[Question])
     ):
         option = question.option(answer)
         right = bool(option and option.correct)
-        feedback = question.feedback.correct if right else question.feedback.incorrect
-        chosen = option.text if option else "(no answer)"
-        blocks.append(
-            Paragraph(
-                text=f"{'✅' if right else '❌'} **{number}. {question.stem}**\n"
-                f"You answered: _{chosen}_\n{feedback}"
-            )
-        )
+        head = f"{'✅' if right else '❌'} **{number}. {question.stem}**"
+        if revealed:
+            chosen = option.text if option else "(no answer)"
+            lines = [head, f"You answered: _{chosen}_"]
+            if not right and option is not None and option.why:
+                lines.append(option.why)
+            lines.append(without_verdict(question.feedback.correct if right else question.feedback.incorrect))
+            if not right:
+                lines.append(f"The correct answer: **{question.correct_option.text}**")
+        else:
+            lines = [head]
+            if not right:
+                lines += [
+                    f"Revisit: {place}" for place in practice.sections_to_revisit(ctx.module, [question.id])
+                ]
+        blocks.append(Paragraph(text="\n".join(lines)))
     forward = "Next page" if page < pages else "Back to the result"
     return Message(
         heading=f"Review {start + 1}–{start + len(blocks)} of {len(questions)} · page {page} of {pages}",
         blocks=tuple(blocks),
         actions=(button(state, "Back", "back"), button(state, forward, "next", primary=True), MENU),
     )
+
+
+# The practice round ---------------------------------------------------------------------------
+
+
+def _round(state: LearnerState, ctx: FlowContext) -> list[Question]:
+    return practice.questions(
+        ctx.module, state.progress.practice_for, ctx.actor, len(state.progress.test_attempts)
+    )
+
+
+def _practice_view(state: LearnerState, ctx: FlowContext, step: TestStep) -> tuple[Message, ...]:
+    questions = _round(state, ctx)
+    index = len(step.practice)
+    out: list[Message] = []
+    if index == 0:
+        terms = practice.key_terms(ctx.module, state.progress.practice_for)
+        lines = [
+            "A short practice round on what you missed: lesson quiz questions from the same sections, "
+            "with feedback after each answer. Nothing here is scored. The retake opens when you finish."
+        ]
+        blocks: list[Paragraph | KeyTermList] = [Paragraph(text=t) for t in lines]
+        if terms:
+            blocks.append(Paragraph(text="**Key terms of those sections**"))
+            blocks.append(KeyTermList(terms=tuple((t.term, t.definition) for t in terms)))
+        out.append(Message(heading="Practice what you missed", blocks=tuple(blocks)))
+    if index < len(questions):
+        heading = f"Practice · {index + 1}/{len(questions)}"
+        salt = practice.OPTION_SALT + len(state.progress.test_attempts)
+        out.append(question_card(state, ctx, questions[index], salt, heading))
+    return tuple(out)
+
+
+def _practice_press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -> Outcome:
+    questions = _round(state, ctx)
+    index = len(step.practice)
+    if event.action != "answer" or index >= len(questions):
+        return Outcome.reply(notice("That button does nothing here.", MENU))
+    question = questions[index]
+    option = question.option(event.arg)
+    if option is None:
+        return Outcome.reply(notice("That is not one of this question's answers.", MENU))
+    answers = [*step.practice, option.id]
+    log: list[LogEntry] = [
+        {"kind": "practice_answer", "question": question.id, "option": option.id, "correct": option.correct}
+    ]
+    feedback = Message(blocks=answer_feedback(question, option))
+    if len(answers) < len(questions):
+        turned = step.model_copy(update={"practice": answers})
+        new = state.advanced(turned)
+        return Outcome(state=new, messages=(feedback, *view(new, ctx, turned)), log=tuple(log))
+    right = sum(1 for q, a in zip(questions, answers, strict=False) if _right(q, a))
+    intro = TestStep(attempt=0)
+    new = state.advanced(intro).with_progress(state.progress.with_practice_done())
+    log.append({"kind": "practice_done", "right": right, "total": len(questions)})
+    done = Message(blocks=(Paragraph(text=f"Practice round done: {right}/{len(questions)} right."),))
+    return Outcome(state=new, messages=(feedback, done, *view(new, ctx, intro)), log=tuple(log))
 
 
 def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
@@ -213,6 +327,14 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         return Outcome(
             state=new, messages=view(new, ctx, begun), log=({"kind": "test_begin", "attempt": attempt},)
         )
+    if step.practicing:
+        return _practice_press(state, ctx, step, event)
+    if event.action == "practice" and (step.attempt == 0 or finished):
+        if not practice_due(state.progress, test):
+            return Outcome.reply(notice("There is no practice round to do now.", MENU))
+        round_step = TestStep(attempt=0, practicing=True)
+        new = state.advanced(round_step)
+        return Outcome(state=new, messages=view(new, ctx, round_step), log=({"kind": "practice_begin"},))
     if finished and event.action in ("next", "back"):
         pages = review_pages(question_order(ctx, step.attempt))
         page = step.page + 1 if event.action == "next" else step.page - 1
@@ -241,7 +363,9 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         got = score(questions, new_step.answers)
         passed = test.passes(got)
         attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
-        new = new.with_progress(state.progress.with_test_finished(attempt_result))
+        missed = [q.id for q, a in zip(questions, new_step.answers, strict=False) if not _right(q, a)]
+        practice_for = missed if test.practice_before_retake and not passed else []
+        new = new.with_progress(state.progress.with_test_finished(attempt_result, practice_for))
         log.append({"kind": "test_done", "attempt": step.attempt, "score": got, "passed": passed})
     return Outcome(state=new, messages=view(new, ctx, new_step), log=tuple(log))
 

@@ -9,7 +9,7 @@ from bot.render.limits import discord_problems, slack_problems
 from bot.render.slack import render_slack, render_slack_answered, render_slack_draft
 from bot.render.terminal import render_terminal
 from tests.engine.driver import Learner
-from tests.engine.test_journey import LAB_MESSAGES, answer, question_shown
+from tests.engine.test_journey import LAB_MESSAGES, answer, practise_if_due, question_shown
 
 
 class RecordingLearner(Learner):
@@ -48,7 +48,7 @@ async def walk_module(learner: RecordingLearner, module) -> None:
             await learner.say(text)
     await learner.press("open", module.test.id)
     for attempt, right in enumerate((9, 15)):
-        await learner.press("begin" if attempt == 0 else "retake")
+        await learner.press("begin" if attempt == 0 or await practise_if_due(learner) else "retake")
         for n in range(len(module.test.questions)):
             await answer(learner, question_shown(learner, module.test.questions), n < right)
         for _ in range(4):  # every page of the review, then back to the result
