@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis
 import redis.asyncio as aioredis
 
-from bot.storage.embedded import EmbeddedRedis, find_redis_server
+from bot.storage.embedded import DataFolderBusy, EmbeddedRedis, find_redis_server
 from tests.processes import redis_servers_in, wait_until
 
 OWNER_SCRIPT = """
@@ -125,3 +127,17 @@ def _answers(client: redis.Redis) -> bool:
         return bool(client.ping())
     except redis.ConnectionError:
         return False
+
+
+def test_a_folder_whose_owner_does_not_answer_is_refused_with_a_clear_line(tmp_path):
+    owner = EmbeddedRedis(tmp_path)
+    owner.start()
+    assert owner.server_pid is not None
+    os.kill(owner.server_pid, signal.SIGSTOP)  # alive, holding the folder, answering nothing
+    try:
+        with pytest.raises(DataFolderBusy, match="owns .* but its Redis does not answer"):
+            EmbeddedRedis(tmp_path).start(timeout=2)
+        assert redis_servers_in(tmp_path) == [owner.server_pid]  # no second server was started
+    finally:
+        os.kill(owner.server_pid, signal.SIGCONT)
+        owner.stop()

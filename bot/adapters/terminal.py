@@ -48,7 +48,9 @@ ENGINE_WORDS = {"continue", "next", "back", "resume", "menu", "progress", "help"
 
 def launcher() -> str:
     """The command that started the tutor, for the goodbye line (`./run.sh` sets it)."""
-    return os.environ.get("TUTORBOT_LAUNCHER") or "tutorbot"
+    if os.environ.get("TUTORBOT_LAUNCHER"):
+        return os.environ["TUTORBOT_LAUNCHER"]
+    return "python -m bot" if sys.argv[0].endswith("__main__.py") else "tutorbot"
 
 
 def goodbye() -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 def run_tutor(data_dir: Path, lines: list[str]) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "ANTHROPIC_", "SLACK_"))}
     env["DATA_DIR"] = str(data_dir)
+    env.pop("TUTORBOT_LAUNCHER", None)
     result = subprocess.run(
         [sys.executable, "-m", "bot"],
         input="\n".join(lines) + "\n",
@@ -29,6 +30,7 @@ def test_restart_in_a_new_process_resumes_where_the_learner_was(tmp_path):
     assert "Welcome to Module 2" in first
     assert "offline advisor" in first  # says once that labs use the offline advisor
     assert "Card 3 of" in first and "What an ML Engineer Actually Does" in first
+    assert first.rstrip().endswith("run python -m bot again to resume.")  # names how it was started
 
     second = run_tutor(tmp_path, ["back"])
     assert "Welcome" not in second
