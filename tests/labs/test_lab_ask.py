@@ -66,3 +66,46 @@ def test_an_unknown_lab_is_named_with_the_labs_there_are(capsys: pytest.CaptureF
 def test_no_message_is_a_clear_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lab", "ask", "ml-engineer-lab"]) == 2
     assert "give a MESSAGE or --file PATH" in capsys.readouterr().err
+
+
+def _conversation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lab_id: str, *messages: str
+) -> list[dict]:
+    script = tmp_path / "messages.txt"
+    script.write_text("\n".join(messages) + "\n", encoding="utf-8")
+    assert main(["lab", "ask", lab_id, "--file", str(script)]) == 0
+    return lines(capsys)
+
+
+def test_lab_4_recap_lists_the_learners_three_pieces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _conversation(
+        tmp_path,
+        capsys,
+        "mlops-lab",
+        "First I would set up monitoring with drift alerts on the churn model.",
+        "Second, a model registry so every deployed version can be rolled back.",
+        "Third, CI/CD for ML so new models ship through an automated deployment pipeline.",
+    )
+    assert [line["counted"] for line in out] == [True, True, True]
+    recap = str(out[-1]["reply"]).rsplit("Recap:", 1)[1]
+    assert (
+        "Your 3 infrastructure pieces: 1. monitoring and drift detection; 2. a model registry; "
+        "3. automated deployment (CI/CD for ML)." in recap
+    )
+
+
+def test_lab_4_recap_asks_for_the_missing_piece(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _conversation(
+        tmp_path,
+        capsys,
+        "mlops-lab",
+        "Ask which MLOps component provides the most immediate value in a fragile manual deployment setup.",
+        "I think monitoring comes first, because nobody knows when the churn model degrades.",
+        "Then a feature store, so training and serving compute features the same way.",
+    )
+    assert [line["counted"] for line in out] == [True, True, True]
+    recap = str(out[-1]["reply"]).rsplit("Recap:", 1)[1]
+    assert "So far your design has monitoring and drift detection and a feature store." in recap
+    assert "Which one more piece would you build, and why?" in recap
