@@ -30,6 +30,7 @@ from typing import Any
 
 from bot.advisor.base import Advisor
 from bot.advisor.offline import OfflineAdvisor
+from bot.advisor.retrieval import LessonIndexes
 from bot.course.models import Module
 from bot.domain.events import Actor, Command, Event, Press, Text
 from bot.domain.messages import Message
@@ -267,7 +268,9 @@ def engine_factory(
     config = EngineConfig(limits=Limits(lab_exchange_cap=LAB_TURNS + 10))
 
     def factory() -> TimedEngine:
-        return TimedEngine(module, client, keys, OfflineAdvisor(), config, round_trips)
+        return TimedEngine(
+            module, client, keys, OfflineAdvisor(LessonIndexes(module.lessons)), config, round_trips
+        )
 
     return factory
 

@@ -18,6 +18,7 @@ from bot.advisor.factory import build_advisor
 from bot.course.loader import load_catalog
 from bot.course.models import Module
 from bot.engine.engine import Engine, EngineConfig
+from bot.flows.compiled import CompiledModule
 from bot.flows.context import Limits
 from bot.settings import Settings
 from bot.storage.client import AsyncRedis, RedisSettingsError, connect, redacted
@@ -113,8 +114,9 @@ async def open_runtime(
         store = RedisLearnerStore(
             client, keys, log_cap=settings.event_log_cap, transcript_cap=settings.transcript_cap
         )
-        chosen = advisor or build_advisor(settings, client)
-        engine = Engine(module, store, chosen, engine_config(settings))
+        course = CompiledModule.of(module)
+        chosen = advisor or build_advisor(settings, client, course.indexes)
+        engine = Engine(course, store, chosen, engine_config(settings))
         if long_lived:
             # The course and the libraries live as long as the process: keep the collector from
             # walking them again and again while events churn through short-lived objects.

@@ -41,15 +41,10 @@ class LearnerRun:
     passed: bool = False
 
 
-_STEMS: dict[str, dict[str, Question]] = {}
-
-
 def question_stems(module: Module) -> dict[str, Question]:
     """Every question of the module by the paragraph that shows its stem (`**stem**`)."""
-    if module.id not in _STEMS:
-        questions = [*module.test.questions, *(q for lesson in module.lessons for q in lesson.quiz.questions)]
-        _STEMS[module.id] = {f"**{q.stem}**": q for q in questions}
-    return _STEMS[module.id]
+    questions = [*module.test.questions, *(q for lesson in module.lessons for q in lesson.quiz.questions)]
+    return {f"**{q.stem}**": q for q in questions}
 
 
 class SimulatedLearner:

@@ -10,6 +10,7 @@ from bot.advisor.anthropic_advisor import AnthropicAdvisor
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorUnavailable, OnDelta
 from bot.advisor.budget import BudgetGuard
 from bot.advisor.offline import OfflineAdvisor
+from bot.advisor.retrieval import LessonIndexes
 from bot.settings import Settings
 from bot.storage.client import AsyncRedis
 from bot.storage.keys import KeyBuilder
@@ -79,10 +80,14 @@ class GuardedAdvisor(Advisor):
             await close()
 
 
-def build_advisor(settings: Settings, redis_client: AsyncRedis) -> Advisor:
-    """No API key: the offline advisor. A key: the AI advisor, guarded by daily budgets."""
+def build_advisor(
+    settings: Settings, redis_client: AsyncRedis, indexes: LessonIndexes | None = None
+) -> Advisor:
+    """No API key: the offline advisor. A key: the AI advisor, guarded by daily budgets. The
+    offline advisor answers from `indexes`, the module's lesson indexes built with the runtime."""
+    offline = OfflineAdvisor(indexes)
     if not has_api_key(settings):
-        return OfflineAdvisor()
+        return offline
     guard = BudgetGuard(
         redis_client,
         KeyBuilder(settings.key_prefix),
@@ -90,4 +95,4 @@ def build_advisor(settings: Settings, redis_client: AsyncRedis) -> Advisor:
         settings.tenant_daily_tokens,
         model=settings.anthropic_model,
     )
-    return GuardedAdvisor(AnthropicAdvisor.from_settings(settings), guard, OfflineAdvisor())
+    return GuardedAdvisor(AnthropicAdvisor.from_settings(settings), guard, offline)

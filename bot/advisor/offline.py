@@ -20,9 +20,9 @@ from bot.advisor.recap import recap_text
 from bot.advisor.retrieval import (
     Hit,
     LessonIndex,
+    LessonIndexes,
     Passage,
     best_sentences,
-    lesson_index,
     on_subject,
     search,
     section_passages,
@@ -159,10 +159,9 @@ PROMPT_REDIRECT = (
 )
 
 
-def compose(request: AdvisorRequest) -> Composed:
-    """The whole offline reply for one turn."""
+def compose(request: AdvisorRequest, index: LessonIndex) -> Composed:
+    """The whole offline reply for one turn; `index` is the index of `request.lesson`."""
     lab = request.lab
-    index = lesson_index(request.lesson)
     ask = classify(request.message)
     # Renderers put the advisor's name before the reply; say once what kind of advisor this is.
     parts = [OFFLINE_NOTE] if request.turn in (None, 1) else []
@@ -201,9 +200,9 @@ def compose(request: AdvisorRequest) -> Composed:
     return Composed("\n\n".join(parts), sections, on_topic)
 
 
-def relevant_sections(request: AdvisorRequest) -> list[Hit]:
+def relevant_sections(request: AdvisorRequest, index: LessonIndex) -> list[Hit]:
     """The passages an answer to this request would be drawn from (for tools and tests)."""
-    return search(lesson_index(request.lesson), request.message)
+    return search(index, request.message)
 
 
 def chunk_points(text: str, pieces: int) -> list[int]:
@@ -222,8 +221,13 @@ class OfflineAdvisor(Advisor):
 
     history_lines = 0  # it needs only the learner's earlier messages, which come with the request
 
+    def __init__(self, indexes: LessonIndexes | None = None) -> None:
+        """`indexes`: the module's lesson indexes, built once with the runtime (without them,
+        each reply indexes its lesson)."""
+        self.indexes = indexes or LessonIndexes()
+
     async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
-        composed = compose(request)
+        composed = compose(request, self.indexes.of(request.lesson))
         text = composed.text
         if on_delta is not None:
             for cut in chunk_points(text, STREAM_CHUNKS):

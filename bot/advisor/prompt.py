@@ -87,22 +87,11 @@ def lesson_text(lesson: Lesson) -> str:
     return "Lesson text (your reference for this conversation):\n\n" + "\n\n".join(p for p in parts if p)
 
 
-_prefix_cache: dict[tuple[int, int], tuple[Lesson, Lab, tuple[str, ...]]] = {}
-_PREFIX_CACHE_SIZE = 64
-
-
 def prefix_texts(lesson: Lesson, lab: Lab) -> tuple[str, ...]:
-    """The texts of the shared prefix blocks, memoised per lesson object (they never change)."""
-    key = (id(lesson), id(lab))
-    hit = _prefix_cache.get(key)
-    # The stored objects keep the ids from being reused while the entry lives.
-    if hit is not None and hit[0] is lesson and hit[1] is lab:
-        return hit[2]
-    texts = (persona_text(lesson, lab), lesson_text(lesson))
-    if len(_prefix_cache) >= _PREFIX_CACHE_SIZE:
-        _prefix_cache.clear()
-    _prefix_cache[key] = (lesson, lab, texts)
-    return texts
+    """The texts of the shared prefix blocks. Built per request: it costs far less than the
+    request itself, and the same lesson always gives the same text, so the API's prompt cache
+    still hits."""
+    return (persona_text(lesson, lab), lesson_text(lesson))
 
 
 def prefix_blocks(lesson: Lesson, lab: Lab) -> list[dict[str, Any]]:

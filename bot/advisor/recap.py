@@ -11,15 +11,15 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bot.advisor.retrieval import lesson_index, search, touched_key_terms
-from bot.course.models import DesignBrief, Lab, Lesson
+from bot.advisor.retrieval import LessonIndex, search, touched_key_terms
+from bot.course.models import DesignBrief, Lab
 
 TOPICS_KEPT = 6
 
 
-def topics_in(lesson: Lesson, text: str) -> list[str]:
-    """Key terms the message names, else the section it is best answered by."""
-    index = lesson_index(lesson)
+def topics_in(index: LessonIndex, text: str) -> list[str]:
+    """Key terms the message names, else the section it is best answered by (`index` is the
+    lesson's)."""
     terms = touched_key_terms(index, [text])
     if terms:
         return terms

@@ -10,6 +10,7 @@ words for theirs, at half weight. Each lesson is indexed once and reused.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,10 @@ import numpy as np
 import Stemmer
 
 from bot.course.models import Lesson, section_name
+
+# bm25s sets its logger to DEBUG when imported; back to inheriting, so that building an index
+# (once per lesson, at start-up) does not log at every level the application allows.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 KEY_TERMS = "Key terms"
 """The name under which key-term definitions are drawn on (they have no section heading)."""
@@ -442,21 +447,19 @@ def build_index(lesson: Lesson) -> LessonIndex:
     )
 
 
-_indexes: dict[int, tuple[Lesson, LessonIndex]] = {}
-_INDEX_CACHE_SIZE = 64
+class LessonIndexes:
+    """The indexes of a module's lessons, built once, when this is made (the engine benchmark
+    asks for thousands of replies). A lesson it was not made with (edited since, or from
+    elsewhere) is indexed on the spot, so no answer ever comes from an old text."""
 
+    def __init__(self, lessons: Iterable[Lesson] = ()) -> None:
+        self._built = {lesson.id: (lesson, build_index(lesson)) for lesson in lessons}
 
-def lesson_index(lesson: Lesson) -> LessonIndex:
-    """The lesson's index, built once per lesson object."""
-    hit = _indexes.get(id(lesson))
-    # Keeping the lesson in the entry stops its id from being reused while cached.
-    if hit is not None and hit[0] is lesson:
-        return hit[1]
-    index = build_index(lesson)
-    if len(_indexes) >= _INDEX_CACHE_SIZE:
-        _indexes.clear()
-    _indexes[id(lesson)] = (lesson, index)
-    return index
+    def of(self, lesson: Lesson) -> LessonIndex:
+        known = self._built.get(lesson.id)
+        if known is not None and known[0] == lesson:
+            return known[1]
+        return build_index(lesson)
 
 
 def _scores(index: LessonIndex, query: Sequence[str]) -> np.ndarray:

@@ -89,7 +89,7 @@ class EngineConfig:
 class Engine:
     def __init__(
         self,
-        module: Module,
+        module: Module | CompiledModule,
         store: LearnerStore,
         advisor: Advisor,
         config: EngineConfig = EngineConfig(),
@@ -97,7 +97,10 @@ class Engine:
         clock: Callable[[], float] = time.time,
         instance: str | None = None,
     ) -> None:
-        self.course = CompiledModule.of(module)
+        """`module` is compiled here unless the runtime already compiled it (to share its
+        lesson indexes with the offline advisor)."""
+        self.course = module if isinstance(module, CompiledModule) else CompiledModule.of(module)
+        module = self.course.module
         self.store = store
         self.advisor = advisor
         self.config = config

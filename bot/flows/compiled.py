@@ -1,7 +1,8 @@
-"""A course module with what the flows derive from it built once: its lesson cards.
+"""A course module with what is derived from it built once: its lesson cards and the search
+indexes of its lessons (which the lab flow and the offline advisor both read).
 
-The engine compiles its module when it is made and every transition reads the result from its
-context, so nothing is rebuilt per event and nothing is cached behind the flows' backs.
+The runtime compiles its module once; the engine hands it to every transition in its context,
+so nothing is rebuilt per event and nothing is cached behind the flows' backs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.advisor.retrieval import LessonIndexes
 from bot.course.models import Lesson, Module
 from bot.domain.messages import Block, Bullets, KeyTermList, Message, Paragraph
 
@@ -18,10 +20,15 @@ class CompiledModule:
     module: Module
     lesson_cards: Mapping[str, tuple[Message, ...]]
     """Lesson id → the lesson's content cards, without buttons."""
+    indexes: LessonIndexes
 
     @classmethod
     def of(cls, module: Module) -> CompiledModule:
-        return cls(module=module, lesson_cards={lesson.id: lesson_cards(lesson) for lesson in module.lessons})
+        return cls(
+            module=module,
+            lesson_cards={lesson.id: lesson_cards(lesson) for lesson in module.lessons},
+            indexes=LessonIndexes(module.lessons),
+        )
 
 
 def lesson_cards(lesson: Lesson) -> tuple[Message, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.advisor import recap
 from bot.advisor.base import AdvisorRequest, Turn
-from bot.advisor.retrieval import lesson_index, on_subject
+from bot.advisor.retrieval import on_subject
 from bot.advisor.substance import is_substantive, normalise
 from bot.course.models import Lab, Lesson, Module, Unit, UnitKind
 from bot.domain.events import Actor, Press
@@ -147,8 +147,9 @@ def message(
     )
     raised: list[str] | None = None
     pieces: list[str] | None = None
-    if not opener and on_subject(lesson_index(lesson), text):
-        raised = recap.merge(step.raised, recap.topics_in(lesson, text))
+    index = ctx.course.indexes.of(lesson)
+    if not opener and on_subject(index, text):
+        raised = recap.merge(step.raised, recap.topics_in(index, text))
         if lab.design is not None:
             pieces = recap.merge(step.pieces, recap.pieces_in(lab.design, text), cap=len(lab.design.pieces))
     recent = [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:]

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from bot.advisor.base import AdvisorRequest
 from bot.advisor.offline import OFFLINE_NOTE, OfflineAdvisor, chunk_points
-from bot.advisor.retrieval import lesson_index, search, touched_key_terms
+from bot.advisor.retrieval import build_index, search, touched_key_terms
 from bot.course.models import Lesson
 from tests.advisor.lessons import quiz_strings
 
@@ -150,7 +150,7 @@ async def test_a_recap_after_openers_only_names_nothing_the_learner_did_not_say(
 
 
 def test_key_terms_are_found_in_other_word_forms(other_lesson: Lesson) -> None:
-    index = lesson_index(other_lesson)
+    index = build_index(other_lesson)
     assert touched_key_terms(index, ["we ran A/B testing and worried about overfitting"]) == [
         "A/B Test",
         "Overfitting",
@@ -196,7 +196,7 @@ async def test_never_quotes_the_quiz(make_request: MakeRequest, lesson: Lesson) 
 
 
 def test_second_passage_only_when_nearly_as_relevant(lesson: Lesson) -> None:
-    index = lesson_index(lesson)
+    index = build_index(lesson)
     chosen = search(index, "TorchScript")
     assert len(chosen) == 1 and "TorchScript" in chosen[0].passage.text
 
