@@ -3,6 +3,7 @@ and the engine. Every entry point (terminal, Slack, simulate, bench) opens one o
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import tempfile
@@ -107,6 +108,7 @@ async def open_runtime(
         url = embedded.start()
         if not embedded.owner:
             log.info("joined the embedded Redis another process runs in %s", folder)
+    watch = asyncio.create_task(_take_over_when_owner_leaves(embedded)) if embedded else None
     client = await connect_settings(settings, url)
     try:
         module = load_module(settings)
@@ -128,8 +130,28 @@ async def open_runtime(
             if close is not None and advisor is None:
                 await close()
     finally:
+        if watch:
+            watch.cancel()
         await client.aclose()
         if embedded:
             embedded.stop()
         if scratch:
             scratch.cleanup()
+
+
+OWNER_CHECK_S = 1.0
+
+
+async def _take_over_when_owner_leaves(embedded: EmbeddedRedis) -> None:
+    """A process that joined another's embedded Redis starts its own on the same files once
+    that owner has gone (its server goes with it), so a client never stays without one.
+
+    Runs on the event loop's thread, which on Linux must outlive the server it may start.
+    """
+    while not embedded.owner:
+        await asyncio.sleep(OWNER_CHECK_S)
+        try:
+            if embedded.take_over():
+                log.info("the owner of %s left: this process now runs its Redis", embedded.data_dir)
+        except RuntimeError as problem:  # a stray server that would not stop, say: try again later
+            log.warning("could not take over the embedded Redis: %s", problem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -141,3 +142,29 @@ def test_a_folder_whose_owner_does_not_answer_is_refused_with_a_clear_line(tmp_p
     finally:
         os.kill(owner.server_pid, signal.SIGCONT)
         owner.stop()
+
+
+async def test_a_runtime_that_joined_takes_the_server_over_when_the_owner_leaves(tmp_path, monkeypatch):
+    from bot.runtime import open_runtime
+    from bot.settings import Settings
+
+    for name in ("REDIS_URL", "REDIS_CLUSTER", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(data_dir=tmp_path)
+    owning = open_runtime(settings)
+    first = await owning.__aenter__()
+    try:
+        async with open_runtime(settings) as second:
+            assert first.embedded and first.embedded.owner
+            assert second.embedded and not second.embedded.owner
+            await first.redis.set("card", "4")
+            await owning.__aexit__(None, None, None)  # the owner leaves, its server with it
+            deadline = asyncio.get_running_loop().time() + 30
+            while not second.embedded.owner:
+                assert asyncio.get_running_loop().time() < deadline, "no take-over"
+                await asyncio.sleep(0.05)
+            assert await second.redis.get("card") == b"4"
+            assert redis_servers_in(tmp_path / "redis") == [second.embedded.server_pid]
+    finally:
+        if first.embedded and first.embedded.owner:
+            await owning.__aexit__(None, None, None)
