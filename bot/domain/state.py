@@ -252,6 +252,8 @@ class Progress(BaseModel):
             labs=labs,
             test_attempts=test_attempts,
             test_started=test_started,
+            # A test without attempts (reset) has nothing missed to practise.
+            practice_for=self.practice_for if test_attempts else [],
         )
 
 

@@ -157,3 +157,18 @@ def test_after_the_practice_round_the_cooldown_still_applies(module: Module) -> 
     learner.now += 31 * 60
     learner.command("resume")
     assert "Begin the test" in learner.text()
+
+
+def test_a_reset_test_has_no_practice_round_pending(module: Module) -> None:
+    learner = ready(module)
+    sit(learner, right=9)
+    progress = learner.state.progress  # type: ignore[union-attr]
+    assert progress.practice_for
+    reset = progress.with_units(
+        lessons_done=progress.lessons_done,
+        quizzes=progress.quizzes,
+        labs=progress.labs,
+        test_attempts=[],
+        test_started=0,
+    )
+    assert reset.practice_for == []
