@@ -92,7 +92,7 @@ def learner_row(module: Module, snapshot: Snapshot, cost: float) -> LearnerRow:
     state, readable = snapshot_state(snapshot)
     last_active = iso(entry_time(snapshot.last_log)) if snapshot.last_log else ""
     labels = [f"L{lesson.number}" for lesson in module.lessons]
-    if state is None:
+    if state is None or not state.started:
         return LearnerRow(
             user=actor.user,
             status="not started" if readable else "unreadable record",

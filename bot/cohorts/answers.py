@@ -66,7 +66,7 @@ class AnswerFile(Frozen):
 
 
 class Answer(Frozen):
-    title: str = Field(max_length=150)
+    title: str = Field(max_length=400)
     sections: tuple[str, ...] = ()
     buttons: tuple[AnswerButton, ...] = ()
     files: tuple[AnswerFile, ...] = ()

@@ -93,7 +93,8 @@ def _line(module: Module, entry: RosterEntry, snapshot: Snapshot, cost: float, n
         risks.append("test attempts used up")
     if row.status == "unreadable record":
         risks.append("record unreadable")
-    return RosterLine(entry=entry, row=row, started=state is not None, last_active=last, risks=tuple(risks))
+    started = state is not None and state.started
+    return RosterLine(entry=entry, row=row, started=started, last_active=last, risks=tuple(risks))
 
 
 def _last_finished(log: Sequence[bytes], started_at: float) -> float | None:

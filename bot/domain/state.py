@@ -297,6 +297,15 @@ class LearnerState(BaseModel):
         """A new state with this progress (built with `Progress`'s own `with_…` methods)."""
         return _replaced(self, progress=progress)
 
+    @property
+    def started(self) -> bool:
+        """False for a record a facilitator made before the learner's first contact (a grant
+        to someone enrolled who has not begun): that first contact still welcomes them."""
+        return self.started_at > 0
+
+    def with_start(self, now: float) -> LearnerState:
+        return _replaced(self, started_at=now)
+
     def with_undo(self, backup: ResetBackup | None, /) -> LearnerState:
         """A new state keeping (or, with None, dropping) a facilitator reset's backup."""
         return _replaced(self, undo=backup)

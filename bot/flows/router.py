@@ -67,8 +67,8 @@ def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outc
     """The transition function. `state` is None for a learner never seen before."""
     if isinstance(event, FACILITATOR_EVENTS):
         return facilitation.apply(state, event, ctx)
-    if state is None:
-        return _enrol(event, ctx)
+    if state is None or not state.started:
+        return _enrol(event, ctx, state)
     if isinstance(event, Command):
         if event.name == "help":
             # Help asked for with a command is for the asker alone, shown where they asked.
@@ -81,13 +81,14 @@ def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outc
     return _internal(state, event, ctx)
 
 
-def _enrol(event: AnyEvent, ctx: FlowContext) -> Outcome:
+def _enrol(event: AnyEvent, ctx: FlowContext, waiting: LearnerState | None = None) -> Outcome:
     """Any first contact enrols: the welcome and the first lesson, then (for a command other
     than start or resume) its answer on the new state. A first press or text is not answered:
-    it cannot belong to a step this learner has seen."""
+    it cannot belong to a step this learner has seen. `waiting` is a record a facilitator made
+    before that first contact (a grant): it is kept."""
     if not isinstance(event, (Command, Press, Text)):
         return Outcome(state=None)  # the engine's own events need a learner with a lab turn
-    fresh = new_learner(ctx)
+    fresh = new_learner(ctx) if waiting is None else waiting.with_start(ctx.now)
     first = ctx.module.unit(ctx.module.lessons[0].id)
     assert first is not None
     started = flow_opening(first.kind).open(fresh, ctx, first)

@@ -229,3 +229,17 @@ async def test_the_audit_log_is_capped_per_cohort(world: World) -> None:
     await log.write(home, "autumn", AuditEntry(at=9, by="F", action="other"))
     assert [e.action for e in await log.last(home, "spring", 10)] == ["a4", "a3", "a2"]
     assert [e.action for e in await log.last(home, "autumn", 10)] == ["other"]
+
+
+async def test_a_grant_before_the_learner_starts_keeps_their_welcome(world: World, module) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    await world.say(boss, "enrol spring <@U1>")
+    assert (await world.say(boss, "attempts spring <@U1> +1 starts late")).ok
+    roster = await world.say(boss, "progress spring")
+    assert roster.sections[0].startswith("1 enrolled · 0 started")
+    learner = Learner(world.engine, user="U1", tenant="T1")
+    await learner.command("start")
+    assert "Welcome to" in learner.text() and "The Machine Learning Engineer" in learner.text()
+    state = await state_of(world, "U1")
+    assert state is not None and state.progress.extra_attempts == 1 and state.started

@@ -92,6 +92,102 @@ def click_payload(
     return payload
 
 
+OPTION_TYPES = {str: 3, int: 4}
+MANAGE_GUILD = str(1 << 5)
+
+
+def role_object(rid: str, permissions: str = "0") -> dict[str, Any]:
+    return {
+        "id": rid,
+        "name": f"role{rid[-3:]}",
+        "color": 0,
+        "hoist": False,
+        "position": 1,
+        "permissions": permissions,
+        "managed": False,
+        "mentionable": True,
+        "flags": 0,
+    }
+
+
+def cohort_payload(
+    uid: str,
+    sub: str,
+    *,
+    guild: str = GUILD,
+    roles: tuple[str, ...] = (),
+    permissions: str = "0",
+    name: str | None = None,
+    user_id: str | None = None,
+    role_id: str | None = None,
+    channel_id: str | None = None,
+    **values: str | int,
+) -> dict[str, Any]:
+    """`/cohort SUB …` as Discord sends it: the subcommand's options, the `resolved` objects
+    for its user, role and channel options, and the member's roles and computed permissions."""
+    options: list[dict[str, Any]] = []
+    resolved: dict[str, Any] = {}
+    if name is not None:
+        options.append({"name": "name", "type": 3, "value": name})
+    if user_id is not None:
+        options.append({"name": "user", "type": 6, "value": user_id})
+        resolved["users"] = {user_id: user(user_id)}
+    if role_id is not None:
+        options.append({"name": "role", "type": 8, "value": role_id})
+        resolved["roles"] = {role_id: role_object(role_id)}
+    if channel_id is not None:
+        options.append({"name": "channel", "type": 7, "value": channel_id})
+        resolved["channels"] = {
+            channel_id: {"id": channel_id, "type": 0, "name": "general", "permissions": "0"}
+        }
+    for key, value in values.items():
+        options.append({"name": key, "type": OPTION_TYPES[type(value)], "value": value})
+    payload = command_payload(uid, None, guild)
+    payload["data"] = {
+        "id": "600000000000000002",
+        "name": "cohort",
+        "type": 1,
+        "options": [{"name": sub, "type": 1, "options": options}],
+        "resolved": resolved,
+    }
+    if guild:
+        payload["member"]["roles"] = list(roles)
+        payload["member"]["permissions"] = permissions
+    return payload
+
+
+def answer_click(uid: str, answer: dict[str, Any], label: str, **member: Any) -> dict[str, Any]:
+    """A press of a button on an ephemeral `/cohort` answer."""
+    button = next(b for row in answer.get("components", []) for b in row["components"] if b["label"] == label)
+    message = {
+        "id": answer.get("id", "1"),
+        "channel_id": CHANNEL,
+        "author": {
+            "id": BOT_USER_ID,
+            "username": "tutorbot",
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+        },
+        "content": "",
+        "type": 0,
+        "timestamp": "2026-01-01T00:00:00+00:00",
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": answer.get("embeds", []),
+        "components": answer.get("components", []),
+        "pinned": False,
+        "flags": 64,
+    }
+    payload = click_payload(uid, message, button["custom_id"], guild=GUILD)
+    payload["member"]["roles"] = list(member.get("roles", ()))
+    payload["member"]["permissions"] = member.get("permissions", "0")
+    return payload
+
+
 class DiscordHarness:
     def __init__(self, adapter: DiscordAdapter, api: FakeDiscordApi) -> None:
         self.adapter = adapter
@@ -133,6 +229,27 @@ class DiscordHarness:
             }
         )
         await self.settle()
+
+    async def cohort(self, uid: str, sub: str, **options: Any) -> dict[str, Any]:
+        """Runs `/cohort SUB`; returns the ephemeral answer (the deferred reply, as edited)."""
+        payload = cohort_payload(uid, sub, **options)
+        await self.interaction(payload)
+        return self.answer_to(payload["token"])
+
+    async def cohort_click(
+        self, uid: str, answer: dict[str, Any], label: str, **member: Any
+    ) -> dict[str, Any]:
+        """Presses an answer's button; returns what it answered (an edit or a follow-up)."""
+        payload = answer_click(uid, answer, label, **member)
+        await self.interaction(payload)
+        return self.answer_to(payload["token"])
+
+    def answer_to(self, token: str) -> dict[str, Any]:
+        edited = self.api.messages.get(f"{token}:@original")
+        followups = [m for m in self.api.messages.values() if m["channel_id"] == f"eph-{token}"]
+        found = followups[-1] if followups else edited
+        assert found is not None, f"no answer to interaction {token}"
+        return found
 
     async def settle(self) -> None:
         """Until the handlers' tasks and the engine work they started are done, and quiet."""

@@ -4,6 +4,13 @@ Listens on 127.0.0.1 (random port) under `/api/v10`, records every call, keeps t
 it was sent (edits applied) and answers in Discord's shapes. Users in `blocked` refuse DMs
 with 403 / code 50007, as Discord does. Point the bot at it with `DISCORD_API_URL` (`api_url`).
 
+Servers: `members` (guild id → member objects, served by `GET /guilds/{id}/members` a page at
+a time with `limit` and `after`; 403 / code 50001 Missing Access when `members_intent` is off,
+as Discord answers an app without the Server Members intent), `roles` (guild id → role objects)
+and `channels` (channel id → channel objects with `guild_id` and `permission_overwrites`).
+Messages with files arrive as multipart (`payload_json` and `files[n]`), as discord.py sends
+them; their files are kept in the message's `files` as (filename, bytes).
+
 It also serves a minimal gateway at `/gateway` (`DISCORD_GATEWAY_URL`, `gateway_url`): HELLO,
 READY after IDENTIFY, heartbeat ACKs, and whatever events a test `dispatch`es, as JSON text
 frames (discord.py reads those as well as compressed ones).
@@ -18,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -49,6 +56,10 @@ class FakeDiscordApi:
     blocked: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(100_000_000_000_000_000))
     _dm: dict[str, str] = field(default_factory=dict)
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    members_intent: bool = True
+    roles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     post_delay: float = 0.0
     """Seconds each `POST /channels/{id}/messages` takes (work still in flight, for shutdown tests)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
@@ -125,8 +136,12 @@ class FakeDiscordApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
-        raw = await request.read()
-        body = json.loads(raw) if raw else None
+        files: list[tuple[str, bytes]] = []
+        if request.content_type.startswith("multipart/"):
+            body, files = await _multipart(request)
+        else:
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
         auth = request.headers.get("Authorization", "")
         self.calls.append(Call(request.method, path, body, auth == f"Bot {self.token}"))
         parts = path.strip("/").split("/")
@@ -162,13 +177,40 @@ class FakeDiscordApi:
                     "recipients": [{"id": user, "username": "u", "discriminator": "0", "avatar": None}],
                 }
             )
+        if parts[0] == "guilds" and len(parts) == 3 and parts[2] == "members" and m == "GET":
+            if not self.members_intent:
+                return _json({"message": "Missing Access", "code": 50001}, status=403)
+            after = int(request.query.get("after", "0"))
+            limit = int(request.query.get("limit", "1"))
+            listed = sorted(self.members.get(parts[1], []), key=lambda member: int(member["user"]["id"]))
+            return _json([member for member in listed if int(member["user"]["id"]) > after][:limit])
+        if parts[0] == "guilds" and len(parts) == 3 and parts[2] == "roles" and m == "GET":
+            return _json(self.roles.get(parts[1], []))
+        if parts[0] == "channels" and len(parts) == 2 and m == "GET":
+            found = self.channels.get(parts[1])
+            if found is None:
+                return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+            return _json({"id": parts[1], "type": 0, "name": "general", "position": 0, **found})
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             channel = parts[1]
             if m == "POST":
                 await asyncio.sleep(self.post_delay)
                 if any(self._dm.get(u) == channel for u in self.blocked):
                     return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
-                return _json(self._store(channel, body))
+                stored = self._store(channel, body)
+                if files:
+                    stored["files"] = files
+                    stored["attachments"] = [
+                        {
+                            "id": self.new_id(),
+                            "filename": name,
+                            "size": len(content),
+                            "url": "",
+                            "proxy_url": "",
+                        }
+                        for name, content in files
+                    ]
+                return _json({k: v for k, v in stored.items() if k != "files"})
             if m == "PATCH":
                 return _json(self._edit(parts[3], body))
             if m == "DELETE":
@@ -177,7 +219,7 @@ class FakeDiscordApi:
         if parts[0] == "interactions" and parts[-1] == "callback":
             return _json({"interaction": {"id": parts[1], "type": 2}, "resource": {"type": body["type"]}})
         if parts[0] == "webhooks" and len(parts) == 3 and m == "POST":
-            return _json(self._store(f"eph-{parts[2][:8]}", body))
+            return _json(self._store(f"eph-{parts[2]}", body))  # one "channel" per interaction token
         if parts[0] == "webhooks" and len(parts) == 5 and parts[3] == "messages":
             key = f"{parts[2]}:{parts[4]}"
             if m == "DELETE":
@@ -220,3 +262,17 @@ class FakeDiscordApi:
         message.update(body)
         message["edits"] += 1
         return message
+
+
+async def _multipart(request: web.Request) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """A message with files: `payload_json` (the message) and `files[n]` parts."""
+    body: dict[str, Any] = {}
+    files: list[tuple[str, bytes]] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        assert isinstance(part, BodyPartReader)
+        if part.name == "payload_json":
+            body = json.loads(await part.text())
+        elif part.name and part.name.startswith("files["):
+            files.append((part.filename or "", bytes(await part.read())))
+    return body, files

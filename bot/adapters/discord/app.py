@@ -27,8 +27,16 @@ from redis.exceptions import RedisError
 
 import discord
 from bot.adapters.cards import CardMemory
+from bot.adapters.cohort_desk import CohortDesk
 from bot.adapters.commands import WORDS
 from bot.adapters.discord import translate
+from bot.adapters.discord.cohort import (
+    BUTTON_PATTERN,
+    DiscordCohorts,
+    DiscordDirectory,
+    cohort_button,
+    cohort_group,
+)
 from bot.adapters.discord.models import INTERACTION_COMPONENT, Interaction
 from bot.adapters.discord.outbox import (
     CALLBACK_DEFER_MESSAGE,
@@ -45,6 +53,7 @@ from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Pressed, Refused
 from bot.adapters.work import Worker
+from bot.cohorts.rights import PayloadAdmins
 from bot.domain.events import Actor, Command
 from bot.engine.engine import Engine
 from bot.render.actions import PATTERN
@@ -61,6 +70,7 @@ UNKNOWN_BUTTON = (
 )
 UNREADABLE = "Sorry, I couldn't read that. Try `/tutor action:help`."
 _OURS = re.compile(PATTERN)
+_COHORT = re.compile(BUTTON_PATTERN)
 
 
 class DmContext:
@@ -150,6 +160,17 @@ def build_discord_adapter(
     adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers)
     tree.add_command(tutor_command(handlers))
     client.add_dynamic_items(tutor_button(handlers))
+    desk = CohortDesk.build(
+        engine=engine,
+        redis=redis,
+        keys=keys,
+        outbox=outbox,
+        directory=DiscordDirectory(client.http),
+        admins=PayloadAdmins(),  # Manage Server, as Discord computed it for the interaction
+    )
+    cohorts = DiscordCohorts(desk, outbox, intake)
+    tree.add_command(cohort_group(cohorts))
+    client.add_dynamic_items(cohort_button(cohorts))
 
     async def on_interaction(interaction: discord.Interaction[Any]) -> None:
         await handlers.on_other_interaction(interaction)
@@ -273,8 +294,8 @@ class Handlers:
         if interaction.type.value != INTERACTION_COMPONENT or not self.intake.accepting:
             return
         custom_id = cast(dict[str, Any], interaction.data or {}).get("custom_id")
-        if isinstance(custom_id, str) and _OURS.fullmatch(custom_id):
-            return  # TutorButton handles it
+        if isinstance(custom_id, str) and (_OURS.fullmatch(custom_id) or _COHORT.fullmatch(custom_id)):
+            return  # TutorButton or CohortButton handles it
         log.warning("discord: unknown component from user %s ignored", interaction.user.id)
         await self._say(interaction, UNKNOWN_BUTTON)
 

@@ -1,0 +1,389 @@
+"""`/cohort` on Discord: an app-command group for facilitators, and its answer buttons.
+
+The group is registered with `default_member_permissions` (Manage Server) so the client shows
+it to managers only, but that hides nothing from a crafted request: rights are checked by the
+shared `CohortDesk` at every action. The handlers only read the payload: the subcommand and
+its options become the same words `/cohort` takes on Slack (`unlock spring <@123>`), so every
+platform goes through one parser; the caller's Manage Server permission and roles come from
+the interaction, as Discord computed them. Answers are ephemeral (the deferred reply is
+edited, a page button edits the answer it is on); exported files go to the facilitator's DM
+as attachments.
+
+`DiscordDirectory` is Discord's part of the cohort directory. Listing a server's members
+(for a role, or for who can see a channel) needs the Server Members intent, switched on in the
+Developer Portal; where it is off Discord answers 403 and the facilitator is told so, with
+enrolling by @user as the way that works anyway.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, cast
+
+from discord.http import Route, handle_message_parameters
+
+import discord
+from bot.adapters.cohort_desk import CohortDesk
+from bot.adapters.discord.outbox import (
+    CALLBACK_DEFER_MESSAGE,
+    CALLBACK_DEFER_UPDATE,
+    CALLBACK_MESSAGE,
+    EPHEMERAL,
+    DiscordOutbox,
+    Origin,
+)
+from bot.adapters.intake import Intake
+from bot.adapters.platform import Refused
+from bot.cohorts.answers import Answer
+from bot.cohorts.directory import DirectoryRefusal
+from bot.cohorts.models import Tenant
+from bot.cohorts.rights import Caller
+from bot.render.cohort_discord import CUSTOM_ID_PREFIX, parse_custom_id, render_answer_discord
+from discord import app_commands
+
+log = logging.getLogger(__name__)
+
+# Option types of the subcommands, at module level: discord.py reads the annotations here.
+Name = str | None
+"""The cohort's name, optional: it may be left out when the server has one cohort."""
+User = discord.User | None
+Count = app_commands.Range[int, 1, 100]
+
+GROUP = "cohort"
+BUTTON_PATTERN = re.escape(CUSTOM_ID_PREFIX) + r"(?P<action>[a-z]{1,16}):(?P<value>[A-Za-z0-9:._-]{1,85})"
+MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
+VIEW_CHANNEL = 1 << 10
+MEMBERS_PAGE = 1000
+MISSING_ACCESS = 50001
+NO_MEMBERS_INTENT = (
+    "Enrolling by role or channel needs the Server Members intent, which is off for this bot: "
+    "turn it on in the Developer Portal (Bot → Privileged Gateway Intents), or enrol people by @user."
+)
+UNREADABLE = "Sorry, I couldn't read that. Try `/cohort help`."
+GUILD_ONLY = "Cohorts belong to a server: use `/cohort` there."
+
+
+class DiscordDirectory:
+    def __init__(self, http: discord.http.HTTPClient) -> None:
+        self.http = http
+
+    async def _members(self, guild: str) -> list[dict[str, Any]]:
+        members: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            try:
+                page = cast(list[dict[str, Any]], await self.http.get_members(guild, MEMBERS_PAGE, after))
+            except discord.Forbidden as error:
+                if error.code == MISSING_ACCESS or error.status == 403:
+                    raise DirectoryRefusal(NO_MEMBERS_INTENT) from None
+                raise
+            members += [m for m in page if not (m.get("user") or {}).get("bot")]
+            if len(page) < MEMBERS_PAGE:
+                return members
+            after = str(page[-1]["user"]["id"])
+
+    async def role_members(self, tenant: Tenant, role: str) -> list[str]:
+        return [
+            str(m["user"]["id"]) for m in await self._members(tenant.tenant) if role in map(str, m["roles"])
+        ]
+
+    async def channel_members(self, tenant: Tenant, channel: str) -> list[str]:
+        """The server's members who can see the channel (its roles' and overwrites' View Channel)."""
+        try:
+            data = cast(dict[str, Any], await self.http.get_channel(channel))
+        except discord.NotFound:
+            raise DirectoryRefusal("I can't see that channel: pick one of this server's channels.") from None
+        if str(data.get("guild_id")) != tenant.tenant:
+            raise DirectoryRefusal("That channel is not in this server.")
+        roles = {str(r["id"]): int(r["permissions"]) for r in await self.http.get_roles(tenant.tenant)}
+        overwrites = {
+            str(o["id"]): (int(o["allow"]), int(o["deny"])) for o in data.get("permission_overwrites") or []
+        }
+        members = await self._members(tenant.tenant)
+        return [str(m["user"]["id"]) for m in members if _can_view(m, tenant.tenant, roles, overwrites)]
+
+    async def display_names(self, tenant: Tenant, users: Sequence[str]) -> dict[str, str]:
+        return {}  # names come with the enrolment's options (Discord resolves them in the payload)
+
+
+def _can_view(
+    member: dict[str, Any], guild: str, roles: dict[str, int], overwrites: dict[str, tuple[int, int]]
+) -> bool:
+    """Discord's permission order: @everyone, the member's roles, then the channel's overwrites
+    for @everyone, for their roles, and for them."""
+    held = [str(r) for r in member.get("roles") or []]
+    base = roles.get(guild, 0)
+    for role in held:
+        base |= roles.get(role, 0)
+    if base & ADMINISTRATOR:
+        return True
+    allow, deny = overwrites.get(guild, (0, 0))
+    base = (base & ~deny) | allow
+    role_allow = role_deny = 0
+    for role in held:
+        a, d = overwrites.get(role, (0, 0))
+        role_allow, role_deny = role_allow | a, role_deny | d
+    base = (base & ~role_deny) | role_allow
+    a, d = overwrites.get(str(member["user"]["id"]), (0, 0))
+    base = (base & ~d) | a
+    return bool(base & VIEW_CHANNEL)
+
+
+def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:
+    """`/cohort` and its subcommands. discord.py builds each one's options from its signature;
+    the callbacks ignore the converted values and `words_of` reads the raw payload instead, so
+    Discord and Slack share one parser (and one set of checks)."""
+    group = app_commands.Group(
+        name=GROUP,
+        description="Facilitators: run a cohort (enrol, progress, unlock, reset, export)",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+    run = cohorts.on_command
+
+    @group.command(name="help", description="What facilitators can do")
+    async def help_(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction)
+
+    @group.command(name="list", description="The cohorts of this server")
+    async def list_(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction)
+
+    @group.command(description="Make a cohort; you become its facilitator")
+    async def create(interaction: discord.Interaction[Any], name: str) -> None:
+        await run(interaction)
+
+    @group.command(description="Enrol a member, everyone who can see a channel, or a role's holders")
+    async def enrol(
+        interaction: discord.Interaction[Any],
+        name: Name = None,
+        user: User = None,
+        channel: app_commands.AppCommandChannel | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        await run(interaction)
+
+    @group.command(description="Take a learner out (their progress stays)")
+    async def remove(interaction: discord.Interaction[Any], user: discord.User, name: Name = None) -> None:
+        await run(interaction)
+
+    @group.command(description="Share the cohort with a member or a role")
+    @app_commands.choices(op=[app_commands.Choice(name=w, value=w) for w in ("add", "remove")])
+    async def facilitator(
+        interaction: discord.Interaction[Any],
+        op: app_commands.Choice[str],
+        name: Name = None,
+        user: User = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        await run(interaction)
+
+    @group.command(description="The roster, at-risk learners first")
+    async def progress(
+        interaction: discord.Interaction[Any], name: Name = None, page: Count | None = None
+    ) -> None:
+        await run(interaction)
+
+    @group.command(description="One learner in detail")
+    async def learner(interaction: discord.Interaction[Any], user: discord.User, name: Name = None) -> None:
+        await run(interaction)
+
+    @group.command(description="Open the module test early")
+    async def unlock(
+        interaction: discord.Interaction[Any],
+        user: discord.User,
+        name: Name = None,
+        reason: str | None = None,
+    ) -> None:
+        await run(interaction)
+
+    @group.command(description="Grant extra module-test attempts")
+    async def attempts(
+        interaction: discord.Interaction[Any],
+        user: discord.User,
+        count: Count,
+        name: Name = None,
+        reason: str | None = None,
+    ) -> None:
+        await run(interaction)
+
+    @group.command(description="Reset a unit (L1, quiz1, lab1, test) or all, after a Confirm")
+    async def reset(
+        interaction: discord.Interaction[Any],
+        user: discord.User,
+        unit: str,
+        name: Name = None,
+        reason: str | None = None,
+    ) -> None:
+        await run(interaction)
+
+    @group.command(description="Restore what the last reset took")
+    async def undo(interaction: discord.Interaction[Any], user: discord.User, name: Name = None) -> None:
+        await run(interaction)
+
+    @group.command(description="Two CSV files in your DM")
+    async def export(interaction: discord.Interaction[Any], name: Name = None) -> None:
+        await run(interaction)
+
+    @group.command(description="The last facilitator actions")
+    async def audit(interaction: discord.Interaction[Any], name: Name = None) -> None:
+        await run(interaction)
+
+    return group
+
+
+def words_of(data: dict[str, Any]) -> str | None:
+    """The `/cohort` words an interaction's options mean (`unlock spring <@123> late start`),
+    in the order the parser reads them; None when the payload has no subcommand."""
+    options = data.get("options") or []
+    if not options or not isinstance(options[0], dict) or options[0].get("type") != 1:
+        return None
+    sub = options[0]
+    given = {str(o.get("name")): o.get("value") for o in sub.get("options") or [] if isinstance(o, dict)}
+    words = [str(sub.get("name"))]
+    if given.get("name"):
+        words.append(str(given["name"]))
+    if given.get("op"):
+        words.append(str(given["op"]))
+    for key, form in (("user", "<@{}>"), ("channel", "<#{}>"), ("role", "<@&{}>")):
+        if given.get(key):
+            words.append(form.format(given[key]))
+    if given.get("count") is not None:
+        words.append(f"+{given['count']}")
+    if given.get("unit"):
+        words.append(str(given["unit"]))
+    if given.get("page") is not None:
+        words.append(str(given["page"]))
+    if given.get("reason"):
+        words.append(str(given["reason"]))
+    return " ".join(words)
+
+
+def caller_of(interaction: discord.Interaction[Any]) -> Caller | None:
+    if interaction.guild_id is None:
+        return None
+    member = interaction.user
+    # Discord computed these for the interaction; the member cache is not needed (or kept).
+    roles = frozenset(str(role) for role in getattr(member, "_roles", ()))
+    permissions = interaction.permissions
+    try:
+        return Caller(
+            platform="discord",
+            tenant=str(interaction.guild_id),
+            user=str(member.id),
+            roles=roles,
+            manages_tenant=permissions.manage_guild or permissions.administrator,
+        )
+    except ValueError:
+        return None
+
+
+class DiscordCohorts:
+    """The `/cohort` handlers of one Discord client."""
+
+    def __init__(self, desk: CohortDesk, outbox: DiscordOutbox, intake: Intake) -> None:
+        self.desk = desk
+        self.outbox = outbox
+        self.intake = intake
+
+    async def on_command(self, interaction: discord.Interaction[Any]) -> None:
+        caller = caller_of(interaction)
+        words = words_of(cast(dict[str, Any], interaction.data or {}))
+        if caller is None or words is None:
+            await self._say(interaction, GUILD_ONLY if caller is None else UNREADABLE)
+            return
+        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
+        origin = Origin(
+            application_id=str(interaction.application_id), token=interaction.token, original_pending=True
+        )
+
+        async def run() -> None:
+            answer = await self.desk.run(caller, words)
+            await self._answer(caller, answer, origin, edit=True)
+
+        self.intake.submit(caller.actor, "cohort command", run)
+
+    async def on_button(self, interaction: discord.Interaction[Any]) -> None:
+        caller = caller_of(interaction)
+        parsed = parse_custom_id(str(cast(dict[str, Any], interaction.data or {}).get("custom_id", "")))
+        if caller is None or parsed is None:
+            await self._say(interaction, UNREADABLE)
+            return
+        action, value = parsed
+        await self._respond(interaction, {"type": CALLBACK_DEFER_UPDATE})  # the answer follows
+        origin = Origin(application_id=str(interaction.application_id), token=interaction.token)
+
+        async def run() -> None:
+            answer = await self.desk.press(caller, action, value)
+            # A page replaces the roster it was pressed on; anything else answers below it.
+            await self._answer(caller, answer, origin, edit=action == "page" and answer.ok)
+
+        self.intake.submit(caller.actor, "cohort button", run)
+
+    async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
+        data = {"content": text, "flags": EPHEMERAL, "allowed_mentions": {"parse": []}}
+        await self._respond(interaction, {"type": CALLBACK_MESSAGE, "data": data})
+
+    async def _respond(self, interaction: discord.Interaction[Any], body: dict[str, Any]) -> None:
+        # Through the outbox's REST client, which knows DISCORD_API_URL (see `rest.py`).
+        try:
+            await self.outbox.api.respond(str(interaction.id), interaction.token, body)
+        except Refused as error:
+            log.warning("discord: cohort interaction not answered: %s", error.reason)
+
+    async def _answer(self, caller: Caller, answer: Answer, origin: Origin, *, edit: bool) -> None:
+        if answer.files:
+            answer = await self._send_files(caller, answer)
+        part = render_answer_discord(answer)
+        try:
+            if edit:
+                await self.outbox.api.edit_original(origin, part)
+            else:
+                await self.outbox.api.followup(origin, part)
+        except Exception as error:  # Refused: the interaction token expired, or Discord said no
+            log.warning(
+                "discord: cohort answer not delivered: %s", getattr(error, "reason", type(error).__name__)
+            )
+
+    async def _send_files(self, caller: Caller, answer: Answer) -> Answer:
+        try:
+            channel = await self.outbox.dm_channel(caller.actor)
+            files = [
+                discord.File(io.BytesIO(f.content), filename=f.filename, description=f.title)
+                for f in answer.files
+            ]
+            params = handle_message_parameters(content=answer.plain_title[:2000], files=files)
+            await self.outbox.api.http.request(
+                Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
+                files=params.files,
+                form=params.multipart,
+            )
+        except Exception as error:  # DMs closed, or Discord refused: say so, keep the answer
+            log.warning("discord: cohort files not sent: %s", getattr(error, "reason", type(error).__name__))
+            return Answer(title=f"{answer.title} I couldn't DM you the files (are your DMs open?).", ok=False)
+        return answer.model_copy(
+            update={"title": f"{answer.title} The files are in your DM with me.", "files": ()}
+        )
+
+
+def cohort_button(cohorts: DiscordCohorts) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """The item for every `/cohort` answer button (its state is in the custom_id)."""
+
+    class CohortButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_PATTERN):
+        def __init__(self, custom_id: str) -> None:
+            super().__init__(discord.ui.Button(custom_id=custom_id))
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+        ) -> CohortButton:
+            return cls(match.group(0))
+
+        async def callback(self, interaction: discord.Interaction[Any]) -> None:
+            await cohorts.on_button(interaction)
+
+    return CohortButton
