@@ -278,6 +278,9 @@ class LearnerState(BaseModel):
     started_at: float = 0.0
     undo: ResetBackup | None = None
     """The last facilitator reset's backup; one at most, so the record stays small."""
+    awaiting_start: bool = False
+    """True for a record a facilitator made before the learner's first contact (a grant to
+    someone enrolled who has not begun): that first contact still welcomes them."""
 
     # Transitions never change their input: they build new states with these, sharing every
     # part they do not replace. That is far cheaper than a deep copy per event, and safe
@@ -299,12 +302,11 @@ class LearnerState(BaseModel):
 
     @property
     def started(self) -> bool:
-        """False for a record a facilitator made before the learner's first contact (a grant
-        to someone enrolled who has not begun): that first contact still welcomes them."""
-        return self.started_at > 0
+        return not self.awaiting_start
 
     def with_start(self, now: float) -> LearnerState:
-        return _replaced(self, started_at=now)
+        """The learner's own first contact with a record a facilitator made for them."""
+        return _replaced(self, started_at=now, awaiting_start=False)
 
     def with_undo(self, backup: ResetBackup | None, /) -> LearnerState:
         """A new state keeping (or, with None, dropping) a facilitator reset's backup."""

@@ -54,8 +54,8 @@ def apply(state: LearnerState | None, event: FacilitatorEvent, ctx: FlowContext)
     why = refusal(state, event, ctx.module)
     if why is not None:
         return Outcome(state=None)
-    # Not started (started_at 0): the learner's own first contact still welcomes them.
-    current = state or LearnerState(module_id=ctx.module.id, started_at=0.0)
+    # Awaiting their start: the learner's own first contact still welcomes them.
+    current = state or LearnerState(module_id=ctx.module.id, started_at=ctx.now, awaiting_start=True)
     module = ctx.module
     if isinstance(event, UnlockTest):
         new = current.with_progress(current.progress.with_test_unlocked())
