@@ -46,6 +46,8 @@ class AdvisorRequest(BaseModel):
     """The message is a suggested opener the learner pressed (or typed word for word)."""
     lab_done: bool = False
     """The lab was already complete before this message."""
+    first_in_lab: bool | None = None
+    """Whether this is the advisor's first reply in this lab (over all visits), when known."""
     raised: tuple[str, ...] = ()
     """Topics the learner raised in their own words so far, this message included (see `recap`)."""
     pieces: tuple[str, ...] = ()

@@ -5,7 +5,7 @@ quotes the best one first in the persona's voice, and ends with a follow-up ques
 the lab task. A "which / should I / how" question is pointed at the list or section that bears
 on it. A message that has nothing to do with the lesson, or asks for test answers or for the
 advisor's instructions, gets an honest redirect instead of a passage, and does not count. It
-says that it is the offline advisor once, in its first reply of a lab visit. The same message
+says that it is the offline advisor once, in its first reply in a lab. The same message
 always gets the same answer.
 """
 
@@ -164,7 +164,8 @@ def compose(request: AdvisorRequest, index: LessonIndex) -> Composed:
     lab = request.lab
     ask = classify(request.message)
     # Renderers put the advisor's name before the reply; say once what kind of advisor this is.
-    parts = [OFFLINE_NOTE] if request.turn in (None, 1) else []
+    first = request.first_in_lab if request.first_in_lab is not None else request.turn in (None, 1)
+    parts = [OFFLINE_NOTE] if first else []
     drawn: list[Passage] = []
     on_topic = True
     if ask is Ask.PROMPT:

@@ -150,6 +150,8 @@ class LabResult(BaseModel):
     done: bool = False
     opener_counted: bool = False
     """An opener press has counted already: further ones start conversations but do not count."""
+    replies: int = 0
+    """Advisor replies in this lab over every visit (an advisor introduces itself only in the first)."""
 
 
 class TestAttempt(BaseModel):

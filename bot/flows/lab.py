@@ -183,6 +183,7 @@ def advisor_request(
         turn=pending.turn,
         opener=pending.opener,
         lab_done=result(state, lab.id).done,
+        first_in_lab=result(state, lab.id).replies == 0,
         raised=tuple(step.raised),
         pieces=tuple(step.pieces),
     )
@@ -209,6 +210,7 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
         exchanges=before.exchanges + int(counted),
         done=before.done or finishing,
         opener_counted=before.opener_counted or (pending.opener and counted),
+        replies=before.replies + 1,
     )
     # The step token stays: the lab card's opener buttons remain usable for the whole conversation.
     new = state.with_step(step.replied()).with_progress(state.progress.with_lab(lab.id, lab_result))

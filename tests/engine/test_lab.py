@@ -271,3 +271,18 @@ async def test_a_lone_surrogate_in_a_message_is_cleaned_not_an_internal_error(ma
     assert INTERNAL_ERROR_NOTICE not in learner.notices()
     lines = await transcript(store, learner, module)
     assert lines[0]["text"] == "What does an ML engineer deploy first? \ufffd"
+
+
+async def test_the_offline_advisor_introduces_itself_once_per_lab_even_across_visits(
+    make_engine, module, store
+):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    await learner.say(QUESTION)
+    assert "Offline advisor" in replies(learner)[0].text
+    await learner.say("Which tools matter most on the first day in the job?")
+    assert "Offline advisor" not in replies(learner)[0].text
+    await learner.open(module.lessons[0].id)
+    await learner.open(module.lessons[0].lab.id)  # a second visit to the same lab
+    await learner.say("How much research is in the job?")
+    assert "Offline advisor" not in replies(learner)[0].text
