@@ -7,7 +7,7 @@ state, as the engine's commit would make it, and its messages are what the learn
 from __future__ import annotations
 
 from bot.course.models import Module, Question
-from bot.domain.events import Actor, Command, CommandName, Press, Text
+from bot.domain.events import Action, Actor, Command, CommandName, Press, Text
 from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.state import LearnerState
 from bot.flows import router
@@ -97,3 +97,19 @@ class PureLearner:
     def send_state(self, state: LearnerState) -> None:
         """Put the learner in `state`, as a facilitator's action or an older record would."""
         self.state = state
+
+    def forged(self, action: Action, arg: str = "") -> Press:
+        """A press of `action` with the current step token, whether or not such a button is shown."""
+        token = str(self.state.token) if self.state else ""
+        return Press(actor=self.actor, action=action, arg=arg, token=token)
+
+    def refused(self, event: Command | Press | Text | InternalEvent) -> str:
+        """Send an event the step does not allow: it must change nothing and say so in a notice.
+        Returns the notice's text."""
+        before = self.state
+        outcome = self.send(event)
+        assert outcome.state is None and self.state is before, "a refused event changed the state"
+        assert not outcome.log and outcome.job is None
+        notices = self.notices()
+        assert notices, f"a refused event must be answered, got {self.text()!r}"
+        return " ".join(notices)
