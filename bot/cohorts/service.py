@@ -257,13 +257,11 @@ class CohortService:
             return refusal("Nobody to enrol there: the channel or role has no members I can see.")
         if len(users) > MAX_ENROL:
             return refusal(f"That is {len(users)} people; enrol at most {MAX_ENROL} at a time.")
-        missing = [user for user in users if not found[user]]
-        names = await self.directory.display_names(tenant, missing) if missing else {}
+        # Names the payload did not carry are looked up at export, not here: a channel of
+        # hundreds would make the enrolment wait on as many lookups.
         now = self.clock()
         entries = [
-            RosterEntry(
-                user=user, name=found[user] or names.get(user, ""), enrolled_at=now, enrolled_by=caller.user
-            )
+            RosterEntry(user=user, name=found[user], enrolled_at=now, enrolled_by=caller.user)
             for user in users
         ]
         result = await self.store.enrol(tenant, cohort.name, entries)

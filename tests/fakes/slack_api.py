@@ -482,6 +482,16 @@ class FakeSlackApi:
             if known is None:
                 return {"ok": True, "user": {"id": user_id, "team_id": install.team_id, "is_admin": False}}
             return {"ok": True, "user": {"id": user_id, "team_id": install.team_id, **known}}
+        if method == "users.list":
+            everyone = [{"id": uid, "team_id": install.team_id, **user} for uid, user in self.users.items()]
+            start = int(body.get("cursor") or 0)
+            limit = int(body.get("limit") or 100)
+            following = start + limit if start + limit < len(everyone) else None
+            return {
+                "ok": True,
+                "members": everyone[start : start + limit],
+                "response_metadata": {"next_cursor": str(following) if following else ""},
+            }
         if method == "conversations.members":
             members = self.channel_members.get(str(body.get("channel", "")))
             if members is None:

@@ -180,3 +180,20 @@ async def test_bad_input_in_slack_gets_one_line(make_slack, slack_api):
     ):
         reply = await slack.cohort("UADMIN", text)
         assert reply.ephemeral and says in reply.text and "\n" not in reply.text, text
+
+
+async def test_export_names_many_learners_from_users_list_pages(make_slack, slack_api):
+    slack: SlackHarness = make_slack()
+    admins(slack_api, "UADMIN")
+    learners = [f"UM{n:03d}" for n in range(60)]
+    slack_api.channel_members["CMANY"] = learners
+    for n, uid in enumerate(learners):
+        slack_api.users[uid] = {"profile": {"display_name": f"Learner {n}"}}
+    await slack.cohort("UADMIN", "create many")
+    await slack.cohort("UADMIN", "enrol many <#CMANY|many>")
+    before = len(slack_api.of("users.info"))
+    await slack.cohort("UADMIN", "export many")
+    assert len(slack_api.of("users.info")) == before  # no call per learner
+    learners_csv = next(f for f in slack_api.uploads if "-learners-" in f.filename)
+    rows = {row["user"]: row for row in csv.DictReader(io.StringIO(learners_csv.content.decode()))}
+    assert rows["UM007"]["display_name"] == "Learner 7" and len(rows) == 60

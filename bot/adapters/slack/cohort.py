@@ -44,6 +44,8 @@ COMMAND = re.compile(r"^/cohort(-[a-z0-9]+)?$")
 """`/cohort`, and suffixed variants (`/cohort-dev`) for a second app in the same workspace."""
 UNREADABLE = "Sorry, I couldn't read that command. Try `/cohort help`."
 MEMBERS_PAGE = 200
+LIST_FROM = 40
+"""From this many names on, `users.list` pages are read instead of a `users.info` per person."""
 NAME_LOOKUPS = 8
 """`users.info` calls in flight when names are looked up (Tier 4: 100+ a minute)."""
 
@@ -86,6 +88,8 @@ class SlackDirectory:
 
     async def display_names(self, tenant: Tenant, users: Sequence[str]) -> dict[str, str]:
         token = await tenant_token(self.tokens, tenant.tenant)
+        if len(users) > LIST_FROM:
+            return await self._listed_names(token, set(users))
         gate = asyncio.Semaphore(NAME_LOOKUPS)
         names: dict[str, str] = {}
 
@@ -95,13 +99,27 @@ class SlackDirectory:
                     found = (await self.client.users_info(token=token, user=user)).get("user") or {}
                 except (SlackApiError, ClientError, TimeoutError):
                     return  # the id stands in for the name
-                profile = found.get("profile") or {}
-                name = profile.get("display_name") or profile.get("real_name") or found.get("name")
-                if name:
-                    names[user] = str(name)[:80]
+                if name := _name_of(found):
+                    names[user] = name
 
         await asyncio.gather(*(look_up(user) for user in users))
         return names
+
+    async def _listed_names(self, token: str, wanted: set[str]) -> dict[str, str]:
+        """Many names: `users.list` pages (200 people each) instead of one call per person."""
+        names: dict[str, str] = {}
+        cursor = ""
+        while True:
+            try:
+                page = await self.client.users_list(token=token, limit=MEMBERS_PAGE, cursor=cursor or None)
+            except (SlackApiError, ClientError, TimeoutError):
+                return names  # ids stand in for the rest
+            for found in page.get("members") or []:
+                if found.get("id") in wanted and (name := _name_of(found)):
+                    names[str(found["id"])] = name
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor or len(names) == len(wanted):
+                return names
 
 
 def workspace_admins(client: AsyncWebClient, tokens: TokenSource) -> SlackWorkspaceAdmins:
@@ -109,6 +127,11 @@ def workspace_admins(client: AsyncWebClient, tokens: TokenSource) -> SlackWorksp
         return await tenant_token(tokens, caller.tenant)
 
     return SlackWorkspaceAdmins(client, token_for)
+
+
+def _name_of(user: Mapping[str, Any]) -> str:
+    profile = user.get("profile") or {}
+    return str(profile.get("display_name") or profile.get("real_name") or user.get("name") or "")[:80]
 
 
 class SlackCohorts:
