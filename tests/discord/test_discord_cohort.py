@@ -127,6 +127,7 @@ async def test_every_subcommand_on_discord(harness: DiscordHarness, module) -> N
     assert (
         set(rows) == {L1, L2} and rows[L1]["status"] == "in progress" and rows[L2]["status"] == "not started"
     )
+    assert rows[L1]["display_name"] == f"u{L1[-3:]}"  # the member list's name for them
 
 
 async def test_role_enrolment_without_the_members_intent_says_so(harness: DiscordHarness) -> None:

@@ -184,6 +184,9 @@ class FakeDiscordApi:
             limit = int(request.query.get("limit", "1"))
             listed = sorted(self.members.get(parts[1], []), key=lambda member: int(member["user"]["id"]))
             return _json([member for member in listed if int(member["user"]["id"]) > after][:limit])
+        if parts[0] == "users" and len(parts) == 2 and parts[1] != "@me" and m == "GET":
+            uid = parts[1]
+            return _json({"id": uid, "username": f"user{uid[-3:]}", "discriminator": "0", "avatar": None})
         if parts[0] == "guilds" and len(parts) == 3 and parts[2] == "roles" and m == "GET":
             return _json(self.roles.get(parts[1], []))
         if parts[0] == "channels" and len(parts) == 2 and m == "GET":

@@ -58,6 +58,8 @@ MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 VIEW_CHANNEL = 1 << 10
 MEMBERS_PAGE = 1000
+PROFILE_LOOKUPS = 50
+"""Without the member list, at most this many names are read one profile at a time."""
 MISSING_ACCESS = 50001
 NO_MEMBERS_INTENT = (
     "Enrolling by role or channel needs the Server Members intent, which is off for this bot: "
@@ -107,7 +109,25 @@ class DiscordDirectory:
         return [str(m["user"]["id"]) for m in members if _can_view(m, tenant.tenant, roles, overwrites)]
 
     async def display_names(self, tenant: Tenant, users: Sequence[str]) -> dict[str, str]:
-        return {}  # names come with the enrolment's options (Discord resolves them in the payload)
+        """From the member list (a server nickname first) when the intent allows it; otherwise
+        from each user's profile, for a few, and ids for the rest."""
+        wanted = set(users)
+        try:
+            members = await self._members(tenant.tenant)
+        except DirectoryRefusal:
+            members = []
+            for uid in sorted(wanted)[:PROFILE_LOOKUPS]:
+                try:
+                    members.append({"user": await self.http.get_user(uid)})
+                except discord.HTTPException:
+                    continue
+        names = {}
+        for found in members:
+            person = found.get("user") or {}
+            name = found.get("nick") or person.get("global_name") or person.get("username")
+            if str(person.get("id")) in wanted and name:
+                names[str(person["id"])] = str(name)[:80]
+        return names
 
 
 def _can_view(
