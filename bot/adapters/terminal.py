@@ -229,7 +229,7 @@ class PipedInput:
     like a session. A daemon thread reads, so Ctrl-C never waits for the next line."""
 
     def __init__(self, stdin: TextIO, out: TextIO) -> None:
-        self.out = out
+        self.stdin, self.out = stdin, out
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
@@ -241,8 +241,12 @@ class PipedInput:
         threading.Thread(target=pump, name="stdin", daemon=True).start()
 
     async def read(self) -> str | None:
+        typing = self.stdin.isatty()  # a person typing, with the output going elsewhere
+        if typing:
+            self.out.write(PROMPT)
+            self.out.flush()
         line = await self.queue.get()
-        if line:
+        if line and not typing:
             self.out.write(f"{PROMPT}{line}\n")
         return line
 
