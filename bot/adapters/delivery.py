@@ -31,7 +31,7 @@ from typing import Generic
 from bot.adapters.cards import CardMemory
 from bot.adapters.dm_channels import DmChannels
 from bot.adapters.drafts import Draft, DraftStreams
-from bot.adapters.platform import DIRECT, Part, Platform, Posted, Refused, Reply, Where, note
+from bot.adapters.platform import DIRECT, Declined, Part, Platform, Posted, Refused, Reply, Where, note
 from bot.domain.events import Actor
 from bot.domain.messages import Message, ReplyProgress
 
@@ -115,6 +115,7 @@ class PlatformOutbox(Generic[Part]):
             channel = await self.dm_channel(actor)
             first = 0
             turn = message.advisor_turn
+            stale: Draft | None = None
             if turn is not None and self.drafts.active(actor, turn):
                 stream = await self.drafts.close(actor, turn)
                 if stream.message_id is not None:
@@ -123,10 +124,12 @@ class PlatformOutbox(Generic[Part]):
                         await self.platform.edit(actor, stream.channel, stream.message_id, parts[0])
                         first = 1
                     except Refused:
-                        await self._delete(actor, stream.channel, stream.message_id)
+                        stale = stream  # the reply is posted anew; the draft goes afterwards
             posted = None
             for part in parts[first:]:
                 posted = await self.platform.post(actor, channel, part)
+            if stale is not None and stale.message_id is not None:
+                await self._delete(actor, stale.channel, stale.message_id)
         except Refused as error:
             log.warning(
                 "%s: DM to %s not delivered at step %s: %s", self.platform.name, actor, step, error.reason
@@ -206,8 +209,10 @@ class PlatformOutbox(Generic[Part]):
     async def _post_draft(self, stream: Draft, draft: ReplyProgress) -> str | None:
         try:
             posted = await self.platform.post(
-                stream.actor, stream.channel, self.platform.rendering.draft(draft)
+                stream.actor, stream.channel, self.platform.rendering.draft(draft), draft=True
             )
+        except Declined:
+            return None  # no draft under load: the final reply is posted when it comes
         except Refused as error:
             # Drafts are a courtesy: the final reply is delivered (or reported) on its own.
             log.warning(
@@ -216,11 +221,13 @@ class PlatformOutbox(Generic[Part]):
             return None
         return posted.message_id
 
-    async def _edit_draft(self, stream: Draft, draft: ReplyProgress) -> None:
+    async def _edit_draft(self, stream: Draft, draft: ReplyProgress) -> bool:
         assert stream.message_id is not None
         try:
             part = self.platform.rendering.draft(draft)
-            await self.platform.edit(stream.actor, stream.channel, stream.message_id, part)
+            await self.platform.edit(stream.actor, stream.channel, stream.message_id, part, draft=True)
+        except Declined:
+            return False  # skipped to keep the rate limits for real messages; tried again later
         except Refused as error:
             log.warning(
                 "%s: a lab reply draft for %s was not updated: %s",
@@ -228,6 +235,7 @@ class PlatformOutbox(Generic[Part]):
                 stream.actor,
                 error.reason,
             )
+        return True
 
 
 class EventOutbox(Generic[Part]):

@@ -42,8 +42,9 @@ class Draft:
 
 PostDraft = Callable[[Draft, ReplyProgress], Awaitable[str | None]]
 """Post the first draft; the new message's id, or None when it could not be posted (logged)."""
-EditDraft = Callable[[Draft, ReplyProgress], Awaitable[None]]
-"""Show newer text in the draft's message; failures are logged, not raised."""
+EditDraft = Callable[[Draft, ReplyProgress], Awaitable[bool]]
+"""Show newer text in the draft's message; failures are logged, not raised. False when the
+edit was skipped (rate limits kept for real messages): the text is offered again next time."""
 
 
 class DraftStreams:
@@ -112,7 +113,7 @@ class DraftStreams:
                         await asyncio.wait_for(stream.closing.wait(), wait)
                     continue
                 stream.last_edit = loop.time()
-                await self._edit(stream, draft)
-                stream.shown = draft.text
+                if await self._edit(stream, draft):
+                    stream.shown = draft.text
         except Exception:
             log.exception("streaming a lab reply to %s failed", stream.actor)

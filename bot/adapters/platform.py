@@ -35,6 +35,11 @@ class Refused(Exception):
         """The learner does not accept direct messages from the bot."""
 
 
+class Declined(Refused):
+    """A call the platform chose not to make, to keep within its rate limits (a draft edit under
+    load, or a final edit that would have waited too long). Not a failure worth a warning."""
+
+
 @dataclass(frozen=True)
 class Posted:
     channel: str
@@ -98,10 +103,16 @@ class Platform(Protocol[Part]):
 
     async def open_dm(self, actor: Actor) -> str: ...
 
-    async def post(self, actor: Actor, channel: str, part: Part) -> Posted:
-        """Post `part` to `channel`, as the bot serving `actor`'s tenant."""
+    async def post(self, actor: Actor, channel: str, part: Part, *, draft: bool = False) -> Posted:
+        """Post `part` to `channel`, as the bot serving `actor`'s tenant. `draft`: the first draft
+        of a streamed reply, which the platform may decline (`Declined`) to keep its rate limits
+        for real messages."""
 
-    async def edit(self, actor: Actor, channel: str, message_id: str, part: Part) -> None: ...
+    async def edit(
+        self, actor: Actor, channel: str, message_id: str, part: Part, *, draft: bool = False
+    ) -> None:
+        """Replace a message. `draft`: a newer draft of a streamed reply, which the platform may
+        decline (`Declined`) when its rate limits are needed for real messages."""
 
     async def delete(self, actor: Actor, channel: str, message_id: str) -> None: ...
 

@@ -108,6 +108,11 @@ class KeyBuilder:
         _check(_EVENT_ID, record, "installation record")
         return f"{self.prefix}:{self.tenant_tag('slack', tenant)}:install:{record}"
 
+    def slack_budget(self, tenant: str, method: str) -> str:
+        """String: the rate budget of one Web API method (or `method:channel`) in one workspace."""
+        _check(_EVENT_ID, method, "api method")
+        return f"{self.prefix}:{self.tenant_tag('slack', tenant)}:budget:{method}"
+
     def slack_installations(self) -> str:
         """Set: the tenants that have an installation (for re-encrypting them all)."""
         return f"{self.prefix}:slack:installations"

@@ -63,8 +63,6 @@ TIER_LIMITS: dict[str, tuple[int, float]] = {
 }
 POST_PER_CHANNEL = (1.0, 3)
 """chat.postMessage: about one a second per channel, with a short burst (rate per s, burst)."""
-POST_PER_WORKSPACE = (300, 60.0)
-"""chat.postMessage's workspace-wide cap, beyond the per-channel one (calls, per seconds)."""
 
 
 @dataclass
@@ -95,6 +93,8 @@ class Call:
     tenant: str | None = None
     """The installation whose token authorised the call (None: no valid token)."""
     rate_limited: bool = False
+    ok: bool = False
+    """Answered with success (set once answered)."""
 
 
 @dataclass
@@ -164,15 +164,20 @@ class FakeSlackApi:
     client_id: str = "1111.2222"
     client_secret: str = "fake-client-secret"
     enforce_tiers: bool = False
+    tiers: dict[str, tuple[int, float]] = field(default_factory=lambda: dict(TIER_LIMITS))
+    post_per_channel: tuple[float, int] = POST_PER_CHANNEL
     expires_in: int | None = None
     """Seconds a token issued by oauth.v2.access lasts; set to turn token rotation on."""
     calls: list[Call] = field(default_factory=list)
     installs: dict[str, Install] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
     rate_limited: int = 0
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)
+    """Called with every call the fake answers (a load run watches replies arrive this way)."""
     _codes: dict[str, Install] = field(default_factory=dict)
     _refresh: dict[str, tuple[str, Install]] = field(default_factory=dict)
     _buckets: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
+    _hooks: dict[str, tuple[str, str]] = field(default_factory=dict)
     messages: dict[tuple[str, str], StoredMessage] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channel_members: dict[str, list[str]] = field(default_factory=dict)
@@ -223,8 +228,11 @@ class FakeSlackApi:
         """What to pass as `AsyncWebClient(base_url=...)` (or `SLACK_API_URL`)."""
         return f"{self.base_url}/api/"
 
-    def response_url(self, hook: str) -> str:
-        """A `response_url` that lands in this fake (recorded as method `response_url`)."""
+    def response_url(self, hook: str, channel: str | None = None, ts: str | None = None) -> str:
+        """A `response_url` that lands in this fake (recorded as method `response_url`). Given the
+        message it belongs to (a click's), `replace_original: true` replaces that message."""
+        if channel is not None and ts is not None:
+            self._hooks[hook] = (channel, ts)
         return f"{self.base_url}/response/{hook}"
 
     # ---- test controls ---------------------------------------------------------------------
@@ -285,6 +293,10 @@ class FakeSlackApi:
     # ---- handlers --------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
+        call, response = await self._handle(request)
+        return self._answered(call, response)
+
+    async def _handle(self, request: web.Request) -> tuple[Call, web.Response]:
         method = request.match_info["method"]
         body = await _decode_body(request)
         token = _bearer(request.headers.get("Authorization")) or str(body.pop("token", "") or "")
@@ -299,26 +311,36 @@ class FakeSlackApi:
             if failure.status == 429:
                 call.rate_limited = True
                 self.rate_limited += 1
-                return _too_many(1 if failure.retry_after is None else failure.retry_after)
-            return web.json_response({"ok": False, "error": failure.error})
+                return call, _too_many(1 if failure.retry_after is None else failure.retry_after)
+            return call, web.json_response({"ok": False, "error": failure.error})
         if method == "oauth.v2.access":
-            return web.json_response(self._oauth_access(request, body))
+            return call, web.json_response(self._oauth_access(request, body))
         if install is None:
             error = "token_revoked" if token in self.revoked else "invalid_auth"
-            return web.json_response({"ok": False, "error": error})
+            return call, web.json_response({"ok": False, "error": error})
         wait = self._over_limit(install, method, body)
         if wait > 0:
             call.rate_limited = True
             self.rate_limited += 1
-            return _too_many(max(1, math.ceil(wait)))
-        return web.json_response(self._answer(method, body, install))
+            return call, _too_many(max(1, math.ceil(wait)))
+        answer = self._answer(method, body, install)
+        call.ok = bool(answer.get("ok"))
+        return call, web.json_response(answer)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await _decode_body(request)
         body["hook"] = request.match_info["hook"]
-        self.calls.append(Call("response_url", body))
+        replaces = self._hooks.get(body["hook"])
+        if body.get("replace_original") in (True, "true") and replaces is not None:
+            stored = self.messages.get(replaces)
+            if stored is not None and not stored.deleted:
+                stored.text = str(body.get("text", stored.text))
+                stored.blocks = body.get("blocks") or []
+                stored.edits += 1
+        call = Call("response_url", body, ok=True)
+        self.calls.append(call)
         self._notify()
-        return web.Response(text="ok")
+        return self._answered(call, web.Response(text="ok"))
 
     async def _upload(self, request: web.Request) -> web.Response:
         """The upload URL `files.getUploadURLExternal` handed out: the file's bytes, POSTed."""
@@ -413,13 +435,12 @@ class FakeSlackApi:
         now = time.monotonic()
         waits = []
         if method == "chat.postMessage":
-            rate, burst = POST_PER_CHANNEL
+            rate, burst = self.post_per_channel
             channel = str(body.get("channel", ""))
             waits.append(self._bucket(install.tenant, f"{method}:{channel}", rate, burst).take(now))
-            calls, per = POST_PER_WORKSPACE
-            waits.append(self._bucket(install.tenant, method, calls / per, calls).take(now))
-        elif method in TIER_LIMITS:
-            calls, per = TIER_LIMITS[method]
+            # Slack also keeps an unpublished workspace-wide cap on chat.postMessage; not modelled.
+        elif method in self.tiers:
+            calls, per = self.tiers[method]
             waits.append(self._bucket(install.tenant, method, calls / per, calls).take(now))
         return max(waits, default=0.0)
 
@@ -532,6 +553,11 @@ class FakeSlackApi:
     def _notify(self) -> None:
         if self._changed is not None:
             self._changed.set()
+
+    def _answered(self, call: Call, response: web.Response) -> web.Response:
+        for listener in self.listeners:
+            listener(call)
+        return response
 
 
 def _too_many(retry_after: int) -> web.Response:

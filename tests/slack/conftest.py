@@ -14,6 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.adapters.slack.app import SlackAdapter, build_slack_adapter
+from bot.adapters.slack.budget import LIMITS, Limit, SlackBudget
 from bot.advisor.base import Advisor
 from bot.advisor.offline import OfflineAdvisor
 from bot.course.loader import load_module
@@ -27,6 +28,16 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness
 
 COURSE = Path(__file__).resolve().parents[2] / "course_data" / "module-02-technical-roles"
+
+
+ROOMY = Limit(calls=1000, per_s=1.0, burst=100)
+
+
+def roomy_budget(redis: aioredis.Redis) -> SlackBudget:
+    """Slack's limits are per minute; tests click far faster than people. The budget is in the
+    path of every call, with room enough not to slow tests down (`test_slack_budget.py` and the
+    load tests use the real figures)."""
+    return SlackBudget(redis, KeyBuilder("test"), limits={m: ROOMY for m in LIMITS}, post_per_channel=ROOMY)
 
 
 @pytest.fixture(scope="session")
@@ -69,10 +80,16 @@ def make_slack(
     Several harnesses built in one test share Redis, like several processes behind a load
     balancer."""
 
-    def make(advisor: Advisor | None = None, *, edit_interval_s: float = 0.05) -> SlackHarness:
+    def make(
+        advisor: Advisor | None = None, *, edit_interval_s: float = 0.05, budget: SlackBudget | None = None
+    ) -> SlackHarness:
         engine = Engine(module, store, advisor or OfflineAdvisor())
         adapter: SlackAdapter = build_slack_adapter(
-            slack_settings, engine, redis, edit_interval_s=edit_interval_s
+            slack_settings,
+            engine,
+            redis,
+            edit_interval_s=edit_interval_s,
+            budget=budget or roomy_budget(redis),
         )
         return SlackHarness(adapter, slack_api, module)
 
@@ -125,7 +142,9 @@ def make_oauth_slack(
 
     def make(settings: Settings | None = None) -> SlackHarness:
         engine = Engine(module, store, OfflineAdvisor())
-        adapter = build_slack_adapter(settings or oauth_settings, engine, redis, edit_interval_s=0.05)
+        adapter = build_slack_adapter(
+            settings or oauth_settings, engine, redis, edit_interval_s=0.05, budget=roomy_budget(redis)
+        )
         return SlackHarness(adapter, oauth_api, module)
 
     return make

@@ -279,7 +279,7 @@ class SlackHarness:
         settle: bool = True,
         grid: Grid | None = None,
     ) -> BoltResponse:
-        hook = self.api.response_url(f"click-{next(_ids)}")
+        hook = self.api.response_url(f"click-{next(_ids)}", button.channel, button.ts)
         body = click_body(
             team,
             user,

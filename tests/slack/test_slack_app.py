@@ -139,9 +139,11 @@ async def test_a_whole_quiz_by_button_clicks(slack: SlackHarness) -> None:
         slack.api.calls.clear()
         await slack.answer(ALICE, lesson.quiz.questions, correct=n != 1)
 
-        # The clicked question now shows the answer instead of its buttons ...
-        edits = slack.api.of("chat.update")
-        assert [(e.body["channel"], e.body["ts"]) for e in edits] == [(card.channel, card.ts)]
+        # The clicked question now shows the answer instead of its buttons (replaced through the
+        # click's response_url, which spends none of chat.update's Tier 3 budget) ...
+        assert not slack.api.of("chat.update")
+        [replaced] = [c for c in slack.api.of("response_url") if c.body.get("replace_original") is True]
+        assert slack.api.messages[(card.channel, card.ts)].edits == 1 and replaced.body["blocks"]
         answered = slack.api.messages[(card.channel, card.ts)]
         assert not any(block["type"] == "actions" for block in answered.blocks)
         assert "You chose" in message_text(answered) and question.stem[:40] in message_text(answered)
@@ -168,8 +170,10 @@ async def test_a_stale_click_gets_an_ephemeral_answer_and_changes_nothing(
     assert await store.load(actor()) == record
     assert len(slack.dm_messages(ALICE)) == shown
     assert not slack.api.of("chat.postMessage") and not slack.api.of("chat.update")
-    [ephemeral] = slack.api.of("chat.postEphemeral")
-    assert ephemeral.body["channel"] == slack.dm_channel(ALICE) and ephemeral.body["user"] == ALICE
+    # Shown only to the learner, through the click's own hook (no chat.postEphemeral budget spent).
+    assert not slack.api.of("chat.postEphemeral")
+    [ephemeral] = slack.api.of("response_url")
+    assert ephemeral.body["response_type"] == "ephemeral" and ephemeral.body["replace_original"] is False
     assert "earlier step" in str(ephemeral.body["blocks"])
 
 
@@ -189,7 +193,7 @@ async def test_a_second_click_on_an_answered_question_changes_nothing(
     await slack.click(ALICE, options[1])  # a double click, or a click on an old copy of the card
 
     assert await store.load(actor()) == record
-    assert [c.method for c in slack.api.calls] == ["chat.postEphemeral"]
+    assert [(c.method, c.body["response_type"]) for c in slack.api.calls] == [("response_url", "ephemeral")]
     assert question.stem[:40] in message_text(slack.api.messages[(options[0].channel, options[0].ts)])
 
 
@@ -205,7 +209,9 @@ async def test_a_forged_button_is_answered_politely_and_changes_nothing(
         response = await slack.click(ALICE, forged)
         assert response.status == 200
     assert await store.load(actor()) == record
-    assert [c.method for c in slack.api.calls] == ["chat.postEphemeral"] * 3
+    assert [(c.method, c.body["response_type"]) for c in slack.api.calls] == [
+        ("response_url", "ephemeral")
+    ] * 3
     answers = [str(c.body["blocks"]) for c in slack.api.calls]
     # Not ours at all: the adapter answers. Well-formed but not a button we showed: the engine does.
     assert all("I don't recognise that button" in a for a in answers[:2]) and UNKNOWN_BUTTON.startswith(

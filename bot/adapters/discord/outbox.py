@@ -111,11 +111,14 @@ class DiscordApi:
         data = await self.message(Route("POST", "/users/@me/channels"), {"recipient_id": actor.user})
         return str(data["id"])
 
-    async def post(self, actor: Actor, channel: str, part: DiscordPayload) -> Posted:
+    async def post(self, actor: Actor, channel: str, part: DiscordPayload, *, draft: bool = False) -> Posted:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
         return _posted(await self.message(route, _body(part)), channel)
 
-    async def edit(self, actor: Actor, channel: str, message_id: str, part: DiscordPayload) -> None:
+    async def edit(
+        self, actor: Actor, channel: str, message_id: str, part: DiscordPayload, *, draft: bool = False
+    ) -> None:
+        # discord.py keeps Discord's limits itself; drafts are edited like anything else.
         route = Route(
             "PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel, message_id=message_id
         )

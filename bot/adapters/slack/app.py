@@ -47,6 +47,7 @@ from bot.adapters.delivery import EventOutbox
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.slack import home, translate
+from bot.adapters.slack.budget import SlackBudget
 from bot.adapters.slack.cohort import SlackCohorts, SlackDirectory, workspace_admins
 from bot.adapters.slack.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
@@ -133,8 +134,10 @@ def build_slack_adapter(
     *,
     worker: Worker | None = None,
     edit_interval_s: float = EDIT_INTERVAL_S,
+    budget: SlackBudget | None = None,
 ) -> SlackAdapter:
-    """The Bolt app with its listeners. In OAuth mode (`oauth_mode`) it serves the install flow
+    """The Bolt app with its listeners. Web API calls keep each workspace's rate budget (`budget`,
+    by default Slack's tiers, shared in Redis by every process). In OAuth mode (`oauth_mode`) it serves the install flow
     and takes each workspace's token from the installation store; `TokenKeyError` if
     TOKEN_ENCRYPTION_KEY is missing or malformed. Otherwise it serves SLACK_BOT_TOKEN's workspace
     and refuses requests from any other."""
@@ -164,6 +167,7 @@ def build_slack_adapter(
         edit_interval_s=edit_interval_s,
         webhook_retry_handlers=retry_handlers(),
         tokens=tokens,
+        budget=budget if budget is not None else SlackBudget(redis, keys),
     )
     adapter = SlackAdapter(app, outbox, worker or Worker(), engine, installations)
     intake = Intake("slack", engine, adapter.worker, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
@@ -412,6 +416,7 @@ class _Listeners:
             view = home.welcome_view()
         try:
             token = await self.outbox.api.token(actor)
+            await self.outbox.api.within_budget(actor, "views.publish")
             await self.outbox.client.views_publish(token=token, user_id=actor.user, view=view)
         except Refused as error:
             log.warning("slack: home tab for %s not published: %s", actor, error.reason)

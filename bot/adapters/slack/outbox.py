@@ -6,8 +6,8 @@ then `chat.postMessage`); edits are `chat.update`, removals `chat.delete`.
 `SlackOutbox.at(origin)` gives the Outbox for one inbound event. `Origin` says where the event
 came from, which decides what `SlackReply` allows besides the DM:
 
-- replies only the learner sees go where they acted: `chat.postEphemeral` in their DM with the
-  bot (where the bot is a member), else the command's or click's `response_url`;
+- replies only the learner sees go where they acted: through the command's or click's
+  `response_url`, or `chat.postEphemeral` in their DM with the bot when the event has no hook;
 - the message whose button was pressed is edited with `chat.update`;
 - after a slash command typed outside the DM, the learner is told the cards are in the DM, or,
   when nothing could be delivered there, told so where they typed.
@@ -27,7 +27,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.cards import CardMemory
 from bot.adapters.delivery import EventOutbox, PlatformOutbox
-from bot.adapters.platform import Posted, Pressed, Refused, Rendering, Where, note
+from bot.adapters.platform import Declined, Posted, Pressed, Refused, Rendering, Where, note
+from bot.adapters.slack.budget import Priority, SlackBudget
 from bot.adapters.slack.tokens import SingleToken, TokenSource
 from bot.domain.events import Actor
 from bot.domain.messages import ReplyProgress
@@ -44,6 +45,11 @@ log = logging.getLogger(__name__)
 
 DRAFT_FIRST_WORDS = 6
 """A streamed reply's first draft waits for this many words: its notification shows them."""
+
+FINAL_EDIT_WAIT_S = 3.0
+"""How long a final reply waits for chat.update before it is posted as a new message instead."""
+DELETE_WAIT_S = 30.0
+"""How long removing a replaced draft may wait for chat.delete before the draft is left."""
 
 EDIT_INTERVAL_S = 1.5
 """chat.update is Tier 3 (about 50 a minute per workspace): one edit per 1.5 s per message."""
@@ -86,9 +92,31 @@ class SlackApi:
 
     rendering = Rendering(render_slack, render_slack_draft, render_slack_answered, slack_problems)
 
-    def __init__(self, client: AsyncWebClient, tokens: TokenSource) -> None:
+    def __init__(
+        self, client: AsyncWebClient, tokens: TokenSource, budget: SlackBudget | None = None
+    ) -> None:
         self.client = client
         self.tokens = tokens
+        self.budget = budget
+
+    async def within_budget(
+        self,
+        actor: Actor,
+        method: str,
+        *,
+        channel: str | None = None,
+        draft: bool = False,
+        max_wait_s: float | None = None,
+    ) -> None:
+        """Wait for `method`'s turn in the workspace's budget; `Declined` for a draft that must
+        give way, or a call that would wait longer than `max_wait_s`."""
+        if self.budget is None:
+            return
+        priority = Priority.DRAFT if draft else Priority.REAL
+        if not await self.budget.take(
+            actor.tenant, method, channel=channel, priority=priority, max_wait_s=max_wait_s
+        ):
+            raise Declined(f"{method} budget")
 
     async def token(self, actor: Actor) -> str:
         """The bot token of the learner's tenant; `Refused` (not_installed) when the app is not
@@ -102,13 +130,19 @@ class SlackApi:
         return actor  # a DM is per workspace
 
     async def open_dm(self, actor: Actor) -> str:
+        await self.within_budget(actor, "conversations.open")
         try:
             response = await self.client.conversations_open(token=await self.token(actor), users=actor.user)
             return str(response["channel"]["id"])
         except _FAILURES as error:
             raise Refused(_reason(error)) from None
 
-    async def post(self, actor: Actor, channel: str, part: SlackMessage) -> Posted:
+    async def post(self, actor: Actor, channel: str, part: SlackMessage, *, draft: bool = False) -> Posted:
+        if draft and self.budget is not None and not await self.budget.has_room(actor.tenant, "chat.update"):
+            # A draft commits to edits and a final chat.update; while chat.update is busy with
+            # real messages, the reply is better posted once, whole, when it comes.
+            raise Declined("chat.update budget")
+        await self.within_budget(actor, "chat.postMessage", channel=channel, draft=draft)
         try:
             response = await self.client.chat_postMessage(
                 token=await self.token(actor), channel=channel, text=part.text, blocks=part.blocks
@@ -117,7 +151,14 @@ class SlackApi:
         except _FAILURES as error:
             raise Refused(_reason(error)) from None
 
-    async def edit(self, actor: Actor, channel: str, message_id: str, part: SlackMessage) -> None:
+    async def edit(
+        self, actor: Actor, channel: str, message_id: str, part: SlackMessage, *, draft: bool = False
+    ) -> None:
+        # A real edit (a final reply in place of its draft) waits a little; past that the reply
+        # is better posted as a new message than kept waiting for chat.update.
+        await self.within_budget(
+            actor, "chat.update", draft=draft, max_wait_s=None if draft else FINAL_EDIT_WAIT_S
+        )
         try:
             await self.client.chat_update(
                 token=await self.token(actor),
@@ -130,6 +171,7 @@ class SlackApi:
             raise Refused(_reason(error)) from None
 
     async def delete(self, actor: Actor, channel: str, message_id: str) -> None:
+        await self.within_budget(actor, "chat.delete", max_wait_s=DELETE_WAIT_S)
         try:
             await self.client.chat_delete(token=await self.token(actor), channel=channel, ts=message_id)
         except _FAILURES as error:
@@ -149,8 +191,10 @@ class SlackReply:
 
     async def private(self, actor: Actor, part: SlackMessage) -> Posted | None:
         channel = self.origin.channel
-        if self.origin.in_dm and channel:
-            # In its own DM the bot is a member, so the Web API works and needs no hook.
+        if self.origin.in_dm and channel and not self.origin.response_url:
+            # In its own DM the bot is a member, so the Web API works without a hook. A hook is
+            # preferred when the event has one: it spends none of chat.postEphemeral's budget.
+            await self.api.within_budget(actor, "chat.postEphemeral")
             try:
                 await self.api.client.chat_postEphemeral(
                     token=await self.api.token(actor),
@@ -168,6 +212,11 @@ class SlackReply:
     async def edit_pressed(self, actor: Actor, part: SlackMessage) -> None:
         pressed = self.pressed
         assert pressed is not None
+        if self.origin.response_url:
+            # The click's own hook replaces the clicked message, outside chat.update's Tier 3
+            # budget, which a cohort answering quizzes at once would soon spend.
+            await self._respond(part, replace=True)
+            return
         await self.api.edit(actor, pressed.channel, pressed.message_id, part)
 
     async def conclude(self, where: Where) -> None:
@@ -181,14 +230,17 @@ class SlackReply:
         except Refused as error:
             log.warning("slack: could not say where the answer went: %s", error.reason)
 
-    async def _respond(self, part: SlackMessage) -> None:
+    async def _respond(self, part: SlackMessage, *, replace: bool = False) -> None:
         if self.origin.response_url is None:
             raise Refused("no response_url")
         hook = AsyncWebhookClient(self.origin.response_url, retry_handlers=self.hook_retries)
         try:
-            response = await hook.send(
-                text=part.text, blocks=part.blocks, response_type="ephemeral", replace_original=False
-            )
+            if replace:
+                response = await hook.send(text=part.text, blocks=part.blocks, replace_original=True)
+            else:
+                response = await hook.send(
+                    text=part.text, blocks=part.blocks, response_type="ephemeral", replace_original=False
+                )
         except (TimeoutError, ClientError) as error:
             raise Refused(type(error).__name__) from None
         if response.status_code != 200:
@@ -206,8 +258,9 @@ class SlackOutbox(PlatformOutbox[SlackMessage]):
         edit_interval_s: float = EDIT_INTERVAL_S,
         webhook_retry_handlers: Sequence[AsyncRetryHandler] = (),
         tokens: TokenSource | None = None,
+        budget: SlackBudget | None = None,
     ) -> None:
-        self.api = SlackApi(client, tokens or SingleToken(client.token))
+        self.api = SlackApi(client, tokens or SingleToken(client.token), budget)
         super().__init__(self.api, cards, edit_interval_s=edit_interval_s)
         self.client = client
         self._hook_retries = list(webhook_retry_handlers)
