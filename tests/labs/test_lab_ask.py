@@ -109,3 +109,27 @@ def test_lab_4_recap_asks_for_the_missing_piece(tmp_path: Path, capsys: pytest.C
     recap = str(out[-1]["reply"]).rsplit("Recap:", 1)[1]
     assert "So far your design has monitoring and drift detection and a feature store." in recap
     assert "Which one more piece would you build, and why?" in recap
+
+
+async def test_with_claude_the_verdict_decides_what_counts(
+    anthropic_server, api_key, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.lab_ask import run_lab_ask
+    from tests.fakes.anthropic_server import Reply
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", api_key)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_server.url)
+    anthropic_server.script(
+        Reply(text="<verdict>off-topic</verdict>\nLet's keep to your interview: what would you ask?"),
+        Reply(text="<verdict>on-topic</verdict>\nPython, PyTorch and Docker first."),
+    )
+    before = len(anthropic_server.requests)
+    script = "What's the weather like in Paris?\nWhich tools matter most on day one?\n"
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(script))
+    assert await run_lab_ask("ml-engineer-lab", None, "-") == 0
+    out = lines(capsys)
+    assert [line["counted"] for line in out] == [False, True]
+    assert out[0]["reply"] == "Let's keep to your interview: what would you ask?"
+    assert out[1]["sections"] == []  # Claude's replies do not say which passages they drew on
+    assert len(anthropic_server.requests) - before == 2
+    assert anthropic_server.requests[-1].body["thinking"] == {"type": "disabled"}
