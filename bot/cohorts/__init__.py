@@ -9,4 +9,13 @@
 - `export`: the two CSV files.
 - `answers`: what a command returns (sections, buttons, files) for an adapter to render.
 - `service`: `CohortService`, which checks rights and runs each subcommand.
+
+Building on it (nudges, paced release, item analysis): a tenant's cohorts are
+`CohortStore.all(tenant)`, a cohort's learners `CohortStore.roster(tenant, name)` (and a
+learner's cohort `CohortStore.cohort_of(tenant, user)`); their rows, at-risk first, are
+`CohortService.roster_lines(tenant, cohort)`; their records and whole event logs, read in
+pipelined batches, `RedisLearnerStore.snapshots(actors, log_last=None)` (see
+`export._first_answers` for reading answers out of them). Every change a facilitator makes
+should be written with `AuditLog.write`, and one that touches a learner's record should be a
+facilitator event (`bot.domain.facilitation`) applied with `Engine.facilitate`.
 """
