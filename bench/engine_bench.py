@@ -70,17 +70,34 @@ class LearnerClock:
 
 
 class RoundTrips:
-    """Counts what a client sends and waits for: each command, and each pipeline as one."""
+    """Counts what a client sends: `count` round trips (a command, or a whole pipeline) and
+    `commands` (every command, pipelined or not)."""
 
     def __init__(self, client: AsyncRedis) -> None:
-        self.count = 0
+        self.count = self.commands = 0
         execute = client.execute_command
+        make_pipeline = client.pipeline
 
         async def counted(*args: Any, **options: Any) -> Any:
             self.count += 1
+            self.commands += 1
             return await execute(*args, **options)
 
-        client.execute_command = counted  # type: ignore[method-assign]  # counting, on this client only
+        def counted_pipeline(*args: Any, **options: Any) -> Any:
+            pipe = make_pipeline(*args, **options)
+            run = pipe.execute
+
+            async def counted_run(*args: Any, **options: Any) -> Any:
+                self.count += 1
+                self.commands += len(pipe)
+                return await run(*args, **options)
+
+            pipe.execute = counted_run  # type: ignore[method-assign]
+            return pipe
+
+        # Counting on this client only.
+        client.execute_command = counted  # type: ignore[method-assign]
+        client.pipeline = counted_pipeline  # type: ignore[method-assign]
 
 
 class TimedEngine(Engine):
@@ -94,8 +111,9 @@ class TimedEngine(Engine):
         advisor: Advisor,
         config: EngineConfig,
         round_trips: RoundTrips,
+        batch: bool = True,
     ) -> None:
-        super().__init__(module, RedisLearnerStore(client, keys), advisor, config)
+        super().__init__(module, RedisLearnerStore(client, keys, batch_commits=batch), advisor, config)
         self.client, self.keys = client, keys
         self.latencies: list[float] = []
         self.round_trips = round_trips
@@ -133,11 +151,12 @@ async def learner_run(
             runs.append(await sim.take_module())
 
     engine.latencies = []
-    calls_before = engine.round_trips.count
+    calls_before, commands_before = engine.round_trips.count, engine.round_trips.commands
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     calls = engine.round_trips.count - calls_before
+    commands = engine.round_trips.commands - commands_before
     events = len(engine.latencies)
     return {
         "learners": learners,
@@ -150,6 +169,7 @@ async def learner_run(
         "p50_ms": round(percentile(engine.latencies, 0.50) * 1000, 3),
         "p99_ms": round(percentile(engine.latencies, 0.99) * 1000, 3),
         "round_trips_per_event": round(calls / events, 3),
+        "commands_per_event": round(commands / events, 3),
     }
 
 
@@ -263,19 +283,21 @@ async def bench(
 
 
 def engine_factory(
-    module: Module, client: AsyncRedis, keys: KeyBuilder, round_trips: RoundTrips
+    module: Module, client: AsyncRedis, keys: KeyBuilder, round_trips: RoundTrips, batch: bool = True
 ) -> Callable[[], TimedEngine]:
     config = EngineConfig(limits=Limits(lab_exchange_cap=LAB_TURNS + 10))
 
     def factory() -> TimedEngine:
         return TimedEngine(
-            module, client, keys, OfflineAdvisor(LessonIndexes(module.lessons)), config, round_trips
+            module, client, keys, OfflineAdvisor(LessonIndexes(module.lessons)), config, round_trips, batch
         )
 
     return factory
 
 
-async def run_bench(learners: int, concurrency: int, cluster: bool, raw_calls: int) -> int:
+async def run_bench(
+    learners: int, concurrency: int, cluster: bool, raw_calls: int, batch: bool = True
+) -> int:
     from bench.target import bench_redis
     from bot.runtime import load_module
     from bot.settings import Settings
@@ -287,9 +309,10 @@ async def run_bench(learners: int, concurrency: int, cluster: bool, raw_calls: i
         try:
             gc.freeze()  # as a long-lived runtime does once the course is loaded
             keys = KeyBuilder(settings.key_prefix + "-bench")
-            factory = engine_factory(module, client, keys, RoundTrips(client))
+            factory = engine_factory(module, client, keys, RoundTrips(client), batch)
             figures = await bench(client, factory, learners, concurrency, raw_calls)
             figures["redis"] = where
+            figures["commits_batched"] = batch
         finally:
             await client.aclose()
     print(json.dumps(figures))

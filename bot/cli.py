@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="without REDIS_URL: run against a local three-primary Redis Cluster it starts",
     )
     bench.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="send each commit on its own instead of pipelining the commits ready together",
+    )
+    bench.add_argument(
         "--raw-calls", type=int, default=20_000, help="EVALSHA calls in each raw round-trip loop"
     )
 
@@ -140,7 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             from bench.engine_bench import run_bench
 
-            return asyncio.run(run_bench(args.learners, args.concurrency, args.cluster, args.raw_calls))
+            return asyncio.run(
+                run_bench(args.learners, args.concurrency, args.cluster, args.raw_calls, not args.no_batch)
+            )
         if command == "slack":
             from bot.adapters.slack.runner import run_slack
 

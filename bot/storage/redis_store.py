@@ -38,6 +38,7 @@ from bot.storage.base import (
     Stored,
     StoreUnavailable,
 )
+from bot.storage.batching import ScriptBatcher
 from bot.storage.client import UNREACHABLE, AsyncRedis, reachable
 from bot.storage.keys import KeyBuilder
 
@@ -159,6 +160,7 @@ class RedisLearnerStore(LearnerStore):
         log_cap: int = 500,
         transcript_cap: int = 200,
         quarantine_ttl_s: int = DEFAULT_QUARANTINE_TTL_S,
+        batch_commits: bool = True,
     ) -> None:
         if client.get_connection_kwargs().get("decode_responses"):
             raise ValueError("RedisLearnerStore needs a client with decode_responses=False")
@@ -172,7 +174,9 @@ class RedisLearnerStore(LearnerStore):
         self.log_cap = log_cap
         self.transcript_cap = transcript_cap
         self.quarantine_ttl_s = quarantine_ttl_s
-        self._commit = client.register_script(commit_script(log_cap, transcript_cap))
+        # Commits ready at the same moment share one pipeline (see `batching.py`).
+        script = commit_script(log_cap, transcript_cap)
+        self._commit = ScriptBatcher(client, script) if batch_commits else client.register_script(script)
         self._quarantine = client.register_script(QUARANTINE_LUA)
 
     async def load(self, actor: Actor) -> Stored | None:

@@ -1,0 +1,90 @@
+"""Commits ready at the same moment share one pipeline, each caller still getting its own answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.exceptions import ResponseError
+
+from bot.storage.batching import ScriptBatcher
+
+INCR_LIST = "redis.call('RPUSH', KEYS[1], ARGV[1]); return redis.call('LLEN', KEYS[1])"
+
+
+def count_pipelines(client) -> list[int]:
+    """Sizes of the pipelines `client` sends (the real client, watched)."""
+    sizes: list[int] = []
+    make = client.pipeline
+
+    def watched(*args, **options):
+        pipe = make(*args, **options)
+        run = pipe.execute
+
+        async def counted(*a, **o):
+            sizes.append(len(pipe))
+            return await run(*a, **o)
+
+        pipe.execute = counted
+        return pipe
+
+    client.pipeline = watched
+    return sizes
+
+
+async def test_calls_made_together_go_out_as_one_pipeline_with_each_reply_to_its_caller(redis) -> None:
+    sizes = count_pipelines(redis)
+    batcher = ScriptBatcher(redis, INCR_LIST)
+    replies = await asyncio.wait_for(
+        asyncio.gather(*(batcher(keys=[f"list:{{{n % 5}}}"], args=[str(n)]) for n in range(20))), 10
+    )
+    assert replies == [1] * 5 + [2] * 5 + [3] * 5 + [4] * 5
+    assert sizes == [20]
+    assert await redis.lrange("list:{2}", 0, -1) == [b"2", b"7", b"12", b"17"]
+
+
+async def test_one_failing_call_does_not_fail_the_others(redis) -> None:
+    await redis.set("list:{bad}", "not a list")
+    batcher = ScriptBatcher(redis, INCR_LIST)
+    keys = ["list:{a}", "list:{bad}", "list:{b}"]
+    replies = await asyncio.wait_for(
+        asyncio.gather(*(batcher(keys=[key], args=["x"]) for key in keys), return_exceptions=True), 10
+    )
+    assert replies[0] == 1 and replies[2] == 1
+    assert isinstance(replies[1], ResponseError) and "WRONGTYPE" in str(replies[1])
+
+
+async def test_a_server_that_forgot_the_script_is_given_it_again(redis) -> None:
+    batcher = ScriptBatcher(redis, INCR_LIST)
+    assert await batcher(keys=["list:{a}"], args=["x"]) == 1
+    await redis.script_flush()  # as after a restart or a failover
+    replies = await asyncio.wait_for(
+        asyncio.gather(*(batcher(keys=[key], args=["x"]) for key in ("list:{a}", "list:{b}", "list:{c}"))), 10
+    )
+    assert replies == [2, 1, 1]
+
+
+async def test_a_lone_call_is_sent_on_its_own(redis) -> None:
+    sizes = count_pipelines(redis)
+    batcher = ScriptBatcher(redis, INCR_LIST)
+    assert await batcher(keys=["list:{a}"], args=["x"]) == 1
+    assert await batcher(keys=["list:{a}"], args=["y"]) == 2
+    assert sizes == []
+
+
+async def test_a_dead_server_fails_every_waiting_call_instead_of_leaving_it_hanging(tmp_path) -> None:
+    from bot.storage.client import connect
+    from bot.storage.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path, persistent=False)
+    client = await connect(server.start())
+    batcher = ScriptBatcher(client, INCR_LIST)
+    assert await batcher(keys=["list:{a}"], args=["x"]) == 1
+    server.stop()
+    replies = await asyncio.wait_for(
+        asyncio.gather(
+            *(batcher(keys=[f"list:{{{n}}}"], args=["x"]) for n in range(6)), return_exceptions=True
+        ),
+        30,
+    )
+    assert all(isinstance(reply, Exception) for reply in replies)
+    await client.aclose()
