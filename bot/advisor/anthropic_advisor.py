@@ -26,6 +26,7 @@ from typing import Any
 
 import anthropic
 import httpx2  # the SDK's HTTP client: a stalled stream raises its errors unwrapped
+from anthropic.types import MessageParam, TextBlockParam
 
 from bot.advisor import verdict
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, AdvisorUnavailable, OnDelta, Usage
@@ -229,8 +230,8 @@ class AnthropicAdvisor(Advisor):
     async def _attempt(
         self,
         request: AdvisorRequest,
-        system: list[dict[str, Any]],
-        messages: list[dict[str, Any]],
+        system: list[TextBlockParam],
+        messages: list[MessageParam],
         on_delta: OnDelta | None,
     ) -> AdvisorReplyText:
         raw = ""
@@ -242,8 +243,8 @@ class AnthropicAdvisor(Advisor):
         async with self._client.messages.stream(
             model=self.model,
             max_tokens=self.max_tokens,
-            system=system,  # type: ignore[arg-type]
-            messages=messages,  # type: ignore[arg-type]
+            system=system,
+            messages=messages,
             **options,
         ) as stream:
             async for event in stream:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
+
+from anthropic.types import AssistantMessageParam, MessageParam, TextBlockParam, UserMessageParam
 
 from bot.advisor.base import AdvisorRequest, Turn
 from bot.course.models import Lab, Lesson
@@ -23,7 +25,6 @@ CACHE_MIN_TOKENS = 512
 """Prefixes shorter than this are not cached by the API."""
 
 LEARNER_TAG = "learner_message"
-CACHE_CONTROL: dict[str, str] = {"type": "ephemeral"}
 VERDICT_ON = "<verdict>on-topic</verdict>"
 VERDICT_OFF = "<verdict>off-topic</verdict>"
 
@@ -35,8 +36,8 @@ _TAG_LIKE = re.compile(r"<\s*/?\s*learner_message\b[^>]*>", re.IGNORECASE)
 class LabPrompt:
     """Keyword arguments for `client.messages.stream(...)` besides model and max_tokens."""
 
-    system: list[dict[str, Any]]
-    messages: list[dict[str, Any]]
+    system: list[TextBlockParam]
+    messages: list[MessageParam]
 
 
 def estimate_tokens(text: str) -> int:
@@ -94,11 +95,11 @@ def prefix_texts(lesson: Lesson, lab: Lab) -> tuple[str, ...]:
     return (persona_text(lesson, lab), lesson_text(lesson))
 
 
-def prefix_blocks(lesson: Lesson, lab: Lab) -> list[dict[str, Any]]:
+def prefix_blocks(lesson: Lesson, lab: Lab) -> list[TextBlockParam]:
     """System blocks shared by every learner of the lab; the last carries `cache_control`."""
-    texts = prefix_texts(lesson, lab)
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": text} for text in texts]
-    blocks[-1]["cache_control"] = dict(CACHE_CONTROL)
+    *shared, last = prefix_texts(lesson, lab)
+    blocks: list[TextBlockParam] = [{"type": "text", "text": text} for text in shared]
+    blocks.append({"type": "text", "text": last, "cache_control": {"type": "ephemeral"}})
     return blocks
 
 
@@ -153,14 +154,14 @@ def wrap_learner(text: str) -> str:
     return f"<{LEARNER_TAG}>\n{safe}\n</{LEARNER_TAG}>"
 
 
-def build_messages(history: tuple[Turn, ...], message: str) -> list[dict[str, Any]]:
+def build_messages(history: tuple[Turn, ...], message: str) -> list[MessageParam]:
     """Alternating user/assistant turns that start and end with a user turn.
 
     Learner turns are wrapped in tags; consecutive turns of one role (an advisor reply that
     failed, say) are merged; a transcript opening with the advisor's greeting gets a short user
     turn before it, since a conversation must start with the user.
     """
-    turns: list[tuple[str, str]] = [
+    turns: list[tuple[Literal["user", "assistant"], str]] = [
         (
             "user" if turn.role == "learner" else "assistant",
             wrap_learner(turn.text) if turn.role == "learner" else turn.text.strip(),
@@ -172,13 +173,19 @@ def build_messages(history: tuple[Turn, ...], message: str) -> list[dict[str, An
     if turns[0][0] == "assistant":
         turns.insert(0, ("user", "(The learner opened the lab.)"))
 
-    messages: list[dict[str, Any]] = []
+    merged: list[tuple[Literal["user", "assistant"], str]] = []
     for role, text in turns:
-        if messages and messages[-1]["role"] == role:
-            messages[-1]["content"] += "\n\n" + text
+        if merged and merged[-1][0] == role:
+            merged[-1] = (role, merged[-1][1] + "\n\n" + text)
         else:
-            messages.append({"role": role, "content": text})
-    return messages
+            merged.append((role, text))
+    return [_message(role, text) for role, text in merged]
+
+
+def _message(role: Literal["user", "assistant"], text: str) -> MessageParam:
+    if role == "user":
+        return UserMessageParam(role="user", content=text)
+    return AssistantMessageParam(role="assistant", content=text)
 
 
 def build_prompt(request: AdvisorRequest) -> LabPrompt:

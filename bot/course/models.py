@@ -101,7 +101,7 @@ class Section(Frozen):
     paragraphs: tuple[Text, ...] = ()
     items: tuple[ListItem, ...] = ()
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects decorators over @property; pydantic documents this
     @property
     def body(self) -> str:
         parts = list(self.paragraphs)
@@ -224,7 +224,7 @@ class Module(Frozen):
     lessons: tuple[Lesson, ...]
     test: ModuleTest
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects decorators over @property; pydantic documents this
     @property
     def pass_mark(self) -> float:
         return self.test.pass_mark

@@ -129,6 +129,14 @@ class TestStep(BaseModel):
     practice: list[str] = Field(default_factory=list)
     """Option ids chosen so far in the practice round, in question order."""
 
+    def with_practice(self, answers: list[str]) -> TestStep:
+        """The practice round with these answers given so far."""
+        return _replaced(self, practice=answers)
+
+    def on_page(self, page: int) -> TestStep:
+        """The finished attempt showing its result (0) or review page `page`."""
+        return _replaced(self, page=page)
+
 
 Step = Annotated[MenuStep | LessonStep | QuizStep | LabStep | TestStep, Field(discriminator="at")]
 

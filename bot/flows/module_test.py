@@ -25,20 +25,13 @@ from bot.flows.cards import MENU, PROGRESS, button, notice
 from bot.flows.context import FlowContext, LogEntry, Outcome
 from bot.flows.feedback import answer_feedback, without_verdict
 from bot.flows.flow import Flow
-from bot.flows.questions import question_card
+from bot.flows.questions import is_right, question_card, score
 
 REVIEW_PER_CARD = 5
 
 
 def question_order(ctx: FlowContext, attempt: int) -> list[Question]:
     return shuffled(ctx.module.test.questions, ctx.actor, ctx.module.test.id, attempt)
-
-
-def score(questions: Sequence[Question], answers: Sequence[str]) -> int:
-    """Correct answers among `answers`, given in the order of `questions`. An answer whose option
-    the course no longer has (edited since it was given) scores nothing."""
-    chosen = (question.option(answer) for question, answer in zip(questions, answers, strict=False))
-    return sum(1 for option in chosen if option is not None and option.correct)
 
 
 def attempts_used_up(progress: Progress, test: ModuleTest) -> bool:
@@ -161,7 +154,7 @@ def _results(
         )
     elif best and best.score > got:
         lines.append(f"Your best score, {best.score}/{best.total}, is the one that counts.")
-    missed = [q.id for q, a in zip(questions, step.answers, strict=False) if not _right(q, a)]
+    missed = [q.id for q, a in zip(questions, step.answers, strict=False) if not is_right(q, a)]
     revisit = practice.sections_to_revisit(ctx.module, missed)
     if revisit and not test.passes(got):
         lines.append("To revisit: " + "; ".join(revisit) + ".")
@@ -183,11 +176,6 @@ def _results(
     else:
         retake = () if closed else (button(state, "Retake the test", "retake"),)
     return (result.model_copy(update={"actions": (review, *retake, PROGRESS, MENU)}),)
-
-
-def _right(question: Question, answer: str) -> bool:
-    option = question.option(answer)
-    return bool(option and option.correct)
 
 
 def module_complete_message(state: LearnerState, ctx: FlowContext) -> Message:
@@ -297,10 +285,10 @@ def _practice_press(state: LearnerState, ctx: FlowContext, step: TestStep, event
     ]
     feedback = Message(blocks=answer_feedback(question, option))
     if len(answers) < len(questions):
-        turned = step.model_copy(update={"practice": answers})
+        turned = step.with_practice(answers)
         new = state.advanced(turned)
         return Outcome(state=new, messages=(feedback, *view(new, ctx, turned)), log=tuple(log))
-    right = sum(1 for q, a in zip(questions, answers, strict=False) if _right(q, a))
+    right = score(questions, answers)
     intro = TestStep(attempt=0)
     new = state.advanced(intro).with_progress(state.progress.with_practice_done())
     log.append({"kind": "practice_done", "right": right, "total": len(questions)})
@@ -338,7 +326,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     if finished and event.action in ("next", "back"):
         pages = review_pages(question_order(ctx, step.attempt))
         page = step.page + 1 if event.action == "next" else step.page - 1
-        turned = step.model_copy(update={"page": page % (pages + 1)})
+        turned = step.on_page(page % (pages + 1))
         new = state.advanced(turned)
         return Outcome(state=new, messages=view(new, ctx, turned))
     if event.action != "answer" or step.attempt == 0 or finished:
@@ -363,7 +351,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         got = score(questions, new_step.answers)
         passed = test.passes(got)
         attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
-        missed = [q.id for q, a in zip(questions, new_step.answers, strict=False) if not _right(q, a)]
+        missed = [q.id for q, a in zip(questions, new_step.answers, strict=False) if not is_right(q, a)]
         practice_for = missed if test.practice_before_retake and not passed else []
         new = new.with_progress(state.progress.with_test_finished(attempt_result, practice_for))
         log.append({"kind": "test_done", "attempt": step.attempt, "score": got, "passed": passed})

@@ -1,6 +1,9 @@
-"""Question cards shared by quizzes and the module test: shuffled options as answer buttons."""
+"""What quizzes and the module test share: question cards with shuffled options as answer buttons,
+and how answers are scored."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from bot.course.models import Option, Question
 from bot.domain.messages import Message, Paragraph
@@ -23,3 +26,15 @@ def question_card(
     )
     blocks = tuple(Paragraph(text=text) for text in (*lead, f"**{question.stem}**"))
     return Message(heading=heading, blocks=blocks, choices=choices, actions=(MENU,), locks_on_choice=True)
+
+
+def is_right(question: Question, answer: str) -> bool:
+    """Whether option id `answer` is the question's correct option. An option the course no
+    longer has (edited since it was chosen) is not."""
+    option = question.option(answer)
+    return option is not None and option.correct
+
+
+def score(questions: Sequence[Question], answers: Sequence[str]) -> int:
+    """Right answers among `answers`, given in the order of `questions`."""
+    return sum(is_right(question, answer) for question, answer in zip(questions, answers, strict=False))

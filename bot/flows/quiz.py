@@ -15,7 +15,7 @@ from bot.flows.cards import MENU, button, notice
 from bot.flows.context import FlowContext, LogEntry, Outcome
 from bot.flows.feedback import answer_feedback
 from bot.flows.flow import Flow
-from bot.flows.questions import question_card
+from bot.flows.questions import question_card, score
 from bot.flows.units import continue_button
 
 
@@ -86,9 +86,7 @@ def open_quiz(state: LearnerState, ctx: FlowContext, quiz: Quiz, *, retake: bool
         return Outcome(state=new, messages=view(new, ctx, shown))
     attempt = previous.attempts + 1 if previous else 1
     answers = state.progress.quiz_unfinished.get(quiz.id, [])[: len(quiz.questions) - 1]
-    chosen = [question.option(answer) for question, answer in zip(quiz.questions, answers, strict=False)]
-    score = sum(1 for option in chosen if option is not None and option.correct)
-    step = QuizStep(quiz_id=quiz.id, attempt=attempt, answers=answers, score=score)
+    step = QuizStep(quiz_id=quiz.id, attempt=attempt, answers=answers, score=score(quiz.questions, answers))
     new = state.advanced(step).with_progress(state.progress.with_quiz_resumed(quiz.id))
     return Outcome(state=new, messages=view(new, ctx, step))
 

@@ -6,6 +6,7 @@ from bot.course.models import Module, ModuleTest, Question
 from bot.domain.events import Press
 from bot.domain.state import LearnerState, Progress, TestStep
 from bot.flows import module_test
+from bot.flows.questions import score
 from tests.flows.pure import PureLearner
 
 
@@ -101,5 +102,5 @@ def test_an_answer_the_course_no_longer_has_scores_nothing_and_breaks_nothing(mo
 def test_the_score_counts_correct_answers_in_question_order(module: Module) -> None:
     questions: tuple[Question, ...] = module.test.questions[:3]
     right, wrong = questions[0].correct_option.id, next(o.id for o in questions[1].options if not o.correct)
-    assert module_test.score(questions, [right, wrong, questions[2].correct_option.id]) == 2
-    assert module_test.score(questions, [right]) == 1
+    assert score(questions, [right, wrong, questions[2].correct_option.id]) == 2
+    assert score(questions, [right]) == 1
