@@ -7,11 +7,15 @@ import asyncio
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.budget import Limit, SlackBudget
+from bot.adapters.slack.outbox import SlackOutbox
+from bot.domain.events import Actor
+from bot.domain.messages import AdvisorReply, Message, ReplyProgress
 from bot.storage.keys import KeyBuilder
 from tests.fakes.slack_api import FakeSlackApi
-from tests.slack.harness import SlackHarness, message_text
+from tests.slack.harness import BOT_TOKEN, SlackHarness, message_text
 from tests.slack.test_slack_app import SlowAdvisor, open_first_lab
 
 QUESTION = "What does a junior ML engineer spend most of the week doing?"
@@ -77,3 +81,39 @@ async def test_draft_edits_thin_out_under_load_and_every_final_reply_arrives(
     assert slack_api.rate_limited == 0  # the budget kept the limits: Slack never had to say 429
     budget = app.adapter.outbox.api.budget
     assert budget is not None and budget.skipped > 0  # drafts gave way to real messages
+
+
+async def test_a_final_reply_kept_from_chat_update_is_posted_anew_and_its_draft_removed(
+    slack_api: FakeSlackApi, redis: aioredis.Redis
+) -> None:
+    ada, dm = Actor(platform="slack", tenant="T1", user="UADA"), "DUADA"
+    slow_updates = Limit(calls=1, per_s=20.0, burst=1)  # one chat.update per 20 s
+    roomy = Limit(1000, 1.0, 100)
+    budget = SlackBudget(
+        redis,
+        KeyBuilder("test"),
+        limits={"chat.update": slow_updates, "chat.delete": roomy, "conversations.open": roomy},
+        post_per_channel=roomy,
+    )
+    outbox = SlackOutbox(
+        AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.api_url), edit_interval_s=0.05, budget=budget
+    )
+    draft = ReplyProgress(advisor="Ada", text="Deploying models is mostly about the plumbing around", turn=1)
+    await outbox.progress(ada, draft)
+    await slack_api.wait_for(lambda: len(slack_api.channel_messages(dm)) == 1)  # the draft
+    assert await budget.take("T1", "chat.update")  # a real edit elsewhere spends chat.update
+
+    # While chat.update is busy, no new draft is started for another reply...
+    await outbox.progress(ada, ReplyProgress(advisor="Ada", text=draft.text, turn=2))
+    await asyncio.sleep(0.1)
+    assert len(slack_api.of("chat.postMessage")) == 1
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    final = Message(blocks=(AdvisorReply(advisor="Ada", text="Deploying models is plumbing.", turn=1),))
+    await outbox.send(ada, [final])
+    assert loop.time() - started < 3.5  # it did not wait 20 s for chat.update
+    [shown] = slack_api.channel_messages(dm)  # the final reply, posted anew; the draft is gone
+    assert "Deploying models is plumbing." in message_text(shown) and "▌" not in message_text(shown)
+    assert len(slack_api.of("chat.delete")) == 1 and not [c for c in slack_api.of("chat.update") if c.ok]
+    await outbox.abandon_stream(ada, 2)
