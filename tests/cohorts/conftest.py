@@ -107,3 +107,9 @@ def make_world(
 @pytest.fixture
 def world(make_world: Callable[..., World]) -> World:
     return make_world()
+
+
+@pytest.fixture
+def redis(redis_any: aioredis.Redis) -> aioredis.Redis:
+    """Cohorts, rosters, audit logs and exports on a single Redis and on the Redis Cluster."""
+    return redis_any
