@@ -122,7 +122,7 @@ def _buttons(api: FakeSlackApi, learner: Learner) -> tuple[str | None, list[tupl
     """The learner's last card that has buttons: its ts, and (action, value) of each button."""
     actor = Actor(platform="slack", tenant=TEAM, user=learner.user)
     for message in reversed(api.channel_messages(learner.channel)):
-        found = []
+        found: list[tuple[str, str]] = []
         for block in message.blocks:
             for element in block.get("elements", []) if block.get("type") == "actions" else []:
                 press = decode(element.get("value"), actor)
