@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--learners", type=int, default=20)
     sim.add_argument("--accuracy", type=float, default=0.85)
     sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument(
+        "--cohort", help="enrol the simulated learners in this cohort (made when missing) and keep them"
+    )
+    sim.add_argument(
+        "--tenant", default="sim:local", help="PLATFORM:TENANT of the cohort (default: sim:local)"
+    )
 
     report = sub.add_parser("report", help="one row per learner of a cohort: progress, scores, last activity")
     report.add_argument(
@@ -123,7 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "simulate":
             from bot.simulate import run_simulation
 
-            return asyncio.run(run_simulation(args.learners, args.accuracy, args.seed))
+            return asyncio.run(
+                run_simulation(args.learners, args.accuracy, args.seed, args.cohort, args.tenant)
+            )
         if command == "report":
             from bot.reports import run_report
 

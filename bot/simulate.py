@@ -16,18 +16,51 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.cohorts.models import Cohort, CohortSettings, RosterEntry, Tenant
+from bot.cohorts.store import AsyncRedis, CohortStore
 from bot.course.models import Module, Question
 from bot.domain.events import Actor, Command, Press, Text
 from bot.domain.messages import Message
 from bot.domain.outbox import CollectingOutbox
 from bot.engine.engine import INTERNAL_ERROR_NOTICE, Engine
 from bot.storage.base import LearnerStore
+from bot.storage.keys import KeyBuilder
 
 LAB_QUESTIONS = (
     "What does a typical week look like for someone in this role?",
     "Which skills or tools should I focus on first, and why do they matter?",
     "How would I show an employer that I can already do this kind of work?",
 )
+
+
+async def enrol_simulated(
+    redis: AsyncRedis, keys: KeyBuilder, engine: Engine, tenant: Tenant, name: str, learners: int
+) -> list[Actor] | None:
+    """Learners `sim-0`, `sim-1`, … of `tenant`, enrolled in cohort `name` (made when missing);
+    None when `name` cannot name a cohort."""
+    store = CohortStore(redis, keys)
+    now = time.time()
+    if await store.get(tenant, name) is None:
+        test = engine.module.test
+        try:
+            made = Cohort(
+                name=name,
+                created_by="simulate",
+                created_at=now,
+                settings=CohortSettings(
+                    test_attempts=test.max_attempts, cooldown_minutes=test.cooldown_minutes
+                ),
+            )
+        except ValueError:
+            return None
+        await store.create(tenant, made)
+    users = [f"sim-{i}" for i in range(learners)]
+    entries = [
+        RosterEntry(user=user, name=f"Simulated learner {i}", enrolled_at=now, enrolled_by="simulate")
+        for i, user in enumerate(users)
+    ]
+    await store.enrol(tenant, name, entries)
+    return [Actor(platform=tenant.platform, tenant=tenant.tenant, user=user) for user in users]
 
 
 @dataclass
@@ -176,20 +209,25 @@ async def check_consistency(store: LearnerStore, runs: list[LearnerRun]) -> dict
 
 
 async def simulate(
-    engine: Engine, store: LearnerStore, learners: int, accuracy: float, seed: int
+    engine: Engine,
+    store: LearnerStore,
+    learners: int,
+    accuracy: float,
+    seed: int,
+    actors: list[Actor] | None = None,
+    spread: float = 0.0,
 ) -> dict[str, Any]:
+    """`actors` names the learners (default: a fresh `sim` tenant); with `spread`, each learner's
+    accuracy is drawn around `accuracy` with that standard deviation, as abilities in a real
+    cohort differ (what item analysis needs to tell strong and weak learners apart)."""
     rng = random.Random(seed)
     tenant = f"sim-{seed}-{int(time.time() * 1000)}"
-    sims = [
-        SimulatedLearner(
-            engine,
-            engine.module,
-            Actor(platform="sim", tenant=tenant, user=f"learner-{i}"),
-            random.Random(rng.random()),
-            accuracy,
-        )
-        for i in range(learners)
-    ]
+    if actors is None:
+        actors = [Actor(platform="sim", tenant=tenant, user=f"learner-{i}") for i in range(learners)]
+    sims = []
+    for actor in actors:
+        own = min(1.0, max(0.0, rng.gauss(accuracy, spread))) if spread else accuracy
+        sims.append(SimulatedLearner(engine, engine.module, actor, random.Random(rng.random()), own))
     started = time.perf_counter()
     runs = list(await asyncio.gather(*(sim.take_module() for sim in sims)))
     elapsed = time.perf_counter() - started
@@ -206,12 +244,42 @@ async def simulate(
     }
 
 
-async def run_simulation(learners: int, accuracy: float, seed: int) -> int:
+COHORT_SPREAD = 0.15
+"""How far simulated learners' accuracies spread around `--accuracy` in a `--cohort` run."""
+
+
+async def run_simulation(
+    learners: int, accuracy: float, seed: int, cohort: str | None = None, tenant: str = "sim:local"
+) -> int:
+    """With `cohort`, the learners are enrolled in that cohort of `tenant` (created when
+    missing) and kept in the bot's own Redis, so `tutorbot cohort … --tenant` can be tried on them."""
     from bot.runtime import open_runtime
     from bot.settings import Settings
 
     settings = Settings()
-    async with open_runtime(settings, ephemeral=not settings.redis_url) as runtime:
-        summary = await simulate(runtime.engine, runtime.store, learners, accuracy, seed)
+    place: Tenant | None = None
+    if cohort is not None:
+        platform, _, tenant_id = tenant.partition(":")
+        try:
+            place = Tenant.model_validate({"platform": platform, "tenant": tenant_id})
+        except ValueError:
+            print("Name the tenant as --tenant PLATFORM:TENANT, for example sim:local or slack:T0123ABCD.")
+            return 2
+    async with open_runtime(settings, ephemeral=place is None and not settings.redis_url) as runtime:
+        if place is None:
+            summary = await simulate(runtime.engine, runtime.store, learners, accuracy, seed)
+        else:
+            assert cohort is not None
+            enrolled = await enrol_simulated(
+                runtime.redis, runtime.keys, runtime.engine, place, cohort, learners
+            )
+            if enrolled is None:
+                print(f"`{cohort}` can't name a cohort: use letters, digits, - and _.")
+                return 2
+            summary = await simulate(
+                runtime.engine, runtime.store, learners, accuracy, seed, actors=enrolled, spread=COHORT_SPREAD
+            )
+            summary["cohort"] = cohort
+            summary["tenant"] = f"{place.platform}:{place.tenant}"
     print(json.dumps(summary))
     return 0 if summary["errors"] == 0 and summary["consistency"]["ok"] else 1

@@ -65,6 +65,15 @@ class AnswerFile(Frozen):
     content: bytes
 
 
+class ChannelPost(Frozen):
+    """A post for the channel where the command was typed: the one part of an answer that is
+    not private, so only anonymised content (a reveal) is ever put here."""
+
+    text: str = Field(max_length=3500)
+    image: bytes | None = None
+    image_name: str = "chart.png"
+
+
 class Answer(Frozen):
     title: str = Field(max_length=400)
     sections: tuple[str, ...] = ()
@@ -72,6 +81,7 @@ class Answer(Frozen):
     files: tuple[AnswerFile, ...] = ()
     ok: bool = True
     """False for a refusal or a mistake: nothing changed."""
+    post: ChannelPost | None = None
 
     @property
     def text(self) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cohorts.answers import Answer
+from bot.cohorts.commands import Items
 from bot.cohorts.parser import BadInput, parse
 from bot.cohorts.service import CohortService
 from bot.domain.events import Actor
@@ -31,6 +32,20 @@ class ShellOutbox:
 
 
 def print_answer(answer: Answer, out: Path) -> None:
+    """The answer as text; its files are written into the folder `out`, or to `out` itself when
+    it names a file of the same kind (`--out funnel.png`)."""
+    if answer.post is not None:
+        print(answer.post.text)
+        if answer.post.image is not None:
+            path = out / answer.post.image_name if out.is_dir() else out
+            path.write_bytes(answer.post.image)
+            print(f"wrote {path}")
+        return
+    if len(answer.files) == 1 and not out.is_dir() and out.suffix == Path(answer.files[0].filename).suffix:
+        out.write_bytes(answer.files[0].content)
+        print(answer.text)
+        print(f"wrote {out}")
+        return
     print(answer.text)
     for button in answer.buttons:
         print(f"[{button.label}]")
@@ -95,7 +110,10 @@ async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: 
             print(answer.title)
             print("Run it again with --yes to confirm.")
             return 1
-        print_answer(answer, Path(out))
+        if isinstance(command, Items) and answer.ok:
+            print(answer.files[0].content.decode(), end="")  # the item table itself, for other tools
+        else:
+            print_answer(answer, Path(out))
         if outbox.undelivered:
             print(
                 f"({outbox.undelivered} message(s) to learners were not sent: the shell cannot reach them.)"

@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+ChartKind = Literal["funnel", "scores", "activity"]
+CHART_KINDS: tuple[ChartKind, ...] = ("funnel", "scores", "activity")
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -118,6 +121,26 @@ class Audit(Frozen):
     cohort: str | None
 
 
+class Items(Frozen):
+    word: Literal["items"] = "items"
+    cohort: str | None
+
+
+class Chart(Frozen):
+    word: Literal["chart"] = "chart"
+    cohort: str | None
+    kind: ChartKind
+
+
+class Reveal(Frozen):
+    word: Literal["reveal"] = "reveal"
+    cohort: str | None
+    question: str
+    """As typed: a question id, `L2Q3` (lesson 2's quiz, question 3) or `T7` (test question 7)."""
+    answer: bool = False
+    """The second step: post the correct option."""
+
+
 class Help(Frozen):
     word: Literal["help"] = "help"
 
@@ -136,6 +159,9 @@ CohortCommand = (
     | Undo
     | Export
     | Audit
+    | Items
+    | Chart
+    | Reveal
     | Help
 )
 
@@ -151,5 +177,9 @@ HELP_LINES = (
     "`reset NAME @user UNIT|all [reason]`: reset a unit (L1, quiz1, lab1, test) or all, after a Confirm",
     "`undo NAME @user`: restore what the last reset took",
     "`export NAME`: two CSV files in your DM · `audit NAME`: the last facilitator actions",
+    "`items NAME`: which questions work (facility, discrimination, options), flagged ones first, with a CSV",
+    "`chart NAME funnel|scores|activity`: a picture of the cohort in your DM",
+    "`reveal NAME QUESTION`: post the cohort's anonymised answers to a question (L1Q2, T5) here; "
+    "`reveal NAME QUESTION answer` then posts the answer",
     "`help`: these words. With one cohort here, NAME may be left out.",
 )

@@ -12,18 +12,22 @@ from __future__ import annotations
 import re
 
 from bot.cohorts.commands import (
+    CHART_KINDS,
     Attempts,
     Audit,
     ChannelRef,
+    Chart,
     CohortCommand,
     Create,
     Enrol,
     Export,
     Facilitator,
     Help,
+    Items,
     ListCohorts,
     Remove,
     Reset,
+    Reveal,
     RoleRef,
     ShowLearner,
     ShowProgress,
@@ -61,6 +65,9 @@ WORDS = (
     "undo",
     "export",
     "audit",
+    "items",
+    "chart",
+    "reveal",
     "help",
 )
 
@@ -99,6 +106,26 @@ def parse(text: str) -> CohortCommand:
         if rest:
             raise BadInput(f"`{word}` takes only the cohort's name: `/cohort {word} NAME`.")
         return Export(cohort=cohort) if word == "export" else Audit(cohort=cohort)
+    if word == "items":
+        cohort, rest = _cohort(rest)
+        if rest:
+            raise BadInput("`items` takes only the cohort's name: `/cohort items NAME`.")
+        return Items(cohort=cohort)
+    if word == "chart":
+        kinds = "|".join(CHART_KINDS)
+        cohort, rest = _cohort(rest, also_words=CHART_KINDS)
+        kind = rest[0].lower() if len(rest) == 1 else ""
+        for each in CHART_KINDS:
+            if kind == each:
+                return Chart(cohort=cohort, kind=each)
+        raise BadInput(f"Say which chart: `/cohort chart NAME {kinds}`.")
+    if word == "reveal":
+        answer = bool(rest) and rest[-1].lower() == "answer"
+        rest = rest[:-1] if answer else rest
+        if len(rest) not in (1, 2) or any(is_mention(each) for each in rest):
+            raise BadInput("Say which question: `/cohort reveal NAME L1Q2` (or `T5`), then `… answer`.")
+        cohort = rest[0] if len(rest) == 2 else None
+        return Reveal(cohort=cohort, question=rest[-1][:80], answer=answer)
     if word == "enrol":
         cohort, rest = _cohort(rest)
         if not rest:

@@ -155,6 +155,8 @@ class CohortService:
             return await self._export(caller, cohort)
         if isinstance(command, c.Audit):
             return await self._audit(caller, cohort)
+        if isinstance(command, c.Items | c.Chart | c.Reveal):
+            return await self._insight(caller, cohort, command)
         return await self._act(caller, cohort, command)
 
     async def _cohort(self, caller: Caller, name: str | None) -> Cohort | Answer:
@@ -414,6 +416,21 @@ class CohortService:
                 ),
             ),
         )
+
+    async def _insight(self, caller: Caller, cohort: Cohort, command: c.Items | c.Chart | c.Reveal) -> Answer:
+        from bot.insight import commands as insight  # matplotlib loads only when a chart is asked for
+
+        tenant = caller.home
+        entries = await self.store.roster(tenant, cohort.name)
+        if isinstance(command, c.Items):
+            return await insight.items_answer(self.learners, self.module, tenant, cohort, entries)
+        if isinstance(command, c.Chart):
+            return await insight.chart_answer(self.learners, self.module, tenant, cohort, entries, command)
+        answer = await insight.reveal_answer(self.learners, self.module, tenant, cohort, entries, command)
+        if answer.post is not None:
+            step = "answer" if command.answer else "distribution"
+            await self._audit_write(caller, cohort, "reveal", detail=f"{command.question} {step}")
+        return answer
 
     async def _audit(self, caller: Caller, cohort: Cohort) -> Answer:
         entries = await self.audit.last(caller.home, cohort.name, AUDIT_SHOWN)

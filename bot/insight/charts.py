@@ -12,18 +12,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from bot.cohorts.commands import ChartKind
 from bot.course.models import Module
 from bot.domain.state import LearnerState
 
-ChartKind = Literal["funnel", "scores", "activity"]
-CHART_KINDS: tuple[ChartKind, ...] = ("funnel", "scores", "activity")
 SIZE_IN = (7.2, 5.4)
 DPI = 150
 FONT = 15

@@ -93,7 +93,7 @@ def distribution(module: Module, item: Item, learners: Iterable[FirstAnswers], c
         f"**How {cohort} answered {short_name(module, item)}** ({len(chosen)} first answers)",
         item.question.stem,
         *(
-            f"{n}. {text}: **{count}** ({count / len(chosen):.0%})"
+            f"{n}. {text} — **{count}** ({count / len(chosen):.0%})"
             for n, (text, count) in enumerate(counts, 1)
         ),
         PROMPT,

@@ -8,10 +8,11 @@ import io
 import pytest
 from PIL import Image, ImageStat
 
+from bot.cohorts.commands import CHART_KINDS
 from bot.course.loader import load_module
 from bot.course.models import Module
 from bot.domain.state import LabResult, LearnerState, Progress, QuizResult, TestAttempt
-from bot.insight.charts import CHART_KINDS, LearnerFacts, render
+from bot.insight.charts import LearnerFacts, render
 from bot.insight.items import FirstAnswers, Item, course_items
 from bot.insight.reveal import MIN_ANSWERS, RevealRefused, answer_text, distribution, find_item
 from tests.engine.conftest import COURSE

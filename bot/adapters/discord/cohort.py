@@ -37,7 +37,8 @@ from bot.adapters.discord.outbox import (
 )
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Refused
-from bot.cohorts.answers import Answer
+from bot.cohorts.answers import Answer, ChannelPost
+from bot.cohorts.commands import CHART_KINDS
 from bot.cohorts.directory import DirectoryRefusal
 from bot.cohorts.models import Tenant
 from bot.cohorts.rights import Caller
@@ -253,6 +254,29 @@ def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:
     async def audit(interaction: discord.Interaction[Any], name: Name = None) -> None:
         await run(interaction)
 
+    @group.command(description="Which questions work: flagged ones first, the full table as a CSV")
+    async def items(interaction: discord.Interaction[Any], name: Name = None) -> None:
+        await run(interaction)
+
+    @group.command(description="A picture of the cohort in your DM")
+    @app_commands.choices(kind=[app_commands.Choice(name=k, value=k) for k in CHART_KINDS])
+    async def chart(
+        interaction: discord.Interaction[Any], kind: app_commands.Choice[str], name: Name = None
+    ) -> None:
+        await run(interaction)
+
+    @group.command(
+        description="Post the cohort's anonymised answers to a question (L1Q2, T5) in this channel"
+    )
+    @app_commands.choices(step=[app_commands.Choice(name=w, value=w) for w in ("answers", "answer")])
+    async def reveal(
+        interaction: discord.Interaction[Any],
+        question: str,
+        name: Name = None,
+        step: app_commands.Choice[str] | None = None,
+    ) -> None:
+        await run(interaction)
+
     return group
 
 
@@ -269,6 +293,12 @@ def words_of(data: dict[str, Any]) -> str | None:
         words.append(str(given["name"]))
     if given.get("op"):
         words.append(str(given["op"]))
+    if given.get("kind"):
+        words.append(str(given["kind"]))
+    if given.get("question"):
+        words.append(str(given["question"]))
+    if given.get("step") == "answer":
+        words.append("answer")
     for key, form in (("user", "<@{}>"), ("channel", "<#{}>"), ("role", "<@&{}>")):
         if given.get(key):
             words.append(form.format(given[key]))
@@ -321,8 +351,12 @@ class DiscordCohorts:
             application_id=str(interaction.application_id), token=interaction.token, original_pending=True
         )
 
+        channel = str(interaction.channel_id or "")
+
         async def run() -> None:
             answer = await self.desk.run(caller, words)
+            if answer.post is not None:
+                answer = await self._post(answer, answer.post, channel)
             await self._answer(caller, answer, origin, edit=True)
 
         self.intake.submit(caller.actor, "cohort command", run)
@@ -368,6 +402,25 @@ class DiscordCohorts:
             log.warning(
                 "discord: cohort answer not delivered: %s", getattr(error, "reason", type(error).__name__)
             )
+
+    async def _post(self, answer: Answer, post: ChannelPost, channel: str) -> Answer:
+        """The one public part of an answer (an anonymised reveal), in the command's channel."""
+        try:
+            files = [discord.File(io.BytesIO(post.image), filename=post.image_name)] if post.image else []
+            params = handle_message_parameters(
+                content=post.text[:2000], files=files, allowed_mentions=discord.AllowedMentions.none()
+            )
+            await self.outbox.api.http.request(
+                Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
+                files=params.files,
+                form=params.multipart,
+            )
+        except Exception as error:  # no access to the channel, or Discord refused
+            log.warning("discord: reveal not posted: %s", getattr(error, "reason", type(error).__name__))
+            return Answer(
+                title="I couldn't post in this channel: check that I can send messages here.", ok=False
+            )
+        return answer.model_copy(update={"post": None})
 
     async def _send_files(self, caller: Caller, answer: Answer) -> Answer:
         try:

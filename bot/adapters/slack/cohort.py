@@ -31,12 +31,12 @@ from bot.adapters.intake import Intake
 from bot.adapters.slack import translate
 from bot.adapters.slack.outbox import SlackOutbox
 from bot.adapters.slack.tokens import TokenSource
-from bot.cohorts.answers import Answer
+from bot.cohorts.answers import Answer, ChannelPost
 from bot.cohorts.directory import DirectoryRefusal
 from bot.cohorts.models import Tenant
 from bot.cohorts.rights import Caller, SlackWorkspaceAdmins
 from bot.domain.events import Actor
-from bot.render.cohort_slack import ACTION_PREFIX, action_of, render_answer_slack
+from bot.render.cohort_slack import ACTION_PREFIX, action_of, mrkdwn, render_answer_slack
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +156,13 @@ class SlackCohorts:
         await ack()
         response_url = form.response_url
 
+        channel = form.channel_id
+
         async def run() -> None:
-            await self._answer(caller, await self.desk.run(caller, form.text), response_url, replace=False)
+            answer = await self.desk.run(caller, form.text)
+            if answer.post is not None:
+                answer = await self._post(caller.actor, answer, answer.post, channel)
+            await self._answer(caller, answer, response_url, replace=False)
 
         self.intake.submit(caller.actor, "cohort command", run)
 
@@ -193,6 +198,31 @@ class SlackCohorts:
                 log.warning("slack: cohort answer refused: http %s", response.status_code)
         except (TimeoutError, ClientError) as error:
             log.warning("slack: cohort answer not delivered: %s", type(error).__name__)
+
+    async def _post(self, actor: Actor, answer: Answer, post: ChannelPost, channel: str) -> Answer:
+        """The one public part of an answer (an anonymised reveal), in the command's channel."""
+        try:
+            token = await self.outbox.api.token(actor)
+            if post.image is not None:
+                await self.outbox.client.files_upload_v2(
+                    token=token,
+                    channel=channel,
+                    content=post.image,
+                    filename=post.image_name,
+                    title=post.image_name,
+                    initial_comment=mrkdwn(post.text),
+                )
+            else:
+                await self.outbox.client.chat_postMessage(
+                    token=token, channel=channel, text=mrkdwn(post.text)
+                )
+        except Exception as error:  # not in the channel, or Slack refused
+            log.warning("slack: reveal not posted: %s", type(error).__name__)
+            return Answer(
+                title="I couldn't post in this channel: invite me to it (`/invite @tutorbot`) and try again.",
+                ok=False,
+            )
+        return answer.model_copy(update={"post": None})
 
     async def _upload(self, actor: Actor, answer: Answer) -> Answer:
         """Files go to the facilitator's DM with the bot; the answer says where they went."""
