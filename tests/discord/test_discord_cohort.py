@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Any
 
+from bot.cohorts.parser import WORDS
 from bot.cohorts.service import PAGE_SIZE
 from bot.render.discord import DiscordPayload
 from bot.render.limits import discord_problems
@@ -47,7 +48,9 @@ async def test_the_command_is_registered_for_managers_and_still_checked(harness:
     assert subcommands == {
         "help", "list", "create", "enrol", "remove", "facilitator", "progress",
         "learner", "unlock", "attempts", "reset", "undo", "export", "audit",
+        "items", "chart", "reveal",
     }  # fmt: skip
+    assert subcommands == set(WORDS)  # every word the shared parser knows is a Discord subcommand
     # The client hides it from plain members, but a crafted request is refused on the server.
     refused = await harness.cohort(PLAIN, "create", name="spring")
     assert "Only members with Manage Server can create cohorts." in text(refused)

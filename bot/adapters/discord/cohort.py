@@ -410,11 +410,7 @@ class DiscordCohorts:
             params = handle_message_parameters(
                 content=post.text[:2000], files=files, allowed_mentions=discord.AllowedMentions.none()
             )
-            await self.outbox.api.http.request(
-                Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
-                files=params.files,
-                form=params.multipart,
-            )
+            await self.outbox.api.http.send_message(channel, params=params)
         except Exception as error:  # no access to the channel, or Discord refused
             log.warning("discord: reveal not posted: %s", getattr(error, "reason", type(error).__name__))
             return Answer(
