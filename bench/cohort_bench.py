@@ -1,5 +1,5 @@
-"""`tutorbot bench-cohort`: how long a facilitator waits for `/cohort progress` and `/cohort export`
-on a large cohort, and how many Redis round trips each costs. Figures printed, not asserted.
+"""`tutorbot bench-cohort`: how long a facilitator waits for `/cohort progress`, `export`, `items`
+(item analysis) and `chart … funnel` on a large cohort, and how many Redis round trips each costs. Figures printed, not asserted.
 
 `learners` simulated learners take the whole module through the engine (as `tutorbot simulate`
 does), are enrolled in one cohort, and then each command runs `runs` times through the same
@@ -124,12 +124,16 @@ async def bench(url: str, module: Module, learners: int, runs: int) -> dict[str,
         await service.run_text(boss, f"progress {COHORT}")  # warm: scripts loaded, connections open
         progress = await timed(trips, runs, lambda: service.run_text(boss, f"progress {COHORT}"))
         export = await timed(trips, runs, lambda: service.run_text(boss, f"export {COHORT}"))
+        items = await timed(trips, runs, lambda: service.run_text(boss, f"items {COHORT}"))
+        chart = await timed(trips, runs, lambda: service.run_text(boss, f"chart {COHORT} funnel"))
         exported = await service.run_text(boss, f"export {COHORT}")
         return {
             "learners": len(users),
             "seeded_in_s": round(seeded_s, 1),
             "progress": progress,
             "export": export,
+            "items": items,
+            "chart_funnel": chart,
             "export_bytes": [len(f.content) for f in exported.files],
             "runs": runs,
         }

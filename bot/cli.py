@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     bench_cohort = sub.add_parser(
-        "bench-cohort", help="time /cohort progress and export on a large simulated cohort"
+        "bench-cohort", help="time /cohort progress, export, items and chart on a large simulated cohort"
     )
     bench_cohort.add_argument("--learners", type=int, default=1000)
     bench_cohort.add_argument("--runs", type=int, default=5)
