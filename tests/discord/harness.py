@@ -40,8 +40,14 @@ def command_payload(uid: str, action: str | None, guild: str | None = GUILD) -> 
         "channel_id": CHANNEL if guild else "700000000000000009",
         # Discord sends the channel object too, and discord.py reads the channel from it.
         "channel": {
-            "id": CHANNEL, "type": 0, "guild_id": guild, "name": "general", "position": 0,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None,
+            "id": CHANNEL,
+            "type": 0,
+            "guild_id": guild,
+            "name": "general",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
         }  # fmt: skip
         if guild
         else {"id": "700000000000000009", "type": 1},

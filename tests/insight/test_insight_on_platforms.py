@@ -74,7 +74,7 @@ async def test_discord_reveal_posts_in_the_channel_and_refuses_a_plain_member(
     content = posted[0]["content"]
     assert "(6 first answers)" in content and module.test.questions[3].stem in content
     assert not any(uid in content for uid in DISCORD_LEARNERS)
-    (name, png), = posted[0]["files"]
+    ((name, png),) = posted[0]["files"]
     assert name == "spring-T4.png" and png.startswith(b"\x89PNG")
     key = next(o for o in module.test.questions[3].options if o.correct)
     assert "answer to" not in content.lower() and module.test.questions[3].feedback.correct not in content
