@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("discord", help="run the Discord bot (gateway client; needs DISCORD_BOT_TOKEN)")
 
+    scheduler = sub.add_parser(
+        "scheduler", help="run timed jobs (nudges, lesson releases) apart from the bot processes"
+    )
+    scheduler.add_argument("--once", action="store_true", help="run what is due now and exit (for cron)")
+
     sub.add_parser("keygen", help="print a new TOKEN_ENCRYPTION_KEY (encrypts Slack tokens at rest)")
     sub.add_parser(
         "reencrypt-tokens",
@@ -160,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.adapters.slack.runner import run_slack
 
             return asyncio.run(run_slack(http=args.http, port=args.port, long_lived=True))
+        if command == "scheduler":
+            from bot.scheduler.service import run_scheduler
+
+            return asyncio.run(run_scheduler(args.once))
         if command == "keygen":
             from bot.storage.token_cipher import new_key
 

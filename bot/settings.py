@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     """`REDIS_URL` names a node of a Redis Cluster: use a cluster client (it finds the others)."""
     data_dir: Path = PROJECT_ROOT / "data"
     key_prefix: str = "tutorbot"
+    # Timed jobs (nudges, lesson releases) run inside each Slack and Discord process unless this
+    # is off, for deployments that run `tutorbot scheduler` apart instead.
+    scheduler_in_process: bool = True
     redis_max_connections: int = 64
 
     course_dir: Path = PROJECT_ROOT / "course_data"

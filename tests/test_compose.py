@@ -96,3 +96,10 @@ async def test_the_slack_health_check_command_passes_against_the_app_and_fails_w
     finally:
         await runner.cleanup()
     assert await check() != 0  # nothing listening: unhealthy
+
+
+def test_a_scheduler_service_runs_timed_jobs_on_the_shared_redis(services: dict[str, Any]) -> None:
+    scheduler = services["scheduler"]
+    assert scheduler["command"] == ["scheduler"]
+    assert scheduler["environment"]["REDIS_URL"] == services["slack"]["environment"]["REDIS_URL"]
+    assert scheduler["depends_on"]["redis"]["condition"] == "service_healthy"

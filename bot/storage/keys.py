@@ -40,6 +40,15 @@ class KeyBuilder:
     def __init__(self, prefix: str = "tutorbot") -> None:
         self.prefix = _check(_PREFIX, prefix, "key prefix")
 
+    # The scheduler: each shard's keys in the slot of `{scheduler#N}`. `#` can be in no id part,
+    # so this tag never equals a learner's, a tenant's or a cohort's.
+
+    def scheduler(self, shard: int, part: str) -> str:
+        """One of a scheduler shard's keys: `due`, `leased`, `jobs`, `owner`, `done`."""
+        if shard < 0 or part not in ("due", "leased", "jobs", "owner", "done"):
+            raise ValueError(f"invalid scheduler key: {shard} {part!r}")
+        return f"{self.prefix}:{{scheduler#{shard}}}:{part}"
+
     # Per learner: all in the slot of `{platform:tenant:user}`.
 
     def learner_tag(self, actor: Actor) -> str:

@@ -21,6 +21,7 @@ from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
+from bot.scheduler.service import scheduler_in_background
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ async def run_discord(
         client.setup_hook = setup_hook  # type: ignore[method-assign]  # the hook discord.py awaits before it connects
         try:
             with stop_on_signals(stop):
-                await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
+                async with scheduler_in_background(runtime, {}):
+                    await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
         except discord.LoginFailure:
             err.write(
                 "Discord refused DISCORD_BOT_TOKEN. Reset it in the Developer Portal (Bot → Reset Token).\n"

@@ -30,6 +30,7 @@ from bot.adapters.slack.http_edge import refuse_unreadable
 from bot.adapters.work import Worker
 from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
+from bot.scheduler.service import scheduler_in_background
 from bot.settings import Settings
 from bot.storage.token_cipher import KEYGEN_HINT, TokenCipher, TokenKeyError
 
@@ -123,22 +124,25 @@ async def run_slack(
     async with open_runtime(settings, long_lived=long_lived) as runtime:
         worker = Worker()
         adapter = build_slack_adapter(settings, runtime.engine, runtime.redis, worker=worker)
-        with stop_on_signals(stop):
-            if http:
-                secret = (
-                    settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-                )
-                await _serve_http_until(adapter, port, stop, secret)
-            else:
-                assert settings.slack_app_token is not None
-                try:
-                    await _socket_mode_until(adapter, settings.slack_app_token.get_secret_value(), stop)
-                except SlackApiError as error:
-                    err.write(
-                        f"Slack refused the Socket Mode connection: {error.response.get('error')}. "
-                        "Check SLACK_APP_TOKEN (an app-level token with connections:write).\n"
+        async with scheduler_in_background(runtime, {}):
+            with stop_on_signals(stop):
+                if http:
+                    secret = (
+                        settings.slack_signing_secret.get_secret_value()
+                        if settings.slack_signing_secret
+                        else ""
                     )
-                    return 1
+                    await _serve_http_until(adapter, port, stop, secret)
+                else:
+                    assert settings.slack_app_token is not None
+                    try:
+                        await _socket_mode_until(adapter, settings.slack_app_token.get_secret_value(), stop)
+                    except SlackApiError as error:
+                        err.write(
+                            f"Slack refused the Socket Mode connection: {error.response.get('error')}. "
+                            "Check SLACK_APP_TOKEN (an app-level token with connections:write).\n"
+                        )
+                        return 1
         # No new requests now; finish what was acknowledged before Redis closes.
         await finish_accepted_work(worker, "Slack")
     return 0

@@ -1,0 +1,62 @@
+"""The scheduler of a running bot: built from a `Runtime`, run in the background of the Slack
+and Discord processes, or on its own as `tutorbot scheduler [--once]`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import TextIO
+
+from bot.runtime import Runtime, open_runtime
+from bot.scheduler.clock import Clock, SystemClock
+from bot.scheduler.runner import Handler, Scheduler
+from bot.scheduler.store import JobStore
+from bot.settings import Settings
+
+log = logging.getLogger("tutorbot.scheduler")
+
+
+def build_scheduler(runtime: Runtime, handlers: dict[str, Handler], clock: Clock | None = None) -> Scheduler:
+    return Scheduler(JobStore(runtime.redis, runtime.keys), clock or SystemClock(), dict(handlers))
+
+
+@asynccontextmanager
+async def scheduler_in_background(
+    runtime: Runtime, handlers: dict[str, Handler], clock: Clock | None = None
+) -> AsyncIterator[Scheduler | None]:
+    """Runs the scheduler beside a bot's event handling while the block runs (unless
+    `SCHEDULER_IN_PROCESS=false`); other processes share its jobs safely."""
+    if not runtime.settings.scheduler_in_process:
+        yield None
+        return
+    scheduler = build_scheduler(runtime, handlers, clock)
+    task = asyncio.create_task(scheduler.run_forever())
+    try:
+        yield scheduler
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+async def run_scheduler(
+    once: bool,
+    *,
+    settings: Settings | None = None,
+    handlers: dict[str, Handler] | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """`tutorbot scheduler`: run due jobs until stopped; with `once`, run what is due and exit."""
+    settings = settings or Settings()
+    async with open_runtime(settings, long_lived=not once) as runtime:
+        scheduler = build_scheduler(runtime, handlers or {})
+        if once:
+            count = await scheduler.run_until_idle()
+            out.write(f"ran {scheduler.stats.done} due job(s) of {count} claimed\n")
+            return 0
+        log.info("scheduler running")
+        await scheduler.run_forever()
+    return 0
