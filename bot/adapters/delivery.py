@@ -13,7 +13,8 @@ A platform adapter supplies its `Platform` and, per inbound event, a `Reply`
 - a streamed lab reply is one message, edited at most once per `edit_interval_s` and replaced
   by the final reply, or removed when the reply never came (`DraftStreams`);
 - when the DM refuses the learner (Discord: "cannot send messages to this user") and the event
-  allows private replies, the learner is told so and the cards follow privately;
+  allows private replies, the learner is told so (as often as the platform says) and the cards
+  follow privately;
 - after the event, `Reply.conclude` is told where the answer went.
 
 A message that cannot be delivered is logged with the learner, the card and the platform's
@@ -265,7 +266,9 @@ class EventOutbox(Generic[Part]):
             result = await base.deliver(actor, message)
             if result is Delivery.BLOCKED and self.reply.can_be_private:
                 self.dm_blocked = True
-                await base.private(actor, self.reply, note(base.platform.dm_blocked_note))
+                said = await base.platform.dm_blocked_note(actor)
+                if said is not None:
+                    await base.private(actor, self.reply, note(said))
                 await base.private(actor, self.reply, message)
                 continue
             if result is not Delivery.OK:

@@ -91,9 +91,8 @@ class Platform(Protocol[Part]):
     def name(self) -> str:
         """Names the platform in logs: `slack`, `discord`."""
 
-    @property
-    def dm_blocked_note(self) -> str:
-        """Said privately when the DM refuses the learner."""
+    async def dm_blocked_note(self, actor: Actor) -> str | None:
+        """Said privately when the DM refuses the learner; None when they were told already."""
 
     @property
     def rendering(self) -> Rendering[Part]: ...

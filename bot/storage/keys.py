@@ -93,7 +93,39 @@ class KeyBuilder:
         (Discord). `home` is the user as a learner of their own DM tenant."""
         return f"{self.prefix}:{self.learner_tag(home)}:dm-tenant"
 
+    def dm_card_tenant(self, home: Actor, message_id: str) -> str:
+        """String: the tenant a card with buttons posted to the user's DM was rendered for, so
+        a press in the DM acts on that tenant's course (Discord). `home` as for `dm_tenant`."""
+        _check(_EVENT_ID, message_id, "message id")
+        return f"{self.prefix}:{self.learner_tag(home)}:dm-card:{message_id}"
+
+    def dms_closed(self, home: Actor) -> str:
+        """String: the user does not accept DMs from the bot (Discord); expires when it is worth
+        trying again. `home` as for `dm_tenant`."""
+        return f"{self.prefix}:{self.learner_tag(home)}:dms-closed"
+
+    def dms_closed_count(self, home: Actor) -> str:
+        """Integer: how often in a row the user's DMs were found closed (the backoff's step)."""
+        return f"{self.prefix}:{self.learner_tag(home)}:dms-closed-count"
+
+    def dms_closed_told(self, actor: Actor) -> str:
+        """String: the learner was told how to open their DMs (once, where no thread serves)."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:dms-closed-told"
+
+    def course_thread(self, actor: Actor) -> str:
+        """String: the private thread the learner's course continues in when DMs are closed."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:course-thread"
+
     # Per tenant: all in the slot of `{platform:tenant}`.
+
+    def course_channel(self, platform: str, tenant: str) -> str:
+        """String: the channel whose private threads carry courses of learners with closed DMs."""
+        return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:course-channel"
+
+    def thread_learner(self, platform: str, tenant: str, thread: str) -> str:
+        """String: the learner whose course a private thread carries."""
+        _check(_EVENT_ID, thread, "thread id")
+        return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:thread:{thread}"
 
     def tenant_tag(self, platform: str, tenant: str) -> str:
         _check(_ID_PART, platform, "platform")
@@ -172,10 +204,15 @@ class KeyBuilder:
 
     # Per platform and deployment.
 
-    def registered_commands(self, platform: str) -> str:
-        """String: a hash of the command definitions last uploaded to the platform."""
+    def registered_commands(self, platform: str, application: str = "", scope: str = "") -> str:
+        """String: a hash of the command definitions last uploaded to the platform, per
+        application (two bots sharing a Redis and prefix each upload their own) and scope
+        (global, or one development server)."""
         _check(_ID_PART, platform, "platform")
-        return f"{self.prefix}:{platform}:commands-digest"
+        suffix = "".join(
+            f":{_check(_ID_PART, part, 'command scope')}" for part in (application, scope) if part
+        )
+        return f"{self.prefix}:{platform}:commands-digest{suffix}"
 
     # Event de-duplication: one key per event, deliberately without a hash tag so these
     # short-lived keys spread over the whole cluster.

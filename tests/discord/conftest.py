@@ -14,7 +14,7 @@ from bot.course.models import Module
 from bot.engine.engine import Engine
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
-from tests.discord.harness import TOKEN, DiscordHarness
+from tests.discord.harness import GUILD, GUILD2, TOKEN, DiscordHarness
 from tests.fakes.discord_api import FakeDiscordApi
 
 COURSE = Path(__file__).resolve().parents[2] / "course_data" / "module-02-technical-roles"
@@ -27,7 +27,7 @@ def module() -> Module:
 
 @pytest.fixture
 async def discord_api() -> AsyncIterator[FakeDiscordApi]:
-    async with FakeDiscordApi(token=TOKEN) as fake:
+    async with FakeDiscordApi(token=TOKEN, guilds={GUILD: "Server A", GUILD2: "Server B"}) as fake:
         yield fake
 
 
@@ -41,6 +41,7 @@ async def harness(
         _env_file=None,  # type: ignore[call-arg]
         discord_bot_token=TOKEN,
         discord_api_url=discord_api.api_url,
+        discord_gateway_url=discord_api.gateway_url,
     )
     adapter = build_discord_adapter(settings, engine, redis, keys, edit_interval_s=0.05)
     h = DiscordHarness(adapter, discord_api)

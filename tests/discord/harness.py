@@ -1,9 +1,9 @@
-"""Drives the real discord.py client offline.
+"""Drives the real discord.py client offline, over the real connection path: the client logs
+in against the fake REST API and connects to the fake gateway (`tests.fakes.discord_api`),
+and every test event arrives as a gateway dispatch, as it would from Discord.
 
-This is the one place that touches discord.py internals (pinned `>=2.7,<2.8`): it logs the
-HTTP client in against the fake REST API (`HTTPClient.static_login`), sets the application id
-that `Client.login` would fetch, and feeds INTERACTION_CREATE / MESSAGE_CREATE payloads to the
-connection state (`client._connection.parse_*`), as the gateway would.
+Payloads are shaped like Discord's: interactions carry their channel object (a DM, a server
+text channel or a private thread), the member in a server, the message a button is on.
 """
 
 from __future__ import annotations
@@ -12,14 +12,68 @@ import asyncio
 import itertools
 from typing import Any
 
-import discord
 from bot.adapters.discord.app import DiscordAdapter
 from tests.fakes.discord_api import APP_ID, BOT_USER_ID, FakeDiscordApi
 
 TOKEN = "test-bot-token-SECRET"
 GUILD = "700000000000000001"
 CHANNEL = "700000000000000002"
+GUILD2 = "710000000000000001"
+CHANNEL2 = "710000000000000002"
+CHANNELS = {GUILD: CHANNEL, GUILD2: CHANNEL2}
+"""Each test server's text channel (the fake knows them as `GUILD_CHANNELS`)."""
+DM_CHANNEL = "700000000000000009"
 _ids = itertools.count(800_000_000_000_000_000)
+
+
+def message_payload(uid: str, channel: str, text: str, guild: str | None = None) -> dict[str, Any]:
+    """MESSAGE_CREATE for a message a person typed."""
+    payload: dict[str, Any] = {
+        "id": str(next(_ids)),
+        "channel_id": channel,
+        "author": user(uid),
+        "content": text,
+        "type": 0,
+        "timestamp": "2026-01-01T00:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "flags": 0,
+        "components": [],
+    }
+    if guild is not None:
+        payload["guild_id"] = guild
+        payload["member"] = {
+            "roles": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+        }
+    return payload
+
+
+def channel_object(channel: str, guild: str | None, uid: str) -> dict[str, Any]:
+    """The `channel` of an interaction: the learner's DM, a server text channel, or a thread."""
+    if guild is None:
+        return {"id": channel, "type": 1, "last_message_id": None, "flags": 0, "recipients": [user(uid)]}
+    return {
+        "id": channel,
+        "type": 0,
+        "guild_id": guild,
+        "name": "general",
+        "position": 0,
+        "parent_id": None,
+        "nsfw": False,
+        "rate_limit_per_user": 0,
+        "permissions": "0",
+        "flags": 0,
+        "permission_overwrites": [],
+    }
 
 
 def user(uid: str) -> dict[str, Any]:
@@ -29,7 +83,7 @@ def user(uid: str) -> dict[str, Any]:
 def command_payload(uid: str, action: str | None, guild: str | None = GUILD) -> dict[str, Any]:
     data: dict[str, Any] = {"id": "600000000000000001", "name": "tutor", "type": 1}
     if action is not None:
-        data["options"] = [{"name": "action", "type": 3, "value": action}]
+        data["options"] = [{"name": action, "type": 1, "options": []}]
     payload: dict[str, Any] = {
         "id": str(next(_ids)),
         "application_id": APP_ID,
@@ -37,20 +91,8 @@ def command_payload(uid: str, action: str | None, guild: str | None = GUILD) -> 
         "token": f"itok-{next(_ids)}",
         "version": 1,
         "data": data,
-        "channel_id": CHANNEL if guild else "700000000000000009",
-        # Discord sends the channel object too, and discord.py reads the channel from it.
-        "channel": {
-            "id": CHANNEL,
-            "type": 0,
-            "guild_id": guild,
-            "name": "general",
-            "position": 0,
-            "permission_overwrites": [],
-            "nsfw": False,
-            "parent_id": None,
-        }  # fmt: skip
-        if guild
-        else {"id": "700000000000000009", "type": 1},
+        "channel_id": CHANNELS.get(guild, CHANNEL) if guild else DM_CHANNEL,
+        "channel": channel_object(CHANNELS.get(guild, CHANNEL) if guild else DM_CHANNEL, guild, uid),
         "locale": "en-US",
         "attachment_size_limit": 8388608,
         "app_permissions": "0",
@@ -59,6 +101,7 @@ def command_payload(uid: str, action: str | None, guild: str | None = GUILD) -> 
     }
     if guild:
         payload["guild_id"] = guild
+        payload["guild"] = {"id": guild, "locale": "en-US", "features": []}
         payload["member"] = {
             "user": user(uid),
             "roles": [],
@@ -83,6 +126,7 @@ def click_payload(
         "version": 1,
         "data": {"custom_id": custom_id, "component_type": 2},
         "channel_id": message["channel_id"],
+        "channel": channel_object(message["channel_id"], guild, uid),
         "message": message,
         "locale": "en-US",
         "attachment_size_limit": 8388608,
@@ -92,6 +136,7 @@ def click_payload(
     }
     if guild:
         payload["guild_id"] = guild
+        payload["guild"] = {"id": guild, "locale": "en-US", "features": []}
         payload["member"] = {
             "user": user(uid),
             "roles": [],
@@ -205,43 +250,34 @@ class DiscordHarness:
     def __init__(self, adapter: DiscordAdapter, api: FakeDiscordApi) -> None:
         self.adapter = adapter
         self.api = api
+        self._serving: asyncio.Task[None] | None = None
 
     async def login(self) -> None:
-        state = self.adapter.client._connection
-        await self.adapter.client._async_setup_hook()  # binds the client to this event loop, as login does
-        await self.adapter.client.http.static_login(TOKEN)
-        me = {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True}
-        state.user = discord.ClientUser(state=state, data=me)  # type: ignore[arg-type]
-        state.application_id = int(APP_ID)
+        """Start the client as `tutorbot discord` does, and wait until the gateway is READY."""
+        self._serving = asyncio.create_task(self.adapter.client.start(TOKEN))
+        await asyncio.wait_for(self.adapter.client.wait_until_ready(), 15)
 
     async def close(self) -> None:
         await self.adapter.worker.drain(10)
-        await self.adapter.client.http.close()
+        await self.adapter.client.close()
+        if self._serving is not None:
+            await self._serving
+
+    async def event(self, name: str, payload: dict[str, Any]) -> None:
+        """Dispatch a gateway event and wait until the bot has received it and is done with it."""
+        received = asyncio.ensure_future(
+            self.adapter.client.wait_for("socket_event_type", check=lambda event: event == name, timeout=10)
+        )
+        await asyncio.sleep(0)  # the waiter is registered before the event can arrive
+        await self.api.dispatch(name, payload)
+        await received
+        await self.settle()
 
     async def interaction(self, payload: dict[str, Any]) -> None:
-        self.adapter.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
-        await self.settle()
+        await self.event("INTERACTION_CREATE", payload)
 
     async def dm_text(self, uid: str, text: str) -> None:
-        channel = self.api.dm_of(uid)
-        self.adapter.client._connection.parse_message_create(  # type: ignore[arg-type]
-            {
-                "id": str(next(_ids)),
-                "channel_id": channel,
-                "author": user(uid),
-                "content": text,
-                "type": 0,
-                "timestamp": "2026-01-01T00:00:00+00:00",
-                "tts": False,
-                "mention_everyone": False,
-                "mentions": [],
-                "mention_roles": [],
-                "attachments": [],
-                "embeds": [],
-                "pinned": False,
-            }
-        )
-        await self.settle()
+        await self.event("MESSAGE_CREATE", message_payload(uid, self.api.dm_of(uid), text))
 
     async def cohort(self, uid: str, sub: str, **options: Any) -> dict[str, Any]:
         """Runs `/cohort SUB`; returns the ephemeral answer (the deferred reply, as edited)."""
@@ -266,8 +302,10 @@ class DiscordHarness:
 
     async def settle(self) -> None:
         """Until the handlers' tasks and the engine work they started are done, and quiet."""
+        quiet = 0
         seen = -1
-        while seen != len(self.api.calls) or self.adapter.worker.pending:
-            seen = len(self.api.calls)
-            await asyncio.sleep(0.02)
+        while quiet < 3:
+            await asyncio.sleep(0.03)
             await self.adapter.worker.drain(10)
+            quiet = quiet + 1 if seen == len(self.api.calls) and not self.adapter.worker.pending else 0
+            seen = len(self.api.calls)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+
 import redis.asyncio as aioredis
 from discord.http import Route
 
@@ -48,7 +50,8 @@ def last_with_buttons(h: DiscordHarness, uid: str) -> dict:
 
 
 async def press(h: DiscordHarness, uid: str, action: str) -> dict:
-    message = last_with_buttons(h, uid)
+    """Press a button of the last card with buttons; the message as it was when pressed."""
+    message = copy.deepcopy(last_with_buttons(h, uid))
     button = next(b for b in buttons(message) if b["custom_id"].split(":")[1] == action)
     await h.interaction(click_payload(uid, message, button["custom_id"]))
     return message
@@ -70,8 +73,9 @@ async def test_quiz_answered_by_buttons_and_question_marked(harness: DiscordHarn
     await reach_quiz(harness, ALICE)
     question = await press(harness, ALICE, "answer")
     api = harness.api
-    edits = [c for c in api.of("PATCH", "@original") if c.body.get("components") == []]
-    assert edits, "the answered question loses its buttons"
+    in_dm = api.messages[question["id"]]
+    assert in_dm["components"] == [] and in_dm["edits"] == 1, "the answered question loses its buttons"
+    assert in_dm["embeds"] != question["embeds"], "and shows the answer chosen"
     assert len(api.in_channel(api.dm_of(ALICE))) > 1
     # Pressing the old question again is stale: a notice, ephemeral, and no new DM card.
     before = len(api.in_channel(api.dm_of(ALICE)))
@@ -123,7 +127,7 @@ async def test_guild_learners_are_isolated_and_dm_follows_last_guild(harness: Di
     await harness.interaction(command_payload(ALICE, "start", guild=GUILD))
     assert await harness.adapter.engine.known(_actor(GUILD, ALICE))
     assert not await harness.adapter.engine.known(_actor("700000000000000099", ALICE))
-    assert await harness.adapter.handlers.dm.get(ALICE) == GUILD
+    assert (await harness.adapter.handlers.dm.get(ALICE)).tenant == GUILD
 
 
 def _actor(tenant: str, uid: str):  # type: ignore[no-untyped-def]
@@ -148,6 +152,7 @@ async def test_two_bots_in_one_process_each_reach_their_own_api(
             _env_file=None,  # type: ignore[call-arg]
             discord_bot_token=TOKEN,
             discord_api_url=other_api.api_url,
+            discord_gateway_url=other_api.gateway_url,
         )
         engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor())
         other = DiscordHarness(build_discord_adapter(settings, engine, redis, keys), other_api)

@@ -11,9 +11,19 @@ and `channels` (channel id → channel objects with `guild_id` and `permission_o
 Messages with files arrive as multipart (`payload_json` and `files[n]`), as discord.py sends
 them; their files are kept in the message's `files` as (filename, bytes).
 
-It also serves a minimal gateway at `/gateway` (`DISCORD_GATEWAY_URL`, `gateway_url`): HELLO,
-READY after IDENTIFY, heartbeat ACKs, and whatever events a test `dispatch`es, as JSON text
-frames (discord.py reads those as well as compressed ones).
+
+Every answer carries Discord's rate-limit headers (`X-RateLimit-*`, a bucket per route);
+`rate_limit(fragment)` makes the next call whose path contains `fragment` answer 429 with
+`Retry-After`, as Discord does, and discord.py waits and sends it again. Private threads:
+`POST /channels/{id}/threads` and `PUT /channels/{thread}/thread-members/{user}` (`threads`).
+A component interaction's `@original` is the message its button is on, so an edit through the
+interaction token edits that message.
+
+It also serves the gateway at `/gateway` (`DISCORD_GATEWAY_URL`, `gateway_url`) over a real
+websocket: HELLO with a heartbeat interval, READY after IDENTIFY (then a GUILD_CREATE for each
+of `guilds`), heartbeat ACKs, and whatever events a test `dispatch`es, as JSON text frames.
+`drop()` closes the connection as a network failure would; events dispatched meanwhile are
+kept and replayed after the client's RESUME, followed by RESUMED.
 """
 
 from __future__ import annotations
@@ -28,14 +38,80 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py parses a body only when Content-Type is exactly `application/json` (no charset).
     return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
 
 
+RETRY_AFTER_S = 0.25
+
+
+def _limits(path: str, remaining: int = 4) -> dict[str, str]:
+    """Discord's rate-limit headers: a bucket per route, plenty left, resetting in a second."""
+    bucket = "/".join(part if not part.isdigit() else "id" for part in path.split("/")[:4])
+    return {
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+        "X-RateLimit-Reset-After": "1.000",
+        "X-RateLimit-Bucket": f"bucket{abs(hash(bucket)) % 10**8}",
+    }
+
+
+def guild_object(guild: str, name: str) -> dict[str, Any]:
+    """A GUILD_CREATE payload: the parts discord.py reads."""
+    return {
+        "id": guild,
+        "name": name,
+        "icon": None,
+        "owner_id": "900000000000000003",
+        "roles": [
+            {
+                "id": guild,
+                "name": "@everyone",
+                "permissions": "0",
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "member_count": 2,
+        "members": [],
+        "channels": [],
+        "threads": [],
+        "voice_states": [],
+        "presences": [],
+        "large": False,
+        "unavailable": False,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+        "system_channel_flags": 0,
+        "afk_timeout": 300,
+        "joined_at": "2026-01-01T00:00:00+00:00",
+    }
+
+
 APP_ID = "900000000000000001"
+GUILD_CHANNELS: dict[str, str] = {
+    "700000000000000002": "700000000000000001",
+    "710000000000000002": "710000000000000001",
+}
+"""Text channels of the test servers (channel id → server id), as `tests.discord.harness` names them."""
 BOT_USER_ID = "900000000000000002"
 
 
@@ -60,6 +136,19 @@ class FakeDiscordApi:
     members_intent: bool = True
     roles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    app_id: str = APP_ID
+    """The application (bot) this fake Discord serves."""
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Private threads made by the bot: id → channel object, with `members` (user ids)."""
+    guilds: dict[str, str] = field(default_factory=dict)
+    """Servers the bot is in (id → name), announced by GUILD_CREATE after READY."""
+    heartbeat_interval_ms: int = 45_000
+    ops: list[int] = field(default_factory=list)
+    """Opcodes received on the gateway, in order (1 heartbeat, 2 identify, 6 resume)."""
+    resumed: asyncio.Event = field(default_factory=asyncio.Event)
+    _events: list[dict[str, Any]] = field(default_factory=list)
+    _limited: dict[str, int] = field(default_factory=dict)
+    _originals: dict[str, str] = field(default_factory=dict)
     post_delay: float = 0.0
     """Seconds each `POST /channels/{id}/messages` takes (work still in flight, for shutdown tests)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
@@ -93,34 +182,106 @@ class FakeDiscordApi:
             await socket.close()
         await self._runner.cleanup()
 
+    @property
+    def connected(self) -> bool:
+        return bool(self._sockets)
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event (`INTERACTION_CREATE`, …) to every connected client."""
+        """Send a gateway event (`INTERACTION_CREATE`, …) to every connected client; kept for a
+        RESUME when none is connected."""
+        if event == "INTERACTION_CREATE" and data.get("type") == 3 and isinstance(data.get("message"), dict):
+            self._originals[str(data["token"])] = str(data["message"]["id"])
+        frame = {"op": 0, "t": event, "s": next(self._sequence), "d": data}
+        self._events.append(frame)
         for socket in self._sockets:
-            await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+            await socket.send_json(frame)
+
+    async def drop(self) -> None:
+        """Close every gateway connection abruptly (close code 4000, "unknown error"), as a
+        failing network or a Discord restart does; the client is expected to RESUME."""
+        self.resumed.clear()
+        for socket in list(self._sockets):
+            self._sockets.remove(socket)
+            await socket.close(code=4000, message=b"dropped")
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
-        self._sockets.append(socket)
-        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})  # HELLO
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})  # HELLO
         async for frame in socket:
             message = json.loads(frame.data)
-            if message.get("op") == 1:  # HEARTBEAT
+            op = message.get("op")
+            self.ops.append(op)
+            if op == 1:  # HEARTBEAT
                 await socket.send_json({"op": 11})
-            elif message.get("op") == 2:  # IDENTIFY
-                ready = {
-                    "v": 10,
-                    "user": {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None},
-                    "guilds": [],
-                    "private_channels": [],
-                    "session_id": "fake-session",
-                    "resume_gateway_url": self.gateway_url,
-                    "application": {"id": APP_ID, "flags": 0},
-                }
-                await socket.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
-                self.identified.set()
-        self._sockets.remove(socket)
+            elif op == 2:  # IDENTIFY
+                self._sockets.append(socket)
+                await self._ready(socket)
+            elif op == 6:  # RESUME: what was missed, then RESUMED
+                self._sockets.append(socket)
+                after = int(message["d"].get("seq") or 0)
+                for missed in [e for e in self._events if e["s"] > after]:
+                    await socket.send_json(missed)
+                await socket.send_json({"op": 0, "t": "RESUMED", "s": next(self._sequence), "d": {}})
+                self.resumed.set()
+        if socket in self._sockets:
+            self._sockets.remove(socket)
         return socket
+
+    async def _ready(self, socket: web.WebSocketResponse) -> None:
+        ready = {
+            "v": 10,
+            "user": {
+                "id": BOT_USER_ID,
+                "username": "tutorbot",
+                "discriminator": "0",
+                "avatar": None,
+                "bot": True,
+            },
+            "guilds": [{"id": guild, "unavailable": True} for guild in self.guilds],
+            "private_channels": [],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.app_id, "flags": 0},
+        }
+        await socket.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
+        for guild, name in self.guilds.items():
+            await socket.send_json(
+                {"op": 0, "t": "GUILD_CREATE", "s": next(self._sequence), "d": guild_object(guild, name)}
+            )
+        self.identified.set()
+
+    def rate_limit(self, fragment: str, times: int = 1) -> None:
+        """The next `times` calls whose path contains `fragment` are answered 429."""
+        self._limited[fragment] = self._limited.get(fragment, 0) + times
+
+    def _limit(self, path: str) -> web.Response | None:
+        for fragment, left in self._limited.items():
+            if left and fragment in path:
+                self._limited[fragment] = left - 1
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": RETRY_AFTER_S,
+                    "global": False,
+                }
+                headers = {
+                    **_limits(path, remaining=0),
+                    "Retry-After": str(RETRY_AFTER_S),
+                    "X-RateLimit-Scope": "user",
+                    # Discord's own 429s come through its proxy; discord.py takes one without
+                    # `Via` for a Cloudflare ban and gives up.
+                    "Via": "1.1 google",
+                }
+                return _json(body, status=429, headers=headers)
+        return None
+
+    def guild_of(self, channel: str) -> str | None:
+        """The server a channel belongs to, for the channel ids tests use (`GUILD_CHANNELS`)."""
+        return GUILD_CHANNELS.get(channel)
+
+    def thread_of(self, user: str) -> dict[str, Any] | None:
+        """The private thread the bot made for `user`, if any."""
+        return next((t for t in self.threads.values() if user in t["members"]), None)
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -144,8 +305,18 @@ class FakeDiscordApi:
             body = json.loads(raw) if raw else None
         auth = request.headers.get("Authorization", "")
         self.calls.append(Call(request.method, path, body, auth == f"Bot {self.token}"))
-        parts = path.strip("/").split("/")
+        limited = self._limit(path)
+        if limited is not None:
+            return limited
+        response = await self._route(request, path, body, files)
+        response.headers.update(_limits(path))
+        return response
+
+    async def _route(
+        self, request: web.Request, path: str, body: Any, files: list[tuple[str, bytes]]
+    ) -> web.Response:
         m = request.method
+        parts = path.strip("/").split("/")
         if parts == ["users", "@me"] and m == "GET":
             return _json(
                 {"id": BOT_USER_ID, "username": "tutorbot", "discriminator": "0", "avatar": None, "bot": True}
@@ -154,7 +325,7 @@ class FakeDiscordApi:
             owner = {"id": "900000000000000003", "username": "owner", "discriminator": "0", "avatar": None}
             return _json(
                 {
-                    "id": APP_ID,
+                    "id": self.app_id,
                     "name": "tutorbot",
                     "description": "",
                     "icon": None,
@@ -194,6 +365,30 @@ class FakeDiscordApi:
             if found is None:
                 return _json({"message": "Unknown Channel", "code": 10003}, status=404)
             return _json({"id": parts[1], "type": 0, "name": "general", "position": 0, **found})
+        if parts[0] == "channels" and len(parts) == 3 and parts[2] == "threads" and m == "POST":
+            thread = {
+                "id": self.new_id(),
+                "type": body.get("type", 11),
+                "guild_id": self.guild_of(parts[1]),
+                "parent_id": parts[1],
+                "name": body["name"],
+                "owner_id": BOT_USER_ID,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": body.get("auto_archive_duration", 4320),
+                    "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                    "locked": False,
+                    "invitable": body.get("invitable", True),
+                },
+                "member_count": 1,
+                "message_count": 0,
+                "members": [],
+            }
+            self.threads[thread["id"]] = thread
+            return _json({k: v for k, v in thread.items() if k != "members"}, status=201)
+        if parts[0] == "channels" and len(parts) == 4 and parts[2] == "thread-members" and m == "PUT":
+            self.threads[parts[1]]["members"].append(parts[3])
+            return web.Response(status=204)
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             channel = parts[1]
             if m == "POST":
@@ -227,12 +422,17 @@ class FakeDiscordApi:
             key = f"{parts[2]}:{parts[4]}"
             if m == "DELETE":
                 return web.Response(status=204)
+            pressed = self._originals.get(parts[2]) if parts[4] == "@original" else None
+            if pressed is not None and pressed in self.messages and m == "PATCH":
+                return _json(self._edit(pressed, body))  # a click's @original is the message pressed
             stored = self.messages.setdefault(key, {"id": self.new_id(), "channel_id": "orig", "edits": 0})
             stored.update(body or {})
             stored["edits"] = stored.get("edits", 0) + 1
             return _json(stored)
         if parts[0] == "applications" and parts[-1] == "commands" and m == "PUT":
-            return _json([{**c, "id": self.new_id(), "application_id": APP_ID, "version": "1"} for c in body])
+            return _json(
+                [{**c, "id": self.new_id(), "application_id": self.app_id, "version": "1"} for c in body]
+            )
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _store(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,16 +1,20 @@
-"""The Discord client: `/tutor`, persistent buttons, DM text; each validated, translated,
-answered or deferred within Discord's 3 seconds, then handed to a `Worker` for the engine.
+"""The Discord client: `/tutor`, persistent buttons, DM and course-thread text; each validated,
+translated, answered or deferred within Discord's 3 seconds, then handed to a `Worker`.
 
-- `/tutor action:<start|resume|progress|help>` is a *global* command (so it works in DMs),
-  deferred ephemerally; the cards go to the learner's DM and the deferred reply says so.
+- `/tutor start|resume|progress|help` are subcommands of one *global* command (so they work in
+  DMs), deferred ephemerally; the cards go to the learner's DM and the deferred reply says so.
+  In the DM, the reply also says which server's course the DM is in (`dm_course`).
 - Buttons: every engine button's custom_id matches `bot.render.actions.PATTERN`, served by
   one `DynamicItem` (`TutorButton`), so buttons keep working across restarts and processes.
+  A press in the DM acts on the course its card was rendered for, never another server's.
   Any other component interaction (forged, or from a bot version that is gone) gets a polite
   ephemeral answer from `on_interaction` and changes nothing.
-- DM text (no privileged intent needed for DMs) becomes `Text`.
+- DM text (no privileged intent needed for DMs) becomes `Text` for the DM's active course;
+  text in a learner's private course thread (`closed_dms`) for that server's course.
 
-Interaction and message ids are claimed in Redis (`EventDeduper`) first, so when shard ranges
-of two processes overlap during a redeploy an event is still handled once.
+Intents: `guilds` (discord.py's caches, server names), `dm_messages`, `guild_messages` (course
+threads); none privileged. Interaction and message ids are claimed in Redis (`EventDeduper`)
+first, so when shard ranges of two processes overlap during a redeploy an event is handled once.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, cast
 
+from discord.http import Route
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
@@ -30,6 +35,7 @@ from bot.adapters.cards import CardMemory
 from bot.adapters.cohort_desk import CohortDesk
 from bot.adapters.commands import WORDS
 from bot.adapters.discord import translate
+from bot.adapters.discord.closed_dms import MENTION_NEEDED, ClosedDms, CourseThreads
 from bot.adapters.discord.cohort import (
     BUTTON_PATTERN,
     DiscordCohorts,
@@ -37,7 +43,8 @@ from bot.adapters.discord.cohort import (
     cohort_button,
     cohort_group,
 )
-from bot.adapters.discord.models import INTERACTION_COMPONENT, Interaction
+from bot.adapters.discord.dm_course import DM_TENANT, ActiveCourse, CardTenants, DmCourse
+from bot.adapters.discord.models import INTERACTION_COMPONENT, DirectMessage, Interaction
 from bot.adapters.discord.outbox import (
     CALLBACK_DEFER_MESSAGE,
     CALLBACK_DEFER_UPDATE,
@@ -45,16 +52,18 @@ from bot.adapters.discord.outbox import (
     EDIT_INTERVAL_S,
     EPHEMERAL,
     NO_MENTIONS,
+    DiscordApi,
     DiscordOutbox,
     Origin,
+    Places,
 )
 from bot.adapters.discord.rest import rebase
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.intake import Intake
-from bot.adapters.platform import Pressed, Refused
+from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.work import Worker
 from bot.cohorts.rights import PayloadAdmins
-from bot.domain.events import Actor, Command
+from bot.domain.events import Command
 from bot.engine.engine import Engine
 from bot.render.actions import PATTERN
 from bot.storage.dedupe import EventDeduper
@@ -64,39 +73,26 @@ from discord import app_commands
 log = logging.getLogger(__name__)
 
 EVENT_DEDUPE_TTL_S = 3600
-DM_CONTEXT_TTL_S = 180 * 24 * 3600
 UNKNOWN_BUTTON = (
     "Sorry, I don't recognise that button, so it did nothing. Run `/tutor resume` to see where you are."
 )
-UNREADABLE = "Sorry, I couldn't read that. Try `/tutor action:help`."
+OLD_CARD = (
+    "That card is too old for me to tell which server's course it belongs to, so it did nothing. "
+    "Run `/tutor resume` in the server whose course you want."
+)
+UNREADABLE = "Sorry, I couldn't read that. Try `/tutor help`."
+DM_COURSE = (
+    "This DM is your course in **{server}**. To continue another server's course here, "
+    "run `/tutor resume` in that server."
+)
+DESCRIPTIONS: dict[str, str] = {
+    "start": "Start the course, or carry on where you are",
+    "resume": "Show where you are (and try your DMs again)",
+    "progress": "Your progress through the course",
+    "help": "What the tutor can do",
+}
 _OURS = re.compile(PATTERN)
 _COHORT = re.compile(BUTTON_PATTERN)
-
-
-class DmContext:
-    """Which tenant a learner's DM serves (see `translate`): the guild of their last `/tutor`,
-    or `dm`. Stored beside the learner's DM-tenant keys (same hash tag), for half a year."""
-
-    def __init__(self, client: Redis | RedisCluster, keys: KeyBuilder) -> None:
-        self.client = client
-        self.keys = keys
-
-    def key(self, user: str) -> str:
-        return self.keys.dm_tenant(Actor(platform="discord", tenant=translate.DM_TENANT, user=user))
-
-    async def get(self, user: str) -> str:
-        try:
-            raw = await self.client.get(self.key(user))
-        except (RedisError, ValueError):
-            log.warning("discord: could not read the DM tenant of discord:dm:%s", user)
-            return translate.DM_TENANT
-        return raw.decode() if isinstance(raw, bytes) else (raw or translate.DM_TENANT)
-
-    async def set(self, user: str, tenant: str) -> None:
-        try:
-            await self.client.set(self.key(user), tenant.encode(), ex=DM_CONTEXT_TTL_S)
-        except (RedisError, ValueError):
-            log.warning("discord: could not record the DM tenant of discord:dm:%s", user)
 
 
 @dataclass
@@ -141,7 +137,9 @@ def build_discord_adapter(
     edit_interval_s: float = EDIT_INTERVAL_S,
 ) -> DiscordAdapter:
     intents = discord.Intents.none()
+    intents.guilds = True  # discord.py's caches rely on it; it also gives servers' names
     intents.dm_messages = True  # DM text arrives without the privileged message-content intent
+    intents.guild_messages = True  # course threads: text that mentions the bot
     options: dict[str, Any] = {"intents": intents, "allowed_mentions": discord.AllowedMentions.none()}
     if settings.sharded:
         if settings.discord_shard_ids is not None:
@@ -154,11 +152,21 @@ def build_discord_adapter(
     if settings.discord_api_url or settings.discord_gateway_url:
         rebase(client, settings.discord_api_url, settings.discord_gateway_url)
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
-    outbox = DiscordOutbox(client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s)
+    threads = CourseThreads(
+        redis,
+        keys,
+        DiscordApi(client.http).request,
+        settings.discord_course_channels,
+        bot_id=lambda: str(client.user.id) if client.user is not None else None,
+    )
+    places = Places(ClosedDms(redis, keys), threads, CardTenants(redis, keys))
+    outbox = DiscordOutbox(
+        client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s, places=places
+    )
     intake = Intake("discord", engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
-    handlers = Handlers(outbox, intake, DmContext(redis, keys))
+    handlers = Handlers(outbox, intake, DmCourse(redis, keys), places, client)
     adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers)
-    tree.add_command(tutor_command(handlers))
+    tree.add_command(tutor_group(handlers))
     client.add_dynamic_items(tutor_button(handlers))
     desk = CohortDesk.build(
         engine=engine,
@@ -183,42 +191,53 @@ def build_discord_adapter(
     return adapter
 
 
-def tutor_command(handlers: Handlers) -> app_commands.Command[Any, Any, None]:
-    @app_commands.command(
-        name=translate.COMMAND_NAME, description="Take the course: start, resume, progress or help"
+def tutor_group(handlers: Handlers) -> app_commands.Group:
+    """`/tutor` with one subcommand per word, each with its description; global, so it works
+    in DMs as well as in servers."""
+    group = app_commands.Group(
+        name=translate.COMMAND_NAME,
+        description="Take the course",
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False),
+        allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
     )
-    @app_commands.describe(action="What to do (default: help)")
-    @app_commands.choices(action=[app_commands.Choice(name=word, value=word) for word in WORDS])
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    @app_commands.allowed_installs(guilds=True, users=False)
-    async def tutor(
-        interaction: discord.Interaction[Any], action: app_commands.Choice[str] | None = None
-    ) -> None:
-        # The option is read again from the raw payload by `translate`, which validates it.
-        await handlers.on_command(interaction)
+    for word in WORDS:
 
-    return tutor
+        async def run(interaction: discord.Interaction[Any]) -> None:
+            # The subcommand is read again from the raw payload by `translate`, which validates it.
+            await handlers.on_command(interaction)
+
+        group.add_command(app_commands.Command(name=word, description=DESCRIPTIONS[word], callback=run))
+    return group
 
 
-def commands_digest(tree: app_commands.CommandTree[Any]) -> str:
-    definitions = sorted((command.to_dict(tree) for command in tree.get_commands()), key=lambda c: c["name"])
+def commands_digest(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None = None) -> str:
+    commands = tree.get_commands(guild=guild)
+    definitions = sorted((command.to_dict(tree) for command in commands), key=lambda c: c["name"])
     return hashlib.sha256(json.dumps(definitions, sort_keys=True).encode()).hexdigest()
 
 
 async def sync_commands_if_changed(
-    tree: app_commands.CommandTree[Any], redis: Redis | RedisCluster, keys: KeyBuilder
+    tree: app_commands.CommandTree[Any],
+    redis: Redis | RedisCluster,
+    keys: KeyBuilder,
+    dev_guild: int | None = None,
 ) -> bool:
-    """Upload the global commands only when their definitions changed since the last upload
-    (Discord allows 200 command creates a day). True if they were uploaded."""
-    key = keys.registered_commands("discord")
-    digest = commands_digest(tree)
+    """Upload the commands only when their definitions changed since this application's last
+    upload (Discord allows 200 command creates a day). Globally by default; with `dev_guild`,
+    to that one server, where they appear at once (development). True if they were uploaded."""
+    guild = discord.Object(id=dev_guild) if dev_guild is not None else None
+    if guild is not None:
+        tree.copy_global_to(guild=guild)
+    application = str(tree.client.application_id or "")
+    key = keys.registered_commands("discord", application, str(dev_guild or ""))
+    digest = commands_digest(tree, guild)
     try:
         stored = await redis.get(key)
     except RedisError:
         stored = None
     if isinstance(stored, bytes) and stored.decode() == digest:
         return False
-    await tree.sync()
+    await tree.sync(guild=guild)
     try:
         await redis.set(key, digest.encode())
     except RedisError:
@@ -244,33 +263,49 @@ def edge_payload(interaction: discord.Interaction[Any]) -> dict[str, Any]:
 
 
 class Handlers:
-    def __init__(self, outbox: DiscordOutbox, intake: Intake, dm: DmContext) -> None:
+    def __init__(
+        self, outbox: DiscordOutbox, intake: Intake, dm: DmCourse, places: Places, client: discord.Client
+    ) -> None:
         self.outbox = outbox
         self.intake = intake
         self.dm = dm
+        self.places = places
+        self.client = client
 
     # ---- handlers: answer or defer within 3 s, then submit the work ------------------------
 
     async def on_command(self, interaction: discord.Interaction[Any]) -> None:
-        read = await self._read(interaction, UNREADABLE)
-        if read is None:
+        payload = await self._read(interaction, UNREADABLE)
+        if payload is None:
             return
-        payload, dm_tenant = read
-        command = translate.command(payload, dm_tenant)
+        in_dm = payload.guild_id is None
+        active = await self.dm.get(payload.user.id) if in_dm else ActiveCourse(payload.guild_id or DM_TENANT)
+        command = translate.command(payload, active.tenant)
         if command is None:
             await self._say(interaction, UNREADABLE)
             return
         await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
-        if payload.guild_id is not None:
-            await self.dm.set(payload.user.id, payload.guild_id)  # the DM now continues this guild's course
-        self.intake.submit(command.actor, f"command {command.name}", lambda: self._command(payload, command))
+        if not in_dm:
+            # The DM now continues this server's course.
+            await self.dm.set(payload.user.id, ActiveCourse(active.tenant, self._server_name(active.tenant)))
+            if command.name == "resume":
+                await self.places.closed.retry(payload.user.id)  # try the DM again
+        said = (
+            DM_COURSE.format(server=active.server_name or "a server") if in_dm and active.in_server else None
+        )
+        self.intake.submit(
+            command.actor, f"command {command.name}", lambda: self._command(payload, command, said)
+        )
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
-        read = await self._read(interaction, UNKNOWN_BUTTON)
-        if read is None:
+        payload = await self._read(interaction, UNKNOWN_BUTTON)
+        if payload is None:
             return
-        payload, dm_tenant = read
-        click = translate.click(payload, dm_tenant)
+        tenant = payload.guild_id or await self._card_tenant(payload)
+        if tenant is None:
+            await self._say(interaction, OLD_CARD)
+            return
+        click = translate.click(payload, tenant)
         if click is None or click.event is None:
             log.warning(
                 "discord: unknown button from discord:%s:%s ignored",
@@ -280,6 +315,9 @@ class Handlers:
             await self._say(interaction, UNKNOWN_BUTTON)
             return
         await self._respond(interaction, {"type": CALLBACK_DEFER_UPDATE})  # the answer follows
+        if payload.guild_id is None and tenant != (await self.dm.get(payload.user.id)).tenant:
+            # Pressing a card of another server's course makes it the DM's active one.
+            await self.dm.set(payload.user.id, ActiveCourse(tenant, self._server_name(tenant)))
         event = click.event
         origin = Origin(
             application_id=payload.application_id,
@@ -300,31 +338,72 @@ class Handlers:
         await self._say(interaction, UNKNOWN_BUTTON)
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is not None or message.author.bot or not self.intake.accepting:
+        if message.author.bot or not self.intake.accepting:
+            return
+        # Only threads can be course threads: ones in discord.py's cache, or a channel it does
+        # not know (a thread made by another process); messages in server channels are skipped
+        # before any Redis call.
+        in_thread = isinstance(message.channel, discord.Thread | discord.PartialMessageable)
+        if message.guild is not None and not in_thread:
             return
         raw = {
             "id": message.id,
             "channel_id": message.channel.id,
+            "guild_id": message.guild.id if message.guild is not None else None,
             "author": {"id": message.author.id, "bot": message.author.bot},
             "content": message.content,
             "type": message.type.value,
             "webhook_id": message.webhook_id,
         }
         parsed = translate.parse_message(raw)
-        if parsed is None or not await self.intake.first_time("message", parsed.id):
+        if parsed is None:
             return
-        text = translate.dm_text(parsed, await self.dm.get(parsed.author.id))
+        if parsed.guild_id is not None:
+            await self._thread_message(parsed)
+            return
+        if not await self.intake.first_time("message", parsed.id):
+            return
+        text = translate.dm_text(parsed, (await self.dm.get(parsed.author.id)).tenant)
         if text is None:
             return
         self.outbox.remember_dm(text.actor, parsed.channel_id)
         self.intake.submit(text.actor, "message", lambda: self.intake.handle(text, self.outbox.at(Origin())))
 
-    async def _read(
-        self, interaction: discord.Interaction[Any], unreadable: str
-    ) -> tuple[Interaction, str] | None:
-        """The validated payload and the learner's DM tenant, or None when there is nothing to
-        do: the bot is stopping, a duplicate, or a payload that does not validate (then the
-        learner is told)."""
+    async def _thread_message(self, parsed: DirectMessage) -> None:
+        """Text in a learner's private course thread (their DMs are closed)."""
+        assert parsed.guild_id is not None
+        learner = await self.places.threads.learner_of(parsed.guild_id, parsed.channel_id)
+        if learner is None or learner != parsed.author.id:
+            return  # not a course thread, or someone else (a moderator) writing in it
+        if not await self.intake.first_time("message", parsed.id):
+            return
+        bot_id = str(self.client.user.id) if self.client.user else ""
+        text = translate.thread_text(parsed, learner, bot_id)
+        if text is None:
+            hint = MENTION_NEEDED.format(bot=f"<@{bot_id}>")
+            try:
+                await self.outbox.api.request(
+                    Route("POST", "/channels/{channel_id}/messages", channel_id=parsed.channel_id),
+                    {"content": hint, "allowed_mentions": NO_MENTIONS},
+                )
+            except Refused as error:
+                log.warning("discord: no word on mentions in a course thread: %s", error.reason)
+            return
+        self.intake.submit(text.actor, "message", lambda: self.intake.handle(text, self.outbox.at(Origin())))
+
+    async def _card_tenant(self, payload: Interaction) -> str | None:
+        """The tenant a card pressed in the DM was rendered for (see `dm_course`)."""
+        if payload.message is None:
+            return None
+        return await self.places.card_tenants.tenant_of(payload.user.id, payload.message.id)
+
+    def _server_name(self, tenant: str) -> str | None:
+        guild = self.client.get_guild(int(tenant)) if tenant.isdigit() else None
+        return guild.name if guild is not None else None
+
+    async def _read(self, interaction: discord.Interaction[Any], unreadable: str) -> Interaction | None:
+        """The validated payload, or None when there is nothing to do: the bot is stopping, a
+        duplicate, or a payload that does not validate (then the learner is told)."""
         if not self.intake.accepting:
             return None
         payload = translate.parse_interaction(edge_payload(interaction))
@@ -333,8 +412,7 @@ class Handlers:
             return None
         if not await self.intake.first_time("interaction", payload.id):
             return None
-        dm_tenant = await self.dm.get(payload.user.id) if payload.guild_id is None else translate.DM_TENANT
-        return payload, dm_tenant
+        return payload
 
     async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
         """Answer the interaction with a line only the learner sees."""
@@ -350,14 +428,17 @@ class Handlers:
 
     # ---- the work, after the response ---------------------------------------------------------
 
-    async def _command(self, payload: Interaction, command: Command) -> None:
+    async def _command(self, payload: Interaction, command: Command, said: str | None) -> None:
         origin = Origin(
             application_id=payload.application_id,
             token=payload.token,
             original_pending=True,
             in_dm=payload.guild_id is None,
         )
-        await self.intake.handle(command, self.outbox.at(origin))
+        outbox = self.outbox.at(origin)
+        if said is not None:
+            await outbox.send(command.actor, [note(said)])  # which server's course, only to them
+        await self.intake.handle(command, outbox)
 
 
 def _pressed(payload: Interaction, index: int | None) -> Pressed | None:

@@ -10,9 +10,10 @@ interaction, its token allows what `DiscordReply` does besides the DM:
 
 - replies only the learner sees (ephemeral follow-ups, or the deferred "thinking…" reply);
 - an edit of the clicked message (`@original` of a button click is the message the button is on);
-- if the learner does not accept DMs (Discord error 50007), they are told so ephemerally and
-  the cards follow as ephemeral messages, whose buttons work the same way (for the 15 minutes
-  an interaction token lives; `/tutor resume` starts again);
+- if the learner does not accept DMs (Discord error 50007) and their server has no course
+  channel (see `closed_dms`), they are told once how to open them, and the cards follow as
+  ephemeral messages, whose buttons work the same way (for the 15 minutes an interaction
+  token lives; `/tutor resume` starts again);
 - a deferred `/tutor` reply that nothing else filled says where the cards went.
 """
 
@@ -29,6 +30,8 @@ from discord.http import HTTPClient, Route
 import discord
 from bot.adapters.cards import CardMemory
 from bot.adapters.delivery import EventOutbox, PlatformOutbox
+from bot.adapters.discord.closed_dms import ClosedDms, CourseThreads
+from bot.adapters.discord.dm_course import DM_TENANT, CardTenants
 from bot.adapters.platform import Posted, Pressed, Refused, Rendering, Where, note
 from bot.domain.events import Actor
 from bot.render.discord import DiscordPayload, render_discord, render_discord_answered, render_discord_draft
@@ -53,7 +56,7 @@ SENT_TO_DMS = "I've sent the course to your DMs."
 DM_BLOCKED = (
     "I can't send you direct messages: your privacy settings block DMs from this server's members. "
     "I'll show the course here, only to you. To get it in your DMs, allow direct messages "
-    "(Server → Privacy Settings) and run `/tutor resume`."
+    "(Server → Privacy Settings) and run `/tutor resume`. I won't say this again."
 )
 DM_FAILED = "I couldn't send you a direct message just now. Try `/tutor resume` in a moment."
 
@@ -76,19 +79,39 @@ class Origin:
         return bool(self.application_id and self.token)
 
 
+@dataclass(frozen=True)
+class Places:
+    """Where a learner's cards go besides the DM, and what the DM's cards belong to (Redis)."""
+
+    closed: ClosedDms
+    threads: CourseThreads
+    card_tenants: CardTenants
+
+
 class DiscordApi:
-    """The REST calls and payloads delivery needs (`bot.adapters.delivery.Platform`)."""
+    """The REST calls and payloads delivery needs (`bot.adapters.delivery.Platform`).
+
+    With `places`, a learner in a server whose DMs are closed is not sent DMs (see
+    `closed_dms`): their cards go to their private course thread, or are refused at once
+    (`Refused(dm_blocked=True)`, no request) when the server has no course channel. And every
+    card with buttons posted to a DM records the tenant it was rendered for (`dm_course`).
+    """
 
     name = "discord"
-    dm_blocked_note = DM_BLOCKED
 
     rendering = Rendering(render_discord, render_discord_draft, render_discord_answered, discord_problems)
 
-    def __init__(self, http: HTTPClient) -> None:
+    def __init__(self, http: HTTPClient, places: Places | None = None) -> None:
         self.http = http
+        self.places = places
 
     def dm_key(self, actor: Actor) -> Hashable:
         return actor.user  # user ids are global: one DM whichever guild the course is for
+
+    async def dm_blocked_note(self, actor: Actor) -> str | None:
+        if self.places is None or await self.places.closed.first_telling(actor):
+            return DM_BLOCKED
+        return None
 
     async def request(self, route: Route, payload: dict[str, Any] | None = None, **params: Any) -> Any:
         """One REST call through discord.py; any failure becomes `Refused` with Discord's code."""
@@ -112,19 +135,57 @@ class DiscordApi:
         return str(data["id"])
 
     async def post(self, actor: Actor, channel: str, part: DiscordPayload, *, draft: bool = False) -> Posted:
+        """Post to the learner's DM `channel`, or to their course thread when their DMs are closed."""
+        places = self.places
+        if places is None or actor.tenant == DM_TENANT:
+            return await self._post(channel, part)
+        if await places.closed.closed(actor.user):
+            return await self._post_in_thread(actor, part)
+        try:
+            posted = await self._post(channel, part)
+        except Refused as error:
+            if not error.dm_blocked:
+                raise
+            backoff = await places.closed.mark(actor.user)
+            log.info("discord: DMs of %s are closed; not tried again for %ss", actor, backoff)
+            return await self._post_in_thread(actor, part)
+        if part.components:
+            await places.card_tenants.remember(actor, posted.message_id)
+        return posted
+
+    async def _post(self, channel: str, part: DiscordPayload) -> Posted:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
         return _posted(await self.message(route, _body(part)), channel)
+
+    async def _post_in_thread(self, actor: Actor, part: DiscordPayload) -> Posted:
+        assert self.places is not None
+        thread = await self.places.threads.thread_for(actor)
+        if thread is None:
+            raise Refused("dms closed, no course channel", dm_blocked=True)
+        return await self._post(thread, part)
+
+    async def _where(self, actor: Actor, channel: str) -> str:
+        """A draft is edited where it was posted: the course thread, while DMs are closed."""
+        if (
+            self.places is None
+            or actor.tenant == DM_TENANT
+            or not await self.places.closed.closed(actor.user)
+        ):
+            return channel
+        return await self.places.threads.thread_for(actor) or channel
 
     async def edit(
         self, actor: Actor, channel: str, message_id: str, part: DiscordPayload, *, draft: bool = False
     ) -> None:
         # discord.py keeps Discord's limits itself; drafts are edited like anything else.
+        channel = await self._where(actor, channel)
         route = Route(
             "PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel, message_id=message_id
         )
         await self.request(route, _body(part))
 
     async def delete(self, actor: Actor, channel: str, message_id: str) -> None:
+        channel = await self._where(actor, channel)
         route = Route(
             "DELETE",
             "/channels/{channel_id}/messages/{message_id}",
@@ -190,7 +251,11 @@ class DiscordReply:
             posted = await self.api.edit_original(self.origin, part)
         else:
             posted = await self.api.followup(self.origin, part)
-        return _posted(posted, "") if "id" in posted else None
+        if "id" not in posted:
+            return None
+        if self.in_dm and part.components and self.api.places is not None:
+            await self.api.places.card_tenants.remember(actor, str(posted["id"]))
+        return _posted(posted, "")
 
     async def edit_pressed(self, actor: Actor, part: DiscordPayload) -> None:
         await self.api.edit_original(self.origin, part)
@@ -214,9 +279,14 @@ class DiscordOutbox(PlatformOutbox[DiscordPayload]):
     """The Outbox for one bot."""
 
     def __init__(
-        self, http: HTTPClient, cards: CardMemory | None = None, *, edit_interval_s: float = EDIT_INTERVAL_S
+        self,
+        http: HTTPClient,
+        cards: CardMemory | None = None,
+        *,
+        edit_interval_s: float = EDIT_INTERVAL_S,
+        places: Places | None = None,
     ) -> None:
-        self.api = DiscordApi(http)
+        self.api = DiscordApi(http, places)
         super().__init__(self.api, cards, edit_interval_s=edit_interval_s)
 
     def at(self, origin: Origin) -> EventOutbox[DiscordPayload]:

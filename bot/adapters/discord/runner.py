@@ -54,8 +54,10 @@ async def run_discord(
         client = adapter.client
 
         async def setup_hook() -> None:
-            if await sync_commands_if_changed(adapter.tree, runtime.redis, runtime.keys):
-                log.info("discord: /tutor definitions changed and were uploaded")
+            dev_guild = discord_settings.discord_dev_guild
+            if await sync_commands_if_changed(adapter.tree, runtime.redis, runtime.keys, dev_guild):
+                where = f"to server {dev_guild}" if dev_guild else "globally"
+                log.info("discord: command definitions changed and were uploaded %s", where)
 
         client.setup_hook = setup_hook  # type: ignore[method-assign]  # the hook discord.py awaits before it connects
         try:

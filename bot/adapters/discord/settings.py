@@ -19,6 +19,16 @@ class DiscordSettings(BaseSettings):
     discord_gateway_url: str | None = Field(
         default=None, description="Gateway URL override, e.g. ws://127.0.0.1:8080/gateway"
     )
+    discord_dev_guild: int | None = Field(
+        default=None,
+        description="Sync the commands to this one server, where they appear at once (development); "
+        "global sync (which takes a while to reach every server) otherwise",
+    )
+    discord_course_channels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per server, the channel whose private threads carry the course of learners "
+        "with closed DMs: `server_id:channel_id,…`",
+    )
     discord_shard_count: int | None = Field(default=None, ge=1)
     discord_shard_ids: list[int] | None = Field(
         default=None, description="Shards this process runs, e.g. `0,1,2` (needs DISCORD_SHARD_COUNT)"
@@ -32,6 +42,17 @@ class DiscordSettings(BaseSettings):
             return [int(part) for part in value.replace(" ", "").split(",") if part]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("discord_course_channels", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        # `DISCORD_COURSE_CHANNELS=111:222,333:444` rather than JSON in an env file.
+        if isinstance(value, str) and not value.strip().startswith("{"):
+            pairs = [part.split(":", 1) for part in value.replace(" ", "").split(",") if part]
+            if any(len(pair) != 2 or not all(p.isdigit() for p in pair) for pair in pairs):
+                raise ValueError("expected server_id:channel_id pairs separated by commas")
+            return dict(pairs)
         return value
 
     @property

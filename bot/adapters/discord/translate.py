@@ -1,11 +1,13 @@
 """Discord payloads → neutral events. Pure functions: no I/O, no state, no course logic.
 
 Tenants. A guild is a tenant: the same person in two guilds is two learners, and guilds never
-see each other's data. A DM has no guild, so DM payloads (learner text, buttons on the cards
-in the DM, `/tutor` typed in the DM) belong to the learner's *DM tenant*: the tenant whose
-course their DM is currently showing. It is `dm` (`DM_TENANT`) for someone who started in the
-DM, and a guild id after `/tutor` in that guild (the app remembers it per user; see
-`app.DmContext`). Discord user ids are global, so `discord:dm:<user>` is stable per user.
+see each other's data. A DM has no guild, so a DM payload is given the tenant it belongs to
+by the caller (see `bot.adapters.discord.dm_course`): for a press, the tenant its card was
+rendered for; for typed text and `/tutor` in the DM, the course the DM is actively in. It is
+`dm` (`DM_TENANT`) for someone who started in the DM. Discord user ids are global, so
+`discord:dm:<user>` is stable per user.
+
+`/tutor` has one subcommand per word (`/tutor start`, `/tutor pause`, …).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters.commands import command_name
+from bot.adapters.discord.dm_course import DM_TENANT
 from bot.adapters.discord.models import (
     COMPONENT_BUTTON,
     INTERACTION_COMMAND,
@@ -29,9 +32,7 @@ from bot.domain.events import Actor, Command, Press, Text
 from bot.render.actions import button_index, decode
 
 COMMAND_NAME = "tutor"
-ACTION_OPTION = "action"
-DM_TENANT = "dm"
-"""Tenant of a learner who started in their DM rather than in a guild."""
+SUBCOMMAND = 1
 
 
 def actor_for(guild_id: str | None, user_id: str, dm_tenant: str = DM_TENANT) -> Actor:
@@ -53,7 +54,7 @@ def command(interaction: Interaction, dm_tenant: str = DM_TENANT) -> Command | N
     data = parse(CommandData, interaction.data)
     if data is None or data.name != COMMAND_NAME or data.type != 1:
         return None
-    word = next((str(o.value) for o in data.options if o.name == ACTION_OPTION and o.value is not None), "")
+    word = next((o.name for o in data.options if o.type == SUBCOMMAND), "")
     actor = actor_for(interaction.guild_id, interaction.user.id, dm_tenant)
     return Command(actor=actor, name=command_name(word))
 
@@ -91,3 +92,17 @@ def dm_text(message: DirectMessage, dm_tenant: str = DM_TENANT) -> Text | None:
     if not text:
         return None
     return Text(actor=actor_for(None, message.author.id, dm_tenant), text=text)
+
+
+def thread_text(message: DirectMessage, learner: str, bot_id: str) -> Text | None:
+    """A learner's message in their private course thread, without the mention of the bot it
+    needs (without the message-content intent Discord shows the bot only messages that mention
+    it); None for anyone else's message, or one with nothing else in it."""
+    if message.guild_id is None or message.author.id != learner or message.author.bot:
+        return None
+    if message.webhook_id is not None or message.type not in (0, 19):
+        return None
+    text = message.content.replace(f"<@{bot_id}>", " ").replace(f"<@!{bot_id}>", " ").strip()
+    if not text:
+        return None
+    return Text(actor=actor_for(message.guild_id, learner), text=text)

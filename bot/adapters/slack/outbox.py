@@ -88,7 +88,9 @@ class SlackApi:
     """The Web API calls and payloads delivery needs (`bot.adapters.delivery.Platform`)."""
 
     name = "slack"
-    dm_blocked_note = DM_FAILED  # never needed: Slack's refusals all count as failures
+
+    async def dm_blocked_note(self, actor: Actor) -> str | None:
+        return DM_FAILED  # never needed: Slack's refusals all count as failures
 
     rendering = Rendering(render_slack, render_slack_draft, render_slack_answered, slack_problems)
 
