@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scheduler.add_argument("--once", action="store_true", help="run what is due now and exit (for cron)")
 
+    verify = sub.add_parser(
+        "verify", help="check a certificate's verification code (needs CERTIFICATE_SECRET)"
+    )
+    verify.add_argument("code", metavar="CODE", nargs="+", help="the code printed on the certificate")
+
     sub.add_parser("keygen", help="print a new TOKEN_ENCRYPTION_KEY (encrypts Slack tokens at rest)")
     sub.add_parser(
         "reencrypt-tokens",
@@ -169,6 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.scheduler.service import run_scheduler
 
             return asyncio.run(run_scheduler(args.once))
+
+        if command == "verify":
+            from bot.credentials.cli import run_verify
+
+            return run_verify(" ".join(args.code))
         if command == "keygen":
             from bot.storage.token_cipher import new_key
 

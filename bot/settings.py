@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     learner_daily_tokens: int = 200_000
     tenant_daily_tokens: int = 5_000_000
 
+    # Certificates on a pass
+    certificate_secret: SecretStr | None = None
+    """Signs certificate verification codes (any long random string); no secret, no certificates."""
+
     # Slack
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None

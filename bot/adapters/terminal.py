@@ -298,6 +298,11 @@ async def _session(
         if not typed:
             continue
         _keep_server(runtime)
+        if typed.lower() == "certificate":
+            from bot.credentials.terminal import terminal_certificate
+
+            stdout.write(await terminal_certificate(runtime, actor, actor.user) + "\n\n")
+            continue
         button = outbox.pick(typed)
         if button is not None and typed.lower() in ENGINE_WORDS:
             # The engine reads these against the learner's latest step, which another tutor on
