@@ -34,3 +34,16 @@ def test_bench_processes_prints_events_per_second_for_each_process_count(
         assert row[1] == f"{count['events_per_s']:,.0f}"
         # The learners' own time is taken out, never added.
         assert count["events_per_s_without_learners_summed"] >= sum(count["events_per_s_per_process"])
+
+
+def test_scheduler_bench_runs_every_job_once_across_two_processes(
+    redis_target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.scheduler_bench import run
+
+    for name, value in redis_target.env().items():
+        monkeypatch.setenv(name, value)
+    figures = run(jobs=400, processes=2, cluster=False)
+    assert figures["delivered"] == 400 and figures["duplicates"] == 0
+    assert sum(figures["ran_per_process"]) == 400
+    assert figures["jobs_per_s"] > 0
