@@ -113,7 +113,7 @@ def learner_row(module: Module, snapshot: Snapshot, cost: float) -> LearnerRow:
     best = progress.best_test
     if progress.passed:
         status = "passed"
-    elif attempts_used_up(progress, module.test):
+    elif attempts_used_up(state, module.test):
         status = "attempts used up"
     else:
         status = "in progress"

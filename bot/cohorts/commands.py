@@ -141,6 +141,15 @@ class Reveal(Frozen):
     """The second step: post the correct option."""
 
 
+class Policy(Frozen):
+    """Show the cohort's settings (`key` None), or set one."""
+
+    word: Literal["policy"] = "policy"
+    cohort: str | None
+    key: str | None = None
+    value: str = ""
+
+
 class Help(Frozen):
     word: Literal["help"] = "help"
 
@@ -162,6 +171,7 @@ CohortCommand = (
     | Items
     | Chart
     | Reveal
+    | Policy
     | Help
 )
 
@@ -181,5 +191,7 @@ HELP_LINES = (
     "`chart NAME funnel|scores|activity`: a picture of the cohort in your DM",
     "`reveal NAME QUESTION`: post the cohort's anonymised answers to a question (L1Q2, T5) here; "
     "`reveal NAME QUESTION answer` then posts the answer",
+    "`policy NAME`: the cohort's settings · `policy NAME KEY VALUE`: change one "
+    "(test-attempts, cooldown, test-open-early, start-date)",
     "`help`: these words. With one cohort here, NAME may be left out.",
 )

@@ -12,7 +12,9 @@ from bot.advisor.base import Turn
 from bot.advisor.budget import BudgetGuard
 from bot.course.models import Module, UnitKind
 from bot.domain.events import Actor
+from bot.domain.state import Progress
 from bot.flows.registry import current_unit_id
+from bot.flows.terms import attempts_allowed
 from bot.flows.units import is_done, unit_title
 from bot.reports import learner_row, snapshot_state
 from bot.storage.redis_store import RedisLearnerStore
@@ -40,7 +42,7 @@ async def learner_detail(
     cost = sum(lab.get("cost_micro_usd", 0) for lab in labs.values()) / 1_000_000
     row = learner_row(module, snapshot, cost)
     state, readable = snapshot_state(snapshot)
-    if state is None:
+    if state is None or (not state.started and state.progress == Progress()):
         return [
             "Has not started yet."
             if readable
@@ -93,7 +95,7 @@ async def learner_detail(
         lines.append(
             f"Attempt {number}: {attempt.score}/{attempt.total}, {verdict} ({_stamp(attempt.finished_at)})"
         )
-    allowed = state.progress.attempts_allowed(module.test.max_attempts)
+    allowed = attempts_allowed(state, module.test)
     lines.append(
         f"{row.test_attempts} of {allowed} attempts used"
         + (" · opened early" if state.progress.test_unlocked else "")

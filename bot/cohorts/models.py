@@ -32,6 +32,7 @@ RESERVED_NAMES = frozenset(
         "audit",
         "next",
         "page",
+        "policy",
     }
 )
 """Words a cohort may not be called: commands may leave the cohort's name out, so a name

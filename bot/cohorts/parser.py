@@ -25,6 +25,7 @@ from bot.cohorts.commands import (
     Help,
     Items,
     ListCohorts,
+    Policy,
     Remove,
     Reset,
     Reveal,
@@ -36,7 +37,9 @@ from bot.cohorts.commands import (
     Unlock,
     UserRef,
 )
+from bot.cohorts.policy import KEYS
 
+POLICY_KEYS = frozenset(key.name for key in KEYS)
 MAX_REASON = 200
 _TOKEN = re.compile(r"<[^>]*>|\S+")
 _SLACK_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -68,6 +71,7 @@ WORDS = (
     "items",
     "chart",
     "reveal",
+    "policy",
     "help",
 )
 
@@ -126,6 +130,8 @@ def parse(text: str) -> CohortCommand:
             raise BadInput("Say which question: `/cohort reveal NAME L1Q2` (or `T5`), then `… answer`.")
         cohort = rest[0] if len(rest) == 2 else None
         return Reveal(cohort=cohort, question=rest[-1][:80], answer=answer)
+    if word == "policy":
+        return _policy(rest)
     if word == "enrol":
         cohort, rest = _cohort(rest)
         if not rest:
@@ -164,6 +170,25 @@ def parse(text: str) -> CohortCommand:
     if not rest:
         raise BadInput("Say what to reset: a unit (L1, quiz1, lab1, test) or `all`.")
     return Reset(cohort=cohort, user=user, unit=rest[0], reason=_reason(rest[1:]))
+
+
+def _policy(rest: list[str]) -> Policy:
+    """`policy [NAME] [KEY VALUE]`; the name may be left out before a key the table knows."""
+    if any(is_mention(each) for each in rest):
+        raise BadInput(
+            "Use `/cohort policy NAME` to see the settings, `/cohort policy NAME KEY VALUE` to change one."
+        )
+    if len(rest) >= 2 and rest[0].lower() in POLICY_KEYS:
+        return Policy(cohort=None, key=rest[0], value=" ".join(rest[1:]))
+    if len(rest) == 1 and rest[0].lower() in POLICY_KEYS:
+        raise BadInput(f"Give `{rest[0][:30]}` a value: `/cohort policy NAME {rest[0][:30]} VALUE`.")
+    if len(rest) <= 1:
+        return Policy(cohort=rest[0] if rest else None)
+    if len(rest) == 2:
+        raise BadInput(
+            f"Give `{rest[1][:30]}` a value: `/cohort policy {rest[0][:32]} {rest[1][:30]} VALUE`."
+        )
+    return Policy(cohort=rest[0], key=rest[1], value=" ".join(rest[2:]))
 
 
 def is_mention(token: str) -> bool:

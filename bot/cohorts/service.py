@@ -22,12 +22,13 @@ from pydantic import ValidationError
 
 from bot.advisor.budget import BudgetGuard
 from bot.cohorts import commands as c
+from bot.cohorts import policy
 from bot.cohorts.answers import VALUE_CHARS, Answer, AnswerButton, AnswerFile, fitted, person, refusal, role
 from bot.cohorts.audit import AuditLog
 from bot.cohorts.detail import learner_detail
 from bot.cohorts.directory import Directory, DirectoryRefusal
 from bot.cohorts.export import export_csvs
-from bot.cohorts.models import NAME_PATTERN, AuditEntry, Cohort, CohortSettings, RosterEntry, Tenant
+from bot.cohorts.models import NAME_PATTERN, AuditEntry, Cohort, RosterEntry, Tenant
 from bot.cohorts.parser import BadInput, parse
 from bot.cohorts.rights import Caller, Rights
 from bot.cohorts.roster import RosterLine, learner_actor, ordered, read_roster, summary
@@ -36,6 +37,7 @@ from bot.cohorts.units import resolve_unit
 from bot.course.models import Module
 from bot.domain.facilitation import (
     ALL_UNITS,
+    ApplyTerms,
     FacilitatorEvent,
     GrantAttempts,
     ResetProgress,
@@ -44,6 +46,7 @@ from bot.domain.facilitation import (
 )
 from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.outbox import Outbox
+from bot.domain.state import CohortTerms
 from bot.engine.engine import ConflictStorm, Engine
 from bot.flows import facilitation
 from bot.flows.facilitation import unit_name
@@ -57,6 +60,9 @@ _USER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # `IdPart`: what a learner's k
 AUDIT_SHOWN = 20
 MAX_ENROL = 5000
 WELCOME_CONCURRENCY = 8
+TERMS_BATCH = 50
+"""Learners whose records take a policy change at once: enough to keep Redis busy, few
+enough that one change does not crowd out learners' own clicks."""
 
 
 def when(stamp: float | None) -> str:
@@ -157,6 +163,8 @@ class CohortService:
             return await self._audit(caller, cohort)
         if isinstance(command, c.Items | c.Chart | c.Reveal):
             return await self._insight(caller, cohort, command)
+        if isinstance(command, c.Policy):
+            return await self._policy(caller, cohort, command)
         return await self._act(caller, cohort, command)
 
     async def _cohort(self, caller: Caller, name: str | None) -> Cohort | Answer:
@@ -200,15 +208,12 @@ class CohortService:
                 else "workspace owners and admins"
             )
             return refusal(f"Only {who} can create cohorts.")
-        test = self.module.test
         try:
             cohort = Cohort(
                 name=command.name,
                 created_by=caller.user,
                 created_at=self.clock(),
-                settings=CohortSettings(
-                    test_attempts=test.max_attempts, cooldown_minutes=test.cooldown_minutes
-                ),
+                settings=policy.defaults(self.module),
             )
         except ValidationError as exc:
             why = exc.errors()[0]["msg"].removeprefix("Value error, ")
@@ -267,6 +272,7 @@ class CohortService:
             for user in users
         ]
         result = await self.store.enrol(tenant, cohort.name, entries)
+        await self._apply_terms(caller, result.added, policy.terms(cohort))
         await self._welcome(tenant, cohort, result.added)
         if result.added:
             await self._audit_write(caller, cohort, "enrol", detail=f"{len(result.added)} learners")
@@ -309,6 +315,7 @@ class CohortService:
         user = command.user.id
         if not await self.store.remove(caller.home, cohort.name, user):
             return refusal(f"{person(user)} is not in `{cohort.name}`.")
+        await self._apply_terms(caller, [user], None)  # back under the module's defaults
         await self._audit_write(caller, cohort, "remove", learner=user)
         return Answer(title=f"Removed {person(user)} from `{cohort.name}`; their progress stays.")
 
@@ -449,6 +456,53 @@ class CohortService:
         return Answer(
             title=f"`{cohort.name}`: the last {len(entries)} facilitator actions", sections=fitted(lines)
         )
+
+    # Policy ----------------------------------------------------------------------------------
+
+    async def _policy(self, caller: Caller, cohort: Cohort, command: c.Policy) -> Answer:
+        if command.key is None:
+            return Answer(
+                title=f"`{cohort.name}` policy · change one with `/cohort policy {cohort.name} KEY VALUE`",
+                sections=fitted(policy.lines(cohort.settings, self.module)),
+            )
+        try:
+            key = policy.lookup(command.key)
+            settings = policy.changed(cohort.settings, key, command.value)
+        except policy.PolicyError as exc:
+            return refusal(f"{exc} Nothing changed.")
+        before, after = policy.shown(key, cohort.settings), policy.shown(key, settings)
+        if settings == cohort.settings:
+            return Answer(title=f"`{cohort.name}` already has `{key.name}` {after}; nothing changed.")
+        changed = cohort.model_copy(update={"settings": settings})
+        tenant = caller.home
+        await self.store.save(tenant, changed)
+        await self._audit_write(caller, cohort, "policy", detail=f"{key.name} {before} → {after}")
+        users = [entry.user for entry in await self.store.roster(tenant, cohort.name)]
+        missed = await self._apply_terms(caller, users, policy.terms(changed))
+        reached = f"{len(users) - len(missed)} learners are under it now."
+        if missed:
+            reached += f" {len(missed)} were busy and keep the old terms: set it again to reach them."
+        return Answer(
+            title=f"`{cohort.name}`: `{key.name}` is now {after} (was {before}).", sections=(reached,)
+        )
+
+    async def _apply_terms(
+        self, caller: Caller, users: Sequence[str], terms: CohortTerms | None
+    ) -> list[str]:
+        """Put these learners' records under `terms`, each under its revision check, in
+        batches; returns those whose record stayed too busy to take it."""
+        missed: list[str] = []
+
+        async def apply(user: str) -> None:
+            event = ApplyTerms(actor=learner_actor(caller.home, user), by=caller.user, terms=terms)
+            try:
+                await self.engine.facilitate(event, self.outbox)
+            except ConflictStorm:
+                missed.append(user)
+
+        for start in range(0, len(users), TERMS_BATCH):
+            await asyncio.gather(*(apply(user) for user in users[start : start + TERMS_BATCH]))
+        return missed
 
     # Actions on one learner -----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from bot.domain.events import Actor, IdPart
+from bot.domain.state import CohortTerms
 
 Reason = Annotated[str, StringConstraints(max_length=200)]
 
@@ -58,7 +59,18 @@ class UndoReset(BaseModel):
     reason: Reason = ""
 
 
+class ApplyTerms(BaseModel):
+    """Put the learner under their cohort's terms (on enrolment and at every policy change),
+    or back under the module's defaults (`terms` None, when they leave the cohort)."""
+
+    kind: Literal["apply_terms"] = "apply_terms"
+    actor: Actor
+    by: IdPart
+    terms: CohortTerms | None
+    reason: Reason = ""
+
+
 FacilitatorEvent = Annotated[
-    UnlockTest | GrantAttempts | ResetProgress | UndoReset, Field(discriminator="kind")
+    UnlockTest | GrantAttempts | ResetProgress | UndoReset | ApplyTerms, Field(discriminator="kind")
 ]
-FACILITATOR_EVENTS = (UnlockTest, GrantAttempts, ResetProgress, UndoReset)
+FACILITATOR_EVENTS = (UnlockTest, GrantAttempts, ResetProgress, UndoReset, ApplyTerms)

@@ -277,6 +277,17 @@ class ResetBackup(BaseModel):
     progress: Progress
 
 
+class CohortTerms(BaseModel):
+    """What the learner's cohort says about how the course runs for them, copied onto the
+    record on enrolment and at every policy change, so the flows read it without another
+    round trip. None on a record means the module's own defaults."""
+
+    cohort: str
+    test_attempts: int = Field(ge=1)
+    cooldown_minutes: int = Field(ge=0)
+    test_open_early: bool = False
+
+
 class LearnerState(BaseModel):
     v: int = SCHEMA_VERSION
     module_id: str
@@ -291,6 +302,8 @@ class LearnerState(BaseModel):
     awaiting_start: bool = False
     """True for a record a facilitator made before the learner's first contact (a grant to
     someone enrolled who has not begun): that first contact still welcomes them."""
+    terms: CohortTerms | None = None
+    """The learner's cohort's terms; None outside any cohort (the module's defaults apply)."""
 
     # Transitions never change their input: they build new states with these, sharing every
     # part they do not replace. That is far cheaper than a deep copy per event, and safe
@@ -317,6 +330,10 @@ class LearnerState(BaseModel):
     def with_start(self, now: float) -> LearnerState:
         """The learner's own first contact with a record a facilitator made for them."""
         return _replaced(self, started_at=now, awaiting_start=False)
+
+    def with_terms(self, terms: CohortTerms | None, /) -> LearnerState:
+        """A new state under these cohort terms (None: the module's defaults)."""
+        return _replaced(self, terms=terms)
 
     def with_undo(self, backup: ResetBackup | None, /) -> LearnerState:
         """A new state keeping (or, with None, dropping) a facilitator reset's backup."""

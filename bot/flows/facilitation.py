@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.course.models import Module, Unit, UnitKind
 from bot.domain.facilitation import (
     ALL_UNITS,
+    ApplyTerms,
     FacilitatorEvent,
     GrantAttempts,
     ResetProgress,
@@ -27,6 +28,8 @@ from bot.flows.units import is_open, unit_title
 def refusal(state: LearnerState | None, event: FacilitatorEvent, module: Module) -> str | None:
     """Why `event` cannot apply to this record (said to the facilitator), or None when it can."""
     progress = state.progress if state else Progress()
+    if isinstance(event, ApplyTerms):
+        return "already has these settings." if (state.terms if state else None) == event.terms else None
     if isinstance(event, UnlockTest):
         if progress.passed:
             return "has already passed the module test."
@@ -38,7 +41,7 @@ def refusal(state: LearnerState | None, event: FacilitatorEvent, module: Module)
     if isinstance(event, GrantAttempts):
         return "has already passed the module test." if progress.passed else None
     if isinstance(event, ResetProgress):
-        if state is None:
+        if state is None or not state.started:
             return "has not started yet: there is nothing to reset."
         if event.unit != ALL_UNITS and module.unit(event.unit) is None:
             return "cannot be reset there: the module has no such unit."
@@ -57,6 +60,10 @@ def apply(state: LearnerState | None, event: FacilitatorEvent, ctx: FlowContext)
     # Awaiting their start: the learner's own first contact still welcomes them.
     current = state or LearnerState(module_id=ctx.module.id, started_at=ctx.now, awaiting_start=True)
     module = ctx.module
+    if isinstance(event, ApplyTerms):
+        # Said to the learner only where it matters, by the flows' own messages (the test's
+        # intro says the attempts and any wait): a policy change to 300 learners is no DM storm.
+        return Outcome(state=current.with_terms(event.terms))
     if isinstance(event, UnlockTest):
         new = current.with_progress(current.progress.with_test_unlocked())
         return Outcome(state=new, messages=(_tell("Your facilitator opened the module test for you."),))

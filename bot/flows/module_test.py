@@ -19,13 +19,14 @@ from bot.course.models import Module, ModuleTest, Question, Unit, UnitKind
 from bot.domain.events import Press
 from bot.domain.messages import Button, KeyTermList, Message, Paragraph
 from bot.domain.shuffle import shuffled
-from bot.domain.state import LearnerState, Progress, TestAttempt, TestStep
+from bot.domain.state import LearnerState, TestAttempt, TestStep
 from bot.flows import practice
 from bot.flows.cards import MENU, PROGRESS, button, notice
 from bot.flows.context import FlowContext, LogEntry, Outcome
 from bot.flows.feedback import answer_feedback, without_verdict
 from bot.flows.flow import Flow
 from bot.flows.questions import is_right, question_card, score
+from bot.flows.terms import attempts_allowed, cooldown_minutes
 
 REVIEW_PER_CARD = 5
 
@@ -34,26 +35,27 @@ def question_order(ctx: FlowContext, attempt: int) -> list[Question]:
     return shuffled(ctx.module.test.questions, ctx.actor, ctx.module.test.id, attempt)
 
 
-def attempts_used_up(progress: Progress, test: ModuleTest) -> bool:
+def attempts_used_up(state: LearnerState, test: ModuleTest) -> bool:
     """Whether every allowed attempt has begun (a begun attempt counts even if abandoned).
-    Opening the test early (`test_unlocked`) grants no attempts; a facilitator's extra
-    attempts do."""
-    return progress.test_started >= progress.attempts_allowed(test.max_attempts)
+    The limit is the cohort's when the learner has one. Opening the test early
+    (`test_unlocked`) grants no attempts; a facilitator's extra attempts do."""
+    return state.progress.test_started >= attempts_allowed(state, test)
 
 
-def practice_due(progress: Progress, test: ModuleTest) -> bool:
+def practice_due(state: LearnerState, test: ModuleTest) -> bool:
     """Whether a practice round on the last attempt's misses must come before the retake."""
+    progress = state.progress
     return (
         test.practice_before_retake
         and bool(progress.practice_for)
         and not progress.passed
-        and not attempts_used_up(progress, test)
+        and not attempts_used_up(state, test)
     )
 
 
-def answers_revealed(progress: Progress, test: ModuleTest) -> bool:
+def answers_revealed(state: LearnerState, test: ModuleTest) -> bool:
     """The review shows the answers once the learner has passed or has no attempt left."""
-    return progress.passed or attempts_used_up(progress, test)
+    return state.progress.passed or attempts_used_up(state, test)
 
 
 PRACTICE_FIRST = "Before the retake: a short practice round on what you missed. The retake opens after it."
@@ -63,13 +65,14 @@ def _why_closed(state: LearnerState, ctx: FlowContext) -> str | None:
     """Why a new attempt cannot begin now, or None when it can."""
     test = ctx.module.test
     progress = state.progress
-    if attempts_used_up(progress, test):
-        allowed = progress.attempts_allowed(test.max_attempts)
+    if attempts_used_up(state, test):
+        allowed = attempts_allowed(state, test)
         return f"You have used all {allowed} attempts. A facilitator can grant another."
-    reasons = [PRACTICE_FIRST] if practice_due(progress, test) else []
+    reasons = [PRACTICE_FIRST] if practice_due(state, test) else []
     last = progress.test_attempts[-1] if progress.test_attempts else None
-    if last and test.cooldown_minutes:
-        wait = last.finished_at + test.cooldown_minutes * 60 - ctx.now
+    cooldown = cooldown_minutes(state, test)
+    if last and cooldown:
+        wait = last.finished_at + cooldown * 60 - ctx.now
         if wait > 0:
             reasons.append(f"You can retake the test in {math.ceil(wait / 60)} minutes.")
     return " ".join(reasons) or None
@@ -92,7 +95,7 @@ def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> tuple[Message
 
 def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
     progress = state.progress
-    allowed = progress.attempts_allowed(test.max_attempts)
+    allowed = attempts_allowed(state, test)
     best = progress.best_test
     closed = _why_closed(state, ctx)
     if progress.passed and best:
@@ -114,7 +117,7 @@ def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
         "your best score counts.",
     ]
     actions: tuple[Button, ...]
-    if practice_due(progress, test):
+    if practice_due(state, test):
         actions = (_practice_button(state), MENU)
     else:
         actions = (MENU,) if closed else (button(state, "Begin the test", "begin", primary=True), MENU)
@@ -171,7 +174,7 @@ def _results(
         complete = module_complete_message(state, ctx)
         actions = (review, PROGRESS, MENU, *again)
         return (result, complete.model_copy(update={"actions": actions}))
-    if practice_due(progress, test):
+    if practice_due(state, test):
         retake: tuple[Button, ...] = (_practice_button(state),)
     else:
         retake = () if closed else (button(state, "Retake the test", "retake"),)
@@ -200,7 +203,7 @@ def module_complete_message(state: LearnerState, ctx: FlowContext) -> Message:
 
 
 def _review_page(state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]) -> Message:
-    revealed = answers_revealed(state.progress, ctx.module.test)
+    revealed = answers_revealed(state, ctx.module.test)
     pages = review_pages(questions)
     page = min(step.page, pages)
     start = (page - 1) * REVIEW_PER_CARD
@@ -318,7 +321,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     if step.practicing:
         return _practice_press(state, ctx, step, event)
     if event.action == "practice" and (step.attempt == 0 or finished):
-        if not practice_due(state.progress, test):
+        if not practice_due(state, test):
             return Outcome.reply(notice("There is no practice round to do now.", MENU))
         round_step = TestStep(attempt=0, practicing=True)
         new = state.advanced(round_step)

@@ -12,6 +12,7 @@ from bot.domain.state import LearnerState
 from bot.flows.cards import MENU, PROGRESS, RESUME, button, paragraphs
 from bot.flows.context import FlowContext
 from bot.flows.registry import current_unit_id
+from bot.flows.terms import attempts_allowed
 from bot.flows.units import is_done, is_open, unit_title
 
 
@@ -76,7 +77,7 @@ def progress_message(state: LearnerState, ctx: FlowContext) -> Message:
     best = progress.best_test
     if best:
         verdict = "passed" if progress.passed else "not passed yet"
-        allowed = progress.attempts_allowed(module.test.max_attempts)
+        allowed = attempts_allowed(state, module.test)
         lines.append(
             f"Module test: best {best.score}/{best.total}, {verdict} "
             f"({progress.test_started} of {allowed} attempts used)"

@@ -2,7 +2,7 @@
 
 Unlocking: lesson N opens when lesson N-1 has been read; a lesson's quiz and lab open when the
 lesson has been read; the module test opens when every quiz and lab is done (or a facilitator
-unlocked it).
+unlocked it, or the learner's cohort opens it early).
 """
 
 from __future__ import annotations
@@ -14,28 +14,31 @@ from bot.course.models import Module, Unit, UnitKind
 from bot.domain.messages import Button
 from bot.domain.state import LearnerState, Progress
 from bot.flows.cards import button
+from bot.flows.terms import test_open_early
 
 
 @dataclass(frozen=True)
 class UnitRules:
     is_done: Callable[[Progress, Unit], bool]
-    is_open: Callable[[Progress, Module, Unit], bool]
+    is_open: Callable[[LearnerState, Module, Unit], bool]
     title: Callable[[int | None], str]
     """The unit's name given its lesson's number ("Lesson 2 quiz"); the module test has no lesson."""
 
 
-def _lesson_open(progress: Progress, module: Module, unit: Unit) -> bool:
+def _lesson_open(state: LearnerState, module: Module, unit: Unit) -> bool:
+    progress = state.progress
     lesson = module.lesson(unit.id)
     assert lesson is not None
     return all(other.id in progress.lessons_done for other in module.lessons if other.number < lesson.number)
 
 
-def _after_lesson(progress: Progress, module: Module, unit: Unit) -> bool:
-    return unit.lesson_id in progress.lessons_done
+def _after_lesson(state: LearnerState, module: Module, unit: Unit) -> bool:
+    return unit.lesson_id in state.progress.lessons_done
 
 
-def _test_open(progress: Progress, module: Module, unit: Unit) -> bool:
-    if progress.test_unlocked:
+def _test_open(state: LearnerState, module: Module, unit: Unit) -> bool:
+    progress = state.progress
+    if progress.test_unlocked or test_open_early(state):
         return True
     return all(
         lesson.quiz.id in progress.quizzes and progress.lab_done(lesson.lab.id) for lesson in module.lessons
@@ -72,7 +75,7 @@ def is_done(state: LearnerState, unit: Unit) -> bool:
 
 
 def is_open(state: LearnerState, module: Module, unit: Unit) -> bool:
-    return RULES[unit.kind].is_open(state.progress, module, unit)
+    return RULES[unit.kind].is_open(state, module, unit)
 
 
 def unit_title(module: Module, unit: Unit) -> str:

@@ -71,7 +71,7 @@ async def test_rights_stop_at_the_tenant(world: World) -> None:
     await world.say(boss, "facilitator spring add <@UHELP>")
     assert not (await world.say(member("UHELP", tenant="T2"), "progress spring")).ok
     unlocked = await state_of(world, "U1")
-    assert unlocked is None  # T1's learner untouched by T2
+    assert unlocked is not None and not unlocked.progress.test_unlocked  # T1's learner untouched by T2
 
 
 async def test_discord_role_holders_facilitate(world: World) -> None:

@@ -48,7 +48,7 @@ async def test_the_command_is_registered_for_managers_and_still_checked(harness:
     assert subcommands == {
         "help", "list", "create", "enrol", "remove", "facilitator", "progress",
         "learner", "unlock", "attempts", "reset", "undo", "export", "audit",
-        "items", "chart", "reveal",
+        "items", "chart", "reveal", "policy",
     }  # fmt: skip
     assert subcommands == set(WORDS)  # every word the shared parser knows is a Discord subcommand
     # The client hides it from plain members, but a crafted request is refused on the server.
@@ -173,3 +173,37 @@ async def test_bad_input_on_discord_gets_one_line_and_changes_nothing(harness: D
     await boss(harness, "create", name="empty")
     assert "no learners yet: there is nothing to export" in text(await boss(harness, "export", name="empty"))
     assert "There is no cohort called `autumn` here." in text(await boss(harness, "progress", name="autumn"))
+
+
+def dm_buttons(h: DiscordHarness, uid: str) -> list[str]:
+    return [
+        str(part.get("label", ""))
+        for m in h.api.in_channel(h.api.dm_of(uid))
+        for row in m.get("components", [])
+        for part in row.get("components", [])
+    ]
+
+
+async def test_policy_on_discord_shows_changes_and_reaches_the_learner(harness: DiscordHarness) -> None:
+    group = next(c for c in harness.adapter.tree.get_commands() if c.name == "cohort")
+    definition = group.to_dict(harness.adapter.tree)
+    sub = next(o for o in definition["options"] if o["name"] == "policy")
+    key = next(o for o in sub["options"] if o["name"] == "key")
+    assert {choice["value"] for choice in key["choices"]} >= {
+        "test-attempts", "cooldown", "test-open-early", "start-date",
+    }  # fmt: skip
+    await boss(harness, "create", name="spring")
+    await boss(harness, "enrol", name="spring", user_id=L1)
+    shown = text(await boss(harness, "policy", name="spring"))
+    assert "`test-open-early` **off** (default)" in shown
+    refused = await harness.cohort(PLAIN, "policy", name="spring", key="test-open-early", value="on")
+    assert "Only this cohort's facilitators" in text(refused)
+    bad = await boss(harness, "policy", name="spring", key="cooldown", value="soon")
+    assert "`cooldown` takes a duration" in text(bad)
+    changed = await boss(harness, "policy", name="spring", key="test-open-early", value="on")
+    assert "`test-open-early` is now on (was off)" in text(changed)
+    assert "1 learners are under it now." in text(changed)
+    await harness.interaction(command_payload(L1, "start"))
+    assert "Module test" not in dm_buttons(harness, L1)
+    await harness.dm_text(L1, "menu")
+    assert "Module test" in dm_buttons(harness, L1)

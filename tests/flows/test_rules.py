@@ -67,7 +67,7 @@ def unlocked_test(learner: PureLearner) -> LearnerState:
 def test_used_up_attempts_stay_used_up_when_the_test_was_opened_early(module: Module) -> None:
     """Opening the test early grants no attempts: the flow and the cohort report agree."""
     progress = Progress(test_unlocked=True, test_started=module.test.max_attempts)
-    assert module_test.attempts_used_up(progress, module.test)
+    assert module_test.attempts_used_up(LearnerState(module_id=module.id, progress=progress), module.test)
     learner = PureLearner(module)
     learner.command("start")
     assert learner.state is not None
@@ -75,7 +75,8 @@ def test_used_up_attempts_stay_used_up_when_the_test_was_opened_early(module: Mo
     learner.open(module.test.id)
     assert f"You have used all {module.test.max_attempts} attempts" in learner.text()
     assert not any(b.action == "begin" for m in learner.shown for b in m.buttons)
-    assert not module_test.attempts_used_up(Progress(test_unlocked=True, test_started=2), module.test)
+    early = LearnerState(module_id=module.id, progress=Progress(test_unlocked=True, test_started=2))
+    assert not module_test.attempts_used_up(early, module.test)
 
 
 def test_an_answer_the_course_no_longer_has_scores_nothing_and_breaks_nothing(module: Module) -> None:

@@ -41,6 +41,7 @@ from bot.cohorts.answers import Answer, ChannelPost
 from bot.cohorts.commands import CHART_KINDS
 from bot.cohorts.directory import DirectoryRefusal
 from bot.cohorts.models import Tenant
+from bot.cohorts.policy import KEYS as POLICY_KEYS
 from bot.cohorts.rights import Caller
 from bot.render.cohort_discord import CUSTOM_ID_PREFIX, parse_custom_id, render_answer_discord
 from discord import app_commands
@@ -277,6 +278,17 @@ def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:
     ) -> None:
         await run(interaction)
 
+    @group.command(description="The cohort's settings; with a key and a value, change one")
+    @app_commands.choices(key=[app_commands.Choice(name=k.name, value=k.name) for k in POLICY_KEYS])
+    @app_commands.describe(value="e.g. 3, 30m, 2h, 1d, on, off, 2026-01-15")
+    async def policy(
+        interaction: discord.Interaction[Any],
+        name: Name = None,
+        key: app_commands.Choice[str] | None = None,
+        value: str | None = None,
+    ) -> None:
+        await run(interaction)
+
     return group
 
 
@@ -310,6 +322,10 @@ def words_of(data: dict[str, Any]) -> str | None:
         words.append(str(given["page"]))
     if given.get("reason"):
         words.append(str(given["reason"]))
+    if given.get("key"):
+        words.append(str(given["key"]))
+    if given.get("value"):
+        words.append(str(given["value"]))
     return " ".join(words)
 
 

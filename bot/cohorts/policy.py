@@ -1,0 +1,151 @@
+"""The cohort's policy keys: what `/cohort policy NAME KEY VALUE` may change.
+
+Each key is one row of `KEYS`: the word facilitators type, the `CohortSettings` field it
+sets, how its value is read and shown, and a one-line description. A new setting is a
+field on `CohortSettings` and one row here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import ValidationError
+
+from bot.cohorts.models import Cohort, CohortSettings
+from bot.course.models import Module
+from bot.domain.state import CohortTerms
+
+
+class PolicyError(ValueError):
+    """A key or value that cannot be used; `str()` is the one line to show."""
+
+
+_DURATION = re.compile(r"^(\d{1,6})\s*(m|min|mins|minutes?|h|hours?|d|days?)?$")
+_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+
+
+def duration_minutes(text: str) -> int:
+    """`30m`, `2h`, `1d` or a plain number of minutes."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        raise PolicyError("a duration like `30m`, `2h`, `1d`, or a number of minutes")
+    unit = (match.group(2) or "m")[0]
+    return int(match.group(1)) * _MINUTES[unit]
+
+
+def count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise PolicyError("a whole number, like `3`")
+    return int(text)
+
+
+def on_off(text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("on", "yes", "true"):
+        return True
+    if word in ("off", "no", "false"):
+        return False
+    raise PolicyError("`on` or `off`")
+
+
+def day(text: str) -> date | None:
+    if text.strip().lower() in ("none", "off"):
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PolicyError("a date as YYYY-MM-DD (or `none`)") from None
+
+
+def show_minutes(value: object) -> str:
+    assert isinstance(value, int)
+    if value and value % (24 * 60) == 0:
+        return f"{value // (24 * 60)}d"
+    if value and value % 60 == 0:
+        return f"{value // 60}h"
+    return f"{value}m"
+
+
+def show_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value is None:
+        return "none"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class PolicyKey:
+    name: str
+    field: str
+    """The `CohortSettings` field the key sets."""
+    parse: Callable[[str], object]
+    """Reads the typed value; raises `PolicyError` naming what it expects."""
+    description: str
+    show: Callable[[object], str] = show_value
+
+
+KEYS: tuple[PolicyKey, ...] = (
+    PolicyKey("test-attempts", "test_attempts", count, "module-test attempts each learner has"),
+    PolicyKey("cooldown", "cooldown_minutes", duration_minutes, "wait between test attempts", show_minutes),
+    PolicyKey("test-open-early", "test_open_early", on_off, "test open before every quiz and lab is done"),
+    PolicyKey("start-date", "start_date", day, "the day the cohort starts"),
+)
+BY_NAME = {key.name: key for key in KEYS}
+assert all(key.field in CohortSettings.model_fields for key in KEYS), "a key sets a CohortSettings field"
+
+
+def defaults(module: Module) -> CohortSettings:
+    """A new cohort's settings: the module's own."""
+    test = module.test
+    return CohortSettings(test_attempts=test.max_attempts, cooldown_minutes=test.cooldown_minutes)
+
+
+def lookup(name: str) -> PolicyKey:
+    key = BY_NAME.get(name.strip().lower())
+    if key is None:
+        known = ", ".join(f"`{each.name}`" for each in KEYS)
+        raise PolicyError(f"`{name[:30]}` is not a policy key; the keys are {known}.")
+    return key
+
+
+def changed(settings: CohortSettings, key: PolicyKey, raw: str) -> CohortSettings:
+    """`settings` with `key` set from `raw`, checked as the model checks every setting."""
+    try:
+        value = key.parse(raw)
+    except PolicyError as exc:
+        raise PolicyError(f"`{key.name}` takes {exc} (got `{raw[:30]}`).") from None
+    try:
+        return CohortSettings.model_validate({**settings.model_dump(), key.field: value})
+    except ValidationError as exc:
+        why = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise PolicyError(f"`{key.name}` cannot be `{raw[:30]}`: {why.lower()}.") from None
+
+
+def shown(key: PolicyKey, settings: CohortSettings) -> str:
+    return key.show(getattr(settings, key.field))
+
+
+def lines(settings: CohortSettings, module: Module) -> list[str]:
+    """One line per key: its value, its default, what it does."""
+    base = defaults(module)
+    out = []
+    for key in KEYS:
+        value, default = shown(key, settings), shown(key, base)
+        note = "default" if value == default else f"default {default}"
+        out.append(f"`{key.name}` **{value}** ({note}): {key.description}")
+    return out
+
+
+def terms(cohort: Cohort) -> CohortTerms:
+    """What the cohort's settings mean for each of its learners' records."""
+    s = cohort.settings
+    return CohortTerms(
+        cohort=cohort.name,
+        test_attempts=s.test_attempts,
+        cooldown_minutes=s.cooldown_minutes,
+        test_open_early=s.test_open_early,
+    )
