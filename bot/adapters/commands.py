@@ -1,4 +1,4 @@
-"""The words `/tutor` takes, on every platform (Slack: `/tutor start`; Discord: `/tutor action:start`)."""
+"""The words `/tutor` takes, on every platform (Slack: `/tutor start`; Discord: the subcommand `/tutor start`)."""
 
 from __future__ import annotations
 

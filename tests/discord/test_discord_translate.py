@@ -70,3 +70,22 @@ def test_settings_problems_never_show_the_token() -> None:
     problems = sharded.problems()
     assert sharded.sharded and any("outside" in p for p in problems)
     assert not any("SECRET-TOKEN" in p for p in problems)
+
+
+def test_course_channels_and_dev_guild_settings() -> None:
+    settings = DiscordSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_course_channels="700000000000000001:700000000000000002, 710000000000000001:710000000000000002",
+        discord_dev_guild="700000000000000001",
+    )
+    assert settings.discord_course_channels == {
+        "700000000000000001": "700000000000000002",
+        "710000000000000001": "710000000000000002",
+    }
+    assert settings.discord_dev_guild == 700000000000000001
+    try:
+        DiscordSettings(_env_file=None, discord_course_channels="general")  # type: ignore[call-arg]
+    except ValueError as error:
+        assert "server_id:channel_id" in str(error)
+    else:
+        raise AssertionError("a course channel without its server is refused")
