@@ -198,6 +198,10 @@ def module_complete_message(state: LearnerState, ctx: FlowContext) -> Message:
                 "sit the test again for practice (your best score counts). Ask your facilitator which module "
                 "comes next."
             ),
+            Paragraph(
+                text="Your certificate, with a code anyone can check: `/tutor certificate` "
+                "(in the terminal, type `certificate`)."
+            ),
         ),
     )
 

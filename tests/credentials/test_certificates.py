@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,34 +20,20 @@ from bot.credentials.issuing import certificate_for
 from bot.credentials.terminal import terminal_certificate
 from bot.domain.codec import encode
 from bot.domain.events import Actor
-from bot.domain.state import LearnerState, Progress, TestAttempt
+from bot.domain.state import LearnerState
 from bot.runtime import open_runtime
 from bot.settings import Settings
+from tests.credentials.passes import SECRET, passed_state
 
 REPO = Path(__file__).resolve().parents[2]
-SECRET = "a long random secret for the tests"
 FIELDS = CertificateFields(
     name="Ada Lovelace", module="Module 2 — Technical Roles", issued=date(2026, 11, 30)
 )
-PASSED_AT = datetime(2026, 11, 30, 15, 0, tzinfo=UTC).timestamp()
 
 
 @pytest.fixture(scope="module")
 def module() -> Module:
     return load_module(REPO / "course_data" / "module-02-technical-roles")
-
-
-def passed_state(module: Module) -> LearnerState:
-    progress = (
-        Progress()
-        .with_test_begun()
-        .with_test_finished(TestAttempt(score=9, total=15, passed=False, finished_at=PASSED_AT - 86400))
-        .with_test_begun()
-        .with_test_finished(TestAttempt(score=13, total=15, passed=True, finished_at=PASSED_AT))
-        .with_test_begun()
-        .with_test_finished(TestAttempt(score=15, total=15, passed=True, finished_at=PASSED_AT + 5 * 86400))
-    )
-    return LearnerState(module_id=module.id, progress=progress)
 
 
 def test_a_code_carries_its_fields_and_verifies_with_the_secret() -> None:

@@ -91,6 +91,7 @@ def test_after_a_pass_the_test_screens_say_passed_and_say_what_comes_next(module
     assert "Passed ✅" in learner.shown[0].heading
     complete = learner.shown[-1]
     assert "complete" in (complete.heading or "") and "What next" in learner.text()
+    assert "/tutor certificate" in learner.text()
     assert complete.buttons[0].label != "Retake the test"
     assert "You answered" not in learner.text()  # the review is not dumped on the screen
 

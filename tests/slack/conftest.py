@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from pydantic import SecretStr
 
 from bot.adapters.slack.app import SlackAdapter, build_slack_adapter
 from bot.adapters.slack.budget import LIMITS, Limit, SlackBudget
@@ -81,11 +82,18 @@ def make_slack(
     balancer."""
 
     def make(
-        advisor: Advisor | None = None, *, edit_interval_s: float = 0.05, budget: SlackBudget | None = None
+        advisor: Advisor | None = None,
+        *,
+        edit_interval_s: float = 0.05,
+        budget: SlackBudget | None = None,
+        certificate_secret: str | None = None,
     ) -> SlackHarness:
         engine = Engine(module, store, advisor or OfflineAdvisor())
+        settings = slack_settings
+        if certificate_secret is not None:
+            settings = settings.model_copy(update={"certificate_secret": SecretStr(certificate_secret)})
         adapter: SlackAdapter = build_slack_adapter(
-            slack_settings,
+            settings,
             engine,
             redis,
             edit_interval_s=edit_interval_s,

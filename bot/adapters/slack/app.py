@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import ClientError
 from redis.asyncio import Redis, RedisCluster
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
@@ -48,13 +49,15 @@ from bot.adapters.intake import Intake
 from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.slack import home, translate
 from bot.adapters.slack.budget import SlackBudget
-from bot.adapters.slack.cohort import SlackCohorts, SlackDirectory, workspace_admins
+from bot.adapters.slack.cohort import SlackCohorts, SlackDirectory, display_name_of, workspace_admins
 from bot.adapters.slack.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
 from bot.adapters.slack.outbox import EDIT_INTERVAL_S, Origin, SlackOutbox
 from bot.adapters.slack.tenancy import flag, tenant_of
 from bot.adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
 from bot.adapters.work import Worker
+from bot.credentials.desk import WORD as CERTIFICATE_WORD
+from bot.credentials.desk import CertificateDesk
 from bot.domain.events import Actor, Command
 from bot.domain.messages import Message, ReplyProgress
 from bot.engine.engine import Engine
@@ -180,7 +183,8 @@ def build_slack_adapter(
         admins=workspace_admins(client, tokens),
     )
     SlackCohorts(desk, outbox, intake).register(app)  # before the catch-all button listener
-    _Listeners(adapter, intake).register()
+    certificates = CertificateDesk.of(engine.store, engine.course.module, settings)
+    _Listeners(adapter, intake, certificates).register()
     return adapter
 
 
@@ -285,8 +289,9 @@ class _DropTokenSkippedWarning(logging.Filter):
 
 
 class _Listeners:
-    def __init__(self, adapter: SlackAdapter, intake: Intake) -> None:
+    def __init__(self, adapter: SlackAdapter, intake: Intake, certificates: CertificateDesk) -> None:
         self.adapter = adapter
+        self.certificates = certificates
         self.outbox = adapter.outbox
         self.engine = adapter.engine
         self.intake = intake
@@ -307,6 +312,11 @@ class _Listeners:
         form = translate.parse_slash(body)
         if form is None:
             await ack(text=UNREADABLE_COMMAND)
+            return
+        if form.text.split()[:1] == [CERTIFICATE_WORD]:
+            await ack()
+            actor = translate.actor_for(form.tenant, form.user_id)
+            self.intake.submit(actor, "command certificate", lambda: self._certificate(form, actor))
             return
         command = translate.slash_command(form)
         await ack()
@@ -379,6 +389,53 @@ class _Listeners:
         in_dm = form.channel_id == await self.outbox.dm_or_none(command.actor)
         origin = Origin(channel=form.channel_id, in_dm=in_dm, response_url=form.response_url, command=True)
         await self.intake.handle(command, self.outbox.at(origin))
+
+    async def _certificate(self, form: SlashCommandForm, actor: Actor) -> None:
+        """The learner's certificate (PNG and PDF) into their DM with the bot."""
+        reply = self.outbox.at(Origin(channel=form.channel_id, response_url=form.response_url, command=True))
+        try:
+            token = await self.outbox.api.token(actor)
+            name = await self._display_name(token, actor)
+            got = await self.certificates.fetch(actor, name)
+            if isinstance(got, str):
+                await reply.send(actor, [note(got)])
+                return
+            await self.outbox.client.files_upload_v2(
+                token=token,
+                channel=await self.outbox.dm_channel(actor),
+                file_uploads=[
+                    {
+                        "content": got.png,
+                        "filename": CertificateDesk.file_name(got, "png"),
+                        "title": "Certificate",
+                    },
+                    {
+                        "content": got.pdf,
+                        "filename": CertificateDesk.file_name(got, "pdf"),
+                        "title": "Certificate (PDF)",
+                    },
+                ],
+                initial_comment=f"Your certificate for {got.fields.module}. Verification code: {got.code}",
+            )
+        except Exception as error:  # a Slack refusal or the network: say so; the pass is not lost
+            log.warning("slack: certificate not sent to %s: %s", actor, type(error).__name__)
+            await reply.send(
+                actor, [note("I couldn't send your certificate to your DM just now; try again.")]
+            )
+        else:
+            await reply.send(
+                actor, [note(f"Your certificate is in your DM with me. Verification code: `{got.code}`")]
+            )
+        finally:
+            await reply.close()
+
+    async def _display_name(self, token: str, actor: Actor) -> str:
+        """The name Slack shows for the learner (`users.info`); their id when Slack will not say."""
+        try:
+            user = (await self.outbox.client.users_info(token=token, user=actor.user)).get("user") or {}
+        except (SlackApiError, ClientError, TimeoutError):
+            return actor.user
+        return display_name_of(user) or actor.user
 
     async def _click(self, payload: BlockActionsPayload, click: translate.Click) -> None:
         actor = click.actor

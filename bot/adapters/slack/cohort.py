@@ -99,7 +99,7 @@ class SlackDirectory:
                     found = (await self.client.users_info(token=token, user=user)).get("user") or {}
                 except (SlackApiError, ClientError, TimeoutError):
                     return  # the id stands in for the name
-                if name := _name_of(found):
+                if name := display_name_of(found):
                     names[user] = name
 
         await asyncio.gather(*(look_up(user) for user in users))
@@ -115,7 +115,7 @@ class SlackDirectory:
             except (SlackApiError, ClientError, TimeoutError):
                 return names  # ids stand in for the rest
             for found in page.get("members") or []:
-                if found.get("id") in wanted and (name := _name_of(found)):
+                if found.get("id") in wanted and (name := display_name_of(found)):
                     names[str(found["id"])] = name
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
             if not cursor or len(names) == len(wanted):
@@ -129,7 +129,7 @@ def workspace_admins(client: AsyncWebClient, tokens: TokenSource) -> SlackWorksp
     return SlackWorkspaceAdmins(client, token_for)
 
 
-def _name_of(user: Mapping[str, Any]) -> str:
+def display_name_of(user: Mapping[str, Any]) -> str:
     profile = user.get("profile") or {}
     return str(profile.get("display_name") or profile.get("real_name") or user.get("name") or "")[:80]
 
