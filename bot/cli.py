@@ -64,7 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     cohort.add_argument("--tenant", required=True, help="PLATFORM:TENANT, e.g. slack:T0123ABCD")
     cohort.add_argument("--as", dest="user", default="operator", help="the user id recorded in the audit log")
     cohort.add_argument("--out", default=".", help="folder for exported files (default: here)")
-    cohort.add_argument("--yes", action="store_true", help="confirm a reset without asking")
+    cohort.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm a reset without asking; with `schedule`: hand the nudges to the scheduler",
+    )
 
     bench = sub.add_parser("bench", help="measure the engine against a local Redis and print figures")
     bench.add_argument("--learners", type=int, default=200)
@@ -146,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.reports import run_report
 
             return asyncio.run(run_report(args.cohort, args.format))
+        if command == "cohort" and args.words[:1] == ["schedule"] and len(args.words) == 2:
+            from bot.nudges.schedule_cli import run_schedule_listing
+
+            return asyncio.run(run_schedule_listing(args.words[1], args.tenant, args.yes))
         if command == "cohort":
             from bot.cohorts.cli import run_cohort_command
 

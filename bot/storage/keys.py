@@ -84,6 +84,10 @@ class KeyBuilder:
         _check(_DAY, day, "day")
         return f"{self.prefix}:{self.learner_tag(actor)}:tokens:{day}"
 
+    def nudges(self, actor: Actor) -> str:
+        """Hash: the learner's nudge bookkeeping (`paused_at`, `stretch`, `sent`)."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:nudges"
+
     def usage(self, actor: Actor) -> str:
         """Hash: the learner's AI advisor usage, fields `<lab_id>:<counter>`."""
         return f"{self.prefix}:{self.learner_tag(actor)}:usage"

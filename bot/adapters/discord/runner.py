@@ -20,6 +20,7 @@ from bot.adapters.discord.app import DiscordAdapter, build_discord_adapter, sync
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.logs import log_to_stderr
+from bot.nudges.sender import nudge_handlers
 from bot.runtime import open_runtime
 from bot.scheduler.service import scheduler_in_background
 from bot.settings import Settings
@@ -62,7 +63,7 @@ async def run_discord(
         client.setup_hook = setup_hook  # type: ignore[method-assign]  # the hook discord.py awaits before it connects
         try:
             with stop_on_signals(stop):
-                async with scheduler_in_background(runtime, {}):
+                async with scheduler_in_background(runtime, nudge_handlers(runtime, adapter.outbox)):
                     await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
         except discord.LoginFailure:
             err.write(

@@ -29,6 +29,7 @@ from bot.adapters.slack.app import SlackAdapter, build_slack_adapter, oauth_mode
 from bot.adapters.slack.http_edge import refuse_unreadable
 from bot.adapters.work import Worker
 from bot.logs import log_to_stderr
+from bot.nudges.sender import nudge_handlers
 from bot.runtime import open_runtime
 from bot.scheduler.service import scheduler_in_background
 from bot.settings import Settings
@@ -124,7 +125,7 @@ async def run_slack(
     async with open_runtime(settings, long_lived=long_lived) as runtime:
         worker = Worker()
         adapter = build_slack_adapter(settings, runtime.engine, runtime.redis, worker=worker)
-        async with scheduler_in_background(runtime, {}):
+        async with scheduler_in_background(runtime, nudge_handlers(runtime, adapter.outbox)):
             with stop_on_signals(stop):
                 if http:
                     secret = (
