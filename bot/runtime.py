@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
+import socket
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -73,8 +75,15 @@ def engine_config(settings: Settings) -> EngineConfig:
         limits=Limits(
             max_message_chars=settings.max_message_chars, lab_exchange_cap=settings.lab_exchange_cap
         ),
-        stale_turn_s=max(60.0, settings.anthropic_timeout_s * 3),
+        lease_s=settings.lab_turn_lease_s,
+        renew_every_s=settings.lab_turn_lease_s / 3,
     )
+
+
+def instance_name(settings: Settings) -> str:
+    """This process's lasting name: the setting, else the host name, as an id part."""
+    name = settings.instance_name or socket.gethostname()
+    return re.sub(r"[^A-Za-z0-9._-]", "-", name)[:64] or "tutorbot"
 
 
 @asynccontextmanager
@@ -118,7 +127,7 @@ async def open_runtime(
         )
         course = CompiledModule.of(module)
         chosen = advisor or build_advisor(settings, client, course.indexes)
-        engine = Engine(course, store, chosen, engine_config(settings))
+        engine = Engine(course, store, chosen, engine_config(settings), instance=instance_name(settings))
         if long_lived:
             # The course and the libraries live as long as the process: keep the collector from
             # walking them again and again while events churn through short-lived objects.

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     course_dir: Path = PROJECT_ROOT / "course_data"
     module_id: str = "module-02-technical-roles"
 
+    instance_name: str = ""
+    """This process's name, kept across restarts, so at start-up it takes over at once the lab
+    turns it was answering when it stopped. Empty: the host name. Each running process needs
+    its own (on one host, set it)."""
+    lab_turn_lease_s: float = 15.0
+    """A lab turn whose process has not renewed its lease for this long is taken over."""
+
     # Learner limits
     max_message_chars: int = 1500
     lab_exchange_cap: int = 10

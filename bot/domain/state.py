@@ -55,14 +55,21 @@ class PendingTurn(BaseModel):
     """Whether it counts as far as the flow can tell (substance, opener rule); the advisor may
     still find it off the lab's subject, and then it does not."""
     owner: str
-    """Engine instance that is asking the advisor; another instance takes over when it is stale."""
+    """Engine instance that is asking the advisor."""
     asked_at: float
     opener: bool = False
     """A suggested opener (pressed, or typed word for word): one counts at most once per lab."""
+    lease_until: float = 0.0
+    """The owner renews this while the reply streams; once it has passed, the owner is taken
+    to be gone and any instance may take the turn over."""
 
-    def claimed(self, owner: str, at: float) -> PendingTurn:
+    def claimed(self, owner: str, at: float, lease_until: float) -> PendingTurn:
         """The same turn, now asked by engine instance `owner` at time `at`."""
-        return _replaced(self, owner=owner, asked_at=at)
+        return _replaced(self, owner=owner, asked_at=at, lease_until=lease_until)
+
+    def renewed(self, lease_until: float) -> PendingTurn:
+        """Its owner is still answering it."""
+        return _replaced(self, lease_until=lease_until)
 
 
 class LabStep(BaseModel):
@@ -79,6 +86,16 @@ class LabStep(BaseModel):
     """Topics the learner raised in their own words (key terms, sections), capped: for the recap."""
     pieces: list[str] = Field(default_factory=list)
     """For a design lab: names of the pieces the learner proposed in their own words."""
+    queued: list[str] = Field(default_factory=list)
+    """Messages typed while a turn was pending, oldest first: each is asked in its turn."""
+
+    def queuing(self, text: str) -> LabStep:
+        """A message typed while the advisor is answering waits for its turn."""
+        return _replaced(self, queued=[*self.queued, text])
+
+    def dequeued(self) -> LabStep:
+        """The oldest waiting message leaves the queue (to be asked now)."""
+        return _replaced(self, queued=self.queued[1:])
 
     def asking(
         self,

@@ -9,11 +9,13 @@ several processes never show an outdated step.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter
@@ -41,6 +43,7 @@ from bot.flows.context import (
     Limits,
     LogEntry,
     Outcome,
+    RenewLease,
 )
 from bot.logs import RepeatedFailures
 from bot.storage.base import CommitUncertain, CorruptRecord, LearnerStore, Stored, StoreUnavailable
@@ -80,8 +83,12 @@ class EngineConfig:
     history_turns: int = 12
     """Most transcript lines an advisor is given (it asks for its own number, `history_lines`;
     the transcript key itself keeps more)."""
-    stale_turn_s: float = 120.0
-    """A pending lab turn older than this, owned by another instance, is taken over."""
+    lease_s: float = 15.0
+    """How long a lab turn's owner is trusted without renewing its lease: a turn whose lease has
+    run out is taken over by the next instance that sees it (on the learner's next event, or a
+    `sweep`)."""
+    renew_every_s: float = 5.0
+    """How often the owner renews the lease while the reply streams (well under `lease_s`)."""
     max_attempts: int = 16
     cache_size: int = 10_000
 
@@ -105,7 +112,10 @@ class Engine:
         self.advisor = advisor
         self.config = config
         self.clock = clock
-        self.instance = instance or uuid.uuid4().hex[:12]
+        self.name = instance or uuid.uuid4().hex[:12]
+        """This process's lasting name (see `sweep`)."""
+        self.instance = f"{self.name}/{uuid.uuid4().hex[:6]}"
+        """Owner of the lab turns this process starts: its name, and this run of it."""
         self._cache: OrderedDict[Actor, tuple[Stored, LearnerState]] = OrderedDict()
         self._inflight: set[tuple[Actor, int]] = set()
         self._lab_ids = tuple(lesson.lab.id for lesson in module.lessons)
@@ -122,6 +132,7 @@ class Engine:
             now=self.clock(),
             limits=self.config.limits,
             instance=self.instance,
+            lease_s=self.config.lease_s,
         )
 
     async def handle(self, event: Event, outbox: Outbox) -> None:
@@ -193,11 +204,44 @@ class Engine:
             return True  # let the event be tried: it answers that the course is unavailable
 
     async def recover(self, actor: Actor, outbox: Outbox) -> None:
-        """Finish a lab turn left unanswered by a process that died (call at start-up)."""
+        """Finish a lab turn left unanswered by a process that died (the terminal, which is the
+        only process of its learner, calls this at start-up)."""
         stored = await self._load(actor, outbox)
         state = stored[1] if stored else None
         if state and isinstance(state.step, LabStep) and state.step.pending:
             await self._claim(actor, state.step.pending.turn, outbox)
+
+    async def sweep(self, deliver: Deliver, *, startup: bool = False) -> int:
+        """Take over the lab turns of processes that are gone; returns how many were taken.
+
+        A turn whose lease has run out is taken by whichever instance sweeps (or sees an event of
+        its learner) first; the claim is a revision-checked commit, so exactly one wins. At
+        start-up an instance also takes, without waiting for their leases, the turns it owned
+        under its name before it stopped: nothing of it is answering them any more.
+        `deliver(actor, call)` runs `call` with an outbox that reaches the learner (their DM).
+        """
+        now = self.clock()
+        candidates = await self.store.open_turns(leased_before=None if startup else now)
+        taken = 0
+        for actor in candidates:
+            loaded = await self._load(actor, _SILENT)
+            step = loaded[1].step if loaded else None
+            if not isinstance(step, LabStep) or step.pending is None:
+                await self.store.forget_turn(actor)
+                continue
+            pending = step.pending
+            if (actor, pending.turn) in self._inflight:
+                continue
+            before_restart = startup and pending.owner.partition("/")[0] == self.name
+            if pending.lease_until > now and not before_restart:
+                continue
+            taken += 1
+
+            async def finish(outbox: Outbox, actor: Actor = actor, turn: int = pending.turn) -> None:
+                await self._claim(actor, turn, outbox)
+
+            await deliver(actor, finish)
+        return taken
 
     # --- the commit loop -------------------------------------------------------------------
 
@@ -310,6 +354,8 @@ class Engine:
             await outbox.progress(actor, ReplyProgress(advisor=lab.advisor, text=text, turn=job.turn))
 
         self._inflight.add((actor, job.turn))
+        await self.store.note_turn(actor, step.pending.lease_until)
+        renewing = asyncio.get_running_loop().create_task(self._keep_lease(actor, job.turn))
         try:
             reply = await self.advisor.reply(request, on_delta)
             result: AdvisorAnswered | AdvisorFailed = AdvisorAnswered(
@@ -322,20 +368,43 @@ class Engine:
             log.exception("advisor failed for %s turn %s", actor, job.turn)
             result = AdvisorFailed(turn=job.turn, reason="advisor error", retryable=True)
         finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
             self._inflight.discard((actor, job.turn))
-        await self._apply(actor, result, outbox, fresh=False)
+        outcome, after, tail = await self._apply(actor, result, outbox, fresh=False)
+        if outcome.job and after:
+            # A message typed meanwhile was waiting: it is the next turn, asked at once.
+            await self._ask_advisor(actor, after, outcome.job, tail, outbox)
+        elif after is None or not isinstance(after.step, LabStep) or after.step.pending is None:
+            await self.store.forget_turn(actor)
+
+    async def _keep_lease(self, actor: Actor, turn: int) -> None:
+        """Renew the lease on a turn while its reply is being fetched, so that a slow but
+        healthy stream is never taken over by another instance."""
+        while True:
+            await asyncio.sleep(self.config.renew_every_s)
+            try:
+                outcome, state, _ = await self._apply(actor, RenewLease(turn=turn), _SILENT, fresh=False)
+                if outcome.state is None or state is None:
+                    return  # answered or taken over meanwhile
+                if isinstance(state.step, LabStep) and state.step.pending is not None:
+                    await self.store.note_turn(actor, state.step.pending.lease_until)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the next renewal may work: the lease leaves room for it
+                self._failures.failed(f"lease renewal failed for {actor}", exc, traceback=False)
 
     async def _recover_orphan(self, actor: Actor, state: LearnerState, outbox: Outbox) -> None:
-        """A pending turn whose owner is gone (crashed, or timed out) is asked again, once."""
+        """A pending turn whose owner is gone (its lease ran out) is asked again, once."""
         step = state.step
         if not isinstance(step, LabStep) or step.pending is None:
             return
         pending = step.pending
-        mine = pending.owner == self.instance
-        if mine and (actor, pending.turn) in self._inflight:
+        if (actor, pending.turn) in self._inflight:
             return
-        if not mine and self.clock() - pending.asked_at < self.config.stale_turn_s:
-            return
+        if pending.owner != self.instance and self.clock() < pending.lease_until:
+            return  # its owner is alive and still answering
         await self._claim(actor, pending.turn, outbox)
 
     async def _claim(self, actor: Actor, turn: int, outbox: Outbox) -> None:
@@ -343,6 +412,23 @@ class Engine:
         if outcome.job and state:
             await self._ask_advisor(actor, state, outcome.job, tail, outbox)
 
+
+Deliver = Callable[[Actor, Callable[[Outbox], Awaitable[None]]], Awaitable[None]]
+"""How an adapter runs engine work for a learner it has no event from (see `Engine.sweep`)."""
+
+
+class _SilentOutbox:
+    """For the engine's own bookkeeping (lease renewals, sweeps), which has nothing to say."""
+
+    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
+        if messages:
+            log.info("dropped %d message(s) of bookkeeping for %s", len(messages), actor)
+
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+        return None
+
+
+_SILENT = _SilentOutbox()
 
 _TURNS = TypeAdapter(tuple[Turn, ...])
 

@@ -28,6 +28,8 @@ class FlowContext:
     limits: Limits = Limits()
     instance: str = "local"
     """Id of the engine instance applying the event (owner of a lab turn it starts)."""
+    lease_s: float = 15.0
+    """How long a lab turn's owner is trusted without renewing its lease."""
 
     @property
     def module(self) -> Module:
@@ -89,7 +91,14 @@ class ClaimTurn:
     turn: int
 
 
-InternalEvent = AdvisorAnswered | AdvisorFailed | ClaimTurn
+@dataclass(frozen=True)
+class RenewLease:
+    """The owner of a lab turn is still answering it: extend its lease."""
+
+    turn: int
+
+
+InternalEvent = AdvisorAnswered | AdvisorFailed | ClaimTurn | RenewLease
 
 AnyEvent = Event | InternalEvent | FacilitatorEvent
 """Everything a transition can be given: a learner's event, one of the engine's own, or a

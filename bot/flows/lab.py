@@ -2,11 +2,16 @@
 
 A learner turn is two commits. `message` stores the learner's text as the pending turn and asks
 the engine (job `AskAdvisor`) to get the reply outside any lock; `answered` (or `failed`) then
-commits the reply and the transcript lines together. While a turn is pending, further messages
-are answered with "one moment" and change nothing, so nothing is lost and nothing is answered twice.
+commits the reply and the transcript lines together. Messages typed while a turn is pending are
+queued (a few) and asked one after another, so nothing is lost and nothing is answered twice.
+
+The instance asking the advisor holds a lease on the turn and renews it while the reply streams;
+a turn whose lease has run out belongs to a process that is gone, and any instance may claim it.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from bot.advisor import recap
 from bot.advisor.base import AdvisorRequest, Turn
@@ -25,11 +30,14 @@ from bot.flows.context import (
     FlowContext,
     LogEntry,
     Outcome,
+    RenewLease,
 )
 from bot.flows.flow import Flow
 from bot.flows.units import continue_button
 
 RECENT_KEPT = 5
+QUEUE_KEPT = 3
+"""Most messages kept while the advisor answers; beyond that the learner is asked to wait."""
 RECENT_CHARS = 160
 NOT_COUNTED = "_That message did not count as an exchange: ask a fuller question about your task._"
 OPENER_AGAIN = "_Suggested openers count once per lab: ask in your own words to count this exchange._"
@@ -116,8 +124,6 @@ def message(
     lesson, lab = _lab(ctx, step.lab_id)
     text = text.strip()
     opener = opener or normalise(text) in {normalise(o) for o in lab.openers}
-    if step.pending:
-        return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
     if not text:
         return Outcome.reply(notice("Type a message for the advisor."))
     limit = ctx.limits.max_message_chars
@@ -127,6 +133,8 @@ def message(
                 f"That message is {len(text):,} characters; the limit is {limit:,}. Please shorten it and send it again."
             )
         )
+    if step.pending:
+        return _queue(state, step, text)
     done = result(state, lab.id)
     if done.exchanges >= ctx.limits.lab_exchange_cap:
         return Outcome.reply(
@@ -144,6 +152,7 @@ def message(
         owner=ctx.instance,
         asked_at=ctx.now,
         opener=opener,
+        lease_until=ctx.now + ctx.lease_s,
     )
     raised: list[str] | None = None
     pieces: list[str] | None = None
@@ -155,6 +164,45 @@ def message(
     recent = [*step.recent, text[:RECENT_CHARS]][-RECENT_KEPT:]
     new_step = step.asking(pending, recent=recent, raised=raised, pieces=pieces)
     return Outcome(state=state.with_step(new_step), job=AskAdvisor(lab_id=lab.id, turn=step.turns + 1))
+
+
+def _queue(state: LearnerState, step: LabStep, text: str) -> Outcome:
+    """A message typed while the advisor is still answering: kept, and asked next."""
+    if len(step.queued) >= QUEUE_KEPT:
+        return Outcome.reply(
+            notice(
+                f"One moment: the advisor is still answering, and {len(step.queued)} more of your "
+                "messages are waiting. Please send this one again once it has answered."
+            )
+        )
+    return Outcome(
+        state=state.with_step(step.queuing(text)),
+        messages=(
+            notice("Got it: the advisor is still answering your last message, and will take this one next."),
+        ),
+    )
+
+
+def _ask_next(reply: Outcome, ctx: FlowContext) -> Outcome:
+    """After a reply, the oldest waiting message becomes the next pending turn, in the same commit."""
+    state = reply.state
+    assert state is not None and isinstance(state.step, LabStep)
+    step = state.step
+    if not step.queued:
+        return reply
+    after = state.with_step(step.dequeued())
+    follow = message(after, ctx, step.dequeued(), step.queued[0])
+    return replace(
+        reply, state=follow.state or after, messages=reply.messages + follow.messages, job=follow.job
+    )
+
+
+def renew(state: LearnerState, ctx: FlowContext, step: LabStep, event: RenewLease) -> Outcome:
+    """The owner is still streaming the reply: nobody may take the turn over for a while yet."""
+    pending = step.pending
+    if not pending or pending.turn != event.turn or pending.owner != ctx.instance:
+        return Outcome(state=None)  # answered, or taken over: nothing of ours to renew
+    return Outcome(state=state.with_step(step.claimed(pending.renewed(ctx.now + ctx.lease_s))))
 
 
 def completes_lab(state: LearnerState, lab: Lab, pending: PendingTurn, on_topic: bool = True) -> bool:
@@ -193,7 +241,7 @@ def claim(state: LearnerState, ctx: FlowContext, step: LabStep, event: ClaimTurn
     """Take over an orphaned pending turn, so exactly one engine instance answers it."""
     if not step.pending or step.pending.turn != event.turn:
         return Outcome(state=None)
-    new = state.with_step(step.claimed(step.pending.claimed(ctx.instance, ctx.now)))
+    new = state.with_step(step.claimed(step.pending.claimed(ctx.instance, ctx.now, ctx.now + ctx.lease_s)))
     return Outcome(state=new, job=AskAdvisor(lab_id=step.lab_id, turn=event.turn))
 
 
@@ -230,13 +278,14 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
         )
     blocks.append(Paragraph(text=f"_{_status_line(new, lab)}_"))
     actions = (*_done_actions(new, ctx, lab), MENU) if finishing else ()
-    return Outcome(
+    reply = Outcome(
         state=new,
         messages=(Message(blocks=tuple(blocks), actions=actions),),
         log=tuple(log),
         transcript=(Turn(role="learner", text=pending.text), Turn(role="advisor", text=event.text)),
         lab_id=lab.id,
     )
+    return _ask_next(reply, ctx)
 
 
 def failed(state: LearnerState, ctx: FlowContext, step: LabStep, event: AdvisorFailed) -> Outcome:

@@ -17,7 +17,15 @@ from bot.domain.messages import Button, Message
 from bot.domain.state import LabStep, LearnerState, MenuStep
 from bot.flows import facilitation, lab, navigator
 from bot.flows.cards import MENU, RESUME, notice
-from bot.flows.context import AdvisorAnswered, AdvisorFailed, AnyEvent, FlowContext, InternalEvent, Outcome
+from bot.flows.context import (
+    AdvisorAnswered,
+    AdvisorFailed,
+    AnyEvent,
+    FlowContext,
+    InternalEvent,
+    Outcome,
+    RenewLease,
+)
 from bot.flows.registry import flow_of, flow_opening
 from bot.flows.units import is_open, unit_title
 
@@ -205,4 +213,6 @@ def _internal(state: LearnerState, event: InternalEvent, ctx: FlowContext) -> Ou
         return lab.answered(state, ctx, step, event)
     if isinstance(event, AdvisorFailed):
         return lab.failed(state, ctx, step, event)
+    if isinstance(event, RenewLease):
+        return lab.renew(state, ctx, step, event)
     return lab.claim(state, ctx, step, event)

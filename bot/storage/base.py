@@ -98,3 +98,15 @@ class LearnerStore(ABC):
     async def quarantine(self, actor: Actor, reason: str, *, labs: Sequence[str] = ()) -> None:
         """Move the learner's keys aside (kept for inspection) so a fresh start begins from
         nothing: the state record, the event log, and the transcripts of `labs`."""
+
+    @abstractmethod
+    async def note_turn(self, actor: Actor, lease_until: float) -> None:
+        """Record that the learner has a lab turn being answered, leased until `lease_until`."""
+
+    @abstractmethod
+    async def forget_turn(self, actor: Actor) -> None:
+        """The learner's lab turn is answered (or was never open)."""
+
+    @abstractmethod
+    async def open_turns(self, leased_before: float | None = None) -> list[Actor]:
+        """Learners with a noted lab turn whose lease ends before `leased_before` (all if None)."""

@@ -218,6 +218,13 @@ class KeyBuilder:
         )
         return f"{self.prefix}:{platform}:commands-digest{suffix}"
 
+    # Per deployment.
+
+    def open_lab_turns(self) -> str:
+        """Sorted set: learners (`platform:tenant:user`) with a lab turn being answered, scored
+        by the unix time its lease runs out, so a dead process's turns can be found and taken over."""
+        return f"{self.prefix}:open-lab-turns"
+
     # Event de-duplication: one key per event, deliberately without a hash tag so these
     # short-lived keys spread over the whole cluster.
 

@@ -344,6 +344,26 @@ class RedisLearnerStore(LearnerStore):
             members = await self.client.smembers(self.keys.learners(platform, tenant))
         return sorted(member.decode() if isinstance(member, bytes) else member for member in members)
 
+    async def note_turn(self, actor: Actor, lease_until: float) -> None:
+        await self.client.zadd(self.keys.open_lab_turns(), {str(actor): lease_until})
+
+    async def forget_turn(self, actor: Actor) -> None:
+        await self.client.zrem(self.keys.open_lab_turns(), str(actor))
+
+    async def open_turns(self, leased_before: float | None = None) -> list[Actor]:
+        key = self.keys.open_lab_turns()
+        high = "+inf" if leased_before is None else f"({leased_before!r}"
+        actors = []
+        for member in await self.client.zrangebyscore(key, "-inf", high):
+            name = _text(member)  # type: ignore[arg-type]  # members only: no scores were asked for
+            platform, _, rest = name.partition(":")
+            tenant, _, user = rest.partition(":")
+            try:
+                actors.append(Actor.model_validate({"platform": platform, "tenant": tenant, "user": user}))
+            except ValueError:
+                await self.client.zrem(key, name)  # not a learner: nothing to take over
+        return actors
+
     async def _tail(self, key: str, last: int) -> list[bytes]:
         if last <= 0:
             return []

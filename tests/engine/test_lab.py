@@ -92,21 +92,48 @@ class GatedAdvisor(Advisor):
         return AdvisorReplyText(text=f"Reply to: {request.message}", offline=True)
 
 
-async def test_message_while_reply_in_progress_gets_one_moment(make_engine, module, store):
+async def test_a_message_typed_while_a_reply_streams_is_answered_next(make_engine, module, store):
     advisor = GatedAdvisor()
-    learner, second = Learner(make_engine(advisor)), None
+    learner = Learner(make_engine(advisor))
     await enter_lab(learner, module)
     first = asyncio.create_task(learner.say(QUESTION))
     while advisor.calls == 0:
         await asyncio.sleep(0.01)
     second = Learner(learner.engine)
-    await second.say("And what about the salary range for this role in the market?")
-    assert "still answering" in second.notices()[0]
+    follow_up = "And what about the salary range for this role in the market?"
+    await second.say(follow_up)
+    assert "will take this one next" in second.notices()[0]
     advisor.gate.set()
     await first
     lines = await transcript(store, learner, module)
-    assert [line["text"] for line in lines] == [QUESTION, f"Reply to: {QUESTION}"]
+    assert [line["text"] for line in lines] == [
+        QUESTION,
+        f"Reply to: {QUESTION}",
+        follow_up,
+        f"Reply to: {follow_up}",
+    ]
+    assert [r.text for r in replies(learner)] == [f"Reply to: {QUESTION}", f"Reply to: {follow_up}"]
     assert learner.outbox.drafts and learner.outbox.drafts[0][1].text == "Let me think"
+
+
+async def test_messages_beyond_the_queue_are_answered_not_dropped_silently(make_engine, module, store):
+    from bot.flows.lab import QUEUE_KEPT
+
+    advisor = GatedAdvisor()
+    learner = Learner(make_engine(advisor))
+    await enter_lab(learner, module)
+    first = asyncio.create_task(learner.say(QUESTION))
+    while advisor.calls == 0:
+        await asyncio.sleep(0.01)
+    other = Learner(learner.engine)
+    for i in range(QUEUE_KEPT):
+        await other.say(f"Follow-up question number {i} about the engineer's week?")
+        assert "will take this one next" in other.notices()[0]
+    await other.say("One question too many about the engineer's week?")
+    assert "send this one again" in other.notices()[0]
+    advisor.gate.set()
+    await first
+    assert len(await transcript(store, learner, module)) == 2 * (1 + QUEUE_KEPT)
 
 
 class FailingAdvisor(Advisor):

@@ -85,3 +85,45 @@ async def test_a_dm_is_acknowledged_before_any_redis_call(
         proxy.hung = False
         await slack.settle()
         await client.aclose()
+
+
+async def test_a_reply_left_by_a_killed_process_is_finished_in_the_dm(
+    slack_settings: Settings, slack_api: FakeSlackApi, module: Module, redis: aioredis.Redis
+) -> None:
+    from bot.adapters.recovery import dm_delivery, keep_recovering
+    from bot.adapters.slack.outbox import Origin
+    from bot.engine.engine import EngineConfig
+    from tests.engine.test_lab import GatedAdvisor
+    from tests.slack.test_slack_app import open_first_lab
+
+    fast = EngineConfig(lease_s=0.3, renew_every_s=0.1)
+    store = RedisLearnerStore(redis, KeyBuilder("test"))
+    hung = GatedAdvisor()
+    dying = SlackHarness(
+        build_slack_adapter(slack_settings, Engine(module, store, hung, fast), redis), slack_api, module
+    )
+    await open_first_lab(dying, ALICE)
+    await dying.dm(ALICE, "What does a junior ML engineer spend most of the week doing?", settle=False)
+    for _ in range(300):
+        if hung.calls:
+            break
+        await asyncio.sleep(0.01)
+    assert hung.calls == 1
+    for task in list(dying.adapter.worker._tasks):  # kill -9: its work stops mid-stream
+        task.cancel()
+    await asyncio.sleep(0.05)
+    before = len(slack_api.of("chat.postMessage")) + len(slack_api.of("chat.update"))
+
+    survivor = build_slack_adapter(slack_settings, Engine(module, store, OfflineAdvisor(), fast), redis)
+    deliver = dm_delivery(survivor.worker, lambda: survivor.outbox.at(Origin()))
+    sweeping = asyncio.create_task(keep_recovering(survivor.engine, deliver, interval_s=0.1))
+    try:
+        deadline = time.monotonic() + 5
+        while "Exchanges: 1 of 3" not in str(slack_api.calls[before:]):
+            assert time.monotonic() < deadline, "the reply was never finished"
+            await asyncio.sleep(0.05)
+    finally:
+        sweeping.cancel()
+        await asyncio.gather(sweeping, return_exceptions=True)
+        await survivor.worker.drain(5)
+    assert await store.open_turns() == []

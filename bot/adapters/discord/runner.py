@@ -17,7 +17,9 @@ from typing import TextIO
 
 import discord
 from bot.adapters.discord.app import DiscordAdapter, build_discord_adapter, sync_commands_if_changed
+from bot.adapters.discord.outbox import Origin
 from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.recovery import dm_delivery, keep_recovering
 from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.logs import log_to_stderr
 from bot.nudges.sender import nudge_handlers
@@ -61,6 +63,10 @@ async def run_discord(
                 log.info("discord: command definitions changed and were uploaded %s", where)
 
         client.setup_hook = setup_hook  # type: ignore[method-assign]  # the hook discord.py awaits before it connects
+        deliver = dm_delivery(adapter.worker, lambda: adapter.outbox.at(Origin()))
+        recovering = asyncio.create_task(
+            keep_recovering(runtime.engine, deliver, interval_s=runtime.engine.config.renew_every_s)
+        )
         try:
             with stop_on_signals(stop):
                 async with scheduler_in_background(runtime, nudge_handlers(runtime, adapter.outbox)):
@@ -73,6 +79,8 @@ async def run_discord(
         except discord.PrivilegedIntentsRequired:
             err.write("Discord refused the gateway intents; the bot needs none of the privileged ones.\n")
             return 1
+        finally:
+            recovering.cancel()
     return 0
 
 

@@ -24,9 +24,11 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
+from bot.adapters.recovery import dm_delivery, keep_recovering
 from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.adapters.slack.app import SlackAdapter, build_slack_adapter, oauth_mode
 from bot.adapters.slack.http_edge import refuse_unreadable
+from bot.adapters.slack.outbox import Origin
 from bot.adapters.work import Worker
 from bot.logs import log_to_stderr
 from bot.nudges.sender import nudge_handlers
@@ -125,25 +127,34 @@ async def run_slack(
     async with open_runtime(settings, long_lived=long_lived) as runtime:
         worker = Worker()
         adapter = build_slack_adapter(settings, runtime.engine, runtime.redis, worker=worker)
-        async with scheduler_in_background(runtime, nudge_handlers(runtime, adapter.outbox)):
-            with stop_on_signals(stop):
-                if http:
-                    secret = (
-                        settings.slack_signing_secret.get_secret_value()
-                        if settings.slack_signing_secret
-                        else ""
-                    )
-                    await _serve_http_until(adapter, port, stop, secret)
-                else:
-                    assert settings.slack_app_token is not None
-                    try:
-                        await _socket_mode_until(adapter, settings.slack_app_token.get_secret_value(), stop)
-                    except SlackApiError as error:
-                        err.write(
-                            f"Slack refused the Socket Mode connection: {error.response.get('error')}. "
-                            "Check SLACK_APP_TOKEN (an app-level token with connections:write).\n"
+        deliver = dm_delivery(worker, lambda: adapter.outbox.at(Origin()))
+        recovering = asyncio.create_task(
+            keep_recovering(runtime.engine, deliver, interval_s=runtime.engine.config.renew_every_s)
+        )
+        try:
+            async with scheduler_in_background(runtime, nudge_handlers(runtime, adapter.outbox)):
+                with stop_on_signals(stop):
+                    if http:
+                        secret = (
+                            settings.slack_signing_secret.get_secret_value()
+                            if settings.slack_signing_secret
+                            else ""
                         )
-                        return 1
+                        await _serve_http_until(adapter, port, stop, secret)
+                    else:
+                        assert settings.slack_app_token is not None
+                        try:
+                            await _socket_mode_until(
+                                adapter, settings.slack_app_token.get_secret_value(), stop
+                            )
+                        except SlackApiError as error:
+                            err.write(
+                                f"Slack refused the Socket Mode connection: {error.response.get('error')}. "
+                                "Check SLACK_APP_TOKEN (an app-level token with connections:write).\n"
+                            )
+                            return 1
+        finally:
+            recovering.cancel()
         # No new requests now; finish what was acknowledged before Redis closes.
         await finish_accepted_work(worker, "Slack")
     return 0
