@@ -125,8 +125,9 @@ class Engine:
     def module(self) -> Module:
         return self.course.module
 
-    def context(self, actor: Actor) -> FlowContext:
+    def context(self, actor: Actor, transcript: tuple[Turn, ...] = ()) -> FlowContext:
         return FlowContext(
+            transcript=transcript,
             course=self.course,
             actor=actor,
             now=self.clock(),
@@ -262,8 +263,9 @@ class Engine:
         else:
             loaded = await self._load(actor, outbox)
             record, state = (loaded[0], loaded[1]) if loaded else (None, None)
+        shown = await self._conversation(actor, event, state)
         for _ in range(self.config.max_attempts):
-            ctx = self.context(actor)
+            ctx = self.context(actor, shown)
             outcome = router.apply(state, event, ctx)
             if outcome.state is None and cached is not None:
                 # A reply without a change may rest on an outdated cached record (a button
@@ -307,6 +309,17 @@ class Engine:
                 record, notes = None, [notice(UNREADABLE_NOTICE)]
         self._cache.pop(actor, None)
         raise ConflictStorm(f"gave up after {self.config.max_attempts} conflicting writes for {actor}")
+
+    async def _conversation(
+        self, actor: Actor, event: AnyEvent, state: LearnerState | None
+    ) -> tuple[Turn, ...]:
+        """For `resume` (or `start`) in a lab, the end of its conversation, to show it again."""
+        if not isinstance(event, Command) or event.name not in ("resume", "start"):
+            return ()
+        if state is None or not isinstance(state.step, LabStep):
+            return ()
+        lines = await self.store.transcript(actor, state.step.lab_id, lab_flow.RESUME_TURNS)
+        return _parse_turns(lines)
 
     async def _load(self, actor: Actor, outbox: Outbox) -> tuple[Stored, LearnerState] | None:
         try:

@@ -30,6 +30,9 @@ class FlowContext:
     """Id of the engine instance applying the event (owner of a lab turn it starts)."""
     lease_s: float = 15.0
     """How long a lab turn's owner is trusted without renewing its lease."""
+    transcript: tuple[Turn, ...] = ()
+    """The end of the current lab's conversation, which the engine reads for `resume` in a lab
+    (a reply committed but never delivered is shown that way)."""
 
     @property
     def module(self) -> Module:

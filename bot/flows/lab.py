@@ -39,6 +39,8 @@ RECENT_KEPT = 5
 QUEUE_KEPT = 3
 """Most messages kept while the advisor answers; beyond that the learner is asked to wait."""
 RECENT_CHARS = 160
+RESUME_TURNS = 6
+"""Transcript lines `resume` shows in a lab: the last three exchanges."""
 NOT_COUNTED = "_That message did not count as an exchange: ask a fuller question about your task._"
 OPENER_AGAIN = "_Suggested openers count once per lab: ask in your own words to count this exchange._"
 OFF_SUBJECT = "_That message was off the lab's subject, so it did not count as an exchange._"
@@ -75,11 +77,32 @@ def view(state: LearnerState, ctx: FlowContext, step: LabStep) -> tuple[Message,
         choices=openers,
         actions=(*_done_actions(state, ctx, lab), MENU),
     )
+    shown = (intro, *_so_far(ctx, lab))
     if step.pending:
-        return (intro, notice("The advisor is answering your last message…"))
+        return (*shown, notice("The advisor is answering your last message…"))
     if step.retry_text:
-        return (intro, _failed_notice(state, "Your last message did not get an answer yet."))
-    return (intro,)
+        return (*shown, _failed_notice(state, "Your last message did not get an answer yet."))
+    return shown
+
+
+def _so_far(ctx: FlowContext, lab: Lab) -> tuple[Message, ...]:
+    """The last few turns of the conversation, ending with the advisor's last reply in full."""
+    if not ctx.transcript:
+        return ()
+    *earlier, last = ctx.transcript
+    blocks: list[Block] = [
+        Paragraph(text=f"**{'You' if turn.role == 'learner' else lab.advisor}:** {_short(turn.text)}")
+        for turn in earlier
+    ]
+    if last.role == "advisor":
+        blocks.append(AdvisorReply(advisor=lab.advisor, text=last.text))
+    else:
+        blocks.append(Paragraph(text=f"**You:** {_short(last.text)}"))
+    return (Message(heading="Where you left off", blocks=tuple(blocks)),)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _done_actions(state: LearnerState, ctx: FlowContext, lab: Lab) -> tuple[Button, ...]:

@@ -313,3 +313,19 @@ async def test_the_offline_advisor_introduces_itself_once_per_lab_even_across_vi
     await learner.open(module.lessons[0].lab.id)  # a second visit to the same lab
     await learner.say("How much research is in the job?")
     assert "Offline advisor" not in replies(learner)[0].text
+
+
+async def test_resume_in_a_lab_shows_the_last_reply_even_if_it_was_never_delivered(
+    make_engine, module, store
+):
+    learner = Learner(make_engine())
+    await enter_lab(learner, module)
+    await learner.say(QUESTION)
+    last_reply = replies(learner)[0].text
+    # The process that committed the reply died before posting it: the learner never saw it.
+    elsewhere = Learner(make_engine())
+    await elsewhere.command("resume")
+    shown = [b for m in elsewhere.shown for b in m.blocks if isinstance(b, AdvisorReply)]
+    assert shown[-1].text == last_reply
+    assert any(m.heading == "Where you left off" for m in elsewhere.shown)
+    assert QUESTION in elsewhere.text()
