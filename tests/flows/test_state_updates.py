@@ -52,5 +52,7 @@ def test_a_failed_lab_turn_keeps_the_text_for_a_retry_and_forgets_it_as_recent()
     )
     replied = step.replied()
     assert (replied.pending, replied.turns, replied.recent) == (None, 1, ["What do you do all day?"])
-    assert step.claimed(pending.claimed("b", 9.0)).pending == pending.claimed("b", 9.0)
+    claimed = pending.claimed("b", 9.0, lease_until=24.0)
+    assert step.claimed(claimed).pending == claimed and claimed.lease_until == 24.0
+    assert claimed.renewed(39.0).lease_until == 39.0 and claimed.lease_until == 24.0
     assert step.pending == pending  # nothing changed in place
