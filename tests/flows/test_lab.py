@@ -56,8 +56,22 @@ def test_a_message_is_kept_as_the_pending_turn_and_the_engine_is_asked_for_a_rep
     assert outcome.job == AskAdvisor(lab_id=lab.id, turn=1)
     pending = step(learner).pending
     assert pending is not None and (pending.turn, pending.text, pending.counted) == (1, QUESTIONS[0], True)
-    assert "still answering" in learner.refused(learner.forged("say", "0"))
-    assert "still answering" in learner.refused(Text(actor=learner.actor, text=QUESTIONS[1]))
+    # Typed (or pressed) while the advisor answers: kept, to be asked next, never dropped.
+    waiting = learner.say(QUESTIONS[1])
+    assert waiting.job is None and not waiting.log
+    assert step(learner).queued == [QUESTIONS[1]] and step(learner).pending == pending
+    assert "will take this one next" in learner.notices()[0]
+
+
+def test_after_a_reply_the_waiting_message_is_asked_in_the_same_commit(module: Module) -> None:
+    learner, lab = at_lab(module)
+    learner.say(QUESTIONS[0])
+    learner.say(QUESTIONS[1])
+    reply(learner)
+    assert learner.last is not None and learner.last.job == AskAdvisor(lab_id=lab.id, turn=2)
+    assert learner.last.transcript[0].text == QUESTIONS[0]  # the first turn is written as it goes
+    pending = step(learner).pending
+    assert pending is not None and pending.text == QUESTIONS[1] and step(learner).queued == []
 
 
 def test_the_reply_is_shown_counted_and_written_to_the_transcript(module: Module) -> None:
