@@ -176,7 +176,7 @@ def as_csv(rows: list[LearnerRow], names: dict[str, str] | None = None) -> str:
 
 async def run_report(cohort: str, output: str) -> int:
     """`tutorbot report PLATFORM:TENANT`: print the cohort as CSV (or one JSON document)."""
-    from bot.advisor.factory import has_api_key
+    from bot.advisor.factory import budget_guard
     from bot.runtime import open_runtime
     from bot.settings import Settings
 
@@ -191,15 +191,7 @@ async def run_report(cohort: str, output: str) -> int:
         return 2
     settings = Settings()
     async with open_runtime(settings) as runtime:
-        budget = None
-        if has_api_key(settings):
-            budget = BudgetGuard(
-                runtime.redis,
-                runtime.keys,
-                settings.learner_daily_tokens,
-                settings.tenant_daily_tokens,
-                model=settings.anthropic_model,
-            )
+        budget = budget_guard(settings, runtime.redis, runtime.keys)
         rows = await cohort_report(runtime.store, runtime.module, checked.platform, checked.tenant, budget)
     rows.sort(key=lambda row: row.user)
     print(as_json(rows) if output == "json" else as_csv(rows), end="")

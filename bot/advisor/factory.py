@@ -80,19 +80,26 @@ class GuardedAdvisor(Advisor):
             await close()
 
 
+def budget_guard(settings: Settings, redis_client: AsyncRedis, keys: KeyBuilder) -> BudgetGuard | None:
+    """The daily token budgets, when an API key is set (without one no tokens are spent)."""
+    if not has_api_key(settings):
+        return None
+    return BudgetGuard(
+        redis_client,
+        keys,
+        settings.learner_daily_tokens,
+        settings.tenant_daily_tokens,
+        model=settings.anthropic_model,
+    )
+
+
 def build_advisor(
     settings: Settings, redis_client: AsyncRedis, indexes: LessonIndexes | None = None
 ) -> Advisor:
     """No API key: the offline advisor. A key: the AI advisor, guarded by daily budgets. The
     offline advisor answers from `indexes`, the module's lesson indexes built with the runtime."""
     offline = OfflineAdvisor(indexes)
-    if not has_api_key(settings):
+    guard = budget_guard(settings, redis_client, KeyBuilder(settings.key_prefix))
+    if guard is None:
         return offline
-    guard = BudgetGuard(
-        redis_client,
-        KeyBuilder(settings.key_prefix),
-        settings.learner_daily_tokens,
-        settings.tenant_daily_tokens,
-        model=settings.anthropic_model,
-    )
     return GuardedAdvisor(AnthropicAdvisor.from_settings(settings), guard, offline)

@@ -56,8 +56,7 @@ def print_answer(answer: Answer, out: Path) -> None:
 
 
 async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: str, yes: bool) -> int:
-    from bot.advisor.budget import BudgetGuard
-    from bot.advisor.factory import has_api_key
+    from bot.advisor.factory import budget_guard
     from bot.cohorts.audit import AuditLog
     from bot.cohorts.directory import ShellDirectory
     from bot.cohorts.rights import Caller, PayloadAdmins, Rights
@@ -82,15 +81,7 @@ async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: 
         return 2
     settings = Settings()
     async with open_runtime(settings) as runtime:
-        budget = None
-        if has_api_key(settings):
-            budget = BudgetGuard(
-                runtime.redis,
-                runtime.keys,
-                settings.learner_daily_tokens,
-                settings.tenant_daily_tokens,
-                model=settings.anthropic_model,
-            )
+        budget = budget_guard(settings, runtime.redis, runtime.keys)
         store = CohortStore(runtime.redis, runtime.keys)
         outbox = ShellOutbox()
         service = CohortService(
