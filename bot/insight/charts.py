@@ -139,7 +139,8 @@ def _activity(cohort: str, learners: Sequence[LearnerFacts]) -> Chart:
     if days:
         busiest = max(days, key=lambda d: (per_day[d], d))
         summary = (
-            f"Activity for {cohort}: learners were active on {len(days)} day{'s' if len(days) != 1 else ''} from {days[0]} to "
+            f"Activity for {cohort}: learners were active on {len(days)} day{'s' if len(days) != 1 else ''} "
+            f"from {days[0]} to "
             f"{days[-1]}; busiest {busiest} with {per_day[busiest]} learners; "
             f"{per_day[days[-1]]} on the last day."
         )
