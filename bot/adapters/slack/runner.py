@@ -21,6 +21,7 @@ import sys
 from typing import TextIO
 
 from aiohttp import web
+from pydantic import SecretStr
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 
@@ -49,8 +50,8 @@ def settings_problems(settings: Settings, http: bool) -> list[str]:
     if oauth_mode(settings):
         return _oauth_problems(settings, http)
 
-    def check(name: str, value: object, prefix: str | None, what: str) -> None:
-        secret = value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
+    def check(name: str, value: SecretStr | None, prefix: str | None, what: str) -> None:
+        secret = value.get_secret_value() if value is not None else ""
         if not secret.strip():
             problems.append(f"{name} is not set ({what}).")
         elif prefix and not secret.startswith(prefix):
