@@ -6,9 +6,10 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bot.domain.events import IdPart, Platform
+from bot.domain.release import Release
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 RESERVED_NAMES = frozenset(
@@ -33,6 +34,7 @@ RESERVED_NAMES = frozenset(
         "next",
         "page",
         "policy",
+        "open",
     }
 )
 """Words a cohort may not be called: commands may leave the cohort's name out, so a name
@@ -71,6 +73,23 @@ class CohortSettings(BaseModel):
     test_open_early: bool = False
     """Whether the module test is open before every quiz and lab is done."""
     start_date: date | None = None
+    release: Release | None = None
+    """When lessons open (None: as the course allows, with no dates)."""
+
+    @model_validator(mode="after")
+    def _release_fits_start(self) -> CohortSettings:
+        release = self.release
+        if release is None:
+            return self
+        if release.every_days is not None and self.start_date is None:
+            raise ValueError(
+                "`release every …` counts days from `start-date`: set `start-date` first, or `release off`"
+            )
+        if self.start_date is not None and release.dates and release.dates[0] <= self.start_date:
+            raise ValueError(
+                f"the first release date (lesson 2) must come after `start-date` {self.start_date}"
+            )
+        return self
 
 
 class Cohort(BaseModel):
@@ -80,6 +99,8 @@ class Cohort(BaseModel):
     settings: CohortSettings
     facilitator_role: str | None = None
     """Discord: members holding this role facilitate the cohort."""
+    opened_through: int = 0
+    """Lessons up to this number a facilitator opened for the whole cohort ahead of the schedule."""
 
 
 class RosterEntry(BaseModel):

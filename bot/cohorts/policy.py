@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot.cohorts.models import Cohort, CohortSettings
 from bot.course.models import Module
+from bot.domain.release import Release, ReleaseTerms, moments
 from bot.domain.state import CohortTerms
 
 
@@ -60,6 +61,32 @@ def day(text: str) -> date | None:
         raise PolicyError("a date as YYYY-MM-DD (or `none`)") from None
 
 
+_EVERY = re.compile(r"^every\s+(\d{1,3})\s*(d|days?)?$")
+_RELEASE_HELP = (
+    "`every 7d` (a lesson every 7 days from `start-date`), dates for lessons 2, 3, … "
+    "as `2026-12-07,2026-12-14`, or `off`"
+)
+
+
+def release(text: str) -> Release | None:
+    """`off`, `every 7d`, or comma-separated dates (lessons 2, 3, … in order)."""
+    word = " ".join(text.strip().lower().split())
+    if word in ("off", "none"):
+        return None
+    every = _EVERY.fullmatch(word)
+    try:
+        if every:
+            return Release(every_days=int(every.group(1)))
+        days = tuple(date.fromisoformat(part.strip()) for part in word.replace(" ", ",").split(",") if part)
+        return Release(dates=days)
+    except (ValueError, ValidationError):
+        raise PolicyError(_RELEASE_HELP) from None
+
+
+def show_release(value: object) -> str:
+    return "off" if value is None else str(value)
+
+
 def show_minutes(value: object) -> str:
     assert isinstance(value, int)
     if value and value % (24 * 60) == 0:
@@ -93,6 +120,13 @@ KEYS: tuple[PolicyKey, ...] = (
     PolicyKey("cooldown", "cooldown_minutes", duration_minutes, "wait between test attempts", show_minutes),
     PolicyKey("test-open-early", "test_open_early", on_off, "test open before every quiz and lab is done"),
     PolicyKey("start-date", "start_date", day, "the day the cohort starts"),
+    PolicyKey(
+        "release",
+        "release",
+        release,
+        "when lessons open: lesson 1 at once, the next ones on these days (00:00, cohort time zone)",
+        show_release,
+    ),
 )
 BY_NAME = {key.name: key for key in KEYS}
 assert all(key.field in CohortSettings.model_fields for key in KEYS), "a key sets a CohortSettings field"
@@ -140,7 +174,36 @@ def lines(settings: CohortSettings, module: Module) -> list[str]:
     return out
 
 
-def terms(cohort: Cohort) -> CohortTerms:
+def fits(settings: CohortSettings, module: Module) -> None:
+    """Raises `PolicyError` when the release dates do not match the module's lessons."""
+    release = settings.release
+    later = len(module.lessons) - 1
+    if release is None or not release.dates or len(release.dates) == later:
+        return
+    raise PolicyError(
+        f"`release` takes one date per lesson after the first: this module has "
+        f"{len(module.lessons)} lessons, so {later} dates (lessons 2–{len(module.lessons)}), "
+        f"not {len(release.dates)}."
+    )
+
+
+def release_zone(settings: CohortSettings) -> str:
+    """The zone a cohort's release days begin in: UTC until cohorts have a time zone of their own."""
+    return "UTC"
+
+
+def release_terms(cohort: Cohort, module: Module) -> ReleaseTerms | None:
+    """When each lesson opens for the cohort: its schedule, less what a facilitator opened early."""
+    s = cohort.settings
+    if s.release is None:
+        return None
+    zone = release_zone(s)
+    opens = moments(s.release, s.start_date, len(module.lessons), zone)
+    early = cohort.opened_through - 1  # lessons 2…opened_through are opens[0…early-1]
+    return ReleaseTerms(opens=tuple(0.0 if i < early else at for i, at in enumerate(opens)), zone=zone)
+
+
+def terms(cohort: Cohort, module: Module) -> CohortTerms:
     """What the cohort's settings mean for each of its learners' records."""
     s = cohort.settings
     return CohortTerms(
@@ -148,4 +211,5 @@ def terms(cohort: Cohort) -> CohortTerms:
         test_attempts=s.test_attempts,
         cooldown_minutes=s.cooldown_minutes,
         test_open_early=s.test_open_early,
+        release=release_terms(cohort, module),
     )

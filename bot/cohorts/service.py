@@ -51,6 +51,7 @@ from bot.engine.engine import ConflictStorm, Engine
 from bot.flows import facilitation
 from bot.flows.facilitation import unit_name
 from bot.reports import snapshot_state
+from bot.scheduler.store import JobStore
 from bot.storage.redis_store import RedisLearnerStore
 
 log = logging.getLogger("tutorbot.cohorts")
@@ -81,7 +82,9 @@ class CohortService:
         outbox: Outbox,
         budget: BudgetGuard | None = None,
         clock: Callable[[], float] = time.time,
+        jobs: JobStore | None = None,
     ) -> None:
+        """`jobs`: where lesson releases are scheduled (none: no release DMs from here)."""
         self.store = store
         self.audit = audit
         self.rights = rights
@@ -90,6 +93,7 @@ class CohortService:
         self.outbox = outbox
         self.budget = budget
         self.clock = clock
+        self.jobs = jobs
 
     @property
     def module(self) -> Module:
@@ -272,7 +276,7 @@ class CohortService:
             for user in users
         ]
         result = await self.store.enrol(tenant, cohort.name, entries)
-        await self._apply_terms(caller, result.added, policy.terms(cohort))
+        await self._apply_terms(caller, result.added, policy.terms(cohort, self.module))
         await self._welcome(tenant, cohort, result.added)
         if result.added:
             await self._audit_write(caller, cohort, "enrol", detail=f"{len(result.added)} learners")
@@ -468,6 +472,7 @@ class CohortService:
         try:
             key = policy.lookup(command.key)
             settings = policy.changed(cohort.settings, key, command.value)
+            policy.fits(settings, self.module)
         except policy.PolicyError as exc:
             return refusal(f"{exc} Nothing changed.")
         before, after = policy.shown(key, cohort.settings), policy.shown(key, settings)
@@ -478,7 +483,7 @@ class CohortService:
         await self.store.save(tenant, changed)
         await self._audit_write(caller, cohort, "policy", detail=f"{key.name} {before} → {after}")
         users = [entry.user for entry in await self.store.roster(tenant, cohort.name)]
-        missed = await self._apply_terms(caller, users, policy.terms(changed))
+        missed = await self._apply_terms(caller, users, policy.terms(changed, self.module))
         reached = f"{len(users) - len(missed)} learners are under it now."
         if missed:
             reached += f" {len(missed)} were busy and keep the old terms: set it again to reach them."

@@ -44,7 +44,11 @@ NavigationAction = Literal["menu", "resume", "progress", "help"]
 StepAction = Literal["open", "next", "back", "answer", "retake", "begin", "say", "retry", "practice"]
 """Buttons that act on the current step: they carry its token."""
 
-Action = Literal[NavigationAction, StepAction]
+GoAction = Literal["go"]
+"""A button sent outside any card (a lesson's release DM): it opens its unit whatever the
+step, as the menu would, so it carries no token and never goes stale."""
+
+Action = Literal[NavigationAction, StepAction, GoAction]
 """Every button the engine makes. A press naming anything else is not one of ours and never
 becomes a `Press`: the adapter answers it as an unknown button."""
 

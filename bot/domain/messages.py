@@ -33,13 +33,16 @@ class KeyTermList(Frozen):
     """(term, definition) pairs."""
 
 
-UnitStatus = Literal["done", "current", "locked", "open"]
-"""`open` means not started and available; `locked` means not available yet."""
+UnitStatus = Literal["done", "current", "locked", "open", "scheduled"]
+"""`open` means not started and available; `locked` means not available yet; `scheduled`,
+held back until the day in `opens` (a cohort's paced release)."""
 
 
 class StripUnit(Frozen):
     label: str
     status: UnitStatus
+    opens: str = ""
+    """For a `scheduled` unit: the day it opens, as the learner reads it (`Mon 7 Dec`)."""
 
 
 class ProgressStrip(Frozen):

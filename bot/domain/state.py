@@ -11,6 +11,8 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from bot.domain.release import ReleaseTerms
+
 SCHEMA_VERSION = 2
 
 M = TypeVar("M", bound=BaseModel)
@@ -204,6 +206,9 @@ class Progress(BaseModel):
     """Module-test attempts a facilitator granted on top of the course's limit."""
     practice_for: list[str] = Field(default_factory=list)
     """Ids of the test questions the last failed attempt missed, until their practice round is done."""
+    opened_through: int = 0
+    """Lessons up to this number a facilitator opened for this learner before their cohort's
+    release date."""
 
     def attempts_allowed(self, course_limit: int) -> int:
         return course_limit + self.extra_attempts
@@ -257,6 +262,10 @@ class Progress(BaseModel):
         """The module test is open before every quiz and lab is done (a facilitator's choice)."""
         return _replaced(self, test_unlocked=True)
 
+    def with_opened_through(self, lesson_number: int) -> Progress:
+        """Lessons up to `lesson_number` open ahead of the cohort's schedule (a facilitator's grant)."""
+        return _replaced(self, opened_through=max(self.opened_through, lesson_number))
+
     def with_extra_attempts(self, extra: int) -> Progress:
         """`extra` more module-test attempts than before (a facilitator's grant)."""
         return _replaced(self, extra_attempts=self.extra_attempts + extra)
@@ -303,6 +312,8 @@ class CohortTerms(BaseModel):
     test_attempts: int = Field(ge=1)
     cooldown_minutes: int = Field(ge=0)
     test_open_early: bool = False
+    release: ReleaseTerms | None = None
+    """When the cohort's lessons open (None: every lesson is open as the course allows)."""
 
 
 class LearnerState(BaseModel):

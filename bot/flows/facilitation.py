@@ -22,7 +22,7 @@ from bot.domain.state import LearnerState, MenuStep, Progress, ResetBackup
 from bot.flows.cards import RESUME, notice
 from bot.flows.context import FlowContext, Outcome
 from bot.flows.registry import current_unit_id
-from bot.flows.units import is_open, unit_title
+from bot.flows.units import test_is_open, unit_title
 
 
 def refusal(state: LearnerState | None, event: FacilitatorEvent, module: Module) -> str | None:
@@ -35,7 +35,7 @@ def refusal(state: LearnerState | None, event: FacilitatorEvent, module: Module)
             return "has already passed the module test."
         if progress.test_unlocked:
             return "already has the module test open."
-        if state and is_open(state, module, _test_unit(module)):
+        if state and test_is_open(state, module):
             return "already has the module test open: every quiz and lab is done."
         return None
     if isinstance(event, GrantAttempts):
@@ -100,12 +100,6 @@ def unit_name(module: Module, unit_id: str) -> str:
 
 def _tell(line: str) -> Message:
     return notice(line, RESUME)
-
-
-def _test_unit(module: Module) -> Unit:
-    unit = module.unit(module.test.id)
-    assert unit is not None
-    return unit
 
 
 def _units(module: Module, unit_id: str) -> list[Unit]:

@@ -108,7 +108,7 @@ def _short(text: str, limit: int = 300) -> str:
 def _done_actions(state: LearnerState, ctx: FlowContext, lab: Lab) -> tuple[Button, ...]:
     if not result(state, lab.id).done:
         return ()
-    return continue_button(state, ctx.module, lab.id)
+    return continue_button(state, ctx.module, lab.id, ctx.now)
 
 
 def _failed_notice(state: LearnerState, why: str) -> Message:
@@ -163,7 +163,7 @@ def message(
         return Outcome.reply(
             notice(
                 f"This lab's conversation has reached its limit of {ctx.limits.lab_exchange_cap} exchanges.",
-                *continue_button(state, ctx.module, lab.id),
+                *continue_button(state, ctx.module, lab.id, ctx.now),
                 MENU,
             )
         )

@@ -35,7 +35,7 @@ def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> tuple[Messa
                     ),
                 ),
                 actions=(
-                    *continue_button(state, ctx.module, lesson.id),
+                    *continue_button(state, ctx.module, lesson.id, ctx.now),
                     button(state, "Read again", "open", lesson.id),
                     MENU,
                 ),

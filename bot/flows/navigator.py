@@ -8,12 +8,13 @@ from __future__ import annotations
 from bot.course.models import Module, Unit
 from bot.domain.events import Platform
 from bot.domain.messages import Bullets, Message, Paragraph, ProgressStrip, StripUnit, UnitStatus
+from bot.domain.release import day_label
 from bot.domain.state import LearnerState
 from bot.flows.cards import MENU, PROGRESS, RESUME, button, paragraphs
 from bot.flows.context import FlowContext
 from bot.flows.registry import current_unit_id
-from bot.flows.terms import attempts_allowed
-from bot.flows.units import is_done, is_open, unit_title
+from bot.flows.terms import attempts_allowed, release_zone
+from bot.flows.units import is_done, is_open, opens_on, unit_title
 
 
 def help_text(module: Module, platform: Platform) -> str:
@@ -43,22 +44,40 @@ def help_text(module: Module, platform: Platform) -> str:
     )
 
 
-def unit_status(state: LearnerState, module: Module, unit: Unit) -> UnitStatus:
+def unit_status(state: LearnerState, module: Module, unit: Unit, now: float) -> UnitStatus:
     """A finished unit is `done` even while the learner is in it (reading a lesson again):
     the strip's ▶ marks only the unfinished unit the learner is working on."""
     if is_done(state, unit):
         return "done"
     if unit.id == current_unit_id(state, module):
         return "current"
-    return "open" if is_open(state, module, unit) else "locked"
+    if opens_on(state, module, unit, now) is not None:
+        return "scheduled"
+    return "open" if is_open(state, module, unit, now) else "locked"
 
 
-def strip(state: LearnerState, module: Module) -> ProgressStrip:
-    return ProgressStrip(
-        units=tuple(
-            StripUnit(label=unit.label, status=unit_status(state, module, unit)) for unit in module.units
-        )
-    )
+def opens_text(state: LearnerState, module: Module, unit: Unit, now: float) -> str:
+    """`Mon 7 Dec` for a lesson the cohort releases later, in the cohort's zone; else ""."""
+    at = opens_on(state, module, unit, now)
+    return day_label(at, release_zone(state)) if at is not None else ""
+
+
+def strip_unit(state: LearnerState, module: Module, unit: Unit, now: float) -> StripUnit:
+    status = unit_status(state, module, unit, now)
+    opens = opens_text(state, module, unit, now) if status == "scheduled" else ""
+    return StripUnit(label=unit.label, status=status, opens=opens)
+
+
+def strip(state: LearnerState, module: Module, now: float) -> ProgressStrip:
+    return ProgressStrip(units=tuple(strip_unit(state, module, unit, now) for unit in module.units))
+
+
+def locked_text(state: LearnerState, module: Module, unit: Unit, now: float) -> str:
+    """What a learner is told who tries to open a unit that is not open."""
+    opens = opens_text(state, module, unit, now)
+    if opens:
+        return f"{unit_title(module, unit)} opens on {opens}."
+    return f"{unit_title(module, unit)} is locked for now."
 
 
 def progress_message(state: LearnerState, ctx: FlowContext) -> Message:
@@ -86,7 +105,7 @@ def progress_message(state: LearnerState, ctx: FlowContext) -> Message:
         lines.append("Module test: not taken")
     return Message(
         heading=f"Your progress · {module.title}",
-        blocks=(strip(state, module), Bullets(items=tuple(lines))),
+        blocks=(strip(state, module, ctx.now), Bullets(items=tuple(lines))),
         actions=(RESUME, MENU),
         stays_where_asked=True,
         progress_card=True,
@@ -94,7 +113,7 @@ def progress_message(state: LearnerState, ctx: FlowContext) -> Message:
 
 
 def menu_message(state: LearnerState, ctx: FlowContext) -> Message:
-    module = ctx.module
+    module, now = ctx.module, ctx.now
     buttons = [
         button(
             state,
@@ -104,13 +123,18 @@ def menu_message(state: LearnerState, ctx: FlowContext) -> Message:
             primary=unit.id == current_unit_id(state, module),
         )
         for unit in module.units
-        if is_open(state, module, unit)
+        if is_open(state, module, unit, now)
     ]
-    locked = sum(not is_open(state, module, unit) for unit in module.units)
+    locked = sum(not is_open(state, module, unit, now) for unit in module.units)
     note = f"{locked} units open as you progress." if locked else "Every unit is open."
+    scheduled = [
+        f"{unit_title(module, unit)} opens on {opens}."
+        for unit in module.units
+        if (opens := opens_text(state, module, unit, now))
+    ]
     return Message(
         heading=module.title,
-        blocks=(strip(state, module), *paragraphs("Pick a unit to open. " + note)),
+        blocks=(strip(state, module, now), *paragraphs("Pick a unit to open. " + note, " ".join(scheduled))),
         choices=tuple(buttons),
         actions=(RESUME, PROGRESS),
     )

@@ -51,7 +51,7 @@ def score_card(state: LearnerState, ctx: FlowContext, step: QuizStep) -> Message
         heading=f"{quiz.title} · score {step.score}/{total}",
         blocks=tuple(Paragraph(text=line) for line in lines),
         actions=(
-            *continue_button(state, ctx.module, quiz.id),
+            *continue_button(state, ctx.module, quiz.id, ctx.now),
             button(state, "Retake quiz", "retake"),
             MENU,
         ),
@@ -71,7 +71,7 @@ def summary_card(state: LearnerState, ctx: FlowContext, quiz: Quiz) -> Message:
         heading=f"{quiz.title} · score {result.first}/{result.total}",
         blocks=tuple(Paragraph(text=line) for line in lines),
         actions=(
-            *continue_button(state, ctx.module, quiz.id),
+            *continue_button(state, ctx.module, quiz.id, ctx.now),
             button(state, "Retake quiz", "retake"),
             MENU,
         ),

@@ -27,7 +27,7 @@ from bot.flows.context import (
     RenewLease,
 )
 from bot.flows.registry import flow_of, flow_opening
-from bot.flows.units import is_open, unit_title
+from bot.flows.units import is_open, opens_on
 
 WORDS: dict[str, CommandName] = {
     "start": "start",
@@ -167,6 +167,10 @@ def _press(state: LearnerState, event: Press, ctx: FlowContext) -> Outcome:
     action = event.action
     if is_navigation(action):
         return _command(state, action, ctx)
+    if action == "go":
+        return open_unit(state, event.arg, ctx)  # from a release DM: carries no step token
+    if action == "open" and (held := _held_back(state, event.arg, ctx)) is not None:
+        return held  # even from an old card: the learner hears when it opens
     if event.token != str(state.token):
         return Outcome.reply(
             notice(
@@ -183,13 +187,21 @@ def _press(state: LearnerState, event: Press, ctx: FlowContext) -> Outcome:
     return flow.press(state, ctx, state.step, event)
 
 
+def _held_back(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome | None:
+    """The answer to opening a lesson the cohort's schedule still holds back, else None."""
+    unit = ctx.module.unit(unit_id)
+    if unit is None or opens_on(state, ctx.module, unit, ctx.now) is None:
+        return None
+    return Outcome.reply(notice(navigator.locked_text(state, ctx.module, unit, ctx.now), MENU))
+
+
 def open_unit(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome:
     module = ctx.module
     unit = module.unit(unit_id)
     if unit is None:
         return Outcome.reply(notice("That unit does not exist in this module.", MENU))
-    if not is_open(state, module, unit):
-        return Outcome.reply(notice(f"{unit_title(module, unit)} is locked for now.", MENU))
+    if not is_open(state, module, unit, ctx.now):
+        return Outcome.reply(notice(navigator.locked_text(state, module, unit, ctx.now), MENU))
     if isinstance(state.step, LabStep) and state.step.pending:
         return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
     current = flow_of(state.step)

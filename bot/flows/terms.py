@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.course.models import ModuleTest
+from bot.domain.release import opens_at
 from bot.domain.state import LearnerState
 
 
@@ -24,3 +25,15 @@ def cooldown_minutes(state: LearnerState, test: ModuleTest) -> int:
 def test_open_early(state: LearnerState) -> bool:
     """Whether the cohort opens the module test before every quiz and lab is done."""
     return bool(state.terms and state.terms.test_open_early)
+
+
+def lesson_opens_at(state: LearnerState, lesson_number: int, now: float) -> float | None:
+    """When the cohort releases this lesson, while it is still held back for this learner."""
+    release = state.terms.release if state.terms else None
+    return opens_at(release, lesson_number, now, state.progress.opened_through)
+
+
+def release_zone(state: LearnerState) -> str:
+    """The zone the cohort's release dates are said in."""
+    release = state.terms.release if state.terms else None
+    return release.zone if release else "UTC"

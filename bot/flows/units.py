@@ -2,7 +2,8 @@
 
 Unlocking: lesson N opens when lesson N-1 has been read; a lesson's quiz and lab open when the
 lesson has been read; the module test opens when every quiz and lab is done (or a facilitator
-unlocked it, or the learner's cohort opens it early).
+unlocked it, or the learner's cohort opens it early). A cohort that releases lessons on a
+schedule holds a lesson back until its day (`opens_on`), whatever the rules above say.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from bot.course.models import Module, Unit, UnitKind
 from bot.domain.messages import Button
 from bot.domain.state import LearnerState, Progress
 from bot.flows.cards import button
-from bot.flows.terms import test_open_early
+from bot.flows.terms import lesson_opens_at, test_open_early
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,27 @@ def is_done(state: LearnerState, unit: Unit) -> bool:
     return RULES[unit.kind].is_done(state.progress, unit)
 
 
-def is_open(state: LearnerState, module: Module, unit: Unit) -> bool:
+def opens_on(state: LearnerState, module: Module, unit: Unit, now: float) -> float | None:
+    """When the cohort's schedule releases this lesson, if it is still held back at `now`
+    (None otherwise). Only lessons are scheduled: a quiz or lab waits for its lesson anyway."""
+    if unit.kind is not UnitKind.LESSON:
+        return None
+    lesson = module.lesson(unit.id)
+    assert lesson is not None
+    return lesson_opens_at(state, lesson.number, now)
+
+
+def is_open(state: LearnerState, module: Module, unit: Unit, now: float) -> bool:
+    if opens_on(state, module, unit, now) is not None:
+        return False
     return RULES[unit.kind].is_open(state, module, unit)
+
+
+def test_is_open(state: LearnerState, module: Module) -> bool:
+    """The module test's own rule (no schedule holds it back)."""
+    unit = module.unit(module.test.id)
+    assert unit is not None
+    return RULES[UnitKind.TEST].is_open(state, module, unit)
 
 
 def unit_title(module: Module, unit: Unit) -> str:
@@ -83,19 +103,19 @@ def unit_title(module: Module, unit: Unit) -> str:
     return RULES[unit.kind].title(lesson.number if lesson else None)
 
 
-def next_unit(state: LearnerState, module: Module, after: str) -> Unit | None:
+def next_unit(state: LearnerState, module: Module, after: str, now: float) -> Unit | None:
     """The first open, unfinished unit after `after` in the module order, else any open unfinished one."""
     units = list(module.units)
     index = next((i for i, unit in enumerate(units) if unit.id == after), -1)
     for unit in units[index + 1 :] + units[: index + 1]:
-        if unit.id != after and is_open(state, module, unit) and not is_done(state, unit):
+        if unit.id != after and is_open(state, module, unit, now) and not is_done(state, unit):
             return unit
     return None
 
 
-def continue_button(state: LearnerState, module: Module, after: str) -> tuple[Button, ...]:
+def continue_button(state: LearnerState, module: Module, after: str, now: float) -> tuple[Button, ...]:
     """A primary button to the next unit to do, or nothing when there is none."""
-    unit = next_unit(state, module, after)
+    unit = next_unit(state, module, after, now)
     if unit is None:
         return ()
     return (button(state, f"Continue: {unit_title(module, unit)}", "open", unit.id, primary=True),)

@@ -19,7 +19,13 @@ from bot.domain.messages import (
     UnitStatus,
 )
 
-STATUS_MARK: dict[UnitStatus, str] = {"done": "✓", "current": "▶", "locked": "🔒", "open": ""}
+STATUS_MARK: dict[UnitStatus, str] = {
+    "done": "✓",
+    "current": "▶",
+    "locked": "🔒",
+    "open": "",
+    "scheduled": "🗓",
+}
 """Shown after a unit's label. An open unit (available, not started) has no mark."""
 
 STRIP_SEPARATOR = " · "
@@ -35,11 +41,15 @@ CURSOR = " ▌"
 
 def unit_text(unit: StripUnit) -> str:
     mark = STATUS_MARK[unit.status]
+    if unit.status == "scheduled" and unit.opens:
+        return f"{unit.label} {mark} {unit.opens}"
     return f"{unit.label} {mark}" if mark else unit.label
 
 
 STRIP_LEGEND = "✓ done · ▶ you are here · 🔒 locked"
 """The line under every progress strip, so its marks need no guessing."""
+SCHEDULED_LEGEND = " · 🗓 opens on the day shown"
+"""Added to the legend when the strip holds a lesson the cohort releases later."""
 
 
 def strip_units_text(strip: ProgressStrip) -> str:
@@ -47,9 +57,14 @@ def strip_units_text(strip: ProgressStrip) -> str:
     return STRIP_SEPARATOR.join(unit_text(unit) for unit in strip.units)
 
 
+def strip_legend(strip: ProgressStrip) -> str:
+    scheduled = any(unit.status == "scheduled" for unit in strip.units)
+    return STRIP_LEGEND + (SCHEDULED_LEGEND if scheduled else "")
+
+
 def strip_text(strip: ProgressStrip) -> str:
     """The strip and, on the line under it, its legend."""
-    return f"{strip_units_text(strip)}\n{STRIP_LEGEND}"
+    return f"{strip_units_text(strip)}\n{strip_legend(strip)}"
 
 
 def bullets_text(bullets: Bullets) -> str:

@@ -203,7 +203,7 @@ def _block_text(block: Block, width: int) -> str:
             else:
                 lines[-1] += parts.STRIP_SEPARATOR.rstrip()
                 lines.append(unit)
-        return "\n".join([*lines, parts.STRIP_LEGEND])
+        return "\n".join([*lines, parts.strip_legend(block)])
     if isinstance(block, AdvisorReply):
         return speaker_text(to_plain(parts.advisor_prefix(block.advisor, block.offline)), block.text, width)
     raise TypeError(f"unknown block {type(block).__name__}")

@@ -280,7 +280,7 @@ def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:
 
     @group.command(description="The cohort's settings; with a key and a value, change one")
     @app_commands.choices(key=[app_commands.Choice(name=k.name, value=k.name) for k in POLICY_KEYS])
-    @app_commands.describe(value="e.g. 3, 30m, 2h, 1d, on, off, 2026-01-15")
+    @app_commands.describe(value="e.g. 3, 30m, 2h, 1d, on, off, 2026-01-15, every 7d")
     async def policy(
         interaction: discord.Interaction[Any],
         name: Name = None,

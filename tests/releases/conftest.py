@@ -1,0 +1,91 @@
+"""A cohort world on a manual clock: the real engine, cohort service, scheduler and stores on
+the suite's Redis, every part reading the same `ManualClock`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.advisor.offline import OfflineAdvisor
+from bot.cohorts.answers import Answer
+from bot.cohorts.audit import AuditLog
+from bot.cohorts.rights import Caller, PayloadAdmins, Rights
+from bot.cohorts.service import CohortService
+from bot.cohorts.store import CohortStore
+from bot.course.loader import load_module
+from bot.course.models import Module
+from bot.domain.outbox import CollectingOutbox, Outbox
+from bot.engine.engine import Engine
+from bot.scheduler.clock import ManualClock
+from bot.scheduler.store import JobStore
+from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
+from tests.cohorts.conftest import Platform
+from tests.engine.conftest import COURSE
+from tests.engine.driver import Learner
+
+KEYS = KeyBuilder("test")
+TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC).timestamp()
+"""Tue 1 Dec 2026, 10:00 UTC: the cohort's first day in these tests."""
+
+
+@dataclass
+class ReleaseWorld:
+    service: CohortService
+    engine: Engine
+    outbox: CollectingOutbox
+    store: CohortStore
+    learners: RedisLearnerStore
+    jobs: JobStore
+    clock: ManualClock
+    redis: aioredis.Redis
+
+    async def say(self, caller: Caller, text: str) -> Answer:
+        return await self.service.run_text(caller, text)
+
+    def learner(self, user: str) -> Learner:
+        return Learner(self.engine, user=user, tenant="T1")
+
+
+@pytest.fixture(scope="session")
+def module() -> Module:
+    return load_module(COURSE)
+
+
+@pytest.fixture
+def make_release_world(redis: aioredis.Redis, module: Module) -> Callable[..., ReleaseWorld]:
+    def make(outbox: Outbox | None = None) -> ReleaseWorld:
+        clock = ManualClock(TUESDAY)
+        learners = RedisLearnerStore(redis, KEYS)
+        engine = Engine(module, learners, OfflineAdvisor(), clock=clock.now)
+        store = CohortStore(redis, KEYS)
+        collecting = CollectingOutbox()
+        jobs = JobStore(redis, KEYS)
+        service = CohortService(
+            store=store,
+            audit=AuditLog(redis, KEYS),
+            rights=Rights(store, PayloadAdmins()),
+            engine=engine,
+            directory=Platform(),
+            outbox=outbox or collecting,
+            clock=clock.now,
+            jobs=jobs,
+        )
+        return ReleaseWorld(service, engine, collecting, store, learners, jobs, clock, redis)
+
+    return make
+
+
+@pytest.fixture
+def world(make_release_world: Callable[..., ReleaseWorld]) -> ReleaseWorld:
+    return make_release_world()
+
+
+@pytest.fixture
+def redis(redis_any: aioredis.Redis) -> aioredis.Redis:
+    """On a single Redis and on the Redis Cluster: every script keeps its keys in one slot."""
+    return redis_any
