@@ -62,7 +62,7 @@ def find_redis_server() -> str:
     raise RedisServerNotFound(NO_SERVER_HELP)
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def die_with_parent() -> Callable[[], None] | None:
     """A `preexec_fn` asking Linux to SIGTERM the child when its parent dies (None elsewhere).
 
     libc is loaded here, before the fork, so the child only makes two system calls.
@@ -237,7 +237,7 @@ class EmbeddedRedis:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             pass_fds=(self._lock_fd,),
-            preexec_fn=_die_with_parent(),
+            preexec_fn=die_with_parent(),
         )
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -6,6 +6,9 @@ replicas: every node meets the first, and each gets an equal contiguous share of
 (`CLUSTER ADDSLOTSRANGE` on Redis 7+, `CLUSTER ADDSLOTS` before it). A node can be stopped and
 started again on the same port and folder: it keeps its id and slots (`nodes.conf`) and, with
 `persistent`, its data (AOF with `appendfsync always`, so every acknowledged write survives).
+On Linux every node gets SIGTERM when the process that started it dies (a parent-death signal,
+as for the embedded server): start the cluster from the main thread, since the signal fires
+when the starting *thread* ends.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import redis
 
-from bot.storage.embedded import find_redis_server
+from bot.storage.embedded import die_with_parent, find_redis_server
 
 SLOTS = 16384
 BUS_PORT_OFFSET = 10000
@@ -152,7 +155,11 @@ class LocalCluster:
             args += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
         else:
             args += ["--appendonly", "no", "--save", ""]
-        node.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        # Like the embedded server, a node dies with the process that started it (on Linux), so
+        # a test run or benchmark that is killed leaves no cluster behind.
+        node.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=die_with_parent()
+        )
 
     def _client(self, node: ClusterNode) -> redis.Redis:
         return redis.Redis(
