@@ -16,6 +16,7 @@ from redis.exceptions import ClusterDownError, RedisClusterException, TimeoutErr
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.storage.base import StoreUnavailable
+from bot.storage.cluster_client import WaitingRedisCluster
 
 AsyncRedis = Redis | RedisCluster
 
@@ -37,7 +38,8 @@ async def connect(url: str, *, cluster: bool = False, max_connections: int = 64)
 
     A single-server client's pool waits for a free connection instead of failing under load.
     A cluster client discovers every node from the one named before it is returned, and keeps
-    up to `max_connections` connections per node.
+    up to `max_connections` connections per node; it too waits for a free one (see
+    `cluster_client.py`).
     """
     if not cluster:
         pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20)
@@ -50,7 +52,7 @@ async def connect(url: str, *, cluster: bool = False, max_connections: int = 64)
         )
     if parts.path.strip("/") not in ("", "0"):
         raise RedisSettingsError("a Redis Cluster has only database 0: drop the /N from REDIS_URL")
-    client = RedisCluster.from_url(url, max_connections=max_connections)
+    client = WaitingRedisCluster.from_url(url, max_connections=max_connections)
     # Discover the nodes now, once: redis-py (8.1) left to discover them lazily under many
     # concurrent first commands can fail some of them and run others twice.
     try:
