@@ -192,6 +192,6 @@ HELP_LINES = (
     "`reveal NAME QUESTION`: post the cohort's anonymised answers to a question (L1Q2, T5) here; "
     "`reveal NAME QUESTION answer` then posts the answer",
     "`policy NAME`: the cohort's settings · `policy NAME KEY VALUE`: change one "
-    "(test-attempts, cooldown, test-open-early, start-date, release)",
+    "(test-attempts, cooldown, test-open-early, start-date, release, pass-role)",
     "`help`: these words. With one cohort here, NAME may be left out.",
 )

@@ -35,6 +35,7 @@ RESERVED_NAMES = frozenset(
         "page",
         "policy",
         "open",
+        "channel",
     }
 )
 """Words a cohort may not be called: commands may leave the cohort's name out, so a name
@@ -91,6 +92,9 @@ class CohortSettings(BaseModel):
             )
         return self
 
+    pass_role: str | None = None
+    """Discord: the role (id) granted to a learner who passes the module test."""
+
 
 class Cohort(BaseModel):
     name: CohortName
@@ -101,6 +105,11 @@ class Cohort(BaseModel):
     """Discord: members holding this role facilitate the cohort."""
     opened_through: int = 0
     """Lessons up to this number a facilitator opened for the whole cohort ahead of the schedule."""
+    set_by: dict[str, str] = Field(default_factory=dict)
+    """Policy key → the facilitator who last set it (told when a setting cannot work)."""
+    channel: str | None = None
+    """The cohort's channel (`/cohort channel`): shout-outs a learner opts into go there; on
+    Discord, learners whose DMs are closed continue in private threads there."""
 
 
 class RosterEntry(BaseModel):

@@ -174,7 +174,9 @@ def parse(text: str) -> CohortCommand:
 
 def _policy(rest: list[str]) -> Policy:
     """`policy [NAME] [KEY VALUE]`; the name may be left out before a key the table knows."""
-    if any(is_mention(each) for each in rest):
+    # A value may be a mention (`pass-role @Graduates`); a name or key never is.
+    named = 1 if rest and rest[0].lower() in POLICY_KEYS else 2
+    if any(is_mention(each) for each in rest[:named]):
         raise BadInput(
             "Use `/cohort policy NAME` to see the settings, `/cohort policy NAME KEY VALUE` to change one."
         )

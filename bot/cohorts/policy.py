@@ -14,6 +14,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from bot.cohorts.answers import role
 from bot.cohorts.models import Cohort, CohortSettings
 from bot.course.models import Module
 from bot.domain.release import Release, ReleaseTerms, moments
@@ -87,6 +88,24 @@ def show_release(value: object) -> str:
     return "off" if value is None else str(value)
 
 
+_ROLE = re.compile(r"^(?:<@&(\d{5,22})>|@?&?(\d{15,22}))$")
+
+
+def role_id(text: str) -> str | None:
+    """A Discord role as a mention (`<@&…>`) or an id; `none` clears it."""
+    word = text.strip()
+    if word.lower() in ("none", "off"):
+        return None
+    match = _ROLE.fullmatch(word)
+    if not match:
+        raise PolicyError("a role, as a mention like `@Graduates` or its id (or `none`)")
+    return match.group(1) or match.group(2)
+
+
+def show_role(value: object) -> str:
+    return role(str(value)) if value else "none"
+
+
 def show_minutes(value: object) -> str:
     assert isinstance(value, int)
     if value and value % (24 * 60) == 0:
@@ -126,6 +145,13 @@ KEYS: tuple[PolicyKey, ...] = (
         release,
         "when lessons open: lesson 1 at once, the next ones on these days (00:00, cohort time zone)",
         show_release,
+    ),
+    PolicyKey(
+        "pass-role",
+        "pass_role",
+        role_id,
+        "Discord role granted on a pass of the module test",
+        show_role,
     ),
 )
 BY_NAME = {key.name: key for key in KEYS}

@@ -475,10 +475,16 @@ class CohortService:
             policy.fits(settings, self.module)
         except policy.PolicyError as exc:
             return refusal(f"{exc} Nothing changed.")
+        if key.field == "pass_role" and caller.platform != "discord":
+            return refusal(
+                "`pass-role` is a Discord role. Here, a learner who passes can press Share my pass "
+                "to be congratulated in the cohort's channel (`/cohort channel`). Nothing changed."
+            )
         before, after = policy.shown(key, cohort.settings), policy.shown(key, settings)
         if settings == cohort.settings:
             return Answer(title=f"`{cohort.name}` already has `{key.name}` {after}; nothing changed.")
-        changed = cohort.model_copy(update={"settings": settings})
+        set_by = {**cohort.set_by, key.name: caller.user}
+        changed = cohort.model_copy(update={"settings": settings, "set_by": set_by})
         tenant = caller.home
         await self.store.save(tenant, changed)
         await self._audit_write(caller, cohort, "policy", detail=f"{key.name} {before} → {after}")

@@ -120,6 +120,8 @@ class Engine:
         self._inflight: set[tuple[Actor, int]] = set()
         self._lab_ids = tuple(lesson.lab.id for lesson in module.lessons)
         self._failures = RepeatedFailures(log)
+        self.pass_listeners: list[PassListener] = []
+        """Run after the commit of a first pass (see `_passed`); adapters add theirs."""
 
     @property
     def module(self) -> Module:
@@ -300,6 +302,8 @@ class Engine:
             if result.ok and result.current is not None:
                 self._remember(actor, result.current, outcome.state)
                 await outbox.send(actor, (*notes, *outcome.messages))
+                if outcome.state.progress.passed and not (state is not None and state.progress.passed):
+                    await self._passed(actor, outcome.state)
                 return outcome, outcome.state, result.transcript
             record, cached = result.current, None
             state = self._decode_or_none(record)
@@ -309,6 +313,14 @@ class Engine:
                 record, notes = None, [notice(UNREADABLE_NOTICE)]
         self._cache.pop(actor, None)
         raise ConflictStorm(f"gave up after {self.config.max_attempts} conflicting writes for {actor}")
+
+    async def _passed(self, actor: Actor, state: LearnerState) -> None:
+        """The pass is committed: what listeners do with it (a role) can only fail on its own."""
+        for listener in self.pass_listeners:
+            try:
+                await listener(actor, state)
+            except Exception as exc:
+                self._failures.failed(f"pass listener failed for {actor}", exc)
 
     async def _conversation(
         self, actor: Actor, event: AnyEvent, state: LearnerState | None
@@ -427,6 +439,8 @@ class Engine:
 
 
 Deliver = Callable[[Actor, Callable[[Outbox], Awaitable[None]]], Awaitable[None]]
+PassListener = Callable[[Actor, LearnerState], Awaitable[None]]
+"""Told once a learner's first pass of the module test is committed (a completion role)."""
 """How an adapter runs engine work for a learner it has no event from (see `Engine.sweep`)."""
 
 

@@ -116,6 +116,10 @@ class KeyBuilder:
         """String: the learner was told how to open their DMs (once, where no thread serves)."""
         return f"{self.prefix}:{self.learner_tag(actor)}:dms-closed-told"
 
+    def pass_shared(self, actor: Actor) -> str:
+        """String: the learner's Share my pass was posted (the channel), so a second press does not post."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:pass-shared"
+
     def course_thread(self, actor: Actor) -> str:
         """String: the private thread the learner's course continues in when DMs are closed."""
         return f"{self.prefix}:{self.learner_tag(actor)}:course-thread"
@@ -188,6 +192,11 @@ class KeyBuilder:
     def cohort(self, platform: str, tenant: str, name: str) -> str:
         """String: the cohort record (JSON of `bot.cohorts.models.Cohort`)."""
         return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:record"
+
+    def pass_role_told(self, platform: str, tenant: str, name: str, role: str) -> str:
+        """String: the cohort's facilitator was told its pass role could not be granted."""
+        _check(_EVENT_ID, role, "role id")
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:pass-role-told:{role}"
 
     def roster(self, platform: str, tenant: str, name: str) -> str:
         """Hash: user id → JSON of the learner's `RosterEntry`."""

@@ -202,3 +202,25 @@ async def test_a_policy_change_reaches_learners_enrolled_before_it(world: World,
     assert state is not None and state.terms is None
     await first.command("menu")
     assert "Module test" not in buttons(first)  # no longer opened early for them
+
+
+async def test_pass_role_is_read_from_a_mention_or_an_id_and_refused_on_slack(world: World) -> None:
+    from bot.cohorts import policy
+
+    key = policy.lookup("pass-role")
+    base = policy.defaults(world.engine.module)
+    assert policy.changed(base, key, "<@&520000000000000009>").pass_role == "520000000000000009"
+    assert policy.changed(base, key, "520000000000000009").pass_role == "520000000000000009"
+    assert policy.changed(base.model_copy(update={"pass_role": "5"}), key, "none").pass_role is None
+    try:
+        policy.changed(base, key, "@Graduates")
+    except policy.PolicyError as error:
+        assert "a role, as a mention" in str(error) and "`@Graduates`" in str(error)
+    else:
+        raise AssertionError("a plain name is not a role")
+
+    boss = admin()
+    await world.say(boss, "create spring")
+    refused = await world.say(boss, "policy spring pass-role <@&520000000000000009>")
+    assert not refused.ok and "Share my pass" in refused.title
+    assert (await cohort(world)).settings.pass_role is None

@@ -14,6 +14,7 @@ from bot.course.models import Module
 from bot.engine.engine import Engine
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
+from tests.credentials.passes import SECRET
 from tests.discord.harness import GUILD, GUILD2, TOKEN, DiscordHarness
 from tests.fakes.discord_api import FakeDiscordApi
 
@@ -43,7 +44,9 @@ async def harness(
         discord_api_url=discord_api.api_url,
         discord_gateway_url=discord_api.gateway_url,
     )
-    adapter = build_discord_adapter(settings, engine, redis, keys, edit_interval_s=0.05)
+    adapter = build_discord_adapter(
+        settings, engine, redis, keys, edit_interval_s=0.05, certificate_secret=SECRET
+    )
     h = DiscordHarness(adapter, discord_api)
     await h.login()
     yield h

@@ -91,7 +91,7 @@ async def test_tutor_is_subcommands_with_descriptions(harness: DiscordHarness, r
     assert await sync_commands_if_changed(harness.adapter.tree, redis, KeyBuilder("test"))
     tutor = next(c for c in harness.api.of("PUT", "/commands")[-1].body if c["name"] == "tutor")
     subcommands = {o["name"]: o for o in tutor["options"]}
-    assert set(subcommands) >= {"start", "resume", "progress", "help"}
+    assert set(subcommands) >= {"start", "resume", "progress", "help", "certificate"}
     assert all(o["type"] == 1 and o["description"] for o in subcommands.values())
     assert 0 in tutor["contexts"] and 1 in tutor["contexts"], "in servers and in DMs"
 

@@ -14,7 +14,8 @@ them; their files are kept in the message's `files` as (filename, bytes).
 
 Every answer carries Discord's rate-limit headers (`X-RateLimit-*`, a bucket per route);
 `rate_limit(fragment)` makes the next call whose path contains `fragment` answer 429 with
-`Retry-After`, as Discord does, and discord.py waits and sends it again. Private threads:
+`Retry-After`, as Discord does, and discord.py waits and sends it again. Roles: `PUT /guilds/{g}/members/{u}/roles/{r}` (`granted`; `role_mode` for 403 and 404).
+Private threads:
 `POST /channels/{id}/threads` and `PUT /channels/{thread}/thread-members/{user}` (`threads`).
 A component interaction's `@original` is the message its button is on, so an edit through the
 interaction token edits that message.
@@ -149,6 +150,11 @@ class FakeDiscordApi:
     _events: list[dict[str, Any]] = field(default_factory=list)
     _limited: dict[str, int] = field(default_factory=dict)
     _originals: dict[str, str] = field(default_factory=dict)
+    granted: list[tuple[str, str, str]] = field(default_factory=list)
+    """Roles given to members: (guild, user, role), in order."""
+    role_mode: str = "ok"
+    """How role grants are answered: `ok`, `forbidden` (403) or `deleted` (404)."""
+    deleted_roles: set[str] = field(default_factory=set)
     post_delay: float = 0.0
     """Seconds each `POST /channels/{id}/messages` takes (work still in flight, for shutdown tests)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
@@ -428,12 +434,29 @@ class FakeDiscordApi:
             stored = self.messages.setdefault(key, {"id": self.new_id(), "channel_id": "orig", "edits": 0})
             stored.update(body or {})
             stored["edits"] = stored.get("edits", 0) + 1
-            return _json(stored)
+            if files:
+                stored["files"] = files
+            return _json({k: v for k, v in stored.items() if k != "files"})
+        if parts[0] == "guilds" and len(parts) == 6 and parts[2] == "members" and parts[4] == "roles":
+            return self._role_grant(request.method, parts[1], parts[3], parts[5])
         if parts[0] == "applications" and parts[-1] == "commands" and m == "PUT":
             return _json(
                 [{**c, "id": self.new_id(), "application_id": self.app_id, "version": "1"} for c in body]
             )
         return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _role_grant(self, method: str, guild: str, user: str, role: str) -> web.Response:
+        """`PUT /guilds/{g}/members/{u}/roles/{r}`: 204 and recorded in `granted`, or as
+        `role_mode` says: `forbidden` (403 / 50013, no Manage Roles or the role above the
+        bot's), `deleted` (404 / 10011 Unknown Role)."""
+        if method != "PUT":
+            return _json({"message": "405: Method Not Allowed", "code": 0}, status=405)
+        if self.role_mode == "forbidden":
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        if self.role_mode == "deleted" or role in self.deleted_roles:
+            return _json({"message": "Unknown Role", "code": 10011}, status=404)
+        self.granted.append((guild, user, role))
+        return web.Response(status=204)
 
     def _store(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         message = {

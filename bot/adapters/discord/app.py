@@ -1,7 +1,7 @@
 """The Discord client: `/tutor`, persistent buttons, DM and course-thread text; each validated,
 translated, answered or deferred within Discord's 3 seconds, then handed to a `Worker`.
 
-- `/tutor start|resume|progress|help` are subcommands of one *global* command (so they work in
+- `/tutor start|resume|progress|help|certificate` are subcommands of one *global* command (so they work in
   DMs), deferred ephemerally; the cards go to the learner's DM and the deferred reply says so.
   In the DM, the reply also says which server's course the DM is in (`dm_course`).
 - Buttons: every engine button's custom_id matches `bot.render.actions.PATTERN`, served by
@@ -35,6 +35,7 @@ from bot.adapters.cards import CardMemory
 from bot.adapters.cohort_desk import CohortDesk
 from bot.adapters.commands import WORDS
 from bot.adapters.discord import translate
+from bot.adapters.discord.certificate import DiscordCertificates
 from bot.adapters.discord.closed_dms import MENTION_NEEDED, ClosedDms, CourseThreads
 from bot.adapters.discord.cohort import (
     BUTTON_PATTERN,
@@ -57,12 +58,15 @@ from bot.adapters.discord.outbox import (
     Origin,
     Places,
 )
+from bot.adapters.discord.pass_role import PassRoles
 from bot.adapters.discord.rest import rebase
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.work import Worker
 from bot.cohorts.rights import PayloadAdmins
+from bot.credentials.desk import WORD as CERTIFICATE_WORD
+from bot.credentials.desk import CertificateDesk
 from bot.domain.events import Command
 from bot.engine.engine import Engine
 from bot.render.actions import PATTERN
@@ -90,6 +94,7 @@ DESCRIPTIONS: dict[str, str] = {
     "resume": "Show where you are (and try your DMs again)",
     "progress": "Your progress through the course",
     "help": "What the tutor can do",
+    CERTIFICATE_WORD: "Your certificate, once you have passed the module test",
 }
 _OURS = re.compile(PATTERN)
 _COHORT = re.compile(BUTTON_PATTERN)
@@ -135,7 +140,9 @@ def build_discord_adapter(
     *,
     worker: Worker | None = None,
     edit_interval_s: float = EDIT_INTERVAL_S,
+    certificate_secret: str | None = None,
 ) -> DiscordAdapter:
+    """`certificate_secret` is `CERTIFICATE_SECRET` (see `bot.credentials.codes`)."""
     intents = discord.Intents.none()
     intents.guilds = True  # discord.py's caches rely on it; it also gives servers' names
     intents.dm_messages = True  # DM text arrives without the privileged message-content intent
@@ -164,7 +171,12 @@ def build_discord_adapter(
         client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s, places=places
     )
     intake = Intake("discord", engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
-    handlers = Handlers(outbox, intake, DmCourse(redis, keys), places, client)
+    roles = PassRoles(redis, keys, client.http, lambda: outbox.at(Origin()))
+    engine.pass_listeners.append(roles.on_pass)
+    certificates = DiscordCertificates(
+        CertificateDesk(engine.store, engine.module, certificate_secret), outbox.api, roles
+    )
+    handlers = Handlers(outbox, intake, DmCourse(redis, keys), places, client, certificates)
     adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers)
     tree.add_command(tutor_group(handlers))
     client.add_dynamic_items(tutor_button(handlers))
@@ -200,7 +212,7 @@ def tutor_group(handlers: Handlers) -> app_commands.Group:
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False),
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
     )
-    for word in WORDS:
+    for word in (*WORDS, CERTIFICATE_WORD):
 
         async def run(interaction: discord.Interaction[Any]) -> None:
             # The subcommand is read again from the raw payload by `translate`, which validates it.
@@ -264,8 +276,15 @@ def edge_payload(interaction: discord.Interaction[Any]) -> dict[str, Any]:
 
 class Handlers:
     def __init__(
-        self, outbox: DiscordOutbox, intake: Intake, dm: DmCourse, places: Places, client: discord.Client
+        self,
+        outbox: DiscordOutbox,
+        intake: Intake,
+        dm: DmCourse,
+        places: Places,
+        client: discord.Client,
+        certificates: DiscordCertificates,
     ) -> None:
+        self.certificates = certificates
         self.outbox = outbox
         self.intake = intake
         self.dm = dm
@@ -280,6 +299,9 @@ class Handlers:
             return
         in_dm = payload.guild_id is None
         active = await self.dm.get(payload.user.id) if in_dm else ActiveCourse(payload.guild_id or DM_TENANT)
+        if translate.subcommand(payload) == CERTIFICATE_WORD:
+            await self._certificate(interaction, payload, active.tenant)
+            return
         command = translate.command(payload, active.tenant)
         if command is None:
             await self._say(interaction, UNREADABLE)
@@ -296,6 +318,20 @@ class Handlers:
         self.intake.submit(
             command.actor, f"command {command.name}", lambda: self._command(payload, command, said)
         )
+
+    async def _certificate(
+        self, interaction: discord.Interaction[Any], payload: Interaction, tenant: str
+    ) -> None:
+        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
+        actor = translate.actor_for(payload.guild_id, payload.user.id, tenant)
+        origin = Origin(
+            application_id=payload.application_id,
+            token=payload.token,
+            original_pending=True,
+            in_dm=payload.guild_id is None,
+        )
+        name = interaction.user.display_name  # the server nickname where there is one
+        self.intake.submit(actor, "command certificate", lambda: self.certificates.send(actor, name, origin))
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
         payload = await self._read(interaction, UNKNOWN_BUTTON)

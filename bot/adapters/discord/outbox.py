@@ -217,13 +217,13 @@ class DiscordApi:
         return await self.message(route, _body(part, EPHEMERAL), wait="true")
 
     async def edit_original(self, origin: Origin, part: DiscordPayload) -> dict[str, Any]:
-        return await self.message(_original("PATCH", origin), _body(part))
+        return await self.message(original_route("PATCH", origin), _body(part))
 
     async def delete_original(self, origin: Origin) -> None:
-        await self.request(_original("DELETE", origin))
+        await self.request(original_route("DELETE", origin))
 
 
-def _original(method: str, origin: Origin) -> Route:
+def original_route(method: str, origin: Origin) -> Route:
     """The interaction's original response (for a click, the message the button is on)."""
     return Route(
         method,

@@ -53,7 +53,14 @@ async def run_discord(
     log_to_stderr()
     stop = stop or asyncio.Event()
     async with open_runtime(settings, long_lived=long_lived) as runtime:
-        adapter = build_discord_adapter(discord_settings, runtime.engine, runtime.redis, runtime.keys)
+        secret = settings.certificate_secret
+        adapter = build_discord_adapter(
+            discord_settings,
+            runtime.engine,
+            runtime.redis,
+            runtime.keys,
+            certificate_secret=secret.get_secret_value() if secret else None,
+        )
         client = adapter.client
 
         async def setup_hook() -> None:

@@ -49,14 +49,21 @@ def parse_message(raw: Mapping[str, Any]) -> DirectMessage | None:
 
 def command(interaction: Interaction, dm_tenant: str = DM_TENANT) -> Command | None:
     """`/tutor` as a navigator command, or None if the payload is not our slash command."""
+    word = subcommand(interaction)
+    if word is None:
+        return None
+    actor = actor_for(interaction.guild_id, interaction.user.id, dm_tenant)
+    return Command(actor=actor, name=command_name(word))
+
+
+def subcommand(interaction: Interaction) -> str | None:
+    """The `/tutor` subcommand's word (`start`, `certificate`, …), or None for anything else."""
     if interaction.type != INTERACTION_COMMAND:
         return None
     data = parse(CommandData, interaction.data)
     if data is None or data.name != COMMAND_NAME or data.type != 1:
         return None
-    word = next((o.name for o in data.options if o.type == SUBCOMMAND), "")
-    actor = actor_for(interaction.guild_id, interaction.user.id, dm_tenant)
-    return Command(actor=actor, name=command_name(word))
+    return next((o.name for o in data.options if o.type == SUBCOMMAND), "")
 
 
 @dataclass(frozen=True)
