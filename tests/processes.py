@@ -1,10 +1,57 @@
-"""Looking at real processes from tests: which redis-servers serve a folder, waiting on a condition."""
+"""Real processes from tests: bot processes to start and kill, which redis-servers serve a
+folder, waiting on a condition."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+class BotProcess:
+    """`python -m bot ARGS` as its own process, named `name` (`INSTANCE_NAME`), with its data
+    folder and output under `data`."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], data: Path) -> None:
+        data.mkdir(parents=True, exist_ok=True)
+        self.output = data / f"{name}.out"
+        with self.output.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", *args],
+                cwd=PROJECT,
+                env={**env, "INSTANCE_NAME": name, "DATA_DIR": str(data)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """kill -9: nothing of the process runs after this."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.alive:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def clean_env(*prefixes: str) -> dict[str, str]:
+    """This process's environment without the settings named by `prefixes` (a test sets its own)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
 
 
 def redis_servers_in(folder: Path) -> list[int]:

@@ -11,7 +11,8 @@ A platform adapter supplies its `Platform` and, per inbound event, a `Reply`
   before the engine's first card in reply (a notice, such as "that button is from an earlier
   step", leaves it alone);
 - a streamed lab reply is one message, edited at most once per `edit_interval_s` and replaced
-  by the final reply, or removed when the reply never came (`DraftStreams`);
+  by the final reply, or removed when the reply never came (`DraftStreams`); a turn taken over
+  from a process that died goes on in the draft it left, or in a new one when that is gone;
 - when the DM refuses the learner (Discord: "cannot send messages to this user") and the event
   allows private replies, the learner is told so (as often as the platform says) and the cards
   follow privately;
@@ -34,7 +35,7 @@ from bot.adapters.dm_channels import DmChannels
 from bot.adapters.drafts import Draft, DraftStreams
 from bot.adapters.platform import DIRECT, Declined, Part, Platform, Posted, Refused, Reply, Where, note
 from bot.domain.events import Actor
-from bot.domain.messages import Message, ReplyProgress
+from bot.domain.messages import DraftPlace, Message, ReplyProgress
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ class PlatformOutbox(Generic[Part]):
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
         await self.for_event(DIRECT).send(actor, messages)
 
-    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
-        await self.for_event(DIRECT).progress(actor, draft)
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> DraftPlace | None:
+        return await self.for_event(DIRECT).progress(actor, draft)
 
     def for_event(self, reply: Reply[Part]) -> EventOutbox[Part]:
         """The Outbox for one inbound event, which allows what `reply` allows."""
@@ -124,8 +125,9 @@ class PlatformOutbox(Generic[Part]):
                     try:
                         await self.platform.edit(actor, stream.channel, stream.message_id, parts[0])
                         first = 1
-                    except Refused:
-                        stale = stream  # the reply is posted anew; the draft goes afterwards
+                    except Refused as error:
+                        # The reply is posted anew; the draft goes afterwards, unless it is gone.
+                        stale = None if error.gone else stream
             posted = None
             for part in parts[first:]:
                 posted = await self.platform.post(actor, channel, part)
@@ -192,12 +194,13 @@ class PlatformOutbox(Generic[Part]):
 
     # ---- streamed lab replies ----------------------------------------------------------------
 
-    async def stream(self, actor: Actor, draft: ReplyProgress) -> None:
+    async def stream(self, actor: Actor, draft: ReplyProgress) -> DraftPlace | None:
         """Show `draft` in one DM message, edited at most once per `edit_interval_s` (see
-        `bot.adapters.drafts`). Returns at once; the advisor is never held up by the platform."""
+        `bot.adapters.drafts`). Returns at once (where the draft is, once posted); the advisor
+        is never held up by the platform."""
 
         # Without a DM there is no draft; the final reply will say what there is to say.
-        await self.drafts.show(actor, draft, lambda: self.dm_or_none(actor))
+        return await self.drafts.show(actor, draft, lambda: self.dm_or_none(actor))
 
     async def abandon_stream(self, actor: Actor, turn: int) -> None:
         """The reply never came (the advisor failed and the engine said so): remove the draft."""
@@ -230,6 +233,10 @@ class PlatformOutbox(Generic[Part]):
         except Declined:
             return False  # skipped to keep the rate limits for real messages; tried again later
         except Refused as error:
+            if error.gone:
+                # Removed (by the learner, or a process that gave up on the turn): start anew.
+                stream.message_id = None
+                return False
             log.warning(
                 "%s: a lab reply draft for %s was not updated: %s",
                 self.platform.name,
@@ -282,9 +289,9 @@ class EventOutbox(Generic[Part]):
         elsewhere = message.stays_where_asked and not self.reply.in_dm
         return message.notice or message.private or elsewhere or self.dm_blocked
 
-    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> DraftPlace | None:
         self._turns.add((actor, draft.turn))
-        await self.base.stream(actor, draft)
+        return await self.base.stream(actor, draft)
 
     @property
     def where(self) -> Where:

@@ -7,6 +7,10 @@ latest text at most once per `interval_s`. The advisor is never held up by the p
 call to `show` returns at once. When the final reply arrives, the adapter `close`s the stream
 (waiting for a post or edit in flight, so nothing lands after the final) and replaces the
 draft with the reply, or removes it when the reply never came.
+
+Where a draft is shown (`DraftPlace`) is returned to the engine, which keeps it with the pending
+turn: a process that takes over the turn of one that died goes on streaming into that message
+(`ReplyProgress.draft`), so the learner never keeps a frozen half reply beside a second one.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.domain.events import Actor
-from bot.domain.messages import ReplyProgress
+from bot.domain.messages import DraftPlace, ReplyProgress
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,8 @@ PostDraft = Callable[[Draft, ReplyProgress], Awaitable[str | None]]
 """Post the first draft; the new message's id, or None when it could not be posted (logged)."""
 EditDraft = Callable[[Draft, ReplyProgress], Awaitable[bool]]
 """Show newer text in the draft's message; failures are logged, not raised. False when the
-edit was skipped (rate limits kept for real messages): the text is offered again next time."""
+edit was skipped (rate limits kept for real messages): the text is offered again next time;
+and when the message is gone (the edit then clears `message_id`, so a new draft is posted)."""
 
 
 class DraftStreams:
@@ -59,19 +64,30 @@ class DraftStreams:
 
     async def show(
         self, actor: Actor, draft: ReplyProgress, channel: Callable[[], Awaitable[str | None]]
-    ) -> None:
-        """Show `draft`, starting a stream in `await channel()` the first time (None: don't)."""
+    ) -> DraftPlace | None:
+        """Show `draft`, starting a stream the first time: in the message `draft.draft` a stopped
+        process left, or else in a new message in `await channel()` (None: no stream). Returns
+        where the draft is shown, once it is."""
         key = (actor, draft.turn)
         stream = self._drafts.get(key)
         if stream is None:
-            where = await channel()
-            if where is None:
-                return  # the final reply will say what there is to say
-            stream = self._drafts.setdefault(key, Draft(actor, draft.turn, where, draft))
+            left = draft.draft
+            if left is not None:
+                # Nothing is known of what the message shows: the next text with words replaces it.
+                stream = Draft(actor, draft.turn, left.channel, draft, message_id=left.message_id, shown="")
+            else:
+                where = await channel()
+                if where is None:
+                    return None  # the final reply will say what there is to say
+                stream = Draft(actor, draft.turn, where, draft)
+            stream = self._drafts.setdefault(key, stream)
             if stream.task is None:
                 stream.task = asyncio.get_running_loop().create_task(self._pump(stream))
         stream.latest = draft
         stream.wake.set()
+        if stream.message_id is None:
+            return None
+        return DraftPlace(channel=stream.channel, message_id=stream.message_id)
 
     async def close(self, actor: Actor, turn: int) -> Draft:
         """Stop streaming this reply; the draft (with its message id, if posted) is returned."""

@@ -28,11 +28,13 @@ class Refused(Exception):
     """A platform call that did not succeed. `reason` is safe to log: an error code or an
     exception type, never the request (which may hold text or a token)."""
 
-    def __init__(self, reason: str, *, dm_blocked: bool = False) -> None:
+    def __init__(self, reason: str, *, dm_blocked: bool = False, gone: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.dm_blocked = dm_blocked
         """The learner does not accept direct messages from the bot."""
+        self.gone = gone
+        """The message (or its channel) no longer exists: editing it again cannot work."""
 
 
 class Declined(Refused):

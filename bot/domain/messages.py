@@ -123,9 +123,19 @@ class Message(Frozen):
         return "notice" if self.notice else "card"
 
 
+class DraftPlace(Frozen):
+    """The platform message a lab reply is being streamed into (its draft), kept with the pending
+    turn so that whichever process finishes the turn replaces that message."""
+
+    channel: str
+    message_id: str
+
+
 class ReplyProgress(Frozen):
     """A lab reply being streamed: the full text so far. Adapters may show it by editing one message."""
 
     advisor: str
     text: str
     turn: int
+    draft: DraftPlace | None = None
+    """The draft a stopped process left for this turn: the stream goes on in that message."""

@@ -6,17 +6,19 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.domain.events import Actor
-from bot.domain.messages import Message, ReplyProgress
+from bot.domain.messages import DraftPlace, Message, ReplyProgress
 
 
 class Outbox(Protocol):
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
         """Deliver messages to the learner, in order."""
 
-    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> DraftPlace | None:
         """A lab reply is streaming: `draft.text` is everything so far. Called often; throttle
         edits as the platform requires. The final text arrives later through `send` as a
-        message holding an `AdvisorReply` with the same `turn`."""
+        message holding an `AdvisorReply` with the same `turn`. Returns the message the reply
+        is shown in, once there is one (the engine keeps it with the turn, so a process taking
+        the turn over replaces that message rather than leaving it frozen)."""
 
 
 class CollectingOutbox:
@@ -29,8 +31,9 @@ class CollectingOutbox:
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
         self.sent.extend((actor, message) for message in messages)
 
-    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> DraftPlace | None:
         self.drafts.append((actor, draft))
+        return None
 
     def take(self) -> list[Message]:
         """Messages sent since the last call."""

@@ -11,6 +11,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from bot.domain.messages import DraftPlace
 from bot.domain.release import ReleaseTerms
 
 SCHEMA_VERSION = 2
@@ -64,14 +65,17 @@ class PendingTurn(BaseModel):
     lease_until: float = 0.0
     """The owner renews this while the reply streams; once it has passed, the owner is taken
     to be gone and any instance may take the turn over."""
+    draft: DraftPlace | None = None
+    """The message the reply is being streamed into, once posted: the final reply replaces it,
+    whichever process gives it."""
 
     def claimed(self, owner: str, at: float, lease_until: float) -> PendingTurn:
         """The same turn, now asked by engine instance `owner` at time `at`."""
         return _replaced(self, owner=owner, asked_at=at, lease_until=lease_until)
 
-    def renewed(self, lease_until: float) -> PendingTurn:
-        """Its owner is still answering it."""
-        return _replaced(self, lease_until=lease_until)
+    def renewed(self, lease_until: float, draft: DraftPlace | None = None) -> PendingTurn:
+        """Its owner is still answering it (and, when given, streams it into `draft`)."""
+        return _replaced(self, lease_until=lease_until, draft=draft or self.draft)
 
 
 class LabStep(BaseModel):

@@ -26,7 +26,7 @@ from bot.course.models import Module
 from bot.domain.codec import UnreadableState, decode, encode
 from bot.domain.events import Actor, Command, Event, Press, is_navigation
 from bot.domain.facilitation import FacilitatorEvent
-from bot.domain.messages import Message, ReplyProgress
+from bot.domain.messages import DraftPlace, Message, ReplyProgress
 from bot.domain.outbox import Outbox
 from bot.domain.state import LabStep, LearnerState
 from bot.flows import facilitation, router
@@ -375,12 +375,18 @@ class Engine:
         lesson, lab = found
         request = lab_flow.advisor_request(state, self.context(actor), actor, _parse_turns(tail))
 
+        left = step.pending.draft
+        draft = _DraftNote(left)
+
         async def on_delta(text: str) -> None:
-            await outbox.progress(actor, ReplyProgress(advisor=lab.advisor, text=text, turn=job.turn))
+            progress = ReplyProgress(advisor=lab.advisor, text=text, turn=job.turn, draft=left)
+            draft.saw(await outbox.progress(actor, progress))
 
         self._inflight.add((actor, job.turn))
         await self.store.note_turn(actor, step.pending.lease_until)
-        renewing = asyncio.get_running_loop().create_task(self._keep_lease(actor, job.turn))
+        if left is not None:
+            await on_delta("")  # a turn taken over: its stream goes on in the draft left behind
+        renewing = asyncio.get_running_loop().create_task(self._keep_lease(actor, job.turn, draft))
         try:
             reply = await self.advisor.reply(request, on_delta)
             result: AdvisorAnswered | AdvisorFailed = AdvisorAnswered(
@@ -404,13 +410,17 @@ class Engine:
         elif after is None or not isinstance(after.step, LabStep) or after.step.pending is None:
             await self.store.forget_turn(actor)
 
-    async def _keep_lease(self, actor: Actor, turn: int) -> None:
+    async def _keep_lease(self, actor: Actor, turn: int, draft: _DraftNote) -> None:
         """Renew the lease on a turn while its reply is being fetched, so that a slow but
-        healthy stream is never taken over by another instance."""
+        healthy stream is never taken over by another instance; and as soon as the reply's
+        draft is posted, keep where it is with the turn."""
         while True:
-            await asyncio.sleep(self.config.renew_every_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(draft.moved.wait(), self.config.renew_every_s)
+            draft.moved.clear()
+            event = RenewLease(turn=turn, draft=draft.place)
             try:
-                outcome, state, _ = await self._apply(actor, RenewLease(turn=turn), _SILENT, fresh=False)
+                outcome, state, _ = await self._apply(actor, event, _SILENT, fresh=False)
                 if outcome.state is None or state is None:
                     return  # answered or taken over meanwhile
                 if isinstance(state.step, LabStep) and state.step.pending is not None:
@@ -436,6 +446,20 @@ class Engine:
         outcome, state, tail = await self._apply(actor, ClaimTurn(turn=turn), outbox, fresh=True)
         if outcome.job and state:
             await self._ask_advisor(actor, state, outcome.job, tail, outbox)
+
+
+class _DraftNote:
+    """Where a turn's reply is being streamed, as the outbox last said; `moved` is set when that
+    differs from what the learner's record holds."""
+
+    def __init__(self, kept: DraftPlace | None) -> None:
+        self.place = kept
+        self.moved = asyncio.Event()
+
+    def saw(self, place: DraftPlace | None) -> None:
+        if place is not None and place != self.place:
+            self.place = place
+            self.moved.set()
 
 
 Deliver = Callable[[Actor, Callable[[Outbox], Awaitable[None]]], Awaitable[None]]

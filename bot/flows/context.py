@@ -9,7 +9,7 @@ from bot.advisor.base import Turn
 from bot.course.models import Module
 from bot.domain.events import Actor, Event
 from bot.domain.facilitation import FacilitatorEvent
-from bot.domain.messages import Message
+from bot.domain.messages import DraftPlace, Message
 from bot.domain.state import LearnerState
 from bot.flows.compiled import CompiledModule
 
@@ -96,9 +96,11 @@ class ClaimTurn:
 
 @dataclass(frozen=True)
 class RenewLease:
-    """The owner of a lab turn is still answering it: extend its lease."""
+    """The owner of a lab turn is still answering it: extend its lease (and keep where its draft
+    is shown, once posted)."""
 
     turn: int
+    draft: DraftPlace | None = None
 
 
 InternalEvent = AdvisorAnswered | AdvisorFailed | ClaimTurn | RenewLease

@@ -225,7 +225,7 @@ def renew(state: LearnerState, ctx: FlowContext, step: LabStep, event: RenewLeas
     pending = step.pending
     if not pending or pending.turn != event.turn or pending.owner != ctx.instance:
         return Outcome(state=None)  # answered, or taken over: nothing of ours to renew
-    return Outcome(state=state.with_step(step.claimed(pending.renewed(ctx.now + ctx.lease_s))))
+    return Outcome(state=state.with_step(step.claimed(pending.renewed(ctx.now + ctx.lease_s, event.draft))))
 
 
 def completes_lab(state: LearnerState, lab: Lab, pending: PendingTurn, on_topic: bool = True) -> bool:

@@ -2,7 +2,8 @@
 
 Listens on 127.0.0.1 (random port) under `/api/v10`, records every call, keeps the messages
 it was sent (edits applied) and answers in Discord's shapes. Users in `blocked` refuse DMs
-with 403 / code 50007, as Discord does. Point the bot at it with `DISCORD_API_URL` (`api_url`).
+with 403 / code 50007, as Discord does; editing or deleting a message that is not there (or
+was deleted) answers 404 / code 10008 Unknown Message. Point the bot at it with `DISCORD_API_URL` (`api_url`).
 
 Servers: `members` (guild id → member objects, served by `GET /guilds/{id}/members` a page at
 a time with `limit` and `after`; 403 / code 50001 Missing Access when `members_intent` is off,
@@ -415,6 +416,9 @@ class FakeDiscordApi:
                         for name, content in files
                     ]
                 return _json({k: v for k, v in stored.items() if k != "files"})
+            known = self.messages.get(parts[3]) if len(parts) > 3 else None
+            if m in ("PATCH", "DELETE") and (known is None or known.get("deleted")):
+                return _json({"message": "Unknown Message", "code": 10008}, status=404)
             if m == "PATCH":
                 return _json(self._edit(parts[3], body))
             if m == "DELETE":

@@ -16,7 +16,7 @@ from bot.adapters.slack.app import retry_handlers
 from bot.adapters.slack.outbox import Origin, SlackOutbox
 from bot.adapters.work import Worker
 from bot.domain.events import Actor
-from bot.domain.messages import AdvisorReply, Button, Message, Paragraph, ReplyProgress
+from bot.domain.messages import AdvisorReply, Button, DraftPlace, Message, Paragraph, ReplyProgress
 from bot.storage.keys import KeyBuilder
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import BOT_TOKEN, message_text
@@ -284,3 +284,43 @@ async def test_the_worker_keeps_and_drains_its_work_and_logs_failures(caplog) ->
     worker.submit("slack:T1:U3", lambda: asyncio.sleep(1))
     assert not await worker.drain(timeout=0.05)
     assert await worker.drain(timeout=5)
+
+
+async def test_a_turn_taken_over_goes_on_in_the_draft_left_or_anew_when_it_is_gone(
+    client: AsyncWebClient, slack_api: FakeSlackApi
+) -> None:
+    left = SlackOutbox(client, edit_interval_s=0.01)
+    await left.progress(
+        ADA,
+        ReplyProgress(advisor="Ada", text="Half of a first reply, written before the process died", turn=2),
+    )
+    await slack_api.wait_for(lambda: len(slack_api.of("chat.postMessage")) == 1)
+    [draft] = slack_api.channel_messages(DM)
+    place = DraftPlace(channel=DM, message_id=draft.ts)
+
+    taking_over = SlackOutbox(client, edit_interval_s=0.01)
+    said = await taking_over.progress(ADA, ReplyProgress(advisor="Ada", text="", turn=2, draft=place))
+    assert said == place and not slack_api.of("chat.update")  # nothing shown over it yet
+    await taking_over.send(
+        ADA, [Message(blocks=(AdvisorReply(advisor="Ada", text="The whole reply.", turn=2),))]
+    )
+    [shown] = slack_api.channel_messages(DM)
+    assert shown.ts == draft.ts and message_text(shown).endswith("The whole reply.")
+
+    await client.chat_delete(channel=DM, ts=draft.ts)  # the learner removed it meanwhile
+    again = SlackOutbox(client, edit_interval_s=0.01)
+    await again.progress(ADA, ReplyProgress(advisor="Ada", text="", turn=2, draft=place))
+    new_start = ReplyProgress(
+        advisor="Ada", text="A new start of the reply, written by the process that took over", turn=2
+    )
+    moved = None
+    for _ in range(500):  # until the new draft's post has answered
+        moved = await again.progress(ADA, new_start)
+        if moved not in (None, place):
+            break
+        await asyncio.sleep(0.01)
+    [posted] = slack_api.channel_messages(DM)
+    assert moved == DraftPlace(channel=DM, message_id=posted.ts)  # where the engine keeps it now
+    await again.send(ADA, [Message(blocks=(AdvisorReply(advisor="Ada", text="Said again.", turn=2),))])
+    [shown] = slack_api.channel_messages(DM)
+    assert shown.ts == posted.ts != draft.ts and message_text(shown).endswith("Said again.")

@@ -49,6 +49,8 @@ CALLBACK_DEFER_MESSAGE = 5
 CALLBACK_DEFER_UPDATE = 6
 """Answer later, without showing anything now (a button click)."""
 CANNOT_DM = 50007
+GONE = frozenset({10003, 10008})
+"""Discord's codes for an unknown channel and an unknown message."""
 NO_MENTIONS: dict[str, Any] = {"parse": []}
 """Course text and learner echoes must never ping anyone."""
 
@@ -119,7 +121,7 @@ class DiscordApi:
             return await self.http.request(route, json=payload, params=params or None)
         except discord.HTTPException as error:
             reason = f"http {error.status} code {error.code}"
-            raise Refused(reason, dm_blocked=error.code == CANNOT_DM) from None
+            raise Refused(reason, dm_blocked=error.code == CANNOT_DM, gone=error.code in GONE) from None
         except (TimeoutError, ClientError) as error:
             raise Refused(type(error).__name__) from None
 

@@ -59,7 +59,7 @@ from bot.adapters.work import Worker
 from bot.credentials.desk import WORD as CERTIFICATE_WORD
 from bot.credentials.desk import CertificateDesk
 from bot.domain.events import Actor, Command
-from bot.domain.messages import Message, ReplyProgress
+from bot.domain.messages import DraftPlace, Message, ReplyProgress
 from bot.engine.engine import Engine
 from bot.render.slack import SlackMessage
 from bot.settings import Settings
@@ -515,8 +515,8 @@ class _HomeOutbox:
     def shown(self) -> list[Message]:
         return self.cards or self.held
 
-    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
-        await self.dm.progress(actor, draft)
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> DraftPlace | None:
+        return await self.dm.progress(actor, draft)
 
 
 def _pressed(channel: str | None, message_ts: str | None, index: int | None) -> Pressed | None:

@@ -31,7 +31,7 @@ from bot.adapters.platform import Declined, Posted, Pressed, Refused, Rendering,
 from bot.adapters.slack.budget import Priority, SlackBudget
 from bot.adapters.slack.tokens import SingleToken, TokenSource
 from bot.domain.events import Actor
-from bot.domain.messages import ReplyProgress
+from bot.domain.messages import DraftPlace, ReplyProgress
 from bot.render.limits import slack_problems
 from bot.render.slack import (
     SlackMessage,
@@ -61,6 +61,8 @@ DM_FAILED = (
 )
 
 _FAILURES = (TimeoutError, SlackApiError, ClientError, KeyError, TypeError)
+GONE = frozenset({"message_not_found", "channel_not_found", "cant_update_message"})
+"""Slack's errors for a message that no longer exists (to edit or remove)."""
 """What a Web API call may raise: Slack's refusal, the network, or an answer of the wrong shape."""
 
 
@@ -170,7 +172,8 @@ class SlackApi:
                 blocks=part.blocks,
             )
         except _FAILURES as error:
-            raise Refused(_reason(error)) from None
+            reason = _reason(error)
+            raise Refused(reason, gone=reason in GONE) from None
 
     async def delete(self, actor: Actor, channel: str, message_id: str) -> None:
         await self.within_budget(actor, "chat.delete", max_wait_s=DELETE_WAIT_S)
@@ -267,13 +270,14 @@ class SlackOutbox(PlatformOutbox[SlackMessage]):
         self.client = client
         self._hook_retries = list(webhook_retry_handlers)
 
-    async def stream(self, actor: Actor, draft: ReplyProgress) -> None:
+    async def stream(self, actor: Actor, draft: ReplyProgress) -> DraftPlace | None:
         if (
-            not self.drafts.active(actor, draft.turn)
+            draft.draft is None
+            and not self.drafts.active(actor, draft.turn)
             and len(first_words(draft.text).split()) < DRAFT_FIRST_WORDS
         ):
-            return  # post the first draft once it has words enough for a useful notification
-        await super().stream(actor, draft)
+            return None  # post the first draft once it has words enough for a useful notification
+        return await super().stream(actor, draft)
 
     def at(self, origin: Origin) -> EventOutbox[SlackMessage]:
         """The Outbox for one inbound event."""
