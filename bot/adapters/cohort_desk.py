@@ -17,6 +17,7 @@ from bot.cohorts.service import CohortService
 from bot.cohorts.store import AsyncRedis, CohortStore
 from bot.domain.outbox import Outbox
 from bot.engine.engine import Engine
+from bot.scheduler.store import JobStore
 from bot.storage.base import StoreUnavailable
 from bot.storage.keys import KeyBuilder
 
@@ -51,6 +52,7 @@ class CohortDesk:
             directory=directory,
             outbox=outbox,
             budget=budget,
+            jobs=JobStore(redis, keys),
         )
         return cls(service)
 

@@ -111,6 +111,17 @@ class Undo(Frozen):
     reason: str = ""
 
 
+class Open(Frozen):
+    """Open a lesson ahead of the cohort's release schedule: for everyone, or one learner."""
+
+    word: Literal["open"] = "open"
+    cohort: str | None
+    unit: str
+    """As typed: `L2` (or `quiz2`, `lab2`: they come with their lesson), a lesson id, or `all`."""
+    user: UserRef | None = None
+    reason: str = ""
+
+
 class Export(Frozen):
     word: Literal["export"] = "export"
     cohort: str | None
@@ -166,6 +177,7 @@ CohortCommand = (
     | Attempts
     | Reset
     | Undo
+    | Open
     | Export
     | Audit
     | Items
@@ -186,6 +198,7 @@ HELP_LINES = (
     "`attempts NAME @user +N [reason]`: grant extra test attempts",
     "`reset NAME @user UNIT|all [reason]`: reset a unit (L1, quiz1, lab1, test) or all, after a Confirm",
     "`undo NAME @user`: restore what the last reset took",
+    "`open NAME L2 [@user] [reason]`: open a lesson ahead of the `release` schedule, for everyone or one learner",
     "`export NAME`: two CSV files in your DM · `audit NAME`: the last facilitator actions",
     "`items NAME`: which questions work (facility, discrimination, options), flagged ones first, with a CSV",
     "`chart NAME funnel|scores|activity`: a picture of the cohort in your DM",

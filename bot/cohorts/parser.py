@@ -25,6 +25,7 @@ from bot.cohorts.commands import (
     Help,
     Items,
     ListCohorts,
+    Open,
     Policy,
     Remove,
     Reset,
@@ -38,6 +39,7 @@ from bot.cohorts.commands import (
     UserRef,
 )
 from bot.cohorts.policy import KEYS
+from bot.cohorts.units import looks_like_unit
 
 POLICY_KEYS = frozenset(key.name for key in KEYS)
 MAX_REASON = 200
@@ -66,6 +68,7 @@ WORDS = (
     "attempts",
     "reset",
     "undo",
+    "open",
     "export",
     "audit",
     "items",
@@ -132,6 +135,8 @@ def parse(text: str) -> CohortCommand:
         return Reveal(cohort=cohort, question=rest[-1][:80], answer=answer)
     if word == "policy":
         return _policy(rest)
+    if word == "open":
+        return _open(rest)
     if word == "enrol":
         cohort, rest = _cohort(rest)
         if not rest:
@@ -191,6 +196,27 @@ def _policy(rest: list[str]) -> Policy:
             f"Give `{rest[1][:30]}` a value: `/cohort policy {rest[0][:32]} {rest[1][:30]} VALUE`."
         )
     return Policy(cohort=rest[0], key=rest[1], value=" ".join(rest[2:]))
+
+
+def _open(rest: list[str]) -> Open:
+    """`open [NAME] UNIT [@learner] [reason]`; Discord's options arrive as `open NAME @learner UNIT`."""
+    usage = "Say which lesson: `/cohort open NAME L2` (for everyone) or `/cohort open NAME L2 @user`."
+    at = next((i for i, token in enumerate(rest) if is_mention(token)), None)
+    before, after = (rest, []) if at is None else (rest[:at], rest[at + 1 :])
+    user = learner(rest[at]) if at is not None else None
+    if len(before) >= 2:
+        cohort, unit, reason = before[0], before[1], before[2:] + after
+    elif len(before) == 1 and after and looks_like_unit(after[0]) and not looks_like_unit(before[0]):
+        cohort, unit, reason = before[0], after[0], after[1:]
+    elif len(before) == 1 and (after or looks_like_unit(before[0])):
+        cohort, unit, reason = None, before[0], after
+    elif after:
+        cohort, unit, reason = None, after[0], after[1:]
+    else:
+        raise BadInput(usage)
+    if is_mention(unit):
+        raise BadInput(usage)
+    return Open(cohort=cohort, unit=unit, user=user, reason=_reason(reason))
 
 
 def is_mention(token: str) -> bool:

@@ -34,22 +34,26 @@ from bot.cohorts.rights import Caller, Rights
 from bot.cohorts.roster import RosterLine, learner_actor, ordered, read_roster, summary
 from bot.cohorts.store import CohortStore
 from bot.cohorts.units import resolve_unit
-from bot.course.models import Module
+from bot.course.models import Lesson, Module
 from bot.domain.facilitation import (
     ALL_UNITS,
     ApplyTerms,
     FacilitatorEvent,
     GrantAttempts,
+    OpenLessons,
     ResetProgress,
     UndoReset,
     UnlockTest,
 )
 from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.outbox import Outbox
+from bot.domain.release import opens_at
 from bot.domain.state import CohortTerms
 from bot.engine.engine import ConflictStorm, Engine
 from bot.flows import facilitation
 from bot.flows.facilitation import unit_name
+from bot.releases import jobs as release_jobs
+from bot.releases.told import ReleaseMarks
 from bot.reports import snapshot_state
 from bot.scheduler.store import JobStore
 from bot.storage.redis_store import RedisLearnerStore
@@ -169,6 +173,8 @@ class CohortService:
             return await self._insight(caller, cohort, command)
         if isinstance(command, c.Policy):
             return await self._policy(caller, cohort, command)
+        if isinstance(command, c.Open):
+            return await self._open(caller, cohort, command)
         return await self._act(caller, cohort, command)
 
     async def _cohort(self, caller: Caller, name: str | None) -> Cohort | Answer:
@@ -487,6 +493,8 @@ class CohortService:
         changed = cohort.model_copy(update={"settings": settings, "set_by": set_by})
         tenant = caller.home
         await self.store.save(tenant, changed)
+        if self.jobs is not None:
+            await release_jobs.replan(self.jobs, tenant, cohort, changed, self.module, self.clock())
         await self._audit_write(caller, cohort, "policy", detail=f"{key.name} {before} → {after}")
         users = [entry.user for entry in await self.store.roster(tenant, cohort.name)]
         missed = await self._apply_terms(caller, users, policy.terms(changed, self.module))
@@ -514,6 +522,77 @@ class CohortService:
         for start in range(0, len(users), TERMS_BATCH):
             await asyncio.gather(*(apply(user) for user in users[start : start + TERMS_BATCH]))
         return missed
+
+    # Paced release ---------------------------------------------------------------------------
+
+    async def _open(self, caller: Caller, cohort: Cohort, command: c.Open) -> Answer:
+        """A lesson (and those before it) opened ahead of the cohort's release schedule."""
+        module, tenant, now = self.module, caller.home, self.clock()
+        lesson = self._lesson_named(command.unit)
+        release = policy.release_terms(cohort, module)
+        if release is None:
+            return refusal(
+                f"`{cohort.name}` releases nothing on a schedule (`release` is off): every lesson is open "
+                f"as the course allows. Nothing changed."
+            )
+        held = [each for each in module.lessons[: lesson.number] if opens_at(release, each.number, now)]
+        if not held:
+            return refusal(f"Lesson {lesson.number} is open for `{cohort.name}` already. Nothing changed.")
+        if command.user is None:
+            return await self._open_for_all(caller, cohort, lesson.number, held, command.reason)
+        user = command.user.id
+        if await self.store.entry(tenant, cohort.name, user) is None:
+            return refusal(f"{person(user)} is not in `{cohort.name}`.")
+        event = OpenLessons(
+            actor=learner_actor(tenant, user), by=caller.user, through=lesson.number, reason=command.reason
+        )
+        done = f"Opened Lesson {lesson.number} for {person(user)} ahead of the schedule."
+        answer = await self._facilitate(caller, cohort, "open", event, done, f"L{lesson.number}")
+        if answer.ok:  # told just now: the release itself need not tell them again
+            marks = ReleaseMarks(self.store.client, self.store.keys)
+            for each in held:
+                if await marks.take(tenant, cohort.name, each.id, user):
+                    await marks.settle(tenant, cohort.name, each.id, user)
+        return answer
+
+    async def _open_for_all(
+        self, caller: Caller, cohort: Cohort, through: int, held: Sequence[Lesson], reason: str
+    ) -> Answer:
+        tenant = caller.home
+        changed = cohort.model_copy(update={"opened_through": through})
+        await self.store.save(tenant, changed)
+        users = [entry.user for entry in await self.store.roster(tenant, cohort.name)]
+        missed = await self._apply_terms(caller, users, policy.terms(changed, self.module))
+        now = self.clock()
+        if self.jobs is not None:
+            for each in held:
+                await release_jobs.announce_now(self.jobs, tenant, cohort.name, each.number, now)
+        await self._audit_write(caller, cohort, "open", detail=f"L{through} for everyone", reason=reason)
+        names = ", ".join(f"Lesson {each.number}" for each in held)
+        told = " Each learner hears of it by DM." if self.jobs is not None else ""
+        lines = [f"{len(users) - len(missed)} learners have it open now."]
+        if missed:
+            lines.append(f"{len(missed)} were busy: run it again to reach them.")
+        return Answer(title=f"Opened {names} for everyone in `{cohort.name}`.{told}", sections=tuple(lines))
+
+    def _lesson_named(self, typed: str) -> Lesson:
+        module = self.module
+        unit_id = resolve_unit(module, typed)
+        if unit_id == ALL_UNITS:
+            return module.lessons[-1]
+        unit = module.unit(unit_id) if unit_id else None
+        if unit is not None and unit.lesson_id:
+            lesson = module.lesson(unit.lesson_id)
+            assert lesson is not None
+            return lesson
+        if unit is not None:  # the module test: no schedule holds it back
+            raise BadInput(
+                "The module test is not on the release schedule: `/cohort unlock NAME @user` opens it early."
+            )
+        raise BadInput(
+            f"`{typed[:30]}` is not a lesson of this module: use L1…L{len(module.lessons)} "
+            "(a quiz or lab comes with its lesson) or `all`."
+        )
 
     # Actions on one learner -----------------------------------------------------------------
 

@@ -30,3 +30,9 @@ def resolve_unit(module: Module, typed: str) -> str | None:
     if kind in ("l", "lesson"):
         return lesson.id
     return lesson.quiz.id if kind in ("q", "quiz") else lesson.lab.id
+
+
+def looks_like_unit(typed: str) -> bool:
+    """Whether a word reads as a unit name (`L2`, `quiz2`, `test`, `all`) rather than a cohort's."""
+    word = typed.strip().lower()
+    return word in (ALL_UNITS, "test", "module-test", "exam") or bool(_NUMBERED.fullmatch(word))

@@ -59,6 +59,16 @@ class UndoReset(BaseModel):
     reason: Reason = ""
 
 
+class OpenLessons(BaseModel):
+    """Open the lessons up to `through` for this learner ahead of their cohort's schedule."""
+
+    kind: Literal["open_lessons"] = "open_lessons"
+    actor: Actor
+    by: IdPart
+    through: int = Field(ge=2, le=999)
+    reason: Reason = ""
+
+
 class ApplyTerms(BaseModel):
     """Put the learner under their cohort's terms (on enrolment and at every policy change),
     or back under the module's defaults (`terms` None, when they leave the cohort)."""
@@ -71,6 +81,7 @@ class ApplyTerms(BaseModel):
 
 
 FacilitatorEvent = Annotated[
-    UnlockTest | GrantAttempts | ResetProgress | UndoReset | ApplyTerms, Field(discriminator="kind")
+    UnlockTest | GrantAttempts | ResetProgress | UndoReset | ApplyTerms | OpenLessons,
+    Field(discriminator="kind"),
 ]
-FACILITATOR_EVENTS = (UnlockTest, GrantAttempts, ResetProgress, UndoReset, ApplyTerms)
+FACILITATOR_EVENTS = (UnlockTest, GrantAttempts, ResetProgress, UndoReset, ApplyTerms, OpenLessons)

@@ -13,11 +13,12 @@ from bot.domain.facilitation import (
     ApplyTerms,
     FacilitatorEvent,
     GrantAttempts,
+    OpenLessons,
     ResetProgress,
     UndoReset,
     UnlockTest,
 )
-from bot.domain.messages import Message
+from bot.domain.messages import Button, Message
 from bot.domain.state import LearnerState, MenuStep, Progress, ResetBackup
 from bot.flows.cards import RESUME, notice
 from bot.flows.context import FlowContext, Outcome
@@ -40,6 +41,10 @@ def refusal(state: LearnerState | None, event: FacilitatorEvent, module: Module)
         return None
     if isinstance(event, GrantAttempts):
         return "has already passed the module test." if progress.passed else None
+    if isinstance(event, OpenLessons):
+        if progress.opened_through >= event.through:
+            return f"already has Lesson {event.through} open."
+        return None
     if isinstance(event, ResetProgress):
         if state is None or not state.started:
             return "has not started yet: there is nothing to reset."
@@ -67,6 +72,9 @@ def apply(state: LearnerState | None, event: FacilitatorEvent, ctx: FlowContext)
     if isinstance(event, UnlockTest):
         new = current.with_progress(current.progress.with_test_unlocked())
         return Outcome(state=new, messages=(_tell("Your facilitator opened the module test for you."),))
+    if isinstance(event, OpenLessons):
+        new = current.with_progress(current.progress.with_opened_through(event.through))
+        return Outcome(state=new, messages=(_opened(module, event.through),))
     if isinstance(event, GrantAttempts):
         new = current.with_progress(current.progress.with_extra_attempts(event.extra))
         more = "another attempt" if event.extra == 1 else f"{event.extra} more attempts"
@@ -100,6 +108,14 @@ def unit_name(module: Module, unit_id: str) -> str:
 
 def _tell(line: str) -> Message:
     return notice(line, RESUME)
+
+
+def _opened(module: Module, through: int) -> Message:
+    lesson = next(each for each in module.lessons if each.number == through)
+    return notice(
+        f"Your facilitator opened Lesson {through} for you ahead of the cohort's schedule.",
+        Button(label=f"Open Lesson {through}", action="go", arg=lesson.id, style="primary"),
+    )
 
 
 def _units(module: Module, unit_id: str) -> list[Unit]:

@@ -210,6 +210,11 @@ class KeyBuilder:
         """List: the cohort's capped audit log, oldest first."""
         return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:audit"
 
+    def release_told(self, platform: str, tenant: str, name: str, lesson_id: str) -> str:
+        """Hash: user id → `sending` or `sent`, for the DM saying a lesson is open (once each)."""
+        _check(_LAB_ID, lesson_id, "lesson id")
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:release-told:{lesson_id}"
+
     def pending(self, platform: str, tenant: str, name: str, action_id: str) -> str:
         """Hash: an action waiting for its Confirm button (a reset); expires."""
         _check(_ID_PART, action_id, "action id")

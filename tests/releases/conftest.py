@@ -3,13 +3,16 @@ the suite's Redis, every part reading the same `ManualClock`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 import redis.asyncio as aioredis
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.app import retry_handlers
+from bot.adapters.slack.outbox import SlackOutbox
 from bot.advisor.offline import OfflineAdvisor
 from bot.cohorts.answers import Answer
 from bot.cohorts.audit import AuditLog
@@ -20,13 +23,20 @@ from bot.course.loader import load_module
 from bot.course.models import Module
 from bot.domain.outbox import CollectingOutbox, Outbox
 from bot.engine.engine import Engine
+from bot.nudges.record import NudgeRecords
+from bot.releases.announce import ReleaseAnnouncer
+from bot.releases.jobs import RELEASE
+from bot.releases.told import ReleaseMarks
 from bot.scheduler.clock import ManualClock
+from bot.scheduler.runner import Scheduler
 from bot.scheduler.store import JobStore
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
 from tests.cohorts.conftest import Platform
 from tests.engine.conftest import COURSE
 from tests.engine.driver import Learner
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack.harness import BOT_TOKEN
 
 KEYS = KeyBuilder("test")
 TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC).timestamp()
@@ -89,3 +99,34 @@ def world(make_release_world: Callable[..., ReleaseWorld]) -> ReleaseWorld:
 def redis(redis_any: aioredis.Redis) -> aioredis.Redis:
     """On a single Redis and on the Redis Cluster: every script keeps its keys in one slot."""
     return redis_any
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    async with FakeSlackApi(token=BOT_TOKEN, team_id="T1") as fake:
+        yield fake
+
+
+@pytest.fixture
+async def slack_outbox(slack_api: FakeSlackApi) -> SlackOutbox:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.api_url, retry_handlers=retry_handlers())
+    return SlackOutbox(client)
+
+
+def announcer(world: ReleaseWorld, module: Module, outbox: Outbox | None = None) -> ReleaseAnnouncer:
+    return ReleaseAnnouncer(
+        cohorts=world.store,
+        learners=world.learners,
+        records=NudgeRecords(world.redis, KEYS),
+        marks=ReleaseMarks(world.redis, KEYS),
+        module=module,
+        outbox=outbox or world.service.outbox,
+        clock=world.clock,
+    )
+
+
+def scheduler(world: ReleaseWorld, module: Module, outbox: Outbox | None = None) -> Scheduler:
+    """One bot process's scheduler: its own job store (its own lease token) on the shared Redis."""
+    runner = Scheduler(JobStore(world.redis, KEYS), world.clock)
+    runner.on(RELEASE, announcer(world, module, outbox))
+    return runner

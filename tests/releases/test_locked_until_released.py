@@ -8,6 +8,7 @@ from bot.course.models import Module
 from bot.domain.messages import Message, ProgressStrip
 from bot.render.discord import render_discord
 from bot.render.slack import render_slack
+from bot.render.terminal import render_terminal
 from tests.cohorts.conftest import admin
 from tests.releases.conftest import ReleaseWorld
 
@@ -56,7 +57,7 @@ async def test_a_held_back_lesson_says_when_it_opens_and_opens_on_that_day(
     assert lesson2.id not in [b.arg for m in menu for b in m.buttons if b.action == "open"]
     # The strip as a phone shows it, on both platforms, with the legend for the mark.
     card = next(m for m in menu if any(isinstance(b, ProgressStrip) for b in m.blocks))
-    for shown in (slack_context(card), discord_footer(card)):
+    for shown in (slack_context(card), discord_footer(card), render_terminal(card).text):
         assert "L2 🗓 Tue 8 Dec" in shown and "L3 🗓 Tue 15 Dec" in shown
         assert "🗓 opens on the day shown" in shown
 

@@ -247,6 +247,19 @@ def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:
     async def undo(interaction: discord.Interaction[Any], user: discord.User, name: Name = None) -> None:
         await run(interaction)
 
+    @group.command(name="open", description="Open a lesson ahead of the release schedule, for all or one")
+    @app_commands.describe(
+        unit="L2, L3, … (a quiz or lab comes with its lesson) or all", user="only this learner"
+    )
+    async def open_(
+        interaction: discord.Interaction[Any],
+        unit: str,
+        name: Name = None,
+        user: User = None,
+        reason: str | None = None,
+    ) -> None:
+        await run(interaction)
+
     @group.command(description="Two CSV files in your DM")
     async def export(interaction: discord.Interaction[Any], name: Name = None) -> None:
         await run(interaction)

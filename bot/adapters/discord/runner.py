@@ -21,8 +21,8 @@ from bot.adapters.discord.outbox import Origin
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.recovery import dm_delivery, keep_recovering
 from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
+from bot.adapters.timed_jobs import timed_handlers
 from bot.logs import log_to_stderr
-from bot.nudges.sender import nudge_handlers
 from bot.runtime import open_runtime
 from bot.scheduler.service import scheduler_in_background
 from bot.settings import Settings
@@ -76,7 +76,7 @@ async def run_discord(
         )
         try:
             with stop_on_signals(stop):
-                async with scheduler_in_background(runtime, nudge_handlers(runtime, adapter.outbox)):
+                async with scheduler_in_background(runtime, timed_handlers(runtime, adapter.outbox)):
                     await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
         except discord.LoginFailure:
             err.write(

@@ -1,0 +1,194 @@
+"""At a lesson's release every enrolled learner gets one DM saying it is open, with a button
+that opens it: through the scheduler (two processes at once), the real Slack outbox and the
+fake Web API; none for a learner who paused, none twice, and a process stopped mid-fan-out
+leaves the rest to the process that takes the job over."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from bot.adapters.slack.outbox import SlackOutbox
+from bot.course.models import Module
+from bot.domain.events import Actor, Press
+from bot.domain.messages import Message, ReplyProgress
+from bot.domain.outbox import Outbox
+from bot.nudges.record import NudgeRecords
+from bot.releases.announce import SEND_CONCURRENCY
+from bot.releases.jobs import RELEASE, release_job
+from bot.releases.told import ReleaseMarks
+from bot.render.actions import decode
+from tests.cohorts.conftest import admin
+from tests.fakes.slack_api import FakeSlackApi
+from tests.releases.conftest import KEYS, ReleaseWorld, scheduler
+from tests.slack.harness import message_text
+
+TUESDAY_8 = datetime(2026, 12, 8, tzinfo=UTC).timestamp()
+ANNOUNCED = TUESDAY_8 + 9 * 3600
+"""Lesson 2 of a weekly cohort starting Tue 1 Dec opens at 00:00 on Tue 8 Dec; its DM goes at 09:00."""
+
+
+def told(slack_api: FakeSlackApi, user: str, lesson: int = 2) -> list[str]:
+    """The release DMs `user` got, as the fake Web API holds them."""
+    texts = [message_text(m) for m in slack_api.channel_messages(f"D{user}")]
+    return [t for t in texts if f"Lesson {lesson} is open" in t]
+
+
+async def weekly(world: ReleaseWorld, *users: str) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    assert (await world.say(boss, "policy spring start-date 2026-12-01")).ok
+    assert (await world.say(boss, "policy spring release every 7d")).ok
+    assert (await world.say(boss, "enrol spring " + " ".join(f"<@{u}>" for u in users))).ok
+
+
+async def test_each_learner_is_told_once_at_release_and_a_paused_one_not_at_all(
+    make_release_world: Callable[..., ReleaseWorld],
+    slack_outbox: SlackOutbox,
+    slack_api: FakeSlackApi,
+    module: Module,
+) -> None:
+    world = make_release_world(slack_outbox)
+    await weekly(world, "UADA", "UBEN", "UPAUSE")
+    waiting = [job for job in await world.jobs.waiting() if job.kind == RELEASE]
+    assert [job.run_at for job in waiting] == [ANNOUNCED, ANNOUNCED + 7 * 86400, ANNOUNCED + 14 * 86400]
+    await NudgeRecords(world.redis, KEYS).pause(
+        Actor(platform="slack", tenant="T1", user="UPAUSE"), world.clock.now()
+    )
+    processes = [scheduler(world, module), scheduler(world, module)]
+
+    world.clock.set(ANNOUNCED - 1)
+    await asyncio.gather(*(p.run_until_idle() for p in processes))
+    assert told(slack_api, "UADA") == []
+    world.clock.set(ANNOUNCED)
+    await asyncio.gather(*(p.run_until_idle() for p in processes))
+    await asyncio.gather(*(p.run_until_idle() for p in processes))
+    assert len(told(slack_api, "UADA")) == 1 and len(told(slack_api, "UBEN")) == 1
+    assert told(slack_api, "UPAUSE") == []
+    assert sum(p.stats.done for p in processes) == 1  # one job, run by one of the two
+    assert f"Lesson 2: {module.lessons[1].title}" in told(slack_api, "UADA")[0]
+
+    # Re-planning the same schedule (a policy set again) announces nothing twice.
+    assert (await world.say(admin(), "policy spring release every 7d")).title.endswith("nothing changed.")
+    await asyncio.gather(*(p.run_until_idle() for p in processes))
+    assert len(told(slack_api, "UADA")) == 1
+
+    # The DM's button opens the lesson, pressed whenever: it carries no step token.
+    [dm] = [m for m in slack_api.channel_messages("DUADA") if "Lesson 2 is open" in message_text(m)]
+    [action] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
+    ada = world.learner("UADA")
+    await ada.command("start")
+    await ada.read_lesson()
+    press = decode(action["value"], ada.actor)
+    assert press is not None and press.token == ""
+    shown = await ada.send(press)
+    assert module.lessons[1].title in (shown[0].heading or "")
+
+
+async def test_a_release_dm_before_the_day_or_a_moved_schedule_opens_nothing_early(
+    world: ReleaseWorld, module: Module
+) -> None:
+    await weekly(world, "UADA")
+    ada = world.learner("UADA")
+    await ada.command("start")
+    await ada.read_lesson()
+    await ada.send(Press(actor=ada.actor, action="go", arg=module.lessons[1].id))
+    assert ada.notices() == ["Lesson 2 opens on Tue 8 Dec."]
+    # The schedule moved a week later: the job planned for the old day is gone, and a job that
+    # ran anyway (planned elsewhere) finds the lesson still closed and says nothing.
+    assert (await world.say(admin(), "policy spring start-date 2026-12-08")).ok
+    runs = sorted(job.run_at for job in await world.jobs.waiting() if job.kind == RELEASE)
+    assert runs[0] == ANNOUNCED + 7 * 86400
+    world.outbox.sent.clear()
+    world.clock.set(ANNOUNCED)
+    runner = scheduler(world, module)
+    await runner.store.schedule(release_job(admin().home, "spring", 2, ANNOUNCED, "stray"))
+    assert await runner.run_until_idle() == 1
+    assert world.outbox.sent == []
+
+
+class StallingOutbox:
+    """Delivers the first `passes` DMs, then stalls every further one (a process about to die)."""
+
+    def __init__(self, inner: Outbox, passes: int) -> None:
+        self.inner = inner
+        self.passes = passes
+        self.stalled = asyncio.Event()
+
+    async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
+        if self.passes <= 0:
+            self.stalled.set()
+            await asyncio.Event().wait()
+        self.passes -= 1
+        await self.inner.send(actor, messages)
+
+    async def progress(self, actor: Actor, draft: ReplyProgress) -> None:
+        return None
+
+
+async def test_a_process_killed_mid_fan_out_leaves_the_rest_to_the_next_and_nobody_hears_twice(
+    world: ReleaseWorld, module: Module
+) -> None:
+    users = [f"U{n:02d}" for n in range(12)]
+    await weekly(world, *users)
+    lesson2 = module.lessons[1].id
+    # U11's DM was on its way when an earlier process died: it may have gone out, so it is not sent again.
+    marks = ReleaseMarks(world.redis, KEYS)
+    assert await marks.take(admin().home, "spring", lesson2, "U11")
+    world.outbox.sent.clear()
+    world.clock.set(ANNOUNCED)
+    stalling = StallingOutbox(world.outbox, passes=3)
+    first = scheduler(world, module, stalling)
+    frozen = asyncio.create_task(first.run_due())  # claims the job, sends three, then hangs: dead
+    await asyncio.wait_for(stalling.stalled.wait(), 5)
+    await asyncio.sleep(0.05)
+    assert len(world.outbox.sent) == 3
+
+    second = scheduler(world, module)
+    assert await second.run_until_idle() == 0  # the dead process's lease still holds
+    world.clock.advance(first.lease_s + 1)
+    assert await second.run_until_idle() == 1  # its lease ran out: taken over
+    got = [actor.user for actor, _ in world.outbox.sent]
+    assert len(got) == len(set(got)) == 12 - 1 - SEND_CONCURRENCY  # nobody twice
+    marked = await marks.told(admin().home, "spring", lesson2)
+    assert sorted(marked) == users  # everyone was told, or was being told when a process died
+    uncertain = sorted(user for user, mark in marked.items() if mark == "sending")
+    assert len(uncertain) == SEND_CONCURRENCY + 1 and "U11" in uncertain
+    assert not set(uncertain) & set(got)
+    frozen.cancel()
+    await asyncio.gather(frozen, return_exceptions=True)
+
+
+async def test_a_schedule_set_late_announces_only_what_is_still_to_come(
+    world: ReleaseWorld, module: Module
+) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    await world.say(boss, "enrol spring <@UADA>")
+    assert (await world.say(boss, "policy spring start-date 2026-11-17")).ok
+    assert (await world.say(boss, "policy spring release every 7d")).ok  # L2 24 Nov, L3 1 Dec, L4 8 Dec
+    runs = [job.run_at for job in await world.jobs.waiting() if job.kind == RELEASE]
+    assert runs == [ANNOUNCED]  # Lesson 4's; Lessons 2 and 3 were open before the schedule was set
+    world.outbox.sent.clear()
+    assert await scheduler(world, module).run_until_idle() == 0
+    assert world.outbox.sent == []
+
+
+async def test_a_learner_who_read_the_lesson_before_a_schedule_came_is_not_told_it_opened(
+    world: ReleaseWorld, module: Module
+) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    await world.say(boss, "enrol spring <@UADA> <@UBEN>")
+    ada = world.learner("UADA")
+    await ada.command("start")
+    await ada.read_lesson()
+    await ada.open(module.lessons[1].id)
+    await ada.read_lesson()  # Lesson 2 read while nothing was held back
+    assert (await world.say(boss, "policy spring start-date 2026-12-01")).ok
+    assert (await world.say(boss, "policy spring release every 7d")).ok
+    world.outbox.sent.clear()
+    world.clock.set(ANNOUNCED)
+    assert await scheduler(world, module).run_until_idle() == 1
+    assert [(a.user, m.heading) for a, m in world.outbox.sent] == [("UBEN", "Lesson 2 is open")]
