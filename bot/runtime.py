@@ -51,6 +51,7 @@ async def connect_settings(settings: Settings, url: str | None = None) -> AsyncR
             url or settings.redis_url,
             cluster=settings.redis_cluster,
             max_connections=settings.redis_max_connections,
+            timeout_s=settings.redis_timeout_s,
         )
     except RedisSettingsError as exc:
         raise SystemExit(str(exc)) from None

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # is off, for deployments that run `tutorbot scheduler` apart instead.
     scheduler_in_process: bool = True
     redis_max_connections: int = 64
+    redis_timeout_s: float = Field(default=2.0, gt=0)
+    """How long one Redis call waits to connect, and for its reply, before the course is told
+    unavailable (a hung Redis must not hold a learner's click for ever)."""
 
     course_dir: Path = PROJECT_ROOT / "course_data"
     module_id: str = "module-02-technical-roles"

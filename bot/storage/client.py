@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ClusterDownError, RedisClusterException, TimeoutError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -32,7 +35,12 @@ class RedisSettingsError(ValueError):
     """`REDIS_URL` / `REDIS_CLUSTER` that cannot work together; the message says why."""
 
 
-async def connect(url: str, *, cluster: bool = False, max_connections: int = 64) -> AsyncRedis:
+DEFAULT_TIMEOUT_S = 2.0
+
+
+async def connect(
+    url: str, *, cluster: bool = False, max_connections: int = 64, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> AsyncRedis:
     """A client for `url` (`redis://`, `rediss://` for TLS, `unix://`; user and password in the
     URL for ACLs).
 
@@ -40,9 +48,15 @@ async def connect(url: str, *, cluster: bool = False, max_connections: int = 64)
     A cluster client discovers every node from the one named before it is returned, and keeps
     up to `max_connections` connections per node; it too waits for a free one (see
     `cluster_client.py`).
+
+    Every call waits at most `timeout_s` to connect and `timeout_s` for its reply, then raises
+    a `TimeoutError` (one of `UNREACHABLE`): a hung server is then "briefly unavailable", never
+    a click that waits for ever. A cluster client tries a timed-out command once more (after
+    finding the nodes again, for a failover), not redis-py's three times.
     """
+    timeouts: dict[str, Any] = {"socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
     if not cluster:
-        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20)
+        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20, **timeouts)
         return Redis.from_pool(pool)  # the client owns the pool and closes it
     parts = urlsplit(url)
     if parts.scheme not in CLUSTER_SCHEMES:
@@ -52,7 +66,8 @@ async def connect(url: str, *, cluster: bool = False, max_connections: int = 64)
         )
     if parts.path.strip("/") not in ("", "0"):
         raise RedisSettingsError("a Redis Cluster has only database 0: drop the /N from REDIS_URL")
-    client = WaitingRedisCluster.from_url(url, max_connections=max_connections)
+    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=1)
+    client = WaitingRedisCluster.from_url(url, max_connections=max_connections, retry=retry, **timeouts)
     # Discover the nodes now, once: redis-py (8.1) left to discover them lazily under many
     # concurrent first commands can fail some of them and run others twice.
     try:

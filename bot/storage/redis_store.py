@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.domain.events import Actor
 from bot.storage.base import (
@@ -241,7 +242,9 @@ class RedisLearnerStore(LearnerStore):
 
     async def _run_commit(self, actor: Actor, keys: list[str], args: list[Any]) -> Any:
         """The commit script, asked again when its answer is lost: the write id in `args` makes
-        a second run of a commit that did land report success without writing twice."""
+        a second run of a commit that did land report success without writing twice. A commit
+        that timed out is not asked again: Redis is hung, and the learner has waited one
+        timeout already."""
         for attempt, pause in enumerate((*COMMIT_RETRY_PAUSES_S, None)):
             try:
                 return await self._commit(keys=keys, args=args)
@@ -249,7 +252,7 @@ class RedisLearnerStore(LearnerStore):
                 _raise_if_wrong_type(actor, exc)
                 raise
             except UNREACHABLE as exc:
-                if pause is None:
+                if pause is None or isinstance(exc, RedisTimeoutError):
                     raise CommitUncertain(
                         f"commit of {actor} unanswered after {attempt + 1} tries: {type(exc).__name__}"
                     ) from exc
