@@ -62,6 +62,7 @@ async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: 
     from bot.cohorts.rights import Caller, PayloadAdmins, Rights
     from bot.cohorts.store import CohortStore
     from bot.runtime import open_runtime
+    from bot.scheduler.store import JobStore
     from bot.settings import Settings
 
     platform, _, tenant_id = tenant.partition(":")
@@ -92,6 +93,7 @@ async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: 
             directory=ShellDirectory(),
             outbox=outbox,
             budget=budget,
+            jobs=JobStore(runtime.redis, runtime.keys),  # releases are announced by the bot's processes
         )
         answer = await service.run(caller, command)
         confirm = next((b for b in answer.buttons if b.action == "confirm"), None)

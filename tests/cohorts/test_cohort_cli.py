@@ -43,3 +43,33 @@ def test_operator_runs_cohort_subcommands_from_the_shell(redis_url, monkeypatch,
     assert "PLATFORM:TENANT" in capsys.readouterr().out
     assert main(["cohort", "progress", "night", "--tenant", "slack:OTHER"]) == 1
     assert "There is no cohort called `night` here." in capsys.readouterr().out
+
+
+def test_a_release_schedule_set_from_the_shell_is_planned_for_the_bots_processes(
+    redis_url, monkeypatch, capsys
+) -> None:
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from bot.releases.jobs import RELEASE
+    from bot.scheduler.store import JobStore
+    from bot.storage.keys import KeyBuilder
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    tenant = ["--tenant", "slack:TCLI"]
+    assert main(["cohort", "create", "later", *tenant]) == 0
+    assert main(["cohort", "policy", "later", "start-date", "2030-01-07", *tenant]) == 0
+    assert main(["cohort", "policy", "later", "release", "every", "7d", *tenant]) == 0
+    assert "`release` is now every 7d (was off)" in capsys.readouterr().out
+
+    async def waiting() -> list[str]:
+        client = aioredis.from_url(redis_url)
+        try:
+            return [job.id for job in await JobStore(client, KeyBuilder()).waiting() if job.kind == RELEASE]
+        finally:
+            await client.aclose()
+
+    assert (
+        len(asyncio.run(waiting())) == 3
+    )  # lessons 2, 3 and 4, announced by whichever bot process runs them
