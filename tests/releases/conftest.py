@@ -32,7 +32,7 @@ from bot.scheduler.runner import Scheduler
 from bot.scheduler.store import JobStore
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
-from tests.cohorts.conftest import Platform
+from tests.cohorts.conftest import Platform, admin
 from tests.engine.conftest import COURSE
 from tests.engine.driver import Learner
 from tests.fakes.slack_api import FakeSlackApi
@@ -130,3 +130,28 @@ def scheduler(world: ReleaseWorld, module: Module, outbox: Outbox | None = None)
     runner = Scheduler(JobStore(world.redis, KEYS), world.clock)
     runner.on(RELEASE, announcer(world, module, outbox))
     return runner
+
+
+async def schedule_weekly(world: ReleaseWorld, start: str = "2026-12-01", cohort: str = "spring") -> None:
+    """A lesson every 7 days from `start`."""
+    boss = admin()
+    assert (await world.say(boss, f"policy {cohort} start-date {start}")).ok
+    answer = await world.say(boss, f"policy {cohort} release every 7d")
+    assert answer.ok, answer.text
+
+
+async def weekly(world: ReleaseWorld, *users: str, start: str = "2026-12-01", cohort: str = "spring") -> None:
+    """Cohort `cohort`, these learners enrolled, a lesson every 7 days from `start`."""
+    boss = admin()
+    await world.say(boss, f"create {cohort}")
+    if users:
+        assert (await world.say(boss, f"enrol {cohort} " + " ".join(f"<@{u}>" for u in users))).ok
+    await schedule_weekly(world, start, cohort)
+
+
+async def reader(world: ReleaseWorld, user: str) -> Learner:
+    """A learner who has started and read lesson 1."""
+    learner = world.learner(user)
+    await learner.command("start")
+    await learner.read_lesson()
+    return learner

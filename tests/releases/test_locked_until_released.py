@@ -10,7 +10,7 @@ from bot.render.discord import render_discord
 from bot.render.slack import render_slack
 from bot.render.terminal import render_terminal
 from tests.cohorts.conftest import admin
-from tests.releases.conftest import ReleaseWorld
+from tests.releases.conftest import ReleaseWorld, reader, weekly
 
 DAY = 24 * 3600
 
@@ -30,23 +30,11 @@ def discord_footer(message: Message) -> str:
     return str(payload.embeds[-1]["footer"]["text"])
 
 
-async def weekly(world: ReleaseWorld, *users: str) -> None:
-    boss = admin()
-    await world.say(boss, "create spring")
-    assert (await world.say(boss, "policy spring start-date 2026-12-01")).ok
-    answer = await world.say(boss, "policy spring release every 7d")
-    assert answer.ok, answer.text
-    if users:
-        assert (await world.say(boss, "enrol spring " + " ".join(f"<@{u}>" for u in users))).ok
-
-
 async def test_a_held_back_lesson_says_when_it_opens_and_opens_on_that_day(
     world: ReleaseWorld, module: Module
 ) -> None:
     await weekly(world, "UADA")
-    ada = world.learner("UADA")
-    await ada.command("start")
-    await ada.read_lesson()  # lesson 1 read: by the course's rules lesson 2 is open now
+    ada = await reader(world, "UADA")  # lesson 1 read: by the course's rules lesson 2 is open now
     lesson2 = module.lessons[1]
 
     menu = await ada.command("menu")
@@ -86,11 +74,8 @@ async def test_release_off_holds_nothing_back_and_a_learner_outside_the_schedule
     world: ReleaseWorld, module: Module
 ) -> None:
     await weekly(world, "UADA")
-    boss = admin()
-    assert (await world.say(boss, "policy spring release off")).ok
-    ada = world.learner("UADA")
-    await ada.command("start")
-    await ada.read_lesson()
+    assert (await world.say(admin(), "policy spring release off")).ok
+    ada = await reader(world, "UADA")
     menu = await ada.command("menu")
     assert all(u.status != "scheduled" for u in strip_of(menu).units)
     assert module.lessons[1].id in [b.arg for m in menu for b in m.buttons if b.action == "open"]

@@ -12,8 +12,8 @@ from bot.course.models import Module
 from bot.domain.messages import ProgressStrip
 from tests.cohorts.conftest import admin, member
 from tests.engine.driver import Learner
-from tests.releases.conftest import ReleaseWorld, scheduler
-from tests.releases.test_release_dms import ANNOUNCED, weekly
+from tests.releases.conftest import ReleaseWorld, reader, scheduler, weekly
+from tests.releases.test_release_dms import ANNOUNCED
 
 DAY = 86400
 
@@ -27,13 +27,6 @@ def release_dms(world: ReleaseWorld) -> list[tuple[str, str]]:
     out = [(a.user, m.heading or "") for a, m in world.outbox.sent if (m.heading or "").endswith("is open")]
     world.outbox.sent.clear()
     return out
-
-
-async def reader(world: ReleaseWorld, user: str) -> Learner:
-    learner = world.learner(user)
-    await learner.command("start")
-    await learner.read_lesson()
-    return learner
 
 
 async def test_open_early_for_one_learner_then_for_everyone(world: ReleaseWorld, module: Module) -> None:
@@ -89,10 +82,7 @@ async def test_bad_or_pointless_open_requests_are_refused_and_change_nothing(
     await world.say(boss, "enrol plain <@UCAL>")
     off = await world.say(boss, "open plain L2")
     assert not off.ok and "releases nothing on a schedule (`release` is off)" in off.text
-    await world.say(boss, "create spring")
-    assert (await world.say(boss, "policy spring start-date 2026-12-01")).ok
-    assert (await world.say(boss, "policy spring release every 7d")).ok
-    await world.say(boss, "enrol spring <@UADA>")
+    await weekly(world, "UADA")
     for text, says in (
         ("open spring test", "`/cohort unlock NAME @user` opens it early"),
         ("open spring L9", "`L9` is not a lesson of this module: use L1…L4"),

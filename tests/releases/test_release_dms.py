@@ -21,7 +21,7 @@ from bot.releases.told import ReleaseMarks
 from bot.render.actions import decode
 from tests.cohorts.conftest import admin
 from tests.fakes.slack_api import FakeSlackApi
-from tests.releases.conftest import KEYS, ReleaseWorld, scheduler
+from tests.releases.conftest import KEYS, ReleaseWorld, reader, schedule_weekly, scheduler, weekly
 from tests.slack.harness import message_text
 
 TUESDAY_8 = datetime(2026, 12, 8, tzinfo=UTC).timestamp()
@@ -33,14 +33,6 @@ def told(slack_api: FakeSlackApi, user: str, lesson: int = 2) -> list[str]:
     """The release DMs `user` got, as the fake Web API holds them."""
     texts = [message_text(m) for m in slack_api.channel_messages(f"D{user}")]
     return [t for t in texts if f"Lesson {lesson} is open" in t]
-
-
-async def weekly(world: ReleaseWorld, *users: str) -> None:
-    boss = admin()
-    await world.say(boss, "create spring")
-    assert (await world.say(boss, "policy spring start-date 2026-12-01")).ok
-    assert (await world.say(boss, "policy spring release every 7d")).ok
-    assert (await world.say(boss, "enrol spring " + " ".join(f"<@{u}>" for u in users))).ok
 
 
 async def test_each_learner_is_told_once_at_release_and_a_paused_one_not_at_all(
@@ -77,9 +69,7 @@ async def test_each_learner_is_told_once_at_release_and_a_paused_one_not_at_all(
     # The DM's button opens the lesson, pressed whenever: it carries no step token.
     [dm] = [m for m in slack_api.channel_messages("DUADA") if "Lesson 2 is open" in message_text(m)]
     [action] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
-    ada = world.learner("UADA")
-    await ada.command("start")
-    await ada.read_lesson()
+    ada = await reader(world, "UADA")
     press = decode(action["value"], ada.actor)
     assert press is not None and press.token == ""
     shown = await ada.send(press)
@@ -90,9 +80,7 @@ async def test_a_release_dm_before_the_day_or_a_moved_schedule_opens_nothing_ear
     world: ReleaseWorld, module: Module
 ) -> None:
     await weekly(world, "UADA")
-    ada = world.learner("UADA")
-    await ada.command("start")
-    await ada.read_lesson()
+    ada = await reader(world, "UADA")
     await ada.send(Press(actor=ada.actor, action="go", arg=module.lessons[1].id))
     assert ada.notices() == ["Lesson 2 opens on Tue 8 Dec."]
     # The schedule moved a week later: the job planned for the old day is gone, and a job that
@@ -163,11 +151,7 @@ async def test_a_process_killed_mid_fan_out_leaves_the_rest_to_the_next_and_nobo
 async def test_a_schedule_set_late_announces_only_what_is_still_to_come(
     world: ReleaseWorld, module: Module
 ) -> None:
-    boss = admin()
-    await world.say(boss, "create spring")
-    await world.say(boss, "enrol spring <@UADA>")
-    assert (await world.say(boss, "policy spring start-date 2026-11-17")).ok
-    assert (await world.say(boss, "policy spring release every 7d")).ok  # L2 24 Nov, L3 1 Dec, L4 8 Dec
+    await weekly(world, "UADA", start="2026-11-17")  # L2 24 Nov, L3 1 Dec, L4 8 Dec
     runs = [job.run_at for job in await world.jobs.waiting() if job.kind == RELEASE]
     assert runs == [ANNOUNCED]  # Lesson 4's; Lessons 2 and 3 were open before the schedule was set
     world.outbox.sent.clear()
@@ -181,13 +165,10 @@ async def test_a_learner_who_read_the_lesson_before_a_schedule_came_is_not_told_
     boss = admin()
     await world.say(boss, "create spring")
     await world.say(boss, "enrol spring <@UADA> <@UBEN>")
-    ada = world.learner("UADA")
-    await ada.command("start")
-    await ada.read_lesson()
+    ada = await reader(world, "UADA")
     await ada.open(module.lessons[1].id)
     await ada.read_lesson()  # Lesson 2 read while nothing was held back
-    assert (await world.say(boss, "policy spring start-date 2026-12-01")).ok
-    assert (await world.say(boss, "policy spring release every 7d")).ok
+    await schedule_weekly(world)
     world.outbox.sent.clear()
     world.clock.set(ANNOUNCED)
     assert await scheduler(world, module).run_until_idle() == 1
