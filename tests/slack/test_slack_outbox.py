@@ -19,6 +19,7 @@ from bot.domain.events import Actor
 from bot.domain.messages import AdvisorReply, Button, DraftPlace, Message, Paragraph, ReplyProgress
 from bot.storage.keys import KeyBuilder
 from tests.fakes.slack_api import FakeSlackApi
+from tests.pace import SteppedPace, Timed, settle
 from tests.slack.harness import BOT_TOKEN, message_text
 
 ADA = Actor(platform="slack", tenant="T1", user="UADA")
@@ -80,22 +81,34 @@ async def test_a_dm_seen_in_an_event_needs_no_conversations_open(
 async def test_streaming_edits_one_message_at_most_once_per_interval(
     client: AsyncWebClient, slack_api: FakeSlackApi
 ) -> None:
-    interval = 0.15
+    interval, step = 0.15, 0.05
+    pace = SteppedPace()
     outbox = SlackOutbox(client, edit_interval_s=interval)
+    outbox.drafts.pace = pace
+    posts, edits = Timed(pace, outbox.api.post), Timed(pace, outbox.api.edit)
+    outbox.api.post, outbox.api.edit = posts, edits  # type: ignore[method-assign]
     text = "".join(f"part {i}. " for i in range(40))
-    started = asyncio.get_running_loop().time()
-    for i in range(1, 41):
+    for i in range(1, 41):  # a delta every 50 ms of the stream's own time, 2 s in all
         await outbox.progress(ADA, ReplyProgress(advisor="Ada", text=text[: i * len(text) // 40], turn=3))
-        await asyncio.sleep(0.01)
-    elapsed = asyncio.get_running_loop().time() - started
-    await outbox.send(ADA, [Message(blocks=(AdvisorReply(advisor="Ada", text=text, turn=3),))])
+        await settle()
+        await posts.idle()
+        await edits.idle()
+        await pace.advance(step)
+    drafted = len(edits.started)
+    sending = asyncio.create_task(
+        outbox.send(ADA, [Message(blocks=(AdvisorReply(advisor="Ada", text=text, turn=3),))])
+    )
+    while not sending.done():  # the final edit waits for its slot, on the same clock
+        await edits.idle()
+        await pace.advance(step)
+    await sending
 
-    [post] = slack_api.of("chat.postMessage")
-    edits = slack_api.of("chat.update")
-    assert all(e.body["ts"] == slack_api.channel_messages(DM)[0].ts for e in edits)
-    assert len(edits) <= elapsed / interval + 2  # the drafts, plus the final text
-    moments = [post.at] + [e.at for e in edits]
-    assert min(b - a for a, b in zip(moments, moments[1:], strict=False)) >= interval * 0.9
+    assert len(posts.started) == 1
+    moments = posts.started + edits.started
+    assert all(b - a >= interval - 1e-9 for a, b in zip(moments, moments[1:], strict=False)), moments
+    # 2 s of deltas at one edit per 0.15 s: every slot used, none more (rounding of the steps)
+    assert 2.0 / 0.15 - 2 <= drafted <= 2.0 / 0.15 + 1, moments
+    assert all(e.body["ts"] == slack_api.channel_messages(DM)[0].ts for e in slack_api.of("chat.update"))
     [shown] = slack_api.channel_messages(DM)
     assert "part 39." in message_text(shown) and "▌" not in message_text(shown)
 
