@@ -568,7 +568,8 @@ class CohortService:
             for each in held:
                 await release_jobs.announce_now(self.jobs, tenant, cohort.name, each.number, now)
         await self._audit_write(caller, cohort, "open", detail=f"L{through} for everyone", reason=reason)
-        names = ", ".join(f"Lesson {each.number}" for each in held)
+        first, last = held[0].number, held[-1].number  # held back in order: a run of lessons
+        names = f"Lesson {last}" if first == last else f"Lessons {first}–{last}"
         told = " Each learner hears of it by DM." if self.jobs is not None else ""
         lines = [f"{len(users) - len(missed)} learners have it open now."]
         if missed:

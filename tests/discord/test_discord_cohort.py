@@ -207,3 +207,19 @@ async def test_policy_on_discord_shows_changes_and_reaches_the_learner(harness: 
     assert "Module test" not in dm_buttons(harness, L1)
     await harness.dm_text(L1, "menu")
     assert "Module test" in dm_buttons(harness, L1)
+
+
+async def test_open_a_lesson_ahead_of_the_release_schedule_on_discord(harness: DiscordHarness) -> None:
+    await boss(harness, "create", name="spring")
+    await boss(harness, "enrol", name="spring", user_id=L1)
+    await boss(harness, "policy", name="spring", key="start-date", value="2030-01-07")
+    assert "`release` is now every 7d" in text(
+        await boss(harness, "policy", name="spring", key="release", value="every 7d")
+    )
+    opened = await boss(harness, "open", name="spring", user_id=L1, unit="L2", reason="ahead")
+    assert f"Opened Lesson 2 for <@{L1}> ahead of the schedule." in text(opened)
+    assert "Your facilitator opened Lesson 2 for you ahead of the cohort's schedule." in dm_text(harness, L1)
+    everyone = await boss(harness, "open", name="spring", unit="L3")
+    assert "Opened Lessons 2–3 for everyone in `spring`." in text(everyone)
+    refused = await boss(harness, "open", name="spring", unit="test")
+    assert "`/cohort unlock NAME @user` opens it early" in text(refused)
