@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from typing import TypeVar
 
 from bot.advisor.budget import BudgetGuard
-from bot.cohorts.answers import Answer, refusal
+from bot.cohorts.answers import Answer, EditForm, refusal
 from bot.cohorts.audit import AuditLog
 from bot.cohorts.directory import Directory
 from bot.cohorts.rights import Caller, Rights, TenantAdmins
@@ -22,6 +23,7 @@ from bot.storage.base import StoreUnavailable
 from bot.storage.keys import KeyBuilder
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 UNAVAILABLE = "The course is briefly unavailable; nothing changed. Try again in a minute."
 FAILED = "Something went wrong on our side; nothing changed."
@@ -62,7 +64,13 @@ class CohortDesk:
     async def press(self, caller: Caller, action: str, value: str) -> Answer:
         return await self._guarded(caller, "button", self.service.press(caller, action, value))
 
-    async def _guarded(self, caller: Caller, what: str, work: Awaitable[Answer]) -> Answer:
+    async def form(self, caller: Caller, value: str) -> EditForm | Answer:
+        return await self._guarded(caller, "form", self.service.form(caller, value))
+
+    async def edited(self, caller: Caller, value: str, text: str) -> Answer:
+        return await self._guarded(caller, "form", self.service.edited(caller, value, text))
+
+    async def _guarded(self, caller: Caller, what: str, work: Awaitable[T]) -> T | Answer:
         try:
             return await work
         except StoreUnavailable:

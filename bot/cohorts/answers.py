@@ -16,11 +16,13 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SECTION_CHARS = 2800
 MAX_SECTIONS = 8
 TOTAL_CHARS = 5500
+MAX_EDIT = 1000
+"""The longest text an `EditForm` takes."""
 VALUE_CHARS = 80
 """A button's value: with `cohort:confirm:` before it, under Discord's 100-character custom_id."""
 
@@ -45,7 +47,10 @@ def plain_mention(ident: str, is_role: bool) -> str:
     return f"@{'&' if is_role else ''}{ident}"
 
 
-ButtonAction = Literal["page", "confirm", "cancel", "undo"]
+ButtonAction = Literal["page", "confirm", "cancel", "undo", "nudge", "edit"]
+"""`edit` opens a form (`EditForm`) instead of answering; the rest answer with an `Answer`."""
+MAX_ITEMS = 4
+"""Items of one answer: each takes one of Discord's five action rows, the answer's buttons the last."""
 
 
 class Frozen(BaseModel):
@@ -57,6 +62,23 @@ class AnswerButton(Frozen):
     action: ButtonAction
     value: str = Field(max_length=VALUE_CHARS)
     style: Literal["default", "primary", "danger"] = "default"
+
+
+class AnswerItem(Frozen):
+    """A piece of an answer with buttons of its own (one learner's drafted nudge)."""
+
+    text: str = Field(max_length=SECTION_CHARS)
+    buttons: tuple[AnswerButton, ...] = Field(default=(), max_length=5)
+
+
+class EditForm(Frozen):
+    """A one-field form an `edit` button opens (a Slack modal, a Discord modal); what is typed
+    comes back with `value`."""
+
+    title: str = Field(max_length=24)
+    label: str = Field(max_length=45)
+    text: str = Field(max_length=MAX_EDIT)
+    value: str = Field(max_length=VALUE_CHARS)
 
 
 class AnswerFile(Frozen):
@@ -78,15 +100,24 @@ class Answer(Frozen):
     title: str = Field(max_length=400)
     sections: tuple[str, ...] = ()
     buttons: tuple[AnswerButton, ...] = ()
+    items: tuple[AnswerItem, ...] = Field(default=(), max_length=MAX_ITEMS)
+    """Shown after the sections, each with its own buttons; the answer's `buttons` come last."""
     files: tuple[AnswerFile, ...] = ()
     ok: bool = True
     """False for a refusal or a mistake: nothing changed."""
     post: ChannelPost | None = None
 
+    @model_validator(mode="after")
+    def _fits_with_items(self) -> Answer:
+        if self.items and len(self.sections) > 2:  # items take embeds of their own on Discord
+            raise ValueError("an answer with items holds at most two sections")
+        return self
+
     @property
     def text(self) -> str:
         """Everything as plain text, people as `@id` (the shell, notification text, tests)."""
-        return with_mentions("\n\n".join([self.title, *self.sections]), plain_mention)
+        parts = [self.title, *self.sections, *(item.text for item in self.items)]
+        return with_mentions("\n\n".join(parts), plain_mention)
 
     @property
     def plain_title(self) -> str:

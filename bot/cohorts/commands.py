@@ -161,6 +161,13 @@ class Policy(Frozen):
     value: str = ""
 
 
+class Nudge(Frozen):
+    """Preview the nudges due now, to send, skip or edit with buttons."""
+
+    word: Literal["nudge"] = "nudge"
+    cohort: str | None
+
+
 class Help(Frozen):
     word: Literal["help"] = "help"
 
@@ -184,6 +191,7 @@ CohortCommand = (
     | Chart
     | Reveal
     | Policy
+    | Nudge
     | Help
 )
 
@@ -202,6 +210,7 @@ HELP_LINES = (
     "`export NAME`: two CSV files in your DM · `audit NAME`: the last facilitator actions",
     "`items NAME`: which questions work (facility, discrimination, options), flagged ones first, with a CSV",
     "`chart NAME funnel|scores|activity`: a picture of the cohort in your DM",
+    "`nudge NAME`: the learners who would be nudged now and each drafted message; send all, skip or edit",
     "`reveal NAME QUESTION`: post the cohort's anonymised answers to a question (L1Q2, T5) here; "
     "`reveal NAME QUESTION answer` then posts the answer",
     "`policy NAME`: the cohort's settings · `policy NAME KEY VALUE`: change one "

@@ -25,6 +25,7 @@ from bot.cohorts.commands import (
     Help,
     Items,
     ListCohorts,
+    Nudge,
     Open,
     Policy,
     Remove,
@@ -75,6 +76,7 @@ WORDS = (
     "chart",
     "reveal",
     "policy",
+    "nudge",
     "help",
 )
 
@@ -113,6 +115,11 @@ def parse(text: str) -> CohortCommand:
         if rest:
             raise BadInput(f"`{word}` takes only the cohort's name: `/cohort {word} NAME`.")
         return Export(cohort=cohort) if word == "export" else Audit(cohort=cohort)
+    if word == "nudge":
+        cohort, rest = _cohort(rest)
+        if rest:
+            raise BadInput("`nudge` takes only the cohort's name: `/cohort nudge NAME`.")
+        return Nudge(cohort=cohort)
     if word == "items":
         cohort, rest = _cohort(rest)
         if rest:

@@ -23,7 +23,17 @@ from pydantic import ValidationError
 from bot.advisor.budget import BudgetGuard
 from bot.cohorts import commands as c
 from bot.cohorts import policy
-from bot.cohorts.answers import VALUE_CHARS, Answer, AnswerButton, AnswerFile, fitted, person, refusal, role
+from bot.cohorts.answers import (
+    VALUE_CHARS,
+    Answer,
+    AnswerButton,
+    AnswerFile,
+    EditForm,
+    fitted,
+    person,
+    refusal,
+    role,
+)
 from bot.cohorts.audit import AuditLog
 from bot.cohorts.detail import learner_detail
 from bot.cohorts.directory import Directory, DirectoryRefusal
@@ -52,6 +62,7 @@ from bot.domain.state import CohortTerms
 from bot.engine.engine import ConflictStorm, Engine
 from bot.flows import facilitation
 from bot.flows.facilitation import unit_name
+from bot.nudges.review import NudgeReview
 from bot.releases import jobs as release_jobs
 from bot.releases.told import ReleaseMarks
 from bot.reports import snapshot_state
@@ -98,6 +109,13 @@ class CohortService:
         self.budget = budget
         self.clock = clock
         self.jobs = jobs
+        self._nudges: NudgeReview | None = None
+
+    @property
+    def nudges(self) -> NudgeReview:
+        if self._nudges is None:
+            self._nudges = NudgeReview(self.store, self.audit, self.learners, self.module, self.clock)
+        return self._nudges
 
     @property
     def module(self) -> Module:
@@ -139,9 +157,30 @@ class CohortService:
                 return await self._confirm(caller, name, rest, action == "confirm")
             if action == "undo" and rest:
                 return await self.run(caller, c.Undo(cohort=name, user=c.UserRef(id=rest)))
+            if action == "nudge" and rest:
+                cohort = await self._cohort(caller, name)
+                if isinstance(cohort, Answer):
+                    return cohort
+                return await self.nudges.press(caller.home, caller.user, cohort, rest)
         except (BadInput, ValidationError):
             pass
         return refusal("That button is not one I know; nothing changed.")
+
+    async def form(self, caller: Caller, value: str) -> EditForm | Answer:
+        """An `edit` button: the form to open, or why not (rights are checked here too)."""
+        name, _, rest = value.partition(":")
+        cohort = await self._cohort(caller, name)
+        if isinstance(cohort, Answer):
+            return cohort
+        return await self.nudges.form(caller.home, caller.user, cohort, rest)
+
+    async def edited(self, caller: Caller, value: str, text: str) -> Answer:
+        """What was typed in an `edit` form."""
+        name, _, rest = value.partition(":")
+        cohort = await self._cohort(caller, name)
+        if isinstance(cohort, Answer):
+            return cohort
+        return await self.nudges.edited(caller.home, caller.user, cohort, rest, text)
 
     # Dispatch ------------------------------------------------------------------------------
 
@@ -175,6 +214,8 @@ class CohortService:
             return await self._policy(caller, cohort, command)
         if isinstance(command, c.Open):
             return await self._open(caller, cohort, command)
+        if isinstance(command, c.Nudge):
+            return await self.nudges.preview(caller.home, caller.user, cohort)
         return await self._act(caller, cohort, command)
 
     async def _cohort(self, caller: Caller, name: str | None) -> Cohort | Answer:

@@ -1,5 +1,6 @@
 """A `/cohort` answer as Block Kit: the title and each section as mrkdwn sections, people as
-`<@U…>` mentions (after escaping everything else), the buttons in one actions block.
+`<@U…>` mentions (after escaping everything else), each item followed by its own buttons, the
+answer's buttons in one actions block at the end.
 
 An answer holds at most `MAX_SECTIONS` sections of `SECTION_CHARS`, so it fits Slack's 50
 blocks; a section that escaping pushed past 3,000 characters is split at line boundaries.
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cohorts.answers import Answer, AnswerButton, with_mentions
+from bot.cohorts.answers import MAX_EDIT, Answer, AnswerButton, EditForm, with_mentions
 from bot.render.limits import SLACK_FALLBACK_MAX, SLACK_SECTION_TEXT_MAX
 from bot.render.markdown import to_plain, to_slack
 from bot.render.slack import SlackMessage
 
 ACTION_PREFIX = "cohort:"
+FORM_CALLBACK = "cohort:edit"
+FORM_FIELD = "text"
+"""The block_id and action_id of the form's one input."""
 
 
 def _slack_mention(ident: str, is_role: bool) -> str:
@@ -29,6 +33,12 @@ def render_answer_slack(answer: Answer) -> SlackMessage:
     blocks: list[dict[str, Any]] = [_section(mrkdwn(f"**{answer.title}**"))]
     for section in answer.sections:
         blocks += [_section(chunk) for chunk in _chunks(mrkdwn(section))]
+    for item in answer.items:  # each with its buttons right under it
+        blocks += [_section(chunk) for chunk in _chunks(mrkdwn(item.text))]
+        if item.buttons:
+            blocks.append(
+                {"type": "actions", "elements": [_button(b, n) for n, b in enumerate(item.buttons)]}
+            )
     if answer.buttons:
         blocks.append({"type": "actions", "elements": [_button(b, n) for n, b in enumerate(answer.buttons)]})
     fallback = to_plain(answer.plain_title)[:SLACK_FALLBACK_MAX]
@@ -76,3 +86,29 @@ def _button(button: AnswerButton, index: int) -> dict[str, Any]:
     if button.style != "default":
         element["style"] = button.style
     return element
+
+
+def render_form_slack(form: EditForm, private_metadata: str) -> dict[str, Any]:
+    """An `EditForm` as a modal for `views.open`; `private_metadata` comes back on submit."""
+    return {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": form.title},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": FORM_FIELD,
+                "label": {"type": "plain_text", "text": form.label},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": FORM_FIELD,
+                    "multiline": True,
+                    "initial_value": form.text,
+                    "max_length": MAX_EDIT,
+                },
+            }
+        ],
+    }

@@ -105,6 +105,15 @@ end
 return 0
 """
 
+RETIRE_LUA = """
+-- KEYS: due, leased, jobs, done. ARGV: id, now_ms
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+return 1
+"""
+
 
 def _ms(unix_s: float) -> int:
     return int(unix_s * 1000)
@@ -130,6 +139,7 @@ class JobStore:
         self._retry: AsyncScript = client.register_script(RETRY_LUA)
         self._renew: AsyncScript = client.register_script(RENEW_LUA)
         self._cancel: AsyncScript = client.register_script(CANCEL_LUA)
+        self._retire: AsyncScript = client.register_script(RETIRE_LUA)
 
     def shard_of(self, job_id: str) -> int:
         return zlib.crc32(job_id.encode()) % self.shards
@@ -150,6 +160,15 @@ class JobStore:
         """Removes a waiting job; False if it is not waiting (running, done or unknown)."""
         shard = self.shard_of(job_id)
         return bool(await self._cancel(keys=self._k(shard, "due", "jobs"), args=[job_id]))
+
+    async def retire(self, job_id: str, now: float) -> bool:
+        """Marks `job_id` done without running it (a nudge a facilitator skipped), so it is never
+        scheduled again; False while a process is running it."""
+        shard = self.shard_of(job_id)
+        retired = await self._retire(
+            keys=self._k(shard, "due", "leased", "jobs", "done"), args=[job_id, _ms(now)]
+        )
+        return bool(retired)
 
     async def claim(self, now: float, *, lease_s: float, limit: int = 100) -> list[Claimed]:
         """Takes up to `limit` jobs per shard that are due at `now` (or whose lease ran out)."""

@@ -220,6 +220,11 @@ class KeyBuilder:
         _check(_ID_PART, action_id, "action id")
         return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:pending:{action_id}"
 
+    def nudge_preview(self, platform: str, tenant: str, name: str, user: str) -> str:
+        """Hash: one facilitator's `/cohort nudge` preview of the cohort (drafts, skips, edits); expires."""
+        _check(_ID_PART, user, "user id")
+        return f"{self.prefix}:{self.cohort_tag(platform, tenant, name)}:nudge-preview:{user}"
+
     # Per platform and deployment.
 
     def registered_commands(self, platform: str, application: str = "", scope: str = "") -> str:

@@ -193,6 +193,9 @@ def build_discord_adapter(
     client.add_dynamic_items(cohort_button(cohorts))
 
     async def on_interaction(interaction: discord.Interaction[Any]) -> None:
+        if interaction.type == discord.InteractionType.modal_submit:
+            await cohorts.on_modal(interaction)  # no View holds these: any process may get them
+            return
         await handlers.on_other_interaction(interaction)
 
     async def on_message(message: discord.Message) -> None:

@@ -43,7 +43,14 @@ from bot.cohorts.directory import DirectoryRefusal
 from bot.cohorts.models import Tenant
 from bot.cohorts.policy import KEYS as POLICY_KEYS
 from bot.cohorts.rights import Caller
-from bot.render.cohort_discord import CUSTOM_ID_PREFIX, parse_custom_id, render_answer_discord
+from bot.render.cohort_discord import (
+    CUSTOM_ID_PREFIX,
+    MODAL,
+    form_input,
+    parse_custom_id,
+    render_answer_discord,
+    render_form_discord,
+)
 from discord import app_commands
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,8 @@ NO_MEMBERS_INTENT = (
 )
 UNREADABLE = "Sorry, I couldn't read that. Try `/cohort help`."
 GUILD_ONLY = "Cohorts belong to a server: use `/cohort` there."
+REPLACING = ("page", "nudge")
+"""Buttons whose answer replaces the one they are on."""
 
 
 class DiscordDirectory:
@@ -302,6 +311,10 @@ def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:
     ) -> None:
         await run(interaction)
 
+    @group.command(description="Who would be nudged now, with each drafted message: send all, skip or edit")
+    async def nudge(interaction: discord.Interaction[Any], name: Name = None) -> None:
+        await run(interaction)
+
     return group
 
 
@@ -397,15 +410,45 @@ class DiscordCohorts:
             await self._say(interaction, UNREADABLE)
             return
         action, value = parsed
+        if action == "edit":
+            await self._open_form(interaction, caller, value)
+            return
         await self._respond(interaction, {"type": CALLBACK_DEFER_UPDATE})  # the answer follows
         origin = Origin(application_id=str(interaction.application_id), token=interaction.token)
 
         async def run() -> None:
             answer = await self.desk.press(caller, action, value)
-            # A page replaces the roster it was pressed on; anything else answers below it.
-            await self._answer(caller, answer, origin, edit=action == "page" and answer.ok)
+            # A page, or a change to a nudge preview, replaces the answer it was pressed on;
+            # anything else (and any refusal) answers below it.
+            await self._answer(caller, answer, origin, edit=action in REPLACING and answer.ok)
 
         self.intake.submit(caller.actor, "cohort button", run)
+
+    async def _open_form(self, interaction: discord.Interaction[Any], caller: Caller, value: str) -> None:
+        """An Edit button: a modal must be the interaction's first response, so the form is
+        read (rights included) before answering, not after a deferral."""
+        form = await self.desk.form(caller, value)
+        if isinstance(form, Answer):
+            await self._say(interaction, form.plain_title)
+            return
+        await self._respond(interaction, {"type": MODAL, "data": render_form_discord(form)})
+
+    async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
+        """A submitted Edit form: the preview it was opened from is updated in place."""
+        caller = caller_of(interaction)
+        submitted = form_input(cast(dict[str, Any], interaction.data or {}))
+        if caller is None or submitted is None:
+            await self._say(interaction, UNREADABLE)
+            return
+        value, text = submitted
+        await self._respond(interaction, {"type": CALLBACK_DEFER_UPDATE})
+        origin = Origin(application_id=str(interaction.application_id), token=interaction.token)
+
+        async def run() -> None:
+            answer = await self.desk.edited(caller, value, text)
+            await self._answer(caller, answer, origin, edit=answer.ok)
+
+        self.intake.submit(caller.actor, "cohort form", run)
 
     async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
         data = {"content": text, "flags": EPHEMERAL, "allowed_mentions": {"parse": []}}

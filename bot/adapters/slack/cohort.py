@@ -15,6 +15,7 @@ forward.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -31,18 +32,30 @@ from bot.adapters.intake import Intake
 from bot.adapters.slack import translate
 from bot.adapters.slack.outbox import SlackOutbox
 from bot.adapters.slack.tokens import TokenSource
-from bot.cohorts.answers import Answer, ChannelPost
+from bot.cohorts.answers import Answer, ChannelPost, refusal
 from bot.cohorts.directory import DirectoryRefusal
 from bot.cohorts.models import Tenant
 from bot.cohorts.rights import Caller, SlackWorkspaceAdmins
 from bot.domain.events import Actor
-from bot.render.cohort_slack import ACTION_PREFIX, action_of, mrkdwn, render_answer_slack
+from bot.render.cohort_slack import (
+    ACTION_PREFIX,
+    FORM_CALLBACK,
+    FORM_FIELD,
+    action_of,
+    mrkdwn,
+    render_answer_slack,
+    render_form_slack,
+)
 
 log = logging.getLogger(__name__)
 
 COMMAND = re.compile(r"^/cohort(-[a-z0-9]+)?$")
 """`/cohort`, and suffixed variants (`/cohort-dev`) for a second app in the same workspace."""
 UNREADABLE = "Sorry, I couldn't read that command. Try `/cohort help`."
+FORM_FAILED = "The edit form could not open in time; nothing changed. Press Edit again."
+EMPTY_FORM = "An empty nudge can't be sent: cancel, and press Skip for this learner instead."
+REPLACING = ("page", "nudge")
+"""Buttons whose answer replaces the one they are on."""
 MEMBERS_PAGE = 200
 LIST_FROM = 40
 """From this many names on, `users.list` pages are read instead of a `users.info` per person."""
@@ -134,6 +147,20 @@ def display_name_of(user: Mapping[str, Any]) -> str:
     return str(profile.get("display_name") or profile.get("real_name") or user.get("name") or "")[:80]
 
 
+def _form_metadata(raw: str) -> tuple[str, str] | None:
+    """(button value, answer's response_url) that `_open_form` put in the modal."""
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+    value, response_url = meta.get("value"), meta.get("response_url")
+    if isinstance(value, str) and isinstance(response_url, str) and value and response_url:
+        return value, response_url
+    return None
+
+
 class SlackCohorts:
     """The `/cohort` listeners of one Slack app."""
 
@@ -146,6 +173,7 @@ class SlackCohorts:
         """Call before any catch-all action listener: Bolt runs the first listener that matches."""
         app.command(COMMAND)(self.on_command)
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_action)
+        app.view(FORM_CALLBACK)(self.on_form)
 
     async def on_command(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
         form = translate.parse_slash(body)
@@ -177,13 +205,60 @@ class SlackCohorts:
         caller = Caller(platform="slack", tenant=tenant, user=payload.user.id)
         response_url = payload.response_url
         value = payload.action.value
+        if action == "edit":
+            trigger = payload.trigger_id or ""
+            self.intake.submit(
+                caller.actor, "cohort form", lambda: self._open_form(caller, value, trigger, response_url)
+            )
+            return
 
         async def run() -> None:
             answer = await self.desk.press(caller, action, value)
-            # A page replaces the roster it was pressed on; anything else answers below it.
-            await self._answer(caller, answer, response_url, replace=action == "page" and answer.ok)
+            # A page, or a change to a nudge preview, replaces the answer it was pressed on;
+            # anything else (and any refusal) answers below it.
+            await self._answer(caller, answer, response_url, replace=action in REPLACING and answer.ok)
 
         self.intake.submit(caller.actor, "cohort button", run)
+
+    async def _open_form(self, caller: Caller, value: str, trigger: str, response_url: str) -> None:
+        """An Edit button: the form as a modal (Slack wants it within 3 s of the click). The
+        answer's `response_url` rides along, so the submitted text can update that answer."""
+        form = await self.desk.form(caller, value)
+        if isinstance(form, Answer):
+            await self._answer(caller, form, response_url, replace=False)
+            return
+        metadata = json.dumps({"value": form.value, "response_url": response_url})
+        try:
+            token = await self.outbox.api.token(caller.actor)
+            await self.outbox.client.views_open(
+                token=token, trigger_id=trigger, view=render_form_slack(form, metadata)
+            )
+        except (SlackApiError, ClientError, TimeoutError) as error:  # the trigger expired (3 s)
+            log.warning("slack: cohort form not opened: %s", type(error).__name__)
+            await self._answer(caller, refusal(FORM_FAILED), response_url, replace=False)
+
+    async def on_form(self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]) -> None:
+        """The Edit form submitted: an empty text is refused in the form itself."""
+        payload = translate.parse_view_submission(body)
+        meta = _form_metadata(payload.view.private_metadata) if payload is not None else None
+        tenant = payload.tenant if payload is not None else None
+        if payload is None or meta is None or tenant is None:
+            await ack()
+            log.warning("slack: unreadable cohort form dropped")
+            return
+        text = payload.input(FORM_FIELD, FORM_FIELD) or ""
+        if not text.strip():
+            await ack(response_action="errors", errors={FORM_FIELD: EMPTY_FORM})
+            return
+        await ack()
+        caller = Caller(platform="slack", tenant=tenant, user=payload.user.id)
+        value, response_url = meta
+
+        async def run() -> None:
+            answer = await self.desk.edited(caller, value, text)
+            await self._answer(caller, answer, response_url, replace=answer.ok)
+
+        self.intake.submit(caller.actor, "cohort form", run)
 
     async def _answer(self, caller: Caller, answer: Answer, response_url: str, *, replace: bool) -> None:
         if answer.files:

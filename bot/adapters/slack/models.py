@@ -77,18 +77,13 @@ class _Channel(_Edge):
     id: SlackId
 
 
-class BlockActionsPayload(_Edge):
-    """The `payload` of a button click (interactivity request of type `block_actions`)."""
+class _Interactive(_Edge):
+    """Who sent an interactivity request, and from which workspace or org."""
 
-    type: Literal["block_actions"]
     team: _Team | None = None
     enterprise: _Team | None = None
     is_enterprise_install: bool = False
     user: _User
-    container: _Container
-    channel: _Channel | None = None
-    actions: Annotated[list[ActionItem], Field(min_length=1)]
-    response_url: str | None = None
 
     @property
     def team_id(self) -> str | None:
@@ -102,6 +97,18 @@ class BlockActionsPayload(_Edge):
         enterprise = self.enterprise.id if self.enterprise else None
         return tenant_of(enterprise, self.team_id, self.is_enterprise_install)
 
+
+class BlockActionsPayload(_Interactive):
+    """The `payload` of a button click (interactivity request of type `block_actions`)."""
+
+    type: Literal["block_actions"]
+    container: _Container
+    channel: _Channel | None = None
+    actions: Annotated[list[ActionItem], Field(min_length=1)]
+    response_url: str | None = None
+    trigger_id: str | None = None
+    """For opening a modal (`views.open`) within 3 seconds of the click."""
+
     @property
     def action(self) -> ActionItem:
         """Slack sends one action per click."""
@@ -112,6 +119,32 @@ class BlockActionsPayload(_Edge):
         if self.container.channel_id:
             return self.container.channel_id
         return self.channel.id if self.channel else None
+
+
+class _InputValue(_Edge):
+    type: str = "plain_text_input"
+    value: Annotated[str, StringConstraints(max_length=4000)] | None = None
+
+
+class _ViewState(_Edge):
+    values: dict[str, dict[str, _InputValue]] = {}
+
+
+class _View(_Edge):
+    callback_id: Annotated[str, StringConstraints(max_length=255)] = ""
+    private_metadata: Annotated[str, StringConstraints(max_length=3000)] = ""
+    state: _ViewState = _ViewState()
+
+
+class ViewSubmissionPayload(_Interactive):
+    """The `payload` when a modal's submit button is pressed (`view_submission`)."""
+
+    type: Literal["view_submission"]
+    view: _View
+
+    def input(self, block_id: str, action_id: str) -> str | None:
+        found = self.view.state.values.get(block_id, {}).get(action_id)
+        return found.value if found is not None else None
 
 
 class MessageEvent(_Edge):

@@ -15,7 +15,13 @@ from pydantic import BaseModel
 
 from bot.adapters.commands import command_name
 from bot.adapters.payloads import parse
-from bot.adapters.slack.models import BlockActionsPayload, EventEnvelope, MessageEvent, SlashCommandForm
+from bot.adapters.slack.models import (
+    BlockActionsPayload,
+    EventEnvelope,
+    MessageEvent,
+    SlashCommandForm,
+    ViewSubmissionPayload,
+)
 from bot.domain.events import Actor, Command, Press, Text
 from bot.render.actions import button_index, decode
 
@@ -85,6 +91,10 @@ def _unescape(text: str) -> str:
 
 def parse_block_actions(body: Mapping[str, Any]) -> BlockActionsPayload | None:
     return parse(BlockActionsPayload, body)
+
+
+def parse_view_submission(body: Mapping[str, Any]) -> ViewSubmissionPayload | None:
+    return parse(ViewSubmissionPayload, body)
 
 
 def parse_slash(body: Mapping[str, Any]) -> SlashCommandForm | None:

@@ -1,0 +1,127 @@
+"""`/cohort nudge NAME` through the cohort service on the real Redis and the real scheduler:
+who is listed, skip and edit, Send all once, the automatic nudge never on top, stale and
+forged buttons refused."""
+
+from __future__ import annotations
+
+from bot.cohorts.answers import Answer, AnswerButton, EditForm
+from bot.cohorts.roster import learner_actor
+from bot.course.models import Module
+from bot.domain.messages import Paragraph
+from bot.nudges.record import NudgeRecords
+from bot.nudges.sender import NudgeSender
+from bot.nudges.sweep import NUDGE, plan_cohort, schedule_nudges
+from bot.scheduler.clock import ManualClock
+from bot.scheduler.runner import Scheduler
+from bot.scheduler.store import JobStore
+from tests.cohorts.conftest import KEYS, World, admin, member
+from tests.cohorts.test_cohort_nudges import POLICY, TENANT
+
+DAY = 24 * 3600
+
+
+def button(answer: Answer, label: str) -> AnswerButton:
+    found = [
+        b for b in (*answer.buttons, *(b for item in answer.items for b in item.buttons)) if b.label == label
+    ]
+    assert found, f"no {label!r} button in {answer.text}"
+    return found[0]
+
+
+def sent(world: World) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for actor, message in world.outbox.sent:
+        [block] = message.blocks
+        assert isinstance(block, Paragraph)
+        out.setdefault(actor.user, []).append(block.text)
+    return out
+
+
+async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    await world.say(boss, "enrol spring <@UA0001> <@UB0002> <@UC0003> <@UD0004>")
+    records = NudgeRecords(world.store.client, KEYS)
+    await records.pause(learner_actor(TENANT, "UD0004"), world.clock[0] + 1)
+    early = await world.say(boss, "nudge spring")
+    assert early.ok and early.title.startswith("Nobody in `spring` would be nudged now. The next is due")
+
+    world.clock[0] += 3 * DAY + 60
+    jobs = JobStore(world.store.client, KEYS)
+    # The automatic sweep got there first for everyone: their jobs wait in the scheduler.
+    planned = await plan_cohort(
+        world.store, world.learners, records, module, TENANT, "spring", POLICY, world.clock[0]
+    )
+    assert await schedule_nudges(jobs, TENANT, "spring", [n for n in planned if n.user != "UC0003"]) == 2
+
+    shown = await world.say(boss, "nudge spring")
+    assert shown.title == "`spring`: 3 learner(s) would be nudged now · page 1 of 1"
+    assert [item.text.split("\n")[0].split(" · ")[0] for item in shown.items] == [
+        "**1.** \ue000UA0001\ue001",
+        "**2.** \ue000UB0002\ue001",
+        "**3.** \ue000UC0003\ue001",
+    ]  # the paused learner is left out
+    assert all("You have not started yet." in item.text for item in shown.items)
+
+    skipped = await world.service.press(boss, "nudge", button(shown, "Skip 2").value)
+    assert "_Skipped: gets no nudge now._" in skipped.items[1].text
+    assert [b.label for b in skipped.items[1].buttons] == ["Keep 2"]
+    form = await world.service.form(boss, button(skipped, "Edit 3").value)
+    assert isinstance(form, EditForm) and form.text.startswith("You have not started yet.")
+    edited = await world.service.edited(boss, form.value, "  Hi! The course misses you.  ")
+    assert "_Edited:_ Hi! The course misses you." in edited.items[2].text
+    assert "2 to send · 1 skipped · 1 edited" in edited.sections[0]
+
+    stranger = await world.service.press(member("UX0009"), "nudge", button(edited, "Send all (2)").value)
+    assert not stranger.ok and "Only this cohort's facilitators" in stranger.title
+
+    done = await world.service.press(boss, "nudge", button(edited, "Send all (2)").value)
+    assert done.title.startswith("`spring`: 2 nudge(s) queued") and "1 skipped" in done.title
+    again = await world.service.press(boss, "nudge", button(edited, "Send all (2)").value)
+    assert not again.ok and "sent already; nothing more was sent" in again.title
+    late_skip = await world.service.press(boss, "nudge", button(edited, "Skip 1").value)
+    assert not late_skip.ok and "sent already" in late_skip.title
+
+    clock = ManualClock(world.clock[0])
+    scheduler = Scheduler(jobs, clock)
+    scheduler.on(NUDGE, NudgeSender(world.learners, records, world.outbox))
+    world.outbox.sent.clear()
+    clock.advance(30)
+    await scheduler.run_until_idle()
+    # The sweep runs again: nothing more for anyone (sent, or skipped, for this stretch).
+    planned = await plan_cohort(
+        world.store, world.learners, records, module, TENANT, "spring", POLICY, clock.now()
+    )
+    await schedule_nudges(jobs, TENANT, "spring", [n for n in planned if n.plan.at <= clock.now()])
+    await scheduler.run_until_idle()
+    got = sent(world)
+    assert set(got) == {"UA0001", "UC0003"}
+    assert got["UC0003"] == ["Hi! The course misses you."]
+    assert len(got["UA0001"]) == 1 and got["UA0001"][0].startswith("You have not started yet.")
+    audit = await world.say(boss, "audit spring")
+    assert "· nudge · 2 queued, 1 skipped, 1 edited" in audit.text
+
+
+async def test_a_stale_or_forged_preview_is_refused(world: World, module: Module) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    await world.say(boss, "enrol spring <@UA0001>")
+    world.clock[0] += 3 * DAY + 60
+    first = await world.say(boss, "nudge spring")
+    second = await world.say(boss, "nudge spring")  # replaces the first
+    old = await world.service.press(boss, "nudge", button(first, "Send all (1)").value)
+    assert not old.ok and "out of date" in old.title and "`/cohort nudge spring`" in old.title
+    assert await JobStore(world.store.client, KEYS).waiting() == []
+    for forged in (
+        button(second, "Skip 1").value.replace(":0", ":7"),
+        button(second, "Send all (1)").value + ":x",
+        "spring:zz:skip:0",
+    ):
+        answer = await world.service.press(boss, "nudge", forged)
+        assert not answer.ok, forged
+    form = await world.service.form(boss, button(second, "Edit 1").value[:-1] + "9")
+    assert isinstance(form, Answer) and not form.ok
+    other = await world.service.press(admin("UOTHER"), "nudge", button(second, "Send all (1)").value)
+    assert not other.ok and "out of date" in other.title  # another facilitator's preview is not theirs
+    empty = await world.service.edited(boss, button(second, "Edit 1").value, "   ")
+    assert not empty.ok and "empty nudge" in empty.title
