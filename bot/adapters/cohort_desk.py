@@ -55,6 +55,7 @@ class CohortDesk:
             outbox=outbox,
             budget=budget,
             jobs=JobStore(redis, keys),
+            clock=engine.clock,  # the process's one clock, which tests can move
         )
         return cls(service)
 

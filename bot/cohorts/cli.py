@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cohorts.answers import Answer
-from bot.cohorts.commands import Items
+from bot.cohorts.answers import Answer, plain_mention, with_mentions
+from bot.cohorts.commands import Items, Nudge
 from bot.cohorts.parser import BadInput, parse
+from bot.cohorts.rights import Caller
 from bot.cohorts.service import CohortService
 from bot.domain.events import Actor
 from bot.domain.messages import Message, ReplyProgress
@@ -59,7 +60,7 @@ async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: 
     from bot.advisor.factory import budget_guard
     from bot.cohorts.audit import AuditLog
     from bot.cohorts.directory import ShellDirectory
-    from bot.cohorts.rights import Caller, PayloadAdmins, Rights
+    from bot.cohorts.rights import PayloadAdmins, Rights
     from bot.cohorts.store import CohortStore
     from bot.runtime import open_runtime
     from bot.scheduler.store import JobStore
@@ -96,6 +97,8 @@ async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: 
             jobs=JobStore(runtime.redis, runtime.keys),  # releases are announced by the bot's processes
         )
         answer = await service.run(caller, command)
+        if isinstance(command, Nudge) and answer.buttons:
+            return await _nudge_at_shell(service, caller, answer, yes)
         confirm = next((b for b in answer.buttons if b.action == "confirm"), None)
         if confirm and yes:
             answer = await service.press(caller, "confirm", confirm.value)
@@ -112,3 +115,23 @@ async def run_cohort_command(words: Sequence[str], tenant: str, user: str, out: 
                 f"({outbox.undelivered} message(s) to learners were not sent: the shell cannot reach them.)"
             )
     return 0 if answer.ok else 1
+
+
+async def _nudge_at_shell(service: CohortService, caller: Caller, answer: Answer, yes: bool) -> int:
+    """`cohort nudge`: every page of the preview; with `--yes`, Send all."""
+    print(answer.title)
+    print("\n".join(answer.sections))
+    send = answer.buttons[0]
+    while True:
+        for item in answer.items:
+            print(with_mentions(item.text, plain_mention))
+        following = next((b for b in answer.buttons if b.label == "Next"), None)
+        if following is None:
+            break
+        answer = await service.press(caller, following.action, following.value)
+    if not yes:
+        print("Run it again with --yes to send them.")
+        return 1
+    sent = await service.press(caller, send.action, send.value)
+    print(sent.text)
+    return 0 if sent.ok else 1

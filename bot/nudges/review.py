@@ -63,8 +63,10 @@ def when(stamp: float) -> str:
 
 
 def about(seconds: float) -> str:
+    if seconds < 1.5:
+        return "about a second"
     if seconds < 90:
-        return f"about {max(1, round(seconds))} seconds"
+        return f"about {round(seconds)} seconds"
     return f"about {round(seconds / 60)} minutes"
 
 

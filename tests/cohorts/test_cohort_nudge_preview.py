@@ -4,6 +4,10 @@ forged buttons refused."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from bot.cohorts.answers import Answer, AnswerButton, EditForm
 from bot.cohorts.roster import learner_actor
 from bot.course.models import Module
@@ -75,10 +79,20 @@ async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> 
     stranger = await world.service.press(member("UX0009"), "nudge", button(edited, "Send all (2)").value)
     assert not stranger.ok and "Only this cohort's facilitators" in stranger.title
 
-    done = await world.service.press(boss, "nudge", button(edited, "Send all (2)").value)
-    assert done.title.startswith("`spring`: 2 nudge(s) queued") and "1 skipped" in done.title
-    again = await world.service.press(boss, "nudge", button(edited, "Send all (2)").value)
+    send = button(edited, "Send all (2)").value
+    # A double click handled by two processes at once: one sends, the other is told.
+    first, second = await asyncio.gather(
+        world.service.press(boss, "nudge", send), world.service.press(boss, "nudge", send)
+    )
+    [done] = [answer for answer in (first, second) if answer.ok]
+    assert done.title == "`spring`: 2 nudge(s) queued, going out over about a second · 1 skipped."
+    [told] = [answer for answer in (first, second) if not answer.ok]
+    assert "nothing more was sent" in told.title
+    again = await world.service.press(boss, "nudge", send)
     assert not again.ok and "sent already; nothing more was sent" in again.title
+    waiting = {job.data["user"]: job for job in await jobs.waiting()}
+    assert set(waiting) == {"UA0001", "UC0003"}
+    assert waiting["UC0003"].run_at - waiting["UA0001"].run_at == pytest.approx(1.4)  # spaced for Slack
     late_skip = await world.service.press(boss, "nudge", button(edited, "Skip 1").value)
     assert not late_skip.ok and "sent already" in late_skip.title
 
@@ -98,6 +112,9 @@ async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> 
     assert set(got) == {"UA0001", "UC0003"}
     assert got["UC0003"] == ["Hi! The course misses you."]
     assert len(got["UA0001"]) == 1 and got["UA0001"][0].startswith("You have not started yet.")
+    # The skip counted for the stretch: the skipped learner's next nudge is the second, later.
+    later = {n.user: n for n in planned}
+    assert later["UB0002"].plan.number == 2 and later["UB0002"].plan.at > clock.now() + DAY
     audit = await world.say(boss, "audit spring")
     assert "· nudge · 2 queued, 1 skipped, 1 edited" in audit.text
 
@@ -125,3 +142,50 @@ async def test_a_stale_or_forged_preview_is_refused(world: World, module: Module
     assert not other.ok and "out of date" in other.title  # another facilitator's preview is not theirs
     empty = await world.service.edited(boss, button(second, "Edit 1").value, "   ")
     assert not empty.ok and "empty nudge" in empty.title
+
+
+def test_the_shell_lists_every_page_and_sends_with_yes(redis_url, monkeypatch, capsys) -> None:
+    import redis as sync_redis
+
+    from bot.cli import main
+    from bot.cohorts.models import RosterEntry
+    from bot.storage.keys import KeyBuilder
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    tenant = ["--tenant", "slack:TSHELLN"]
+    users = [f"U00000{n:02d}" for n in range(6)]
+    assert main(["cohort", "create", "dusk", *tenant]) == 0
+    assert main(["cohort", "enrol", "dusk", *users, *tenant]) == 0
+    roster = KeyBuilder("tutorbot").roster("slack", "TSHELLN", "dusk")
+    client = sync_redis.Redis.from_url(redis_url)
+    for user, raw in client.hgetall(roster).items():  # enrolled four days ago
+        entry = RosterEntry.model_validate_json(raw)
+        client.hset(
+            roster,
+            user,
+            entry.model_copy(update={"enrolled_at": entry.enrolled_at - 4 * DAY}).model_dump_json(),
+        )
+    capsys.readouterr()
+    assert main(["cohort", "nudge", "dusk", *tenant]) == 1
+    out = capsys.readouterr().out
+    assert "`dusk`: 6 learner(s) would be nudged now · page 1 of 2" in out
+    assert all(f"@{user}" in out for user in users)  # both pages
+    assert out.rstrip().endswith("Run it again with --yes to send them.")
+    assert main(["cohort", "nudge", "dusk", *tenant, "--yes"]) == 0
+    assert "`dusk`: 6 nudge(s) queued" in capsys.readouterr().out
+    assert main(["cohort", "nudge", "dusk", *tenant, "--yes"]) == 0  # queued again: the same jobs
+    assert asyncio.run(waiting_users(redis_url, "TSHELLN")) == users
+
+
+async def waiting_users(url: str, tenant: str) -> list[str]:
+    import redis.asyncio as aioredis
+
+    from bot.storage.keys import KeyBuilder
+
+    client = aioredis.from_url(url)
+    try:
+        waiting = await JobStore(client, KeyBuilder("tutorbot")).waiting()
+    finally:
+        await client.aclose()
+    return sorted(job.data["user"] for job in waiting if job.data["tenant"] == tenant)

@@ -17,6 +17,7 @@ from bot.storage.redis_store import RedisLearnerStore
 from tests.credentials.passes import SECRET
 from tests.discord.harness import GUILD, GUILD2, TOKEN, DiscordHarness
 from tests.fakes.discord_api import FakeDiscordApi
+from tests.shifted_clock import ShiftedClock
 
 COURSE = Path(__file__).resolve().parents[2] / "course_data" / "module-02-technical-roles"
 
@@ -33,11 +34,17 @@ async def discord_api() -> AsyncIterator[FakeDiscordApi]:
 
 
 @pytest.fixture
+def clock() -> ShiftedClock:
+    """The bot's clock: the real time unless a test moves it forward."""
+    return ShiftedClock()
+
+
+@pytest.fixture
 async def harness(
-    discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis
+    discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis, clock: ShiftedClock
 ) -> AsyncIterator[DiscordHarness]:
     keys = KeyBuilder("test")
-    engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor())
+    engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor(), clock=clock.now)
     settings = DiscordSettings(
         _env_file=None,  # type: ignore[call-arg]
         discord_bot_token=TOKEN,

@@ -293,6 +293,33 @@ class DiscordHarness:
         await self.interaction(payload)
         return self.answer_to(payload["token"])
 
+    async def cohort_edit(
+        self, uid: str, answer: dict[str, Any], label: str, text: str, **member: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Presses an Edit button, types `text` into the modal it opened and submits it, as
+        Discord would (MODAL_SUBMIT, with the message the button was on); returns the modal
+        and what the submission answered."""
+        opened = len(self.api.modals)
+        press = answer_click(uid, answer, label, **member)
+        await self.interaction(press)
+        assert len(self.api.modals) == opened + 1, "no modal opened"
+        modal = self.api.modals[-1]
+        field = modal["components"][0]["components"][0]
+        submit = dict(press)
+        submit.update(
+            id=str(next(_ids)),
+            type=5,
+            token=f"itok-{next(_ids)}",
+            data={
+                "custom_id": modal["custom_id"],
+                "components": [
+                    {"type": 1, "components": [{"type": 4, "custom_id": field["custom_id"], "value": text}]}
+                ],
+            },
+        )
+        await self.interaction(submit)
+        return modal, self.answer_to(submit["token"])
+
     def answer_to(self, token: str) -> dict[str, Any]:
         edited = self.api.messages.get(f"{token}:@original")
         followups = [m for m in self.api.messages.values() if m["channel_id"] == f"eph-{token}"]

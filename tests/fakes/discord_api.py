@@ -156,6 +156,8 @@ class FakeDiscordApi:
     role_mode: str = "ok"
     """How role grants are answered: `ok`, `forbidden` (403) or `deleted` (404)."""
     deleted_roles: set[str] = field(default_factory=set)
+    modals: list[dict[str, Any]] = field(default_factory=list)
+    """Modals opened by interaction response type 9 (their `data`), as accepted."""
     post_delay: float = 0.0
     """Seconds each `POST /channels/{id}/messages` takes (work still in flight, for shutdown tests)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
@@ -196,7 +198,11 @@ class FakeDiscordApi:
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway event (`INTERACTION_CREATE`, …) to every connected client; kept for a
         RESUME when none is connected."""
-        if event == "INTERACTION_CREATE" and data.get("type") == 3 and isinstance(data.get("message"), dict):
+        if (
+            event == "INTERACTION_CREATE"
+            and data.get("type") in (3, 5)
+            and isinstance(data.get("message"), dict)
+        ):
             self._originals[str(data["token"])] = str(data["message"]["id"])
         frame = {"op": 0, "t": event, "s": next(self._sequence), "d": data}
         self._events.append(frame)
@@ -425,6 +431,13 @@ class FakeDiscordApi:
                 self.messages[parts[3]]["deleted"] = True
                 return web.Response(status=204)
         if parts[0] == "interactions" and parts[-1] == "callback":
+            if body.get("type") == 9:
+                problem = _modal_problem(body.get("data") or {})
+                if problem:
+                    return _json(
+                        {"message": "Invalid Form Body", "code": 50035, "errors": problem}, status=400
+                    )
+                self.modals.append(body["data"])
             return _json({"interaction": {"id": parts[1], "type": 2}, "resource": {"type": body["type"]}})
         if parts[0] == "webhooks" and len(parts) == 3 and m == "POST":
             return _json(self._store(f"eph-{parts[2]}", body))  # one "channel" per interaction token
@@ -492,6 +505,27 @@ class FakeDiscordApi:
         message.update(body)
         message["edits"] += 1
         return message
+
+
+def _modal_problem(data: dict[str, Any]) -> str:
+    """What Discord would refuse in a modal: custom_id 1-100, title 1-45, 1-5 rows of text
+    inputs with a custom_id, a label of 1-45 and a value no longer than max_length."""
+    if not 1 <= len(str(data.get("custom_id", ""))) <= 100:
+        return "custom_id"
+    if not 1 <= len(str(data.get("title", ""))) <= 45:
+        return "title"
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= 5:
+        return "components"
+    for row in rows:
+        for field_ in row.get("components") or []:
+            if field_.get("type") != 4 or not field_.get("custom_id"):
+                return "components.type"
+            if not 1 <= len(str(field_.get("label", ""))) <= 45:
+                return "components.label"
+            if len(str(field_.get("value", ""))) > int(field_.get("max_length", 4000)):
+                return "components.value"
+    return ""
 
 
 async def _multipart(request: web.Request) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:

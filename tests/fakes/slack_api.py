@@ -182,6 +182,8 @@ class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channel_members: dict[str, list[str]] = field(default_factory=dict)
     uploads: list[UploadedFile] = field(default_factory=list)
+    views: list[dict[str, Any]] = field(default_factory=list)
+    """Modals opened with `views.open`, each with the `id` the fake gave it."""
     _pending_uploads: dict[str, _Upload] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
@@ -495,6 +497,8 @@ class FakeSlackApi:
             return {"ok": True, "channel": stored.channel, "ts": stored.ts}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
+        if method == "views.open":
+            return self._open_view(body)
         if method == "views.publish":
             return {"ok": True, "view": {"id": "VHOME", "type": "home", **(body.get("view") or {})}}
         if method == "users.info":
@@ -534,6 +538,29 @@ class FakeSlackApi:
         if method == "files.completeUploadExternal":
             return self._complete_upload(body)
         return {"ok": True}
+
+    def _open_view(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A modal, as Slack checks one: a trigger_id, a title of at most 24 characters, an
+        initial value no longer than the input's max_length."""
+        view = body.get("view")
+        if not body.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        problems = []
+        if len(view.get("title", {}).get("text", "")) > 24:
+            problems.append("title must be less than 25 characters")
+        if len(view.get("private_metadata", "")) > 3000:
+            problems.append("private_metadata must be less than 3001 characters")
+        for block in view.get("blocks") or []:
+            element = block.get("element") or {}
+            if len(element.get("initial_value", "")) > int(element.get("max_length", 3000)):
+                problems.append("initial_value must not exceed max_length")
+        if problems:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        view_id = f"V{next(self._ts):08d}"
+        self.views.append({"id": view_id, **view})
+        return {"ok": True, "view": {"id": view_id, **view}}
 
     # ---- helpers ---------------------------------------------------------------------------
 

@@ -2,10 +2,11 @@
 of the Slack and Discord harnesses (the real adapters against the local fake APIs)."""
 
 from tests.cohorts.conftest import learner_store, make_world, module, world
-from tests.discord.conftest import discord_api, harness
+from tests.discord.conftest import clock, discord_api, harness
 from tests.slack.conftest import make_slack, slack_api, slack_settings, store
 
 __all__ = [
+    "clock",
     "discord_api",
     "harness",
     "learner_store",

@@ -7,6 +7,7 @@ the app talks to the fake Web API through the real slack-sdk client.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -87,8 +88,9 @@ def make_slack(
         edit_interval_s: float = 0.05,
         budget: SlackBudget | None = None,
         certificate_secret: str | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> SlackHarness:
-        engine = Engine(module, store, advisor or OfflineAdvisor())
+        engine = Engine(module, store, advisor or OfflineAdvisor(), clock=clock)
         settings = slack_settings
         if certificate_secret is not None:
             settings = settings.model_copy(update={"certificate_secret": SecretStr(certificate_secret)})

@@ -265,6 +265,59 @@ class SlackHarness:
         await self.settle()
         return self.cohort_reply(hook)
 
+    async def cohort_edit(
+        self, user: str, reply: CohortReply, label: str, text: str, *, team: str = "T1"
+    ) -> tuple[dict[str, Any], CohortReply | None]:
+        """Presses an Edit button, types `text` into the modal it opened and submits it, as
+        Slack would; returns the modal and the answer that replaced the one pressed (None if
+        the modal refused the text)."""
+        element = next(e for e in reply.buttons if e["text"]["text"] == label)
+        opened = len(self.api.views)
+        hook = f"cohort-edit-{next(_ids)}"
+        body = click_body(
+            team,
+            user,
+            element["value"],
+            channel=CHANNEL,
+            ts=None,
+            response_url=self.api.response_url(hook),
+            action_id=element["action_id"],
+            label=label,
+        )
+        assert (await self.dispatch(body, "application/x-www-form-urlencoded")).status == 200
+        await self.settle()
+        assert len(self.api.views) == opened + 1, "no modal opened"
+        view = self.api.views[-1]
+        block = view["blocks"][0]
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "api_app_id": "ATUTOR",
+            "token": "legacy-verification-token",
+            "trigger_id": f"{next(_ids)}.trigger",
+            "view": {
+                **view,
+                "team_id": team,
+                "state": {
+                    "values": {
+                        block["block_id"]: {
+                            block["element"]["action_id"]: {"type": "plain_text_input", "value": text}
+                        }
+                    }
+                },
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
+        submitted = "payload=" + quote(json.dumps(payload))
+        response = await self.dispatch(submitted, "application/x-www-form-urlencoded")
+        assert response.status == 200
+        await self.settle()
+        if response.body:
+            return view, None
+        return view, self.cohort_reply(hook)
+
     def cohort_reply(self, hook: str) -> CohortReply:
         posted = [call.body for call in self.api.of("response_url") if call.body.get("hook") == hook]
         assert len(posted) == 1, f"expected one answer at {hook}, got {len(posted)}"
