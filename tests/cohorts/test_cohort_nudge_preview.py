@@ -5,23 +5,32 @@ forged buttons refused."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 
 import pytest
 
 from bot.cohorts.answers import Answer, AnswerButton, EditForm
+from bot.cohorts.models import Tenant
 from bot.cohorts.roster import learner_actor
 from bot.course.models import Module
 from bot.domain.messages import Paragraph
+from bot.nudges.policy import NudgePolicy
 from bot.nudges.record import NudgeRecords
 from bot.nudges.sender import NudgeSender
 from bot.nudges.sweep import NUDGE, plan_cohort, schedule_nudges
+from bot.render.cohort_discord import render_answer_discord
+from bot.render.cohort_slack import render_answer_slack
+from bot.render.limits import discord_problems, slack_problems
+from bot.render.slack import SlackMessage
 from bot.scheduler.clock import ManualClock
 from bot.scheduler.runner import Scheduler
 from bot.scheduler.store import JobStore
 from tests.cohorts.conftest import KEYS, World, admin, member
-from tests.cohorts.test_cohort_nudges import POLICY, TENANT
 
 DAY = 24 * 3600
+TENANT = Tenant(platform="slack", tenant="T1")
+POLICY = NudgePolicy(quiet_hours=None)
 
 
 def button(answer: Answer, label: str) -> AnswerButton:
@@ -140,6 +149,8 @@ async def test_a_stale_or_forged_preview_is_refused(world: World, module: Module
     assert isinstance(form, Answer) and not form.ok
     other = await world.service.press(admin("UOTHER"), "nudge", button(second, "Send all (1)").value)
     assert not other.ok and "out of date" in other.title  # another facilitator's preview is not theirs
+    outsider = await world.service.edited(member("UX0009"), button(second, "Edit 1").value, "Hello")
+    assert not outsider.ok and "Only this cohort's facilitators" in outsider.title
     empty = await world.service.edited(boss, button(second, "Edit 1").value, "   ")
     assert not empty.ok and "empty nudge" in empty.title
 
@@ -189,3 +200,31 @@ async def waiting_users(url: str, tenant: str) -> list[str]:
     finally:
         await client.aclose()
     return sorted(job.data["user"] for job in waiting if job.data["tenant"] == tenant)
+
+
+async def test_a_300_learner_preview_pages_within_both_platforms_and_sends_spaced(world: World) -> None:
+    boss = admin()
+    await world.say(boss, "create big")
+    users = [f"U{n:05d}" for n in range(300)]
+    await world.say(boss, "enrol big " + " ".join(f"<@{u}>" for u in users))
+    world.clock[0] += 3 * DAY + 60
+    page = await world.say(boss, "nudge big")
+    seen: set[str] = set()
+    pages = 0
+    while True:
+        pages += 1
+        slack = render_answer_slack(page)
+        blocks = json.loads(re.sub(r"<@(U\d{5})>", r"@\1", json.dumps(slack.blocks)))  # mentions are meant
+        assert slack_problems(SlackMessage(text=slack.text, blocks=blocks)) == []
+        assert discord_problems(render_answer_discord(page)) == []
+        seen |= {item.text.split("\ue000")[1].split("\ue001")[0] for item in page.items}
+        following = [b for b in page.buttons if b.label == "Next"]
+        if not following:
+            break
+        page = await world.service.press(boss, "nudge", following[0].value)
+    assert pages == 75 and seen == set(users)
+    assert page.title == "`big`: 300 learner(s) would be nudged now · page 75 of 75"
+    done = await world.service.press(boss, "nudge", button(page, "Send all (300)").value)
+    assert done.title == "`big`: 300 nudge(s) queued, going out over about 7 minutes · 0 skipped."
+    times = sorted(job.run_at for job in await JobStore(world.store.client, KEYS).waiting())
+    assert len(times) == 300 and times[-1] - times[0] == pytest.approx(299 * 1.4)
