@@ -4,6 +4,6 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY bench ./bench
 COPY course_data ./course_data
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ".[fast]"
 ENV COURSE_DIR=/app/course_data
 ENTRYPOINT ["tutorbot"]

@@ -28,14 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.advisor.base import Advisor
+from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
 from bot.advisor.offline import OfflineAdvisor
 from bot.advisor.retrieval import LessonIndexes
 from bot.course.models import Module
 from bot.domain.events import Actor, Command, Event, Press, Text
-from bot.domain.messages import Message
 from bot.domain.outbox import CollectingOutbox, Outbox
 from bot.engine.engine import Engine, EngineConfig
+from bot.event_loop import running_loop_name
 from bot.flows.context import Limits
 from bot.simulate import SimulatedLearner
 from bot.storage.client import AsyncRedis, connect
@@ -48,25 +48,45 @@ LAB_PAIRS = 30
 
 
 class TimedLearner(SimulatedLearner):
-    """A simulated learner that adds its own time (between answers) to `clock.learner_s`."""
+    """A simulated learner that adds its own time to `clock.learner_s`: everything it does from
+    the engine's answer to its next call into the engine (reading the cards, choosing a click)."""
 
-    def __init__(self, clock: LearnerClock, *args: Any) -> None:
-        super().__init__(*args)
-        self.clock = clock
+    def __init__(self, clock: LearnerClock, engine: Engine, *args: Any) -> None:
+        super().__init__(engine, *args)
+        self.engine = _Watched(engine, clock)  # type: ignore[assignment]  # only `handle` is used
+
+
+class _Watched:
+    """The engine as one learner sees it, with the learner's time between calls measured."""
+
+    def __init__(self, engine: Engine, clock: LearnerClock) -> None:
+        self.engine, self.clock = engine, clock
         self._back: float | None = None
 
-    async def _send(self, event: Command | Press | Text) -> list[Message]:
-        now = time.perf_counter()
+    async def handle(self, event: Event, outbox: Outbox) -> None:
         if self._back is not None:
-            self.clock.learner_s += now - self._back
-        shown = await super()._send(event)
+            self.clock.learner_s += time.perf_counter() - self._back
+        await self.engine.handle(event, outbox)
         self._back = time.perf_counter()
-        return shown
 
 
 @dataclass
 class LearnerClock:
     learner_s: float = 0.0
+
+
+class TimedAdvisor(OfflineAdvisor):
+    """The offline advisor, adding the time of its replies to `advisor_s`. A reply runs without
+    suspending (nothing in it waits), so that time is the advisor's alone."""
+
+    advisor_s = 0.0
+
+    async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
+        started = time.perf_counter()
+        try:
+            return await super().reply(request, on_delta)
+        finally:
+            self.advisor_s += time.perf_counter() - started
 
 
 class RoundTrips:
@@ -151,10 +171,13 @@ async def learner_run(
             runs.append(await sim.take_module())
 
     engine.latencies = []
+    advisor = engine.advisor if isinstance(engine.advisor, TimedAdvisor) else None
+    advisor_before = advisor.advisor_s if advisor else 0.0
     calls_before, commands_before = engine.round_trips.count, engine.round_trips.commands
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
+    advisor_s = (advisor.advisor_s - advisor_before) if advisor else 0.0
     calls = engine.round_trips.count - calls_before
     commands = engine.round_trips.commands - commands_before
     events = len(engine.latencies)
@@ -166,6 +189,10 @@ async def learner_run(
         "learner_seconds": round(clock.learner_s, 3),
         "events_per_s": round(events / elapsed, 1),
         "events_per_s_without_learners": round(events / (elapsed - clock.learner_s), 1),
+        "advisor_seconds": round(advisor_s, 3),
+        "events_per_s_without_learners_or_advisor": round(
+            events / (elapsed - clock.learner_s - advisor_s), 1
+        ),
         "p50_ms": round(percentile(engine.latencies, 0.50) * 1000, 3),
         "p99_ms": round(percentile(engine.latencies, 0.99) * 1000, 3),
         "round_trips_per_event": round(calls / events, 3),
@@ -207,30 +234,32 @@ async def _lab_turn(engine: Engine, actor: Actor, outbox: CollectingOutbox, turn
     return took
 
 
-async def lab_turn_cost(engine: Engine, client: AsyncRedis, keys: KeyBuilder) -> dict[str, Any]:
+async def lab_turn_cost(
+    engine: Engine, client: AsyncRedis, keys: KeyBuilder, turns: int = LAB_TURNS, pairs: int = LAB_PAIRS
+) -> dict[str, Any]:
     """Time of a lab event (both commits and the offline reply) at a learner's 1st and 400th turn.
 
     Learners who have already had 399 turns and fresh learners take their next turn alternately,
     so both figures are measured under the same machine conditions."""
     outbox = CollectingOutbox()
-    veterans = [Actor(platform="sim", tenant="bench-lab", user=f"old{n}") for n in range(LAB_PAIRS)]
-    newcomers = [Actor(platform="sim", tenant="bench-lab", user=f"new{n}") for n in range(LAB_PAIRS)]
+    veterans = [Actor(platform="sim", tenant="bench-lab", user=f"old{n}") for n in range(pairs)]
+    newcomers = [Actor(platform="sim", tenant="bench-lab", user=f"new{n}") for n in range(pairs)]
     for actor in veterans + newcomers:
         await _enter_first_lab(engine, actor, outbox)
     for actor in veterans:
-        for turn in range(1, LAB_TURNS):
+        for turn in range(1, turns):
             await _lab_turn(engine, actor, outbox, turn)
     first, last = [], []
     for newcomer, veteran in zip(newcomers, veterans, strict=False):
         first.append(await _lab_turn(engine, newcomer, outbox, 1))
-        last.append(await _lab_turn(engine, veteran, outbox, LAB_TURNS))
+        last.append(await _lab_turn(engine, veteran, outbox, turns))
     t1, t400 = statistics.median(first), statistics.median(last)
     return {
         "turn_1_ms": round(t1 * 1000, 3),
-        f"turn_{LAB_TURNS}_ms": round(t400 * 1000, 3),
-        f"turn_{LAB_TURNS}_vs_1": round(t400 / t1, 3),
+        f"turn_{turns}_ms": round(t400 * 1000, 3),
+        f"turn_{turns}_vs_1": round(t400 / t1, 3),
         "state_bytes_turn_1": await client.hstrlen(keys.state(newcomers[0]), "data"),
-        f"state_bytes_turn_{LAB_TURNS}": await client.hstrlen(keys.state(veterans[0]), "data"),
+        f"state_bytes_turn_{turns}": await client.hstrlen(keys.state(veterans[0]), "data"),
     }
 
 
@@ -255,6 +284,8 @@ async def bench(
     learners: int,
     concurrency: int,
     raw_calls: int,
+    lab_turns: int = LAB_TURNS,
+    lab_pairs: int = LAB_PAIRS,
 ) -> dict[str, Any]:
     """All figures of one run. The raw limit is measured three times (before, between and after
     the engine phases) and its highest value is used, so machine noise cannot flatter the ratio.
@@ -268,7 +299,7 @@ async def bench(
     actors = [Actor(platform="sim", tenant="bench", user=f"l{i}") for i in range(learners)]
     run["state_bytes_per_learner"] = round(await state_bytes(client, engine.keys, actors), 1)
     raw_runs.append(await raw_round_trips(client, concurrency, raw_calls))
-    lab = await lab_turn_cost(engine_factory(), client, engine.keys)
+    lab = await lab_turn_cost(engine_factory(), client, engine.keys, lab_turns, lab_pairs)
     raw_runs.append(await raw_round_trips(client, concurrency, raw_calls))
     raw = max(raw_runs)
     return {
@@ -277,9 +308,19 @@ async def bench(
         "raw_round_trips_per_s_runs": [round(r, 1) for r in raw_runs],
         "ratio_events_to_raw": round(run["events_per_s_without_learners"] / raw, 3),
         "ratio_with_learners": round(run["events_per_s"] / raw, 3),
+        "ratio_without_learners_or_advisor": round(run["events_per_s_without_learners_or_advisor"] / raw, 3),
         "concurrency": concurrency,
         "lab": lab,
     }
+
+
+def parser_name(client: AsyncRedis) -> str:
+    """The reply parser redis-py uses (hiredis's when it is installed)."""
+    from redis.asyncio.connection import DefaultParser
+
+    kwargs = client.get_connection_kwargs()
+    parser = kwargs.get("parser_class") or DefaultParser
+    return "hiredis" if "Hiredis" in parser.__name__ else "python"
 
 
 def engine_factory(
@@ -289,14 +330,20 @@ def engine_factory(
 
     def factory() -> TimedEngine:
         return TimedEngine(
-            module, client, keys, OfflineAdvisor(LessonIndexes(module.lessons)), config, round_trips, batch
+            module, client, keys, TimedAdvisor(LessonIndexes(module.lessons)), config, round_trips, batch
         )
 
     return factory
 
 
 async def run_bench(
-    learners: int, concurrency: int, cluster: bool, raw_calls: int, batch: bool = True
+    learners: int,
+    concurrency: int,
+    cluster: bool,
+    raw_calls: int,
+    batch: bool = True,
+    lab_turns: int = LAB_TURNS,
+    lab_pairs: int = LAB_PAIRS,
 ) -> int:
     from bench.target import bench_redis
     from bot.runtime import load_module
@@ -310,9 +357,11 @@ async def run_bench(
             gc.freeze()  # as a long-lived runtime does once the course is loaded
             keys = KeyBuilder(settings.key_prefix + "-bench")
             factory = engine_factory(module, client, keys, RoundTrips(client), batch)
-            figures = await bench(client, factory, learners, concurrency, raw_calls)
+            figures = await bench(client, factory, learners, concurrency, raw_calls, lab_turns, lab_pairs)
             figures["redis"] = where
             figures["commits_batched"] = batch
+            figures["event_loop"] = running_loop_name()
+            figures["parser"] = parser_name(client)
         finally:
             await client.aclose()
     print(json.dumps(figures))

@@ -22,6 +22,7 @@ from typing import Any
 
 from bench.engine_bench import RoundTrips, engine_factory, learner_run, raw_round_trips
 from bench.target import bench_redis
+from bot.event_loop import run as run_loop
 from bot.runtime import load_module
 from bot.settings import Settings
 from bot.storage.client import connect
@@ -41,7 +42,7 @@ class Job:
 
 
 def _process_main(job: Job, ready: Any, engine_go: Signal, raw_go: Signal, results: Any) -> None:
-    results.put(asyncio.run(_run_process(job, ready, engine_go, raw_go)))
+    results.put(run_loop(_run_process(job, ready, engine_go, raw_go)))
 
 
 async def _wait(signal: Signal) -> None:

@@ -7,11 +7,12 @@ lazily so that `tutorbot course validate` does not load Slack or Anthropic.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
 
+from bot.event_loop import run as run_loop
+from bot.event_loop import uvloop_installed
 from bot.storage.embedded import DataFolderBusy, RedisServerNotFound
 
 
@@ -92,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--raw-calls", type=int, default=20_000, help="EVALSHA calls in each raw round-trip loop"
     )
+    bench.add_argument(
+        "--loop",
+        choices=("auto", "asyncio", "uvloop"),
+        default="auto",
+        help="event loop for the engine and the raw loop alike (auto: uvloop when installed)",
+    )
 
     bench_cohort = sub.add_parser(
         "bench-cohort", help="time /cohort progress, export, items and chart on a large simulated cohort"
@@ -139,29 +146,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "lab":
             from bot.lab_ask import run_lab_ask
 
-            return asyncio.run(run_lab_ask(args.lab_id, args.message, args.file))
+            return run_loop(run_lab_ask(args.lab_id, args.message, args.file))
         if command == "simulate":
             from bot.simulate import run_simulation
 
-            return asyncio.run(
-                run_simulation(args.learners, args.accuracy, args.seed, args.cohort, args.tenant)
-            )
+            return run_loop(run_simulation(args.learners, args.accuracy, args.seed, args.cohort, args.tenant))
         if command == "report":
             from bot.reports import run_report
 
-            return asyncio.run(run_report(args.cohort, args.format))
+            return run_loop(run_report(args.cohort, args.format))
         if command == "cohort" and args.words[:1] == ["schedule"] and len(args.words) == 2:
             from bot.nudges.schedule_cli import run_schedule_listing
 
-            return asyncio.run(run_schedule_listing(args.words[1], args.tenant, args.yes))
+            return run_loop(run_schedule_listing(args.words[1], args.tenant, args.yes))
         if command == "cohort":
             from bot.cohorts.cli import run_cohort_command
 
-            return asyncio.run(run_cohort_command(args.words, args.tenant, args.user, args.out, args.yes))
+            return run_loop(run_cohort_command(args.words, args.tenant, args.user, args.out, args.yes))
         if command == "bench-cohort":
             from bench.cohort_bench import run_cohort_bench
 
-            return asyncio.run(run_cohort_bench(args.learners, args.runs))
+            return run_loop(run_cohort_bench(args.learners, args.runs))
         if command == "bench":
             if args.processes is not None:
                 from bench.processes import run_processes
@@ -171,17 +176,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             from bench.engine_bench import run_bench
 
-            return asyncio.run(
-                run_bench(args.learners, args.concurrency, args.cluster, args.raw_calls, not args.no_batch)
+            if args.loop == "uvloop" and not uvloop_installed():
+                print("uvloop is not installed: pip install 'tutorbot[fast]'", file=sys.stderr)
+                return 2
+            return run_loop(
+                run_bench(args.learners, args.concurrency, args.cluster, args.raw_calls, not args.no_batch),
+                args.loop,
             )
         if command == "slack":
             from bot.adapters.slack.runner import run_slack
 
-            return asyncio.run(run_slack(http=args.http, port=args.port, long_lived=True))
+            return run_loop(run_slack(http=args.http, port=args.port, long_lived=True))
         if command == "scheduler":
             from bot.scheduler.service import run_scheduler
 
-            return asyncio.run(run_scheduler(args.once))
+            return run_loop(run_scheduler(args.once))
 
         if command == "verify":
             from bot.credentials.cli import run_verify
@@ -195,18 +204,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "reencrypt-tokens":
             from bot.adapters.slack.reencrypt import run_reencrypt
 
-            return asyncio.run(run_reencrypt())
+            return run_loop(run_reencrypt())
         if command == "forget-tenant":
             from bot.forget import run_forget_tenant
 
-            return asyncio.run(run_forget_tenant(args.tenant, args.yes))
+            return run_loop(run_forget_tenant(args.tenant, args.yes))
         if command == "discord":
             from bot.adapters.discord.runner import run_discord
 
-            return asyncio.run(run_discord(long_lived=True))
+            return run_loop(run_discord(long_lived=True))
         from bot.adapters.terminal import run_terminal
 
-        return asyncio.run(run_terminal(long_lived=True))
+        return run_loop(run_terminal(long_lived=True))
     except (RedisServerNotFound, DataFolderBusy) as problem:
         print(problem, file=sys.stderr)
         return 1

@@ -47,3 +47,26 @@ def test_scheduler_bench_runs_every_job_once_across_two_processes(
     assert figures["delivered"] == 400 and figures["duplicates"] == 0
     assert sum(figures["ran_per_process"]) == 400
     assert figures["jobs_per_s"] > 0
+
+
+def test_bench_prints_the_ratio_to_raw_round_trips_with_the_learners_time_taken_out(
+    redis_target, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.engine_bench import run_bench
+    from bot.event_loop import run
+
+    for name, value in redis_target.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert run(run_bench(4, 4, False, 400, lab_turns=3, lab_pairs=2), "asyncio") == 0
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["errors"] == 0 and figures["events"] > 4 * 80
+    assert 0 < figures["learner_seconds"] < figures["seconds"]
+    assert figures["events_per_s_without_learners"] > figures["events_per_s"]
+    raw = figures["raw_round_trips_per_s"]
+    assert raw == max(figures["raw_round_trips_per_s_runs"])
+    assert figures["ratio_events_to_raw"] == round(figures["events_per_s_without_learners"] / raw, 3)
+    # Every event's commands share pipelines: far fewer round trips than commands.
+    assert figures["round_trips_per_event"] < figures["commands_per_event"]
+    assert (figures["event_loop"], figures["parser"]) == ("asyncio", "hiredis")
+    assert figures["lab"]["turn_3_ms"] > 0

@@ -19,13 +19,28 @@ SCHEMA_VERSION = 2
 M = TypeVar("M", bound=BaseModel)
 
 
+_set = object.__setattr__
+
+
 def _replaced(model: M, **changes: object) -> M:
     """`model` with these fields replaced, sharing the rest. Only the typed methods below call
-    this; a name that is not a field is an error here, where `model_copy` would add it silently."""
-    unknown = changes.keys() - type(model).model_fields.keys()
+    this; a name that is not a field is an error here, where `model_copy` would add it silently.
+
+    What `model_copy(update=...)` does for these models (no extra fields, no private attributes),
+    in a quarter of its time: a transition makes several of these per event."""
+    cls = type(model)
+    fields = cls.__pydantic_fields__
+    unknown = [name for name in changes if name not in fields]
     if unknown:
-        raise TypeError(f"{type(model).__name__} has no field {', '.join(sorted(unknown))}")
-    return model.model_copy(update=changes)
+        raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+    if model.__pydantic_extra__ is not None or model.__pydantic_private__ is not None:
+        return model.model_copy(update=changes)
+    new = cls.__new__(cls)
+    _set(new, "__dict__", {**model.__dict__, **changes})
+    _set(new, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
+    _set(new, "__pydantic_extra__", None)
+    _set(new, "__pydantic_private__", None)
+    return new
 
 
 class MenuStep(BaseModel):

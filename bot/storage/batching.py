@@ -1,11 +1,13 @@
-"""One Lua script's calls, sent together: every call made in the same event-loop turn goes out in
-one pipeline (automatic pipelining).
+"""Commands sent in the same event-loop turn go out in one pipeline (automatic pipelining).
 
-With many learners' events in flight, several commits are usually ready at the same moment. Each
-is still its own EVALSHA, atomic and guarded as before, and each caller still gets its own reply
-or error; they merely share one write to the socket and one wait, instead of one pool checkout,
-send and wait each. A call that finds no company costs a plain single call. On a Redis Cluster
-the client's pipeline sends each node its share, all nodes at once.
+With many learners' events in flight, several commands are usually ready at the same moment: the
+commits of several learners, one learner's note of an open lab turn next to another's load. Each
+is still its own command (a commit its own atomic, guarded EVALSHA), and each caller still gets
+its own reply or error; they merely share one write to the socket and one wait, instead of one
+pool checkout, send and wait each. A command that finds no company is sent on its own, as a
+plain call. Each caller awaits its reply before sending its next command, so one caller's
+commands run in the order it sent them. On a Redis Cluster the client's pipeline sends each
+node its share, all nodes at once.
 """
 
 from __future__ import annotations
@@ -19,20 +21,62 @@ from redis.exceptions import NoScriptError
 from bot.storage.client import AsyncRedis
 
 
-class ScriptBatcher:
-    def __init__(self, client: AsyncRedis, script: str) -> None:
-        self.client = client
-        self.script: AsyncScript = client.register_script(script)
-        self._pending: list[tuple[list[str], list[Any], asyncio.Future[Any]]] = []
-        self._sending: set[asyncio.Task[None]] = set()
+class _Script:
+    """A Lua script called through an `Autopipeline`."""
+
+    def __init__(self, pipeline: Autopipeline, source: str) -> None:
+        self.pipeline = pipeline
+        self.script: AsyncScript = pipeline.client.register_script(source)
 
     async def __call__(self, keys: list[str], args: list[Any]) -> Any:
+        call = _Call(("EVALSHA", self.script.sha, len(keys), *keys, *args), self.script, keys, args)
+        return await self.pipeline.send(call)
+
+
+class _Call:
+    __slots__ = ("args", "script", "keys", "script_args")
+
+    def __init__(
+        self,
+        args: tuple[Any, ...],
+        script: AsyncScript | None = None,
+        keys: list[str] | None = None,
+        script_args: list[Any] | None = None,
+    ) -> None:
+        self.args = args
+        self.script, self.keys, self.script_args = script, keys, script_args
+
+    async def alone(self, client: AsyncRedis) -> Any:
+        """This call sent on its own (a script is loaded first when the server lacks it)."""
+        if self.script is not None:
+            return await self.script(keys=self.keys, args=self.script_args)
+        return await client.execute_command(*self.args)
+
+
+_Pending = list[tuple[_Call, "asyncio.Future[Any]"]]
+
+
+class Autopipeline:
+    def __init__(self, client: AsyncRedis) -> None:
+        self.client = client
+        self._pending: _Pending = []
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def command(self, *args: Any) -> Any:
+        """`client.execute_command(*args)`, sent with the commands of this loop turn."""
+        return await self.send(_Call(args))
+
+    def script(self, source: str) -> _Script:
+        """A callable `(keys, args)` running the Lua script `source` through this pipeline."""
+        return _Script(self, source)
+
+    async def send(self, call: _Call) -> Any:
         loop = asyncio.get_running_loop()
         reply: asyncio.Future[Any] = loop.create_future()
         if not self._pending:
             # After the callbacks already due this turn, so the calls they make join the batch.
             loop.call_soon(self._flush)
-        self._pending.append((keys, args, reply))
+        self._pending.append((call, reply))
         return await reply
 
     def _flush(self) -> None:
@@ -41,35 +85,46 @@ class ScriptBatcher:
         self._sending.add(task)  # asyncio keeps only weak references to tasks
         task.add_done_callback(self._sending.discard)
 
-    async def _send(self, batch: list[tuple[list[str], list[Any], asyncio.Future[Any]]]) -> None:
+    async def _send(self, batch: _Pending) -> None:
         if len(batch) == 1:
-            keys, args, reply = batch[0]
-            await _settle(reply, self.script(keys=keys, args=args))
+            call, reply = batch[0]
+            await _settle(reply, call.alone(self.client))
             return
         try:
             pipe = self.client.pipeline(transaction=False)
-            for keys, args, _ in batch:
-                # Not `pipe.evalsha`: redis-py's cluster pipeline refuses that name, though it
-                # routes the command itself by its keys like any other.
-                pipe.execute_command("EVALSHA", self.script.sha, len(keys), *keys, *args)
+            for call, _ in batch:
+                # `execute_command`, not `pipe.evalsha`: redis-py's cluster pipeline refuses that
+                # name, though it routes the command itself by its keys like any other.
+                pipe.execute_command(*call.args)
             replies = await pipe.execute(raise_on_error=False)
         except BaseException as exc:  # e.g. the connection failed: every call in it did
-            for _, _, reply in batch:
+            for _, reply in batch:
                 if not reply.done():
                     reply.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise
             return
-        for (keys, args, reply), result in zip(batch, replies, strict=True):
-            if isinstance(result, NoScriptError):
+        for (call, reply), result in zip(batch, replies, strict=True):
+            if isinstance(result, NoScriptError) and call.script is not None:
                 # The server lost its scripts (a restart, a failover): this call loads it again.
-                await _settle(reply, self.script(keys=keys, args=args))
+                await _settle(reply, call.alone(self.client))
             elif reply.done():
                 continue  # its caller was cancelled
             elif isinstance(result, Exception):
                 reply.set_exception(result)
             else:
                 reply.set_result(result)
+
+
+class ScriptBatcher:
+    """One Lua script whose calls of a loop turn share a pipeline (their own, or `pipeline`,
+    shared with other commands)."""
+
+    def __init__(self, client: AsyncRedis, script: str, pipeline: Autopipeline | None = None) -> None:
+        self._call = (pipeline or Autopipeline(client)).script(script)
+
+    async def __call__(self, keys: list[str], args: list[Any]) -> Any:
+        return await self._call(keys, args)
 
 
 async def _settle(reply: asyncio.Future[Any], call: Any) -> None:

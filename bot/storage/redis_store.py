@@ -19,6 +19,7 @@ the script compares them without decoding the state.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import secrets
@@ -39,7 +40,7 @@ from bot.storage.base import (
     Stored,
     StoreUnavailable,
 )
-from bot.storage.batching import ScriptBatcher
+from bot.storage.batching import Autopipeline
 from bot.storage.client import UNREACHABLE, AsyncRedis, reachable
 from bot.storage.keys import KeyBuilder
 
@@ -59,8 +60,8 @@ COMMIT_RETRY_PAUSES_S = (0.05, 0.5)
 # conflict ({0} when there is no record), {-1} when the record is not a well-formed state
 # hash, {-2} when a log or transcript key holds something other than a list.
 # The record is the expected one only when both its revision and its write id match: a
-# revision comes round again after a rollback or a re-created record, a random write id does
-# not. Finding the new write id already stored means this very commit landed before (the
+# revision comes round again after a rollback or a re-created record, a write id (random per
+# store, then counted) does not. Finding the new write id already stored means this very commit landed before (the
 # client asked again after a timeout): it succeeds again without writing twice.
 # Everything that can fail is checked before the first write: Redis does not roll back a
 # script that errors halfway.
@@ -175,14 +176,20 @@ class RedisLearnerStore(LearnerStore):
         self.log_cap = log_cap
         self.transcript_cap = transcript_cap
         self.quarantine_ttl_s = quarantine_ttl_s
-        # Commits ready at the same moment share one pipeline (see `batching.py`).
+        # Write ids: a random prefix per store, then a count. They never come round again, like
+        # a random id per write, without asking the OS for randomness on every commit.
+        self._writer = secrets.token_hex(WRITE_ID_BYTES)
+        self._writes = itertools.count(1)
+        # The commands of one learner's event (load, enrolment, commit, open lab turn) ready at
+        # the same moment as other learners' share one pipeline (see `batching.py`).
         script = commit_script(log_cap, transcript_cap)
-        self._commit = ScriptBatcher(client, script) if batch_commits else client.register_script(script)
+        self._pipeline = Autopipeline(client) if batch_commits else None
+        self._commit = self._pipeline.script(script) if self._pipeline else client.register_script(script)
         self._quarantine = client.register_script(QUARANTINE_LUA)
 
     async def load(self, actor: Actor) -> Stored | None:
         try:
-            rev, wid, data = await self.client.hmget(self.keys.state(actor), ["rev", "wid", "data"])
+            rev, wid, data = await self._send("HMGET", self.keys.state(actor), "rev", "wid", "data")
         except ResponseError as exc:
             _raise_if_wrong_type(actor, exc)
             raise
@@ -213,7 +220,7 @@ class RedisLearnerStore(LearnerStore):
         keys = [self.keys.state(actor), self.keys.log(actor)]
         if lab_id is not None:
             keys.append(self.keys.lab(actor, lab_id))
-        write_id = secrets.token_hex(WRITE_ID_BYTES)
+        write_id = f"{self._writer}{next(self._writes):x}"
         rev, wid = (expected.rev, expected.wid) if expected else (0, "")
         args: list[Any] = [rev, wid, write_id, data, read_transcript, log_blob, transcript_blob]
 
@@ -270,7 +277,7 @@ class RedisLearnerStore(LearnerStore):
         """
         key = self.keys.learners(actor.platform, actor.tenant)
         try:
-            await self.client.sadd(key, actor.user)
+            await self._send("SADD", key, actor.user)
             return
         except ResponseError as exc:
             if "WRONGTYPE" not in str(exc):
@@ -348,10 +355,16 @@ class RedisLearnerStore(LearnerStore):
         return sorted(member.decode() if isinstance(member, bytes) else member for member in members)
 
     async def note_turn(self, actor: Actor, lease_until: float) -> None:
-        await self.client.zadd(self.keys.open_lab_turns(), {str(actor): lease_until})
+        await self._send("ZADD", self.keys.open_lab_turns(), repr(lease_until), str(actor))
 
     async def forget_turn(self, actor: Actor) -> None:
-        await self.client.zrem(self.keys.open_lab_turns(), str(actor))
+        await self._send("ZREM", self.keys.open_lab_turns(), str(actor))
+
+    async def _send(self, *args: Any) -> Any:
+        """One command of an event, with the others of this moment when batching."""
+        if self._pipeline is not None:
+            return await self._pipeline.command(*args)
+        return await self.client.execute_command(*args)
 
     async def open_turns(self, leased_before: float | None = None) -> list[Actor]:
         key = self.keys.open_lab_turns()
@@ -373,7 +386,7 @@ class RedisLearnerStore(LearnerStore):
         with reachable("reading a log"):
             return [
                 entry if isinstance(entry, bytes) else entry.encode()
-                for entry in await self.client.lrange(key, -last, -1)
+                for entry in await self._send("LRANGE", key, -last, -1)
             ]
 
 

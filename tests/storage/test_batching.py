@@ -6,7 +6,7 @@ import asyncio
 
 from redis.exceptions import ResponseError
 
-from bot.storage.batching import ScriptBatcher
+from bot.storage.batching import Autopipeline, ScriptBatcher
 
 INCR_LIST = "redis.call('RPUSH', KEYS[1], ARGV[1]); return redis.call('LLEN', KEYS[1])"
 
@@ -88,3 +88,24 @@ async def test_a_dead_server_fails_every_waiting_call_instead_of_leaving_it_hang
     )
     assert all(isinstance(reply, Exception) for reply in replies)
     await client.aclose()
+
+
+async def test_plain_commands_join_the_scripts_of_the_same_moment_each_with_its_reply(redis) -> None:
+    sizes = count_pipelines(redis)
+    await redis.set("plain:{bad}", "not a set")
+    pipeline = Autopipeline(redis)
+    script = ScriptBatcher(redis, INCR_LIST, pipeline)
+    replies = await asyncio.wait_for(
+        asyncio.gather(
+            script(keys=["list:{a}"], args=["x"]),
+            pipeline.command("ZADD", "open:{turns}", "12.5", "learner-1"),
+            pipeline.command("SADD", "plain:{bad}", "u1"),
+            pipeline.command("HMGET", "missing:{m}", "rev", "data"),
+            return_exceptions=True,
+        ),
+        10,
+    )
+    assert replies[0] == 1 and replies[1] == 1 and replies[3] == [None, None]
+    assert isinstance(replies[2], ResponseError) and "WRONGTYPE" in str(replies[2])
+    assert sizes == [4]
+    assert await redis.zscore("open:{turns}", "learner-1") == 12.5

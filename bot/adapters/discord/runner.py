@@ -22,6 +22,7 @@ from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.recovery import dm_delivery, keep_recovering
 from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.adapters.timed_jobs import timed_handlers
+from bot.event_loop import run as run_loop
 from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
 from bot.scheduler.service import scheduler_in_background
@@ -110,6 +111,6 @@ async def _serve_until(adapter: DiscordAdapter, token: str, stop: asyncio.Event)
 
 def main() -> int:
     try:
-        return asyncio.run(run_discord(long_lived=True))
+        return run_loop(run_discord(long_lived=True))
     except KeyboardInterrupt:
         return 130
