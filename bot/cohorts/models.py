@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from bot.domain.events import IdPart, Platform
 from bot.domain.release import Release
+from bot.nudges.policy import DEFAULT_QUIET, MaxNudges, NudgeAfter, QuietHours, ZoneName
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 RESERVED_NAMES = frozenset(
@@ -94,6 +95,15 @@ class CohortSettings(BaseModel):
 
     pass_role: str | None = None
     """Discord: the role (id) granted to a learner who passes the module test."""
+    nudge_after_s: NudgeAfter = 3 * 86400
+    """Nudge a learner after this long without activity (and again after each further stretch)."""
+    max_nudges: MaxNudges = 3
+    """Nudges in a row without a reply before the learner is left alone until active again."""
+    quiet_hours: QuietHours | None = DEFAULT_QUIET
+    weekends: bool = True
+    """Whether nudges may go out on Saturdays and Sundays."""
+    timezone: ZoneName = "UTC"
+    """The cohort's zone: quiet hours and weekends for learners whose platform tells none."""
 
 
 class Cohort(BaseModel):

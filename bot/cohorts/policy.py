@@ -17,25 +17,19 @@ from pydantic import ValidationError
 from bot.cohorts.answers import role
 from bot.cohorts.models import Cohort, CohortSettings
 from bot.course.models import Module
+from bot.domain.durations import parse_duration, show_duration
 from bot.domain.release import Release, ReleaseTerms, moments
 from bot.domain.state import CohortTerms
+from bot.nudges.policy import NudgePolicy, parse_quiet_hours, parse_timezone, show_quiet_hours
 
 
 class PolicyError(ValueError):
     """A key or value that cannot be used; `str()` is the one line to show."""
 
 
-_DURATION = re.compile(r"^(\d{1,6})\s*(m|min|mins|minutes?|h|hours?|d|days?)?$")
-_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
-
-
 def duration_minutes(text: str) -> int:
     """`30m`, `2h`, `1d` or a plain number of minutes."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    if not match:
-        raise PolicyError("a duration like `30m`, `2h`, `1d`, or a number of minutes")
-    unit = (match.group(2) or "m")[0]
-    return int(match.group(1)) * _MINUTES[unit]
+    return parse_duration(text, bare_minutes=True) // 60
 
 
 def count(text: str) -> int:
@@ -108,11 +102,12 @@ def show_role(value: object) -> str:
 
 def show_minutes(value: object) -> str:
     assert isinstance(value, int)
-    if value and value % (24 * 60) == 0:
-        return f"{value // (24 * 60)}d"
-    if value and value % 60 == 0:
-        return f"{value // 60}h"
-    return f"{value}m"
+    return show_duration(value * 60)
+
+
+def show_seconds(value: object) -> str:
+    assert isinstance(value, int)
+    return show_duration(value)
 
 
 def show_value(value: object) -> str:
@@ -129,7 +124,7 @@ class PolicyKey:
     field: str
     """The `CohortSettings` field the key sets."""
     parse: Callable[[str], object]
-    """Reads the typed value; raises `PolicyError` naming what it expects."""
+    """Reads the typed value; raises `ValueError` naming what it expects."""
     description: str
     show: Callable[[object], str] = show_value
 
@@ -152,6 +147,21 @@ KEYS: tuple[PolicyKey, ...] = (
         role_id,
         "Discord role granted on a pass of the module test",
         show_role,
+    ),
+    PolicyKey(
+        "nudge-after", "nudge_after_s", parse_duration, "nudge a learner after this long idle", show_seconds
+    ),
+    PolicyKey("max-nudges", "max_nudges", count, "nudges in a row without a reply, then none until active"),
+    PolicyKey(
+        "quiet-hours",
+        "quiet_hours",
+        parse_quiet_hours,
+        "no nudges in these hours, learner's time",
+        show_quiet_hours,
+    ),
+    PolicyKey("weekends", "weekends", on_off, "nudges on Saturdays and Sundays too"),
+    PolicyKey(
+        "timezone", "timezone", parse_timezone, "the cohort's time zone (Slack learners use their own)"
     ),
 )
 BY_NAME = {key.name: key for key in KEYS}
@@ -176,7 +186,7 @@ def changed(settings: CohortSettings, key: PolicyKey, raw: str) -> CohortSetting
     """`settings` with `key` set from `raw`, checked as the model checks every setting."""
     try:
         value = key.parse(raw)
-    except PolicyError as exc:
+    except ValueError as exc:
         raise PolicyError(f"`{key.name}` takes {exc} (got `{raw[:30]}`).") from None
     try:
         return CohortSettings.model_validate({**settings.model_dump(), key.field: value})
@@ -214,8 +224,8 @@ def fits(settings: CohortSettings, module: Module) -> None:
 
 
 def release_zone(settings: CohortSettings) -> str:
-    """The zone a cohort's release days begin in: UTC until cohorts have a time zone of their own."""
-    return "UTC"
+    """The zone a cohort's release days begin in: the cohort's `timezone`."""
+    return settings.timezone
 
 
 def release_terms(cohort: Cohort, module: Module) -> ReleaseTerms | None:
@@ -227,6 +237,17 @@ def release_terms(cohort: Cohort, module: Module) -> ReleaseTerms | None:
     opens = moments(s.release, s.start_date, len(module.lessons), zone)
     early = cohort.opened_through - 1  # lessons 2…opened_through are opens[0…early-1]
     return ReleaseTerms(opens=tuple(0.0 if i < early else at for i, at in enumerate(opens)), zone=zone)
+
+
+def nudge_policy(settings: CohortSettings) -> NudgePolicy:
+    """The cohort's nudge policy, as its settings say."""
+    return NudgePolicy(
+        nudge_after_s=settings.nudge_after_s,
+        max_nudges=settings.max_nudges,
+        quiet_hours=settings.quiet_hours,
+        weekends=settings.weekends,
+        timezone=settings.timezone,
+    )
 
 
 def terms(cohort: Cohort, module: Module) -> CohortTerms:

@@ -538,7 +538,10 @@ class CohortService:
             await release_jobs.replan(self.jobs, tenant, cohort, changed, self.module, self.clock())
         await self._audit_write(caller, cohort, "policy", detail=f"{key.name} {before} → {after}")
         users = [entry.user for entry in await self.store.roster(tenant, cohort.name)]
-        missed = await self._apply_terms(caller, users, policy.terms(changed, self.module))
+        terms = policy.terms(changed, self.module)
+        # Keys the records do not carry (the nudge settings) are read from the cohort itself.
+        unchanged = terms == policy.terms(cohort, self.module)
+        missed = [] if unchanged else await self._apply_terms(caller, users, terms)
         reached = f"{len(users) - len(missed)} learners are under it now."
         if missed:
             reached += f" {len(missed)} were busy and keep the old terms: set it again to reach them."

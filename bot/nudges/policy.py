@@ -3,18 +3,18 @@
 The defaults: a nudge after 3 days without activity, at most 3 in a row without a reply (then
 the learner is left alone), none between 21:00 and 08:00 in the learner's time zone, weekends
 allowed. Each `parse_*` reads what a facilitator types and raises `ValueError` saying what it
-expects.
+expects (durations are read by `bot.domain.durations`).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-_DURATION = re.compile(r"^(\d{1,6})\s*(m|h|d)$")
-_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 _HOURS = re.compile(r"^(\d{1,2})\s*-\s*(\d{1,2})$")
 
 
@@ -37,47 +37,6 @@ class QuietHours(BaseModel):
         return f"{self.start}-{self.end}"
 
 
-class NudgePolicy(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    nudge_after_s: int = Field(default=3 * 86400, ge=60)
-    max_nudges: int = Field(default=3, ge=0, le=20)
-    quiet_hours: QuietHours | None = QuietHours(start=21, end=8)
-    weekends: bool = True
-    """Whether nudges may go out on Saturday and Sunday (in the learner's time zone)."""
-    timezone: str = "UTC"
-    """The cohort's zone, for learners whose platform tells none (Discord)."""
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return parse_timezone(value)
-
-    def zone(self, learner_tz: str | None = None) -> ZoneInfo:
-        """The learner's own zone when the platform gave a valid one, else the cohort's."""
-        if learner_tz:
-            try:
-                return ZoneInfo(learner_tz)
-            except (ZoneInfoNotFoundError, ValueError):
-                pass
-        return ZoneInfo(self.timezone)
-
-
-def parse_duration(text: str) -> int:
-    """`3d`, `12h`, `30m` -> seconds."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    if not match:
-        raise ValueError("a duration such as `3d`, `12h` or `30m`")
-    return int(match.group(1)) * _SECONDS[match.group(2)]
-
-
-def show_duration(seconds: int) -> str:
-    for unit in ("d", "h"):
-        if seconds % _SECONDS[unit] == 0:
-            return f"{seconds // _SECONDS[unit]}{unit}"
-    return f"{seconds // 60}m"
-
-
 def parse_quiet_hours(text: str) -> QuietHours | None:
     """`21-8` (hours, local time) or `off`."""
     word = text.strip().lower()
@@ -89,9 +48,50 @@ def parse_quiet_hours(text: str) -> QuietHours | None:
     return QuietHours(start=int(match.group(1)), end=int(match.group(2)))
 
 
+def show_quiet_hours(value: object) -> str:
+    return str(value) if isinstance(value, QuietHours) else "off"
+
+
+_zones = cache(available_timezones)  # reads the zone database once, not per policy built
+
+
 def parse_timezone(text: str) -> str:
     """An IANA zone name such as `Europe/Berlin` or `UTC`."""
     name = text.strip()
-    if name not in available_timezones() and name != "UTC":
+    if name not in _zones() and name != "UTC":
         raise ValueError("an IANA time zone such as `Europe/Berlin`, `America/New_York` or `UTC`")
     return name
+
+
+def _at_least_a_minute(seconds: int) -> int:
+    if seconds < 60:
+        raise ValueError("it must be at least 1 minute")
+    return seconds
+
+
+# The field types a cohort's settings share with the policy, so both check them alike.
+NudgeAfter = Annotated[int, AfterValidator(_at_least_a_minute)]
+MaxNudges = Annotated[int, Field(ge=0, le=20)]
+ZoneName = Annotated[str, AfterValidator(parse_timezone)]
+DEFAULT_QUIET = QuietHours(start=21, end=8)
+
+
+class NudgePolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    nudge_after_s: NudgeAfter = 3 * 86400
+    max_nudges: MaxNudges = 3
+    quiet_hours: QuietHours | None = DEFAULT_QUIET
+    weekends: bool = True
+    """Whether nudges may go out on Saturday and Sunday (in the learner's time zone)."""
+    timezone: ZoneName = "UTC"
+    """The cohort's zone, for learners whose platform tells none (Discord)."""
+
+    def zone(self, learner_tz: str | None = None) -> ZoneInfo:
+        """The learner's own zone when the platform gave a valid one, else the cohort's."""
+        if learner_tz:
+            try:
+                return ZoneInfo(learner_tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return ZoneInfo(self.timezone)

@@ -34,6 +34,7 @@ from bot.cohorts.answers import (
 )
 from bot.cohorts.audit import AuditLog
 from bot.cohorts.models import AuditEntry, Cohort, Tenant
+from bot.cohorts.policy import nudge_policy
 from bot.cohorts.roster import learner_actor
 from bot.cohorts.store import CohortStore
 from bot.course.models import Module
@@ -78,14 +79,12 @@ class NudgeReview:
         learners: RedisLearnerStore,
         module: Module,
         clock: Callable[[], float],
-        policy_of: Callable[[Cohort], NudgePolicy] = lambda cohort: NudgePolicy(),
     ) -> None:
         self.cohorts = cohorts
         self.audit = audit
         self.learners = learners
         self.module = module
         self.clock = clock
-        self.policy_of = policy_of
         self.records = NudgeRecords(cohorts.client, cohorts.keys)
         self.jobs = JobStore(cohorts.client, cohorts.keys)
         self.previews = PreviewStore(cohorts.client, cohorts.keys)
@@ -94,9 +93,9 @@ class NudgeReview:
 
     async def preview(self, tenant: Tenant, facilitator: str, cohort: Cohort) -> Answer:
         now = self.clock()
-        policy = self.policy_of(cohort)
+        policy = nudge_policy(cohort.settings)
         planned = await plan_cohort(
-            self.cohorts, self.learners, self.records, self.module, tenant, cohort.name, policy, now
+            self.cohorts, self.learners, self.records, self.module, tenant, cohort, now
         )
         due = [nudge for nudge in planned if nudge.plan.at <= now]
         if not due:
@@ -120,7 +119,7 @@ class NudgeReview:
             return refusal(STALE.format(name=cohort.name))
         number = int(arg)
         if op == "page":
-            return self._page(tenant, cohort, self.policy_of(cohort), preview, number)
+            return self._page(tenant, cohort, nudge_policy(cohort.settings), preview, number)
         if not 0 <= number < len(preview.drafts):
             return refusal("That button is not one I know; nothing changed.")
         if status == "sent":
@@ -181,7 +180,7 @@ class NudgeReview:
             return refusal(STALE.format(name=cohort.name))
         if marked == "sent" or status == "sent":
             return self._already(cohort, preview)
-        return self._page(tenant, cohort, self.policy_of(cohort), preview, number // PAGE + 1)
+        return self._page(tenant, cohort, nudge_policy(cohort.settings), preview, number // PAGE + 1)
 
     async def _send(self, tenant: Tenant, facilitator: str, cohort: Cohort, preview_id: str) -> Answer:
         status, preview = await self.previews.read(

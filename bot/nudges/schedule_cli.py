@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.cohorts.models import Tenant
+from bot.cohorts.policy import nudge_policy
 from bot.nudges.policy import NudgePolicy
 from bot.nudges.sweep import CohortNudge
 
@@ -46,13 +47,14 @@ async def run_schedule_listing(name: str, tenant: str, apply: bool = False, out:
         return 2
     async with open_runtime(Settings()) as runtime:
         cohorts = CohortStore(runtime.redis, runtime.keys)
-        if await cohorts.get(where, name) is None:
+        cohort = await cohorts.get(where, name)
+        if cohort is None:
             out.write(f"No cohort named `{name[:40]}` in {where}.\n")
             return 1
-        policy = NudgePolicy()
+        policy = nudge_policy(cohort.settings)
         records = NudgeRecords(runtime.redis, runtime.keys)
         nudges = await plan_cohort(
-            cohorts, runtime.store, records, runtime.module, where, name, policy, time.time()
+            cohorts, runtime.store, records, runtime.module, where, cohort, time.time()
         )
         jobs = JobStore(runtime.redis, runtime.keys)
         added = await schedule_nudges(jobs, where, name, nudges) if apply else 0

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.cohorts.models import Tenant
+from bot.cohorts.models import Cohort, Tenant
+from bot.cohorts.policy import nudge_policy
 from bot.cohorts.roster import learner_actor, read_roster
 from bot.cohorts.store import CohortStore
 from bot.course.models import Module
 from bot.nudges.draft import nudge_text
 from bot.nudges.plan import NudgeStanding, PlannedNudge, next_nudge
-from bot.nudges.policy import NudgePolicy
 from bot.nudges.record import NudgeRecords
 from bot.scheduler.job import Job
 from bot.scheduler.store import JobStore
@@ -56,13 +56,14 @@ async def plan_cohort(
     records: NudgeRecords,
     module: Module,
     tenant: Tenant,
-    name: str,
-    policy: NudgePolicy,
+    cohort: Cohort,
     now: float,
     zones: dict[str, str] | None = None,
 ) -> list[CohortNudge]:
-    """Every learner's next nudge, soonest first; `zones` maps user ids to their own time zone."""
-    entries = await cohorts.roster(tenant, name)
+    """Every learner's next nudge under the cohort's own policy, soonest first; `zones` maps
+    user ids to their own time zone."""
+    policy = nudge_policy(cohort.settings)
+    entries = await cohorts.roster(tenant, cohort.name)
     lines = await read_roster(learners, module, tenant, entries, None, now)
     actors = [learner_actor(tenant, entry.user) for entry in entries]
     found = await records.read(actors)

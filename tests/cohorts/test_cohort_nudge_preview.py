@@ -11,11 +11,10 @@ import re
 import pytest
 
 from bot.cohorts.answers import Answer, AnswerButton, EditForm
-from bot.cohorts.models import Tenant
+from bot.cohorts.models import Cohort, Tenant
 from bot.cohorts.roster import learner_actor
 from bot.course.models import Module
 from bot.domain.messages import Paragraph
-from bot.nudges.policy import NudgePolicy
 from bot.nudges.record import NudgeRecords
 from bot.nudges.sender import NudgeSender
 from bot.nudges.sweep import NUDGE, plan_cohort, schedule_nudges
@@ -30,7 +29,12 @@ from tests.cohorts.conftest import KEYS, World, admin, member
 
 DAY = 24 * 3600
 TENANT = Tenant(platform="slack", tenant="T1")
-POLICY = NudgePolicy(quiet_hours=None)
+
+
+async def spring(world: World) -> Cohort:
+    found = await world.store.get(TENANT, "spring")
+    assert found is not None
+    return found
 
 
 def button(answer: Answer, label: str) -> AnswerButton:
@@ -53,6 +57,7 @@ def sent(world: World) -> dict[str, list[str]]:
 async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> None:
     boss = admin()
     await world.say(boss, "create spring")
+    await world.say(boss, "policy spring quiet-hours off")
     await world.say(boss, "enrol spring <@UA0001> <@UB0002> <@UC0003> <@UD0004>")
     records = NudgeRecords(world.store.client, KEYS)
     await records.pause(learner_actor(TENANT, "UD0004"), world.clock[0] + 1)
@@ -63,7 +68,7 @@ async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> 
     jobs = JobStore(world.store.client, KEYS)
     # The automatic sweep got there first for everyone: their jobs wait in the scheduler.
     planned = await plan_cohort(
-        world.store, world.learners, records, module, TENANT, "spring", POLICY, world.clock[0]
+        world.store, world.learners, records, module, TENANT, await spring(world), world.clock[0]
     )
     assert await schedule_nudges(jobs, TENANT, "spring", [n for n in planned if n.user != "UC0003"]) == 2
 
@@ -113,7 +118,7 @@ async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> 
     await scheduler.run_until_idle()
     # The sweep runs again: nothing more for anyone (sent, or skipped, for this stretch).
     planned = await plan_cohort(
-        world.store, world.learners, records, module, TENANT, "spring", POLICY, clock.now()
+        world.store, world.learners, records, module, TENANT, await spring(world), clock.now()
     )
     await schedule_nudges(jobs, TENANT, "spring", [n for n in planned if n.plan.at <= clock.now()])
     await scheduler.run_until_idle()
@@ -131,6 +136,7 @@ async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> 
 async def test_a_stale_or_forged_preview_is_refused(world: World, module: Module) -> None:
     boss = admin()
     await world.say(boss, "create spring")
+    await world.say(boss, "policy spring quiet-hours off")
     await world.say(boss, "enrol spring <@UA0001>")
     world.clock[0] += 3 * DAY + 60
     first = await world.say(boss, "nudge spring")

@@ -9,7 +9,6 @@ import asyncio
 from bot.cohorts.models import Tenant
 from bot.course.models import Module
 from bot.domain.messages import Paragraph
-from bot.nudges.policy import NudgePolicy
 from bot.nudges.record import NudgeRecords
 from bot.nudges.sender import NudgeSender
 from bot.nudges.sweep import NUDGE, plan_cohort, schedule_nudges
@@ -22,7 +21,6 @@ from tests.engine.test_journey import answer, question_shown
 
 DAY = 24 * 3600
 TENANT = Tenant(platform="slack", tenant="T1")
-POLICY = NudgePolicy(quiet_hours=None)
 
 
 def texts(world: World) -> list[tuple[str, str]]:
@@ -40,9 +38,9 @@ async def sweep_and_run(
     world: World, module: Module, clock: ManualClock, schedulers: list[Scheduler]
 ) -> None:
     records = NudgeRecords(world.store.client, KEYS)
-    planned = await plan_cohort(
-        world.store, world.learners, records, module, TENANT, "spring", POLICY, clock.now()
-    )
+    cohort = await world.store.get(TENANT, "spring")
+    assert cohort is not None
+    planned = await plan_cohort(world.store, world.learners, records, module, TENANT, cohort, clock.now())
     await schedule_nudges(schedulers[0].store, TENANT, "spring", planned)
     await asyncio.gather(*(scheduler.run_until_idle() for scheduler in schedulers))
 
@@ -50,6 +48,7 @@ async def sweep_and_run(
 async def test_nudges_go_out_once_each_and_stop_after_max(world: World, module: Module) -> None:
     boss = admin()
     await world.say(boss, "create spring")
+    await world.say(boss, "policy spring quiet-hours off")
     await world.say(boss, "enrol spring <@UIDLE> <@UNEW>")
     start = world.clock[0]
     idle = Learner(world.engine, user="UIDLE", tenant="T1")
@@ -96,6 +95,7 @@ async def test_nudges_go_out_once_each_and_stop_after_max(world: World, module: 
 async def test_a_paused_learner_gets_none_until_they_resume(world: World, module: Module) -> None:
     boss = admin()
     await world.say(boss, "create spring")
+    await world.say(boss, "policy spring quiet-hours off")
     await world.say(boss, "enrol spring <@UP>")
     learner = Learner(world.engine, user="UP", tenant="T1")
     await learner.command("start")
@@ -117,6 +117,7 @@ async def test_a_paused_learner_gets_none_until_they_resume(world: World, module
 async def test_a_nudge_planned_before_the_learner_came_back_is_not_sent(world: World, module: Module) -> None:
     boss = admin()
     await world.say(boss, "create spring")
+    await world.say(boss, "policy spring quiet-hours off")
     await world.say(boss, "enrol spring <@UB>")
     learner = Learner(world.engine, user="UB", tenant="T1")
     await learner.command("start")
@@ -124,9 +125,9 @@ async def test_a_nudge_planned_before_the_learner_came_back_is_not_sent(world: W
     clock = ManualClock(world.clock[0])
     records = NudgeRecords(world.store.client, KEYS)
     jobs = JobStore(world.store.client, KEYS)
-    planned = await plan_cohort(
-        world.store, world.learners, records, module, TENANT, "spring", POLICY, clock.now()
-    )
+    cohort = await world.store.get(TENANT, "spring")
+    assert cohort is not None
+    planned = await plan_cohort(world.store, world.learners, records, module, TENANT, cohort, clock.now())
     await schedule_nudges(jobs, TENANT, "spring", planned)
     world.clock[0] = clock.now() + 2 * DAY
     await learner.read_lesson()  # back (and finishing a lesson) before the nudge was due
@@ -159,5 +160,11 @@ def test_the_shell_lists_each_learners_next_nudge(redis_url, monkeypatch, capsys
     assert all(line.endswith("scheduled") for line in out[2:-1])
     assert main(["cohort", "schedule", "night", *tenant, "--yes"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "0 new nudge job(s) handed to the scheduler."
+    assert main(["cohort", "policy", "night", "max-nudges", "5", *tenant]) == 0
+    capsys.readouterr()
+    assert main(["cohort", "schedule", "night", *tenant]) == 0  # the cohort's own policy
+    assert all(
+        line.split()[3:7] == ["nudge", "1", "of", "5"] for line in capsys.readouterr().out.splitlines()[2:]
+    )
     assert main(["cohort", "schedule", "nowhere", *tenant]) == 1
     assert "No cohort named `nowhere`" in capsys.readouterr().out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.cohorts.models import Cohort, Tenant
+from bot.cohorts.policy import nudge_policy
+from bot.nudges.policy import NudgePolicy, QuietHours
 from tests.cohorts.conftest import World, admin, member
 from tests.cohorts.test_cohort_commands import state_of
 from tests.engine.driver import Learner
@@ -72,7 +74,10 @@ async def test_a_bad_key_or_value_is_refused_in_one_line_and_changes_nothing(wor
         ("policy spring colour blue", "`colour` is not a policy key; the keys are `test-attempts`"),
         ("policy spring test-attempts 0", "`test-attempts` cannot be `0`"),
         ("policy spring test-attempts lots", "`test-attempts` takes a whole number"),
-        ("policy spring cooldown soon", "`cooldown` takes a duration like `30m`"),
+        (
+            "policy spring cooldown soon",
+            "`cooldown` takes a duration such as `3d`, `12h` or `30m`, or a number of minutes",
+        ),
         ("policy spring test-open-early maybe", "`test-open-early` takes `on` or `off`"),
         ("policy spring start-date 2026-13-01", "`start-date` takes a date as YYYY-MM-DD"),
         ("policy spring cooldown", "Give `cooldown` a value"),
@@ -224,3 +229,64 @@ async def test_pass_role_is_read_from_a_mention_or_an_id_and_refused_on_slack(wo
     refused = await world.say(boss, "policy spring pass-role <@&520000000000000009>")
     assert not refused.ok and "Share my pass" in refused.title
     assert (await cohort(world)).settings.pass_role is None
+
+
+async def test_the_nudge_keys_are_shown_changed_and_make_the_cohorts_nudge_policy(world: World) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    shown = (await world.say(boss, "policy spring")).text
+    for line in (
+        "`nudge-after` **3d** (default)",
+        "`max-nudges` **3** (default)",
+        "`quiet-hours` **21-8** (default)",
+        "`weekends` **on** (default)",
+        "`timezone` **UTC** (default)",
+    ):
+        assert line in shown
+    assert nudge_policy((await cohort(world)).settings) == NudgePolicy()
+    for text, says in (
+        ("policy spring nudge-after 12h", "`nudge-after` is now 12h (was 3d)"),
+        ("policy spring max-nudges 5", "`max-nudges` is now 5 (was 3)"),
+        ("policy spring quiet-hours 22-7", "`quiet-hours` is now 22-7 (was 21-8)"),
+        ("policy spring weekends off", "`weekends` is now off (was on)"),
+        ("policy spring timezone Europe/Berlin", "`timezone` is now Europe/Berlin (was UTC)"),
+    ):
+        answer = await world.say(boss, text)
+        assert answer.ok and says in answer.title, (text, answer.title)
+    assert nudge_policy((await cohort(world)).settings) == NudgePolicy(
+        nudge_after_s=12 * 3600,
+        max_nudges=5,
+        quiet_hours=QuietHours(start=22, end=7),
+        weekends=False,
+        timezone="Europe/Berlin",
+    )
+    assert (await world.say(boss, "policy spring quiet-hours off")).ok
+    assert (await world.say(boss, "policy spring nudge-after 30m")).ok
+    settings = (await cohort(world)).settings
+    assert (settings.quiet_hours, settings.nudge_after_s) == (None, 1800)
+    again = (await world.say(boss, "policy spring")).text
+    assert "`quiet-hours` **off** (default 21-8)" in again and "`nudge-after` **30m** (default 3d)" in again
+    audit = await world.say(boss, "audit spring")
+    assert (
+        "policy · nudge-after 3d → 12h" in audit.text
+        and "policy · timezone UTC → Europe/Berlin" in audit.text
+    )
+
+
+async def test_a_bad_nudge_setting_is_refused_in_one_line_and_changes_nothing(world: World) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    before = await cohort(world)
+    for text, says in (
+        ("policy spring nudge-after soon", "`nudge-after` takes a duration such as `3d`, `12h` or `30m`"),
+        ("policy spring nudge-after 3", "`nudge-after` takes a duration such as `3d`"),
+        ("policy spring nudge-after 0m", "`nudge-after` cannot be `0m`: it must be at least 1 minute."),
+        ("policy spring max-nudges 99", "`max-nudges` cannot be `99`"),
+        ("policy spring quiet-hours 25-8", "`quiet-hours` takes hours such as `21-8`"),
+        ("policy spring weekends sometimes", "`weekends` takes `on` or `off`"),
+        ("policy spring timezone Berlin", "`timezone` takes an IANA time zone such as `Europe/Berlin`"),
+    ):
+        answer = await world.say(boss, text)
+        assert not answer.ok and says in answer.title, (text, answer.title)
+        assert "\n" not in answer.title, text
+    assert await cohort(world) == before

@@ -8,16 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.durations import parse_duration, show_duration
 from bot.domain.events import Actor
 from bot.nudges.plan import NudgeStanding, next_nudge
-from bot.nudges.policy import (
-    NudgePolicy,
-    QuietHours,
-    parse_duration,
-    parse_quiet_hours,
-    parse_timezone,
-    show_duration,
-)
+from bot.nudges.policy import NudgePolicy, QuietHours, parse_quiet_hours, parse_timezone
 from bot.nudges.timing import allowed_at
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -96,7 +90,8 @@ def test_the_learners_own_zone_wins_and_a_bad_one_falls_back_to_the_cohorts() ->
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("3d", 3 * 86400), ("12h", 12 * 3600), ("30m", 1800), (" 2D ", 2 * 86400)]
+    ("text", "seconds"),
+    [("3d", 3 * 86400), ("12h", 12 * 3600), ("30m", 1800), (" 2D ", 2 * 86400), ("2 hours", 7200)],
 )
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
