@@ -1,8 +1,8 @@
 """What a `/cohort` command answers, for an adapter to render: sections of light-markdown
 text (`**bold**`, `_italic_`, line breaks), buttons and files. Always private to the caller.
 
-People and roles are named with `person(id)` and `role(id)`: markers each renderer turns
-into its platform's mention (`<@U…>`, `<@&…>`), after escaping the text around them, so a
+People, roles and channels are named with `person(id)`, `role(id)` and `channel(id)`: markers
+each renderer turns into its platform's mention (`<@U…>`, `<@&…>`, `<#C…>`), after escaping the text around them, so a
 name or reason a user typed can never become a mention or a link.
 
 The limits are the tighter of the platforms': a Slack section holds 3,000 characters and a
@@ -27,7 +27,9 @@ VALUE_CHARS = 80
 """A button's value: with `cohort:confirm:` before it, under Discord's 100-character custom_id."""
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: never in what people type
-MENTION = re.compile(f"{_OPEN}(&?)([A-Za-z0-9._-]{{1,64}}){_CLOSE}")
+MENTION = re.compile(f"{_OPEN}([&#]?)([A-Za-z0-9._-]{{1,64}}){_CLOSE}")
+Sigil = str
+"""What a marker names: `""` a person, `"&"` a role, `"#"` a channel."""
 
 
 def person(user: str) -> str:
@@ -38,13 +40,17 @@ def role(role_id: str) -> str:
     return f"{_OPEN}&{role_id}{_CLOSE}"
 
 
-def with_mentions(text: str, render: Callable[[str, bool], str]) -> str:
-    """`text` with every marker replaced by `render(id, is_role)`."""
-    return MENTION.sub(lambda m: render(m.group(2), bool(m.group(1))), text)
+def channel(channel_id: str) -> str:
+    return f"{_OPEN}#{channel_id}{_CLOSE}"
 
 
-def plain_mention(ident: str, is_role: bool) -> str:
-    return f"@{'&' if is_role else ''}{ident}"
+def with_mentions(text: str, render: Callable[[str, Sigil], str]) -> str:
+    """`text` with every marker replaced by `render(id, sigil)`."""
+    return MENTION.sub(lambda m: render(m.group(2), m.group(1)), text)
+
+
+def plain_mention(ident: str, sigil: Sigil) -> str:
+    return f"#{ident}" if sigil == "#" else f"@{sigil}{ident}"
 
 
 ButtonAction = Literal["page", "confirm", "cancel", "undo", "nudge", "edit"]

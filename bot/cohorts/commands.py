@@ -168,6 +168,15 @@ class Nudge(Frozen):
     cohort: str | None
 
 
+class Channel(Frozen):
+    """Show the cohort's channel (`channel` None, `clear` False), set it, or clear it."""
+
+    word: Literal["channel"] = "channel"
+    cohort: str | None
+    channel: ChannelRef | None = None
+    clear: bool = False
+
+
 class Help(Frozen):
     word: Literal["help"] = "help"
 
@@ -192,6 +201,7 @@ CohortCommand = (
     | Reveal
     | Policy
     | Nudge
+    | Channel
     | Help
 )
 
@@ -215,5 +225,7 @@ HELP_LINES = (
     "`reveal NAME QUESTION answer` then posts the answer",
     "`policy NAME`: the cohort's settings · `policy NAME KEY VALUE`: change one "
     "(test-attempts, cooldown, test-open-early, start-date, release, pass-role)",
+    "`channel NAME #channel|none`: the cohort's channel: shout-outs learners opt into "
+    "(Share my pass), and on Discord private course threads for learners whose DMs are closed",
     "`help`: these words. With one cohort here, NAME may be left out.",
 )

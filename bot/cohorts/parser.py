@@ -15,6 +15,7 @@ from bot.cohorts.commands import (
     CHART_KINDS,
     Attempts,
     Audit,
+    Channel,
     ChannelRef,
     Chart,
     CohortCommand,
@@ -77,6 +78,7 @@ WORDS = (
     "reveal",
     "policy",
     "nudge",
+    "channel",
     "help",
 )
 
@@ -144,6 +146,8 @@ def parse(text: str) -> CohortCommand:
         return _policy(rest)
     if word == "open":
         return _open(rest)
+    if word == "channel":
+        return _channel(rest)
     if word == "enrol":
         cohort, rest = _cohort(rest)
         if not rest:
@@ -224,6 +228,22 @@ def _open(rest: list[str]) -> Open:
     if is_mention(unit):
         raise BadInput(usage)
     return Open(cohort=cohort, unit=unit, user=user, reason=_reason(reason))
+
+
+def _channel(rest: list[str]) -> Channel:
+    """`channel [NAME] [#channel | none]`."""
+    cohort, rest = _cohort(rest, also_words=("none", "off"))
+    if not rest:
+        return Channel(cohort=cohort)
+    if len(rest) == 1 and rest[0].lower() in ("none", "off"):
+        return Channel(cohort=cohort, clear=True)
+    try:
+        found = target(rest[0]) if len(rest) == 1 else None
+    except BadInput:
+        found = None
+    if not isinstance(found, ChannelRef):
+        raise BadInput("Name one channel: `/cohort channel NAME #channel` (or `none` to clear it).")
+    return Channel(cohort=cohort, channel=found)
 
 
 def is_mention(token: str) -> bool:

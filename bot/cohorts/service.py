@@ -29,6 +29,7 @@ from bot.cohorts.answers import (
     AnswerButton,
     AnswerFile,
     EditForm,
+    channel,
     fitted,
     person,
     refusal,
@@ -216,6 +217,8 @@ class CohortService:
             return await self._open(caller, cohort, command)
         if isinstance(command, c.Nudge):
             return await self.nudges.preview(caller.home, caller.user, cohort)
+        if isinstance(command, c.Channel):
+            return await self._channel(caller, cohort, command)
         return await self._act(caller, cohort, command)
 
     async def _cohort(self, caller: Caller, name: str | None) -> Cohort | Answer:
@@ -549,6 +552,24 @@ class CohortService:
             title=f"`{cohort.name}`: `{key.name}` is now {after} (was {before}).", sections=(reached,)
         )
 
+    async def _channel(self, caller: Caller, cohort: Cohort, command: c.Channel) -> Answer:
+        meaning = _CHANNEL_MEANS.get(caller.platform, _CHANNEL_MEANS["slack"])
+        if command.channel is None and not command.clear:
+            now = channel(cohort.channel) if cohort.channel else "none"
+            return Answer(
+                title=f"`{cohort.name}`'s channel: {now}",
+                sections=(meaning, f"Set it with `/cohort channel {cohort.name} #channel`, or `none`."),
+            )
+        new = command.channel.id if command.channel is not None else None
+        if new == cohort.channel:
+            return Answer(title=f"`{cohort.name}`'s channel is already {channel(new) if new else 'none'}.")
+        await self.store.save(caller.home, cohort.model_copy(update={"channel": new}))
+        before = cohort.channel or "none"
+        await self._audit_write(caller, cohort, "channel", detail=f"{before} → {new or 'none'}")
+        if new is None:
+            return Answer(title=f"`{cohort.name}` has no channel now: nothing is posted for it.")
+        return Answer(title=f"`{cohort.name}`'s channel is now {channel(new)}.", sections=(meaning,))
+
     async def _apply_terms(
         self, caller: Caller, users: Sequence[str], terms: CohortTerms | None
     ) -> list[str]:
@@ -749,6 +770,19 @@ class CohortService:
             at=self.clock(), by=caller.user, action=action, learner=learner, detail=detail, reason=reason
         )
         await self.audit.write(caller.home, cohort.name, entry)
+
+
+_CHANNEL_MEANS = {
+    "slack": (
+        "A learner who passes and presses Share my pass is congratulated there; nothing is posted "
+        "without the press. Invite me to the channel (`/invite @tutorbot`) so I can post."
+    ),
+    "discord": (
+        "A learner who passes and presses Share my pass is congratulated there, and learners whose "
+        "DMs are closed continue in a private thread there. I need to see the channel, send "
+        "messages and create private threads in it."
+    ),
+}
 
 
 def _people(users: Sequence[str], shown: int = 15) -> str:

@@ -165,6 +165,11 @@ class CohortStore:
         raw = await self.client.hget(self.keys.cohort_of(tenant.platform, tenant.tenant), user)
         return _text(raw) if raw else None
 
+    async def of_learner(self, tenant: Tenant, user: str) -> Cohort | None:
+        """The cohort record of the tenant's cohort this learner is in, if any."""
+        name = await self.cohort_of(tenant, user)
+        return await self.get(tenant, name) if name else None
+
     # Facilitators ------------------------------------------------------------------------
 
     async def add_facilitator(self, tenant: Tenant, name: str, user: str) -> bool:

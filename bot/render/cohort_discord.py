@@ -22,8 +22,8 @@ MODAL = 9
 _STYLES = {"primary": 1, "default": 2, "danger": 4}
 
 
-def _discord_mention(ident: str, is_role: bool) -> str:
-    return f"<@&{ident}>" if is_role else f"<@{ident}>"
+def _discord_mention(ident: str, sigil: str) -> str:
+    return f"<#{ident}>" if sigil == "#" else f"<@{sigil}{ident}>"
 
 
 def render_answer_discord(answer: Answer) -> DiscordPayload:

@@ -21,8 +21,10 @@ FORM_FIELD = "text"
 """The block_id and action_id of the form's one input."""
 
 
-def _slack_mention(ident: str, is_role: bool) -> str:
-    return f"<!subteam^{ident}>" if is_role else f"<@{ident}>"
+def _slack_mention(ident: str, sigil: str) -> str:
+    if sigil == "#":
+        return f"<#{ident}>"
+    return f"<!subteam^{ident}>" if sigil == "&" else f"<@{ident}>"
 
 
 def mrkdwn(text: str) -> str:

@@ -150,7 +150,7 @@ def click_payload(
     return payload
 
 
-OPTION_TYPES = {str: 3, int: 4}
+OPTION_TYPES = {str: 3, int: 4, bool: 5}
 MANAGE_GUILD = str(1 << 5)
 
 

@@ -10,6 +10,7 @@ from bot.domain.events import Actor
 from tests.discord.harness import (
     CHANNEL,
     GUILD,
+    MANAGE_GUILD,
     DiscordHarness,
     click_payload,
     command_payload,
@@ -105,3 +106,25 @@ async def test_with_a_course_channel_the_course_continues_in_a_private_thread(
     )
     assert len(harness.api.in_channel(thread["id"])) == shown
     assert refused(harness) == 1
+
+
+async def test_the_cohort_channel_set_in_chat_carries_the_private_threads(harness: DiscordHarness) -> None:
+    boss, course = "510000000000000001", "700000000000000077"
+    manager = {"permissions": MANAGE_GUILD}
+    await harness.cohort(boss, "create", name="spring", **manager)
+    await harness.cohort(boss, "enrol", name="spring", user_id=ALICE, **manager)
+    refused_answer = await harness.cohort("510000000000000002", "channel", name="spring", channel_id=course)
+    assert "Only this cohort's facilitators" in json.dumps(refused_answer)
+    answer = await harness.cohort(boss, "channel", name="spring", channel_id=course, **manager)
+    assert f"<#{course}>" in json.dumps(answer) and "private thread" in json.dumps(answer)
+    shown = await harness.cohort(boss, "channel", name="spring", **manager)
+    assert f"`spring`'s channel: <#{course}>" in json.dumps(shown)
+
+    harness.api.blocked.add(ALICE)
+    await harness.interaction(command_payload(ALICE, "start"))
+    thread = harness.api.thread_of(ALICE)
+    assert thread is not None and thread["parent_id"] == course
+    assert any(buttons(m) for m in harness.api.in_channel(thread["id"])), "the course goes on there"
+
+    cleared = await harness.cohort(boss, "channel", name="spring", clear=True, **manager)
+    assert "no channel now" in json.dumps(cleared)

@@ -48,7 +48,7 @@ async def test_the_command_is_registered_for_managers_and_still_checked(harness:
     assert subcommands == {
         "help", "list", "create", "enrol", "remove", "facilitator", "progress",
         "learner", "unlock", "attempts", "reset", "undo", "export", "audit",
-        "items", "chart", "reveal", "policy", "open", "nudge",
+        "items", "chart", "reveal", "policy", "open", "nudge", "channel",
     }  # fmt: skip
     assert subcommands == set(WORDS)  # every word the shared parser knows is a Discord subcommand
     # The client hides it from plain members, but a crafted request is refused on the server.

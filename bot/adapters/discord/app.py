@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -64,10 +65,12 @@ from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.work import Worker
+from bot.cohorts.models import Tenant
 from bot.cohorts.rights import PayloadAdmins
+from bot.cohorts.store import CohortStore
 from bot.credentials.desk import WORD as CERTIFICATE_WORD
 from bot.credentials.desk import CertificateDesk
-from bot.domain.events import Command
+from bot.domain.events import Actor, Command
 from bot.engine.engine import Engine
 from bot.render.actions import PATTERN
 from bot.storage.dedupe import EventDeduper
@@ -165,6 +168,7 @@ def build_discord_adapter(
         DiscordApi(client.http).request,
         settings.discord_course_channels,
         bot_id=lambda: str(client.user.id) if client.user is not None else None,
+        cohort_channel=cohort_channel_of(CohortStore(redis, keys)),
     )
     places = Places(ClosedDms(redis, keys), threads, CardTenants(redis, keys))
     outbox = DiscordOutbox(
@@ -204,6 +208,16 @@ def build_discord_adapter(
     client.event(on_interaction)
     client.event(on_message)
     return adapter
+
+
+def cohort_channel_of(cohorts: CohortStore) -> Callable[[Actor], Awaitable[str | None]]:
+    """The channel of a learner's cohort, for their private course thread."""
+
+    async def channel_of(actor: Actor) -> str | None:
+        cohort = await cohorts.of_learner(Tenant(platform="discord", tenant=actor.tenant), actor.user)
+        return cohort.channel if cohort is not None else None
+
+    return channel_of
 
 
 def tutor_group(handlers: Handlers) -> app_commands.Group:

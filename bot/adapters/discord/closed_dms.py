@@ -9,7 +9,8 @@ DM once more (a learner who opened their DMs is back there at once).
 Meanwhile the course continues in a private thread of the server's *course channel*
 (`CourseThreads`): one thread per learner, which only they (and the server's moderators) can
 see, where they read cards, press buttons and write lab messages. The course channel is set
-per server in Redis (`set_channel`) or by `DISCORD_COURSE_CHANNELS`. Without one, the learner
+per cohort (`/cohort channel`, for that cohort's learners), else per server in Redis
+(`set_channel`) or by `DISCORD_COURSE_CHANNELS`. Without one, the learner
 is told once how to open their DMs, and the cards are shown privately where they acted.
 """
 
@@ -100,7 +101,10 @@ class CourseThreads:
         configured: Mapping[str, str] | None = None,
         *,
         bot_id: Callable[[], str | None] = lambda: None,
+        cohort_channel: Callable[[Actor], Awaitable[str | None]] | None = None,
     ) -> None:
+        self.cohort_channel = cohort_channel
+        """The channel of the learner's cohort (`/cohort channel`), which comes first."""
         self.client = client
         self.keys = keys
         self.request = request
@@ -138,7 +142,7 @@ class CourseThreads:
             return None
         if raw is not None:
             return raw.decode() if isinstance(raw, bytes) else str(raw)
-        channel = await self.channel_of(actor.tenant)
+        channel = await self._channel_for(actor)
         if channel is None:
             return None
         try:
@@ -149,6 +153,17 @@ class CourseThreads:
         await self.client.set(self.keys.course_thread(actor), thread.encode())
         await self.client.set(self.keys.thread_learner("discord", actor.tenant, thread), actor.user.encode())
         return thread
+
+    async def _channel_for(self, actor: Actor) -> str | None:
+        """The learner's cohort's channel, else the server's course channel."""
+        if self.cohort_channel is not None:
+            try:
+                found = await self.cohort_channel(actor)
+            except (RedisError, ValueError):
+                found = None
+            if found is not None:
+                return found
+        return await self.channel_of(actor.tenant)
 
     async def _open(self, actor: Actor, channel: str) -> str:
         made = await self.request(

@@ -315,6 +315,19 @@ def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:
     async def nudge(interaction: discord.Interaction[Any], name: Name = None) -> None:
         await run(interaction)
 
+    @group.command(
+        name="channel",
+        description="The cohort's channel: shout-outs, and private course threads for closed DMs",
+    )
+    @app_commands.describe(clear="True to clear the cohort's channel")
+    async def channel_(
+        interaction: discord.Interaction[Any],
+        name: Name = None,
+        channel: app_commands.AppCommandChannel | None = None,
+        clear: bool | None = None,
+    ) -> None:
+        await run(interaction)
+
     return group
 
 
@@ -352,6 +365,8 @@ def words_of(data: dict[str, Any]) -> str | None:
         words.append(str(given["key"]))
     if given.get("value"):
         words.append(str(given["value"]))
+    if given.get("clear"):
+        words.append("none")
     return " ".join(words)
 
 

@@ -95,8 +95,7 @@ class PassRoles:
     async def _cohort(self, actor: Actor) -> Cohort | None:
         tenant = Tenant(platform="discord", tenant=actor.tenant)
         try:
-            name = await self.cohorts.cohort_of(tenant, actor.user)
-            return await self.cohorts.get(tenant, name) if name else None
+            return await self.cohorts.of_learner(tenant, actor.user)
         except (RedisError, ValueError):
             log.warning("discord: cohort of %s unreadable; no pass role granted", actor)
             return None

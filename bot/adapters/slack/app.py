@@ -53,11 +53,13 @@ from bot.adapters.slack.cohort import SlackCohorts, SlackDirectory, display_name
 from bot.adapters.slack.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.adapters.slack.models import AppHomeOpenedEvent, BlockActionsPayload, MessageEvent, SlashCommandForm
 from bot.adapters.slack.outbox import EDIT_INTERVAL_S, Origin, SlackOutbox
+from bot.adapters.slack.sharing import SlackPassSharing
 from bot.adapters.slack.tenancy import flag, tenant_of
 from bot.adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
 from bot.adapters.work import Worker
 from bot.credentials.desk import WORD as CERTIFICATE_WORD
 from bot.credentials.desk import CertificateDesk
+from bot.credentials.sharing import PassSharing
 from bot.domain.events import Actor, Command
 from bot.domain.messages import DraftPlace, Message, ReplyProgress
 from bot.engine.engine import Engine
@@ -184,7 +186,9 @@ def build_slack_adapter(
     )
     SlackCohorts(desk, outbox, intake).register(app)  # before the catch-all button listener
     certificates = CertificateDesk.of(engine.store, engine.course.module, settings)
-    _Listeners(adapter, intake, certificates).register()
+    sharing = SlackPassSharing(PassSharing(redis, keys, engine.store, engine.module), outbox, intake)
+    sharing.register(app)  # before the catch-all button listener
+    _Listeners(adapter, intake, certificates, sharing).register()
     return adapter
 
 
@@ -289,8 +293,11 @@ class _DropTokenSkippedWarning(logging.Filter):
 
 
 class _Listeners:
-    def __init__(self, adapter: SlackAdapter, intake: Intake, certificates: CertificateDesk) -> None:
+    def __init__(
+        self, adapter: SlackAdapter, intake: Intake, certificates: CertificateDesk, sharing: SlackPassSharing
+    ) -> None:
         self.adapter = adapter
+        self.sharing = sharing
         self.certificates = certificates
         self.outbox = adapter.outbox
         self.engine = adapter.engine
@@ -400,9 +407,10 @@ class _Listeners:
             if isinstance(got, str):
                 await reply.send(actor, [note(got)])
                 return
+            dm = await self.outbox.dm_channel(actor)
             await self.outbox.client.files_upload_v2(
                 token=token,
-                channel=await self.outbox.dm_channel(actor),
+                channel=dm,
                 file_uploads=[
                     {
                         "content": got.png,
@@ -417,6 +425,7 @@ class _Listeners:
                 ],
                 initial_comment=f"Your certificate for {got.fields.module}. Verification code: {got.code}",
             )
+            await self.sharing.offer(token, dm)
         except Exception as error:  # a Slack refusal or the network: say so; the pass is not lost
             log.warning("slack: certificate not sent to %s: %s", actor, type(error).__name__)
             await reply.send(
