@@ -22,12 +22,12 @@ MODAL = 9
 _STYLES = {"primary": 1, "default": 2, "danger": 4}
 
 
-def _discord_mention(ident: str, sigil: str) -> str:
+def discord_mention(ident: str, sigil: str) -> str:
     return f"<#{ident}>" if sigil == "#" else f"<@{sigil}{ident}>"
 
 
 def render_answer_discord(answer: Answer) -> DiscordPayload:
-    texts = [with_mentions(text, _discord_mention) for text in (f"**{answer.title}**", *answer.sections)]
+    texts = [with_mentions(text, discord_mention) for text in (f"**{answer.title}**", *answer.sections)]
     embeds: list[dict[str, Any]] = []
     current = ""
     for text in texts:
@@ -40,7 +40,7 @@ def render_answer_discord(answer: Answer) -> DiscordPayload:
     embeds.append({"description": current})
     rows = []
     for item in answer.items:  # one embed and one row of buttons each; an answer has at most four
-        embeds.append({"description": with_mentions(item.text, _discord_mention)[:DISCORD_DESCRIPTION_MAX]})
+        embeds.append({"description": with_mentions(item.text, discord_mention)[:DISCORD_DESCRIPTION_MAX]})
         if item.buttons:
             rows.append({"type": 1, "components": [_button(b) for b in item.buttons]})
     if answer.buttons:

@@ -16,7 +16,7 @@ from bot.domain.events import Actor
 from bot.settings import Settings
 from bot.storage.redis_store import RedisLearnerStore
 from tests.credentials.passes import SECRET, passed_state
-from tests.discord.harness import GUILD, MANAGE_GUILD, DiscordHarness, command_payload
+from tests.discord.harness import GUILD, MANAGE_GUILD, DiscordHarness, click_payload, command_payload
 from tests.engine.driver import Learner
 from tests.engine.test_journey import sit_test
 
@@ -134,3 +134,28 @@ async def test_with_dms_closed_the_certificate_comes_on_the_reply(harness: Disco
     names = [name for name, _ in reply.get("files", [])]
     assert names == ["certificate-2026-11-30.png", "certificate-2026-11-30.pdf"]
     assert "Verification code" in reply["content"]
+
+
+async def test_share_my_pass_on_discord_posts_once_in_the_cohort_channel(
+    harness: DiscordHarness, module
+) -> None:
+    shout = "700000000000000066"
+    await cohort_with_pass_role(harness, L1)
+    await harness.cohort(BOSS, "channel", name="spring", channel_id=shout, permissions=MANAGE_GUILD)
+    actor = Actor(platform="discord", tenant=GUILD, user=L1)
+    store = harness.adapter.engine.store
+    assert (await store.commit(actor, await store.load(actor), encode(passed_state(module)))).ok
+    await certificate(harness, L1)
+    assert harness.api.in_channel(shout) == [], "nothing is posted without the press"
+    (sent,) = [m for m in harness.api.in_channel(harness.api.dm_of(L1)) if m.get("files")]
+    (button,) = [b for row in sent["components"] for b in row["components"]]
+    assert button["label"] == "Share my pass"
+
+    answers = []
+    for _ in range(2):
+        press = click_payload(L1, {k: v for k, v in sent.items() if k != "files"}, button["custom_id"])
+        await harness.interaction(press)
+        answers.append(str(harness.api.messages[f"{press['token']}:@original"]))
+    (posted,) = harness.api.in_channel(shout)
+    assert f"<@{L1}>" in posted["content"] and module.title in posted["content"]
+    assert f"Shared in <#{shout}>" in answers[0] and "already shared" in answers[1]

@@ -438,6 +438,8 @@ class FakeDiscordApi:
                         {"message": "Invalid Form Body", "code": 50035, "errors": problem}, status=400
                     )
                 self.modals.append(body["data"])
+            if body.get("type") in (4, 5):  # a new response message: @original is it, not the pressed one
+                self._originals.pop(parts[2], None)
             return _json({"interaction": {"id": parts[1], "type": 2}, "resource": {"type": body["type"]}})
         if parts[0] == "webhooks" and len(parts) == 3 and m == "POST":
             return _json(self._store(f"eph-{parts[2]}", body))  # one "channel" per interaction token
@@ -447,7 +449,8 @@ class FakeDiscordApi:
                 return web.Response(status=204)
             pressed = self._originals.get(parts[2]) if parts[4] == "@original" else None
             if pressed is not None and pressed in self.messages and m == "PATCH":
-                return _json(self._edit(pressed, body))  # a click's @original is the message pressed
+                edited = self._edit(pressed, body)  # a click's @original is the message pressed
+                return _json({k: v for k, v in edited.items() if k != "files"})
             stored = self.messages.setdefault(key, {"id": self.new_id(), "channel_id": "orig", "edits": 0})
             stored.update(body or {})
             stored["edits"] = stored.get("edits", 0) + 1

@@ -62,6 +62,7 @@ from bot.adapters.discord.outbox import (
 from bot.adapters.discord.pass_role import PassRoles
 from bot.adapters.discord.rest import rebase
 from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.discord.sharing import DiscordPassSharing
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Pressed, Refused, note
 from bot.adapters.work import Worker
@@ -70,6 +71,8 @@ from bot.cohorts.rights import PayloadAdmins
 from bot.cohorts.store import CohortStore
 from bot.credentials.desk import WORD as CERTIFICATE_WORD
 from bot.credentials.desk import CertificateDesk
+from bot.credentials.sharing import ACTION as SHARE_ACTION
+from bot.credentials.sharing import PassSharing
 from bot.domain.events import Actor, Command
 from bot.engine.engine import Engine
 from bot.render.actions import PATTERN
@@ -177,8 +180,9 @@ def build_discord_adapter(
     intake = Intake("discord", engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
     roles = PassRoles(redis, keys, client.http, lambda: outbox.at(Origin()))
     engine.pass_listeners.append(roles.on_pass)
+    sharing = DiscordPassSharing(PassSharing(redis, keys, engine.store, engine.module), outbox.api)
     certificates = DiscordCertificates(
-        CertificateDesk(engine.store, engine.module, certificate_secret), outbox.api, roles
+        CertificateDesk(engine.store, engine.module, certificate_secret), outbox.api, roles, sharing
     )
     handlers = Handlers(outbox, intake, DmCourse(redis, keys), places, client, certificates)
     adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers)
@@ -387,8 +391,25 @@ class Handlers:
         custom_id = cast(dict[str, Any], interaction.data or {}).get("custom_id")
         if isinstance(custom_id, str) and (_OURS.fullmatch(custom_id) or _COHORT.fullmatch(custom_id)):
             return  # TutorButton or CohortButton handles it
+        if custom_id == SHARE_ACTION:
+            await self._share(interaction)
+            return
         log.warning("discord: unknown component from user %s ignored", interaction.user.id)
         await self._say(interaction, UNKNOWN_BUTTON)
+
+    async def _share(self, interaction: discord.Interaction[Any]) -> None:
+        """Share my pass, pressed on a certificate message (in the DM, or on a private reply)."""
+        payload = await self._read(interaction, UNKNOWN_BUTTON)
+        if payload is None:
+            return
+        tenant = payload.guild_id or await self._card_tenant(payload)
+        if tenant is None:
+            await self._say(interaction, OLD_CARD)
+            return
+        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
+        actor = translate.actor_for(tenant, payload.user.id)
+        origin = Origin(application_id=payload.application_id, token=payload.token, original_pending=True)
+        self.intake.submit(actor, "share pass", lambda: self.certificates.sharing.press(actor, origin))
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or not self.intake.accepting:

@@ -2,7 +2,7 @@
 
 The files go to the learner's DM, where they stay; when the DM is closed (or the command was
 run in the DM itself) they come on the command's own reply instead, which only the learner
-sees. Fetching the certificate also grants the cohort's pass role if it is missing (a grant
+sees. The message carries the Share my pass button (`sharing`). Fetching the certificate also grants the cohort's pass role if it is missing (a grant
 that failed at the pass is made up here).
 """
 
@@ -16,6 +16,7 @@ from discord.http import Route, handle_message_parameters
 import discord
 from bot.adapters.discord.outbox import CANNOT_DM, DiscordApi, Origin, original_route
 from bot.adapters.discord.pass_role import PassRoles
+from bot.adapters.discord.sharing import DiscordPassSharing
 from bot.adapters.platform import Refused, note
 from bot.credentials.desk import CertificateDesk
 from bot.credentials.image import Certificate
@@ -32,10 +33,13 @@ HERE = (
 
 
 class DiscordCertificates:
-    def __init__(self, desk: CertificateDesk, api: DiscordApi, roles: PassRoles) -> None:
+    def __init__(
+        self, desk: CertificateDesk, api: DiscordApi, roles: PassRoles, sharing: DiscordPassSharing
+    ) -> None:
         self.desk = desk
         self.api = api
         self.roles = roles
+        self.sharing = sharing
 
     async def send(self, actor: Actor, name: str, origin: Origin) -> None:
         """Answer the deferred `/tutor certificate` at `origin`."""
@@ -49,7 +53,9 @@ class DiscordCertificates:
             await self._reply(origin, IN_DM.format(code=got.code))
             return
         try:
-            await self._upload(original_route("PATCH", origin), text, got)
+            sent = await self._upload(original_route("PATCH", origin), text, got)
+            if origin.in_dm:
+                await self._remember(actor, sent)
         except Refused as error:
             log.warning("discord: certificate not sent to %s: %s", actor, error.reason)
             await self._reply(origin, "I couldn't send your certificate just now; try again.")
@@ -60,9 +66,8 @@ class DiscordCertificates:
             return False
         try:
             channel = await self.api.open_dm(actor)
-            await self._upload(
-                Route("POST", "/channels/{channel_id}/messages", channel_id=channel), text, got
-            )
+            route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
+            await self._remember(actor, await self._upload(route, text, got))
         except Refused as error:
             if error.dm_blocked and places is not None:
                 await places.closed.mark(actor.user)
@@ -70,7 +75,13 @@ class DiscordCertificates:
             return False
         return True
 
-    async def _upload(self, route: Route, text: str, got: Certificate) -> None:
+    async def _remember(self, actor: Actor, sent: object) -> None:
+        """A press of Share my pass in the DM acts for the course the certificate is of."""
+        if self.api.places is not None and isinstance(sent, dict) and "id" in sent:
+            await self.api.places.card_tenants.remember(actor, str(sent["id"]))
+
+    async def _upload(self, route: Route, text: str, got: Certificate) -> object:
+        """The message with the files and the Share my pass button; Discord's answer."""
         files = [
             discord.File(
                 io.BytesIO(got.png), filename=CertificateDesk.file_name(got, "png"), description="Certificate"
@@ -82,10 +93,13 @@ class DiscordCertificates:
             ),
         ]
         params = handle_message_parameters(
-            content=text[:2000], files=files, allowed_mentions=discord.AllowedMentions.none()
+            content=text[:2000],
+            files=files,
+            allowed_mentions=discord.AllowedMentions.none(),
+            view=self.sharing.button(),
         )
         try:
-            await self.api.http.request(route, files=params.files, form=params.multipart)
+            return await self.api.http.request(route, files=params.files, form=params.multipart)
         except discord.HTTPException as error:
             raise Refused(
                 f"http {error.status} code {error.code}", dm_blocked=error.code == CANNOT_DM
