@@ -173,6 +173,7 @@ def test_the_shell_lists_every_page_and_sends_with_yes(redis_url, monkeypatch, c
     tenant = ["--tenant", "slack:TSHELLN"]
     users = [f"U00000{n:02d}" for n in range(6)]
     assert main(["cohort", "create", "dusk", *tenant]) == 0
+    assert main(["cohort", "policy", "dusk", "quiet-hours", "off", *tenant]) == 0  # whatever the hour
     assert main(["cohort", "enrol", "dusk", *users, *tenant]) == 0
     roster = KeyBuilder("tutorbot").roster("slack", "TSHELLN", "dusk")
     client = sync_redis.Redis.from_url(redis_url)
@@ -211,6 +212,7 @@ async def waiting_users(url: str, tenant: str) -> list[str]:
 async def test_a_300_learner_preview_pages_within_both_platforms_and_sends_spaced(world: World) -> None:
     boss = admin()
     await world.say(boss, "create big")
+    await world.say(boss, "policy big quiet-hours off")
     users = [f"U{n:05d}" for n in range(300)]
     await world.say(boss, "enrol big " + " ".join(f"<@{u}>" for u in users))
     world.clock[0] += 3 * DAY + 60
@@ -234,3 +236,19 @@ async def test_a_300_learner_preview_pages_within_both_platforms_and_sends_space
     assert done.title == "`big`: 300 nudge(s) queued, going out over about 7 minutes · 0 skipped."
     times = sorted(job.run_at for job in await JobStore(world.store.client, KEYS).waiting())
     assert len(times) == 300 and times[-1] - times[0] == pytest.approx(299 * 1.4)
+
+
+async def test_the_preview_follows_the_cohorts_nudge_policy(world: World) -> None:
+    boss = admin()
+    await world.say(boss, "create spring")
+    await world.say(boss, "policy spring quiet-hours off")
+    await world.say(boss, "policy spring nudge-after 12h")
+    await world.say(boss, "policy spring max-nudges 5")
+    await world.say(boss, "enrol spring <@UA0001>")
+    world.clock[0] += 11 * 3600
+    assert (await world.say(boss, "nudge spring")).title.startswith("Nobody in `spring` would be nudged now.")
+    world.clock[0] += 2 * 3600
+    shown = await world.say(boss, "nudge spring")
+    assert "· nudge 1 of 5 ·" in shown.items[0].text
+    await world.say(boss, "policy spring quiet-hours 0-23")  # quiet nearly all day: not now
+    assert (await world.say(boss, "nudge spring")).title.startswith("Nobody in `spring` would be nudged now.")

@@ -51,6 +51,7 @@ async def test_preview_skip_edit_and_send_all_on_discord(
 ) -> None:
     h = harness
     await boss(h, "create", name="spring")
+    await boss(h, "policy", name="spring", key="quiet-hours", value="off")  # whatever the hour
     for learner in (L1, L2, L3):
         await boss(h, "enrol", name="spring", user_id=learner)
     clock.shift(3 * DAY + 60)
@@ -105,6 +106,7 @@ async def test_preview_skip_edit_and_send_all_on_discord(
 async def test_a_stale_preview_says_so_on_discord(harness: DiscordHarness, clock: ShiftedClock) -> None:
     h = harness
     await boss(h, "create", name="spring")
+    await boss(h, "policy", name="spring", key="quiet-hours", value="off")  # whatever the hour
     await boss(h, "enrol", name="spring", user_id=L1)
     clock.shift(3 * DAY + 60)
     first = await boss(h, "nudge", name="spring")

@@ -56,6 +56,7 @@ async def test_preview_skip_edit_and_send_all_in_slack(
     slack: SlackHarness = make_slack(clock=clock.now)
     admins(slack_api, "UADMIN")
     await slack.cohort("UADMIN", "create spring")
+    await slack.cohort("UADMIN", "policy spring quiet-hours off")  # whatever the hour the test runs at
     await slack.cohort("UADMIN", "enrol spring <@UL00001> <@UL00002> <@UL00003> <@UL00004>")
     clock.shift(3 * DAY + 60)
     await slack.command("UL00004", "start")  # active again just now: not due
@@ -110,6 +111,7 @@ async def test_a_stale_preview_says_so_in_slack(make_slack: Any, slack_api: Fake
     slack: SlackHarness = make_slack(clock=clock.now)
     admins(slack_api, "UADMIN")
     await slack.cohort("UADMIN", "create spring")
+    await slack.cohort("UADMIN", "policy spring quiet-hours off")  # whatever the hour the test runs at
     await slack.cohort("UADMIN", "enrol spring <@UL00001>")
     clock.shift(3 * DAY + 60)
     first = await slack.cohort("UADMIN", "nudge spring")
