@@ -4,8 +4,11 @@ opens when the clock reaches that day."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.course.models import Module
 from bot.domain.messages import Message, ProgressStrip
+from bot.releases.jobs import RELEASE
 from bot.render.discord import render_discord
 from bot.render.slack import render_slack
 from bot.render.terminal import render_terminal
@@ -116,3 +119,21 @@ async def test_fixed_dates_and_bad_values_are_refused_clearly(world: ReleaseWorl
     assert "`release` **every 7d** (default off)" in shown.text
     audit = await world.say(boss, "audit spring")
     assert "policy · release off → 2026-12-07,2026-12-14,2026-12-21" in audit.text
+
+
+async def test_release_days_begin_in_the_cohorts_time_zone(world: ReleaseWorld, module: Module) -> None:
+    await weekly(world, "UADA")
+    boss = admin()
+    assert (await world.say(boss, "policy spring timezone Pacific/Auckland")).ok
+    # Lesson 2 opens at 00:00 on Tue 8 Dec in Auckland (13 hours ahead): Mon 7 Dec 11:00 UTC,
+    # and its DM is planned for 09:00 there (Mon 7 Dec 20:00 UTC).
+    opens = datetime(2026, 12, 7, 11, 0, tzinfo=UTC).timestamp()
+    runs = sorted(job.run_at for job in await world.jobs.waiting() if job.kind == RELEASE)
+    assert runs[0] == opens + 9 * 3600
+    ada = await reader(world, "UADA")
+    world.clock.set(opens - 1)
+    await ada.command("menu")
+    assert "Lesson 2 opens on Tue 8 Dec." in ada.text()
+    world.clock.set(opens)
+    await ada.command("menu")
+    assert "Lesson 2 opens" not in ada.text()
