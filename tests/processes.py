@@ -11,7 +11,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parents[1]
+
+
+TAKING_OVER = (
+    ("survivor_name", "lease_s"),
+    [
+        pytest.param("bot-b", "1.5", id="another-process-when-the-lease-ends"),
+        pytest.param("bot-a", "600", id="the-same-process-restarted-at-once"),
+    ],
+)
+"""Who finishes a lab turn of a bot process `bot-a` killed mid-reply: another process, once the
+turn's lease has run out; or `bot-a` itself restarted, at start-up, long before its lease ends."""
 
 
 class BotProcess:

@@ -23,7 +23,7 @@ from tests.discord.harness import TOKEN, message_payload
 from tests.engine.driver import Learner
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.discord_api import FakeDiscordApi
-from tests.processes import BotProcess, clean_env
+from tests.processes import TAKING_OVER, BotProcess, clean_env
 
 ALICE = "500000000000000011"
 SLOW = " ".join(f"slowword{i}" for i in range(60))  # streamed over several seconds, then cut off
@@ -44,7 +44,6 @@ def bot_env(
         "ANTHROPIC_API_KEY": api_key,
         "ANTHROPIC_BASE_URL": anthropic_server.url,
         "ANTHROPIC_MAX_RETRIES": "0",
-        "LAB_TURN_LEASE_S": "1.5",
         "SCHEDULER_IN_PROCESS": "false",
     }
 
@@ -82,7 +81,10 @@ async def _until(condition: Any, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.parametrize(*TAKING_OVER)
 async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
+    survivor_name: str,
+    lease_s: str,
     discord_api: FakeDiscordApi,
     anthropic_server: FakeAnthropic,
     redis: aioredis.Redis,
@@ -91,6 +93,7 @@ async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
     bot_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
+    bot_env = {**bot_env, "LAB_TURN_LEASE_S": lease_s}
     store = RedisLearnerStore(redis, KeyBuilder("test"))
     learner = Learner(Engine(module, store, OfflineAdvisor()), user=ALICE, tenant="dm", platform="discord")
     await learner.command("start")
@@ -107,7 +110,7 @@ async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
     [draft] = _replies(discord_api)
     assert FINAL not in str(draft)
 
-    survivor = await _start("bot-b", discord_api, bot_env, tmp_path / "b")  # takes the turn over
+    survivor = await _start(survivor_name, discord_api, bot_env, tmp_path / "b")
     bots.append(survivor)
     await _until(lambda: "Exchanges: 1 of 3" in str(draft), 30, "the reply finished in the draft")
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.slack_api import FakeSlackApi, StoredMessage
-from tests.processes import BotProcess, clean_env
+from tests.processes import TAKING_OVER, BotProcess, clean_env
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness, event_body, message_text, sign
 from tests.slack.test_slack_app import open_first_lab
 
@@ -79,7 +79,6 @@ def bot_env(
         "ANTHROPIC_API_KEY": api_key,
         "ANTHROPIC_BASE_URL": anthropic_server.url,
         "ANTHROPIC_MAX_RETRIES": "0",
-        "LAB_TURN_LEASE_S": "1.5",
         "SCHEDULER_IN_PROCESS": "false",
     }
 
@@ -98,9 +97,18 @@ def _replies(slack_api: FakeSlackApi) -> list[StoredMessage]:
     return [m for m in shown if "slowword" in message_text(m) or FINAL in message_text(m)]
 
 
+@pytest.mark.parametrize(*TAKING_OVER)
 async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
-    make_slack, slack_api: FakeSlackApi, anthropic_server: FakeAnthropic, bots, bot_env, tmp_path: Path
+    make_slack,
+    slack_api: FakeSlackApi,
+    anthropic_server: FakeAnthropic,
+    bots,
+    bot_env,
+    tmp_path: Path,
+    survivor_name: str,
+    lease_s: str,
 ) -> None:
+    bot_env = {**bot_env, "LAB_TURN_LEASE_S": lease_s}
     await open_first_lab(make_slack(), ALICE)
     anthropic_server.script(Reply(text=SLOW, chunk_delay=0.2), Reply(text=FINAL))
     async with aiohttp.ClientSession() as http:
@@ -118,7 +126,7 @@ async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
         [draft] = _replies(slack_api)
         assert FINAL not in message_text(draft)
 
-        survivor = SlackBot("bot-b", bot_env, tmp_path / "b")  # takes the turn when its lease ends
+        survivor = SlackBot(survivor_name, bot_env, tmp_path / "b")
         bots.append(survivor)
         await survivor.ready(http)
         await slack_api.wait_for(lambda: "Exchanges: 1 of 3" in message_text(draft), timeout=30)
