@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -19,6 +20,7 @@ from bot.storage.client import AsyncRedis, connect
 from bot.storage.embedded import EmbeddedRedis
 from bot.storage.local_cluster import LocalCluster
 from tests.fakes.anthropic_server import FakeAnthropic
+from tests.processes import BotProcess, clean_env
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
 CLUSTER_PASSWORD = "cluster-pw-0123456789"
@@ -120,3 +122,37 @@ async def anthropic_server() -> AsyncIterator[FakeAnthropic]:
     with `.script(...)`."""
     async with FakeAnthropic() as server:
         yield server
+
+
+@pytest.fixture
+async def redis_gone(tmp_path: Path) -> AsyncIterator[aioredis.Redis]:
+    """A client of a Redis that has stopped: every call fails to connect."""
+    server = EmbeddedRedis(tmp_path, persistent=False)
+    client = aioredis.from_url(server.start())
+    server.stop()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def bots() -> Iterator[list[BotProcess]]:
+    """Bot processes a test starts (`tests.processes.BotProcess`): stopped after it."""
+    started: list[BotProcess] = []
+    yield started
+    for bot in started:
+        bot.stop()
+
+
+@pytest.fixture
+def bot_env(anthropic_server: FakeAnthropic, redis_url: str, api_key: str) -> dict[str, str]:
+    """What a bot process needs besides its platform's settings: the suite's Redis, the fake
+    Messages API (no retries), no scheduler."""
+    return {
+        **clean_env("SLACK_", "DISCORD_", "ANTHROPIC_", "REDIS_"),
+        "REDIS_URL": redis_url,
+        "KEY_PREFIX": "test",
+        "ANTHROPIC_API_KEY": api_key,
+        "ANTHROPIC_BASE_URL": anthropic_server.url,
+        "ANTHROPIC_MAX_RETRIES": "0",
+        "SCHEDULER_IN_PROCESS": "false",
+    }

@@ -7,7 +7,6 @@ gateway and REST API and the fake Messages API in this process."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from tests.discord.harness import TOKEN, message_payload
 from tests.engine.driver import Learner
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.discord_api import FakeDiscordApi
-from tests.processes import TAKING_OVER, BotProcess, clean_env
+from tests.processes import TAKING_OVER, BotProcess
 
 ALICE = "500000000000000011"
 SLOW = " ".join(f"slowword{i}" for i in range(60))  # streamed over several seconds, then cut off
@@ -31,29 +30,13 @@ FINAL = "A junior ML engineer spends most of the week on data pipelines and eval
 
 
 @pytest.fixture
-def bot_env(
-    discord_api: FakeDiscordApi, anthropic_server: FakeAnthropic, redis_url: str, api_key: str
-) -> dict[str, str]:
+def discord_bot_env(discord_api: FakeDiscordApi, bot_env: dict[str, str]) -> dict[str, str]:
     return {
-        **clean_env("DISCORD_", "ANTHROPIC_", "REDIS_", "SLACK_"),
+        **bot_env,
         "DISCORD_BOT_TOKEN": TOKEN,
         "DISCORD_API_URL": discord_api.api_url,
         "DISCORD_GATEWAY_URL": discord_api.gateway_url,
-        "REDIS_URL": redis_url,
-        "KEY_PREFIX": "test",
-        "ANTHROPIC_API_KEY": api_key,
-        "ANTHROPIC_BASE_URL": anthropic_server.url,
-        "ANTHROPIC_MAX_RETRIES": "0",
-        "SCHEDULER_IN_PROCESS": "false",
     }
-
-
-@pytest.fixture
-def bots() -> Iterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for bot in started:
-        bot.stop()
 
 
 async def _start(name: str, discord_api: FakeDiscordApi, env: dict[str, str], data: Path) -> BotProcess:
@@ -90,10 +73,10 @@ async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
     redis: aioredis.Redis,
     module: Module,
     bots: list[BotProcess],
-    bot_env: dict[str, str],
+    discord_bot_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    bot_env = {**bot_env, "LAB_TURN_LEASE_S": lease_s}
+    bot_env = {**discord_bot_env, "LAB_TURN_LEASE_S": lease_s}
     store = RedisLearnerStore(redis, KeyBuilder("test"))
     learner = Learner(Engine(module, store, OfflineAdvisor()), user=ALICE, tenant="dm", platform="discord")
     await learner.command("start")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -14,22 +13,12 @@ from bot.adapters.discord.settings import DiscordSettings
 from bot.advisor.offline import OfflineAdvisor
 from bot.course.models import Module
 from bot.engine.engine import Engine
-from bot.storage.embedded import EmbeddedRedis
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
 from tests.discord.harness import TOKEN, DiscordHarness, command_payload
 from tests.fakes.discord_api import FakeDiscordApi
 
 ALICE = "500000000000000011"
-
-
-@pytest.fixture
-async def redis_gone(tmp_path: Path) -> AsyncIterator[aioredis.Redis]:
-    server = EmbeddedRedis(tmp_path, persistent=False)
-    client = aioredis.from_url(server.start())
-    server.stop()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

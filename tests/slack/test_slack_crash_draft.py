@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -16,7 +15,7 @@ import pytest
 
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.slack_api import FakeSlackApi, StoredMessage
-from tests.processes import TAKING_OVER, BotProcess, clean_env
+from tests.processes import TAKING_OVER, BotProcess
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness, event_body, message_text, sign
 from tests.slack.test_slack_app import open_first_lab
 
@@ -66,29 +65,13 @@ class SlackBot(BotProcess):
 
 
 @pytest.fixture
-def bot_env(
-    slack_api: FakeSlackApi, anthropic_server: FakeAnthropic, redis_url: str, api_key: str
-) -> dict[str, str]:
+def slack_bot_env(slack_api: FakeSlackApi, bot_env: dict[str, str]) -> dict[str, str]:
     return {
-        **clean_env("SLACK_", "ANTHROPIC_", "REDIS_"),
+        **bot_env,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_api.api_url,
-        "REDIS_URL": redis_url,
-        "KEY_PREFIX": "test",
-        "ANTHROPIC_API_KEY": api_key,
-        "ANTHROPIC_BASE_URL": anthropic_server.url,
-        "ANTHROPIC_MAX_RETRIES": "0",
-        "SCHEDULER_IN_PROCESS": "false",
     }
-
-
-@pytest.fixture
-def bots() -> Iterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for bot in started:
-        bot.stop()
 
 
 def _replies(slack_api: FakeSlackApi) -> list[StoredMessage]:
@@ -103,12 +86,12 @@ async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
     slack_api: FakeSlackApi,
     anthropic_server: FakeAnthropic,
     bots,
-    bot_env,
+    slack_bot_env,
     tmp_path: Path,
     survivor_name: str,
     lease_s: str,
 ) -> None:
-    bot_env = {**bot_env, "LAB_TURN_LEASE_S": lease_s}
+    bot_env = {**slack_bot_env, "LAB_TURN_LEASE_S": lease_s}
     await open_first_lab(make_slack(), ALICE)
     anthropic_server.script(Reply(text=SLOW, chunk_delay=0.2), Reply(text=FINAL))
     async with aiohttp.ClientSession() as http:

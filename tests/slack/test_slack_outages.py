@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import redis.asyncio as aioredis
@@ -36,15 +35,6 @@ def harness_on(
         return SlackHarness(build_slack_adapter(slack_settings, engine, client), slack_api, module)
 
     return make
-
-
-@pytest.fixture
-async def redis_gone(tmp_path: Path) -> AsyncIterator[aioredis.Redis]:
-    server = EmbeddedRedis(tmp_path, persistent=False)
-    client = aioredis.from_url(server.start())
-    server.stop()
-    yield client
-    await client.aclose()
 
 
 async def test_help_with_redis_down_says_the_course_is_briefly_unavailable(
