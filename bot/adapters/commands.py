@@ -9,6 +9,7 @@ WORDS: dict[str, CommandName] = {
     "resume": "resume",
     "progress": "progress",
     "help": "help",
+    "pause": "pause",
 }
 
 

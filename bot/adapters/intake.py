@@ -20,6 +20,7 @@ from bot.adapters.delivery import EventOutbox
 from bot.adapters.work import Worker
 from bot.domain.events import Actor, Event
 from bot.engine.engine import Engine
+from bot.nudges.controls import NudgeControls
 from bot.storage.dedupe import EventDeduper
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,13 @@ OutboxT = TypeVar("OutboxT", bound=EventOutbox[Any])
 
 
 class Intake:
-    def __init__(self, platform: str, engine: Engine, worker: Worker, deduper: EventDeduper) -> None:
+    def __init__(
+        self, platform: str, engine: Engine, worker: Worker, deduper: EventDeduper, controls: NudgeControls
+    ) -> None:
         self.platform = platform
         self.engine = engine
+        self.controls = controls
+        """`pause` and `resume` of nudges, answered before the engine sees the event."""
         self.worker = worker
         self.deduper = deduper
         self.accepting = True
@@ -59,7 +64,8 @@ class Intake:
 
     async def handle(self, event: Event, outbox: OutboxT) -> OutboxT:
         try:
-            await self.engine.handle(event, outbox)
+            if not await self.controls.take(event, outbox):
+                await self.engine.handle(event, outbox)
         finally:
             await outbox.close()
         return outbox

@@ -28,6 +28,8 @@ from bot.domain.events import Actor, Command, Press, Text
 from bot.domain.messages import AdvisorReply, Button, Message, ReplyProgress
 from bot.domain.state import LabStep
 from bot.logs import log_to_file
+from bot.nudges.controls import NudgeControls
+from bot.nudges.record import NudgeRecords
 from bot.render.terminal import (
     TerminalCard,
     measure_for,
@@ -286,6 +288,7 @@ async def _session(
     note = advisor_mode_note(settings)
     if note:
         stdout.write(f"({note})\n\n")
+    controls = NudgeControls(NudgeRecords(runtime.redis, runtime.keys), runtime.engine.clock)
     await runtime.engine.recover(actor, outbox)
     await runtime.engine.handle(Command(actor=actor, name="start"), outbox)
     while True:
@@ -302,6 +305,8 @@ async def _session(
             from bot.credentials.terminal import terminal_certificate
 
             stdout.write(await terminal_certificate(runtime, actor, actor.user) + "\n\n")
+            continue
+        if await controls.take(Text(actor=actor, text=typed), outbox):
             continue
         button = outbox.pick(typed)
         if button is not None and typed.lower() in ENGINE_WORDS:

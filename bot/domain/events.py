@@ -36,7 +36,7 @@ def clean_text(text: str) -> str:
 CleanText = Annotated[str, AfterValidator(clean_text)]
 """Text from a platform, cleaned where every event is built, so no platform needs to remember."""
 
-CommandName = Literal["start", "resume", "progress", "help", "menu"]
+CommandName = Literal["start", "resume", "progress", "help", "menu", "pause"]
 
 NavigationAction = Literal["menu", "resume", "progress", "help"]
 """Buttons that only show something: valid from any old message, so they carry no token."""

@@ -39,6 +39,7 @@ def help_text(module: Module, platform: Platform) -> str:
         "• `menu`: every unit and what is open\n"
         "• `progress`: your scores so far\n"
         "• `help`: this text\n"
+        "• `pause`: no reminders from the course until you `resume`\n"
         f"{leaving}\n"
         "In a lab, anything else you type is your message to the advisor."
     )

@@ -115,6 +115,8 @@ def _command(state: LearnerState, name: CommandName, ctx: FlowContext) -> Outcom
         return Outcome.reply(navigator.progress_message(state, ctx))
     if name == "menu":
         return Outcome.reply(navigator.menu_message(state, ctx))
+    if name == "pause":  # answered before the engine (`bot.nudges.controls`) wherever nudges are sent
+        return Outcome.reply(notice("There are no reminders to pause here.", RESUME))
     return Outcome.reply(*view(state, ctx))  # start and resume: where the learner is
 
 

@@ -75,6 +75,8 @@ from bot.credentials.sharing import ACTION as SHARE_ACTION
 from bot.credentials.sharing import PassSharing
 from bot.domain.events import Actor, Command
 from bot.engine.engine import Engine
+from bot.nudges.controls import NudgeControls
+from bot.nudges.record import NudgeRecords
 from bot.render.actions import PATTERN
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
@@ -101,6 +103,7 @@ DESCRIPTIONS: dict[str, str] = {
     "progress": "Your progress through the course",
     "help": "What the tutor can do",
     CERTIFICATE_WORD: "Your certificate, once you have passed the module test",
+    "pause": "No reminders from the course until you /tutor resume",
 }
 _OURS = re.compile(PATTERN)
 _COHORT = re.compile(BUTTON_PATTERN)
@@ -177,7 +180,13 @@ def build_discord_adapter(
     outbox = DiscordOutbox(
         client.http, CardMemory(redis, keys), edit_interval_s=edit_interval_s, places=places
     )
-    intake = Intake("discord", engine, worker or Worker(), EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
+    intake = Intake(
+        "discord",
+        engine,
+        worker or Worker(),
+        EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S),
+        NudgeControls(NudgeRecords(redis, keys), engine.clock),
+    )
     roles = PassRoles(redis, keys, client.http, lambda: outbox.at(Origin()))
     engine.pass_listeners.append(roles.on_pass)
     sharing = DiscordPassSharing(PassSharing(redis, keys, engine.store, engine.module), outbox.api)

@@ -63,6 +63,8 @@ from bot.credentials.sharing import PassSharing
 from bot.domain.events import Actor, Command
 from bot.domain.messages import DraftPlace, Message, ReplyProgress
 from bot.engine.engine import Engine
+from bot.nudges.controls import NudgeControls
+from bot.nudges.record import NudgeRecords
 from bot.render.slack import SlackMessage
 from bot.settings import Settings
 from bot.storage.dedupe import EventDeduper
@@ -175,7 +177,13 @@ def build_slack_adapter(
         budget=budget if budget is not None else SlackBudget(redis, keys),
     )
     adapter = SlackAdapter(app, outbox, worker or Worker(), engine, installations)
-    intake = Intake("slack", engine, adapter.worker, EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S))
+    intake = Intake(
+        "slack",
+        engine,
+        adapter.worker,
+        EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S),
+        NudgeControls(NudgeRecords(redis, keys), engine.clock),
+    )
     desk = CohortDesk.build(
         engine=engine,
         redis=redis,
