@@ -364,13 +364,10 @@ class Handlers:
         self.intake.submit(actor, "command certificate", lambda: self.certificates.send(actor, name, origin))
 
     async def on_click(self, interaction: discord.Interaction[Any]) -> None:
-        payload = await self._read(interaction, UNKNOWN_BUTTON)
-        if payload is None:
+        pressed = await self._pressed_card(interaction)
+        if pressed is None:
             return
-        tenant = payload.guild_id or await self._card_tenant(payload)
-        if tenant is None:
-            await self._say(interaction, OLD_CARD)
-            return
+        payload, tenant = pressed
         click = translate.click(payload, tenant)
         if click is None or click.event is None:
             log.warning(
@@ -408,13 +405,10 @@ class Handlers:
 
     async def _share(self, interaction: discord.Interaction[Any]) -> None:
         """Share my pass, pressed on a certificate message (in the DM, or on a private reply)."""
-        payload = await self._read(interaction, UNKNOWN_BUTTON)
-        if payload is None:
+        pressed = await self._pressed_card(interaction)
+        if pressed is None:
             return
-        tenant = payload.guild_id or await self._card_tenant(payload)
-        if tenant is None:
-            await self._say(interaction, OLD_CARD)
-            return
+        payload, tenant = pressed
         await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
         actor = translate.actor_for(tenant, payload.user.id)
         origin = Origin(application_id=payload.application_id, token=payload.token, original_pending=True)
@@ -473,6 +467,18 @@ class Handlers:
                 log.warning("discord: no word on mentions in a course thread: %s", error.reason)
             return
         self.intake.submit(text.actor, "message", lambda: self.intake.handle(text, self.outbox.at(Origin())))
+
+    async def _pressed_card(self, interaction: discord.Interaction[Any]) -> tuple[Interaction, str] | None:
+        """A button press read, with the tenant its card was rendered for; None once answered
+        (unreadable, or a DM card too old to know its server)."""
+        payload = await self._read(interaction, UNKNOWN_BUTTON)
+        if payload is None:
+            return None
+        tenant = payload.guild_id or await self._card_tenant(payload)
+        if tenant is None:
+            await self._say(interaction, OLD_CARD)
+            return None
+        return payload, tenant
 
     async def _card_tenant(self, payload: Interaction) -> str | None:
         """The tenant a card pressed in the DM was rendered for (see `dm_course`)."""
