@@ -9,5 +9,6 @@ from bot.runtime import Runtime
 from bot.scheduler.runner import Handler
 
 
-def timed_handlers(runtime: Runtime, outbox: Outbox) -> dict[str, Handler]:
-    return {**nudge_handlers(runtime, outbox), **release_handlers(runtime, outbox)}
+def timed_handlers(runtime: Runtime, outbox: Outbox, platform: str) -> dict[str, Handler]:
+    """The jobs a process of `platform` runs: those only it can deliver, and shared ones."""
+    return {**nudge_handlers(runtime, outbox), **release_handlers(runtime, outbox, platform)}

@@ -1,4 +1,4 @@
-"""The scheduler's `release` job: tell each learner of a cohort that a lesson is open.
+"""The scheduler's release jobs (`release.slack`, `release.discord`): tell each learner of a cohort that a lesson is open.
 
 At run time the job asks the cohort's current schedule whether the lesson is open (a schedule
 moved later since the job was planned leaves it nothing to do), then DMs every enrolled learner
@@ -23,13 +23,15 @@ from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.outbox import Outbox
 from bot.domain.release import opens_at
 from bot.nudges.record import NudgeRecords
-from bot.releases.jobs import RELEASE
+from bot.releases.jobs import LEGACY, release_kind
+from bot.releases.legacy import MoveLegacyRelease
 from bot.releases.told import ReleaseMarks
 from bot.reports import entry_time, snapshot_state
 from bot.runtime import Runtime
 from bot.scheduler.clock import Clock, SystemClock
 from bot.scheduler.job import Job
 from bot.scheduler.runner import Handler
+from bot.scheduler.store import JobStore
 from bot.storage.redis_store import RedisLearnerStore
 
 log = logging.getLogger("tutorbot.releases")
@@ -132,8 +134,11 @@ class ReleaseAnnouncer:
             raise ReleaseFailed(f"{len(failed)} release DM(s) failed")
 
 
-def release_handlers(runtime: Runtime, outbox: Outbox, clock: Clock | None = None) -> dict[str, Handler]:
-    """The `release` job, for a bot process that can reach learners."""
+def release_handlers(
+    runtime: Runtime, outbox: Outbox, platform: str, clock: Clock | None = None
+) -> dict[str, Handler]:
+    """The release jobs of `platform`'s cohorts, for a bot process that can DM their learners;
+    and old jobs of the kind before kinds named the platform, handed on to theirs."""
     announcer = ReleaseAnnouncer(
         cohorts=CohortStore(runtime.redis, runtime.keys),
         learners=runtime.store,
@@ -143,4 +148,7 @@ def release_handlers(runtime: Runtime, outbox: Outbox, clock: Clock | None = Non
         outbox=outbox,
         clock=clock or SystemClock(),
     )
-    return {RELEASE: announcer}
+    return {
+        release_kind(platform): announcer,
+        LEGACY: MoveLegacyRelease(JobStore(runtime.redis, runtime.keys)),
+    }

@@ -1,6 +1,7 @@
 """The scheduler jobs that announce a cohort's lessons: one per cohort per lesson release.
 
-A job's id names the cohort, the lesson and its announcement time, so planning the same
+A job's kind names the cohort's platform (`release.slack`, `release.discord`), so only a
+process that can DM its learners claims it. A job's id names the cohort, the lesson and its announcement time, so planning the same
 schedule again schedules nothing twice; a schedule changed (new dates, a new start) cancels the
 jobs the old one planned and plans its own. Only releases still to come are planned: setting a
 schedule whose first dates are past does not announce lessons that were open already.
@@ -15,13 +16,23 @@ from bot.domain.release import announce_at
 from bot.scheduler.job import Job
 from bot.scheduler.store import JobStore
 
-RELEASE = "release"
+LEGACY = "release"
+"""The kind of release jobs planned before kinds named the platform (see `bot.releases.legacy`)."""
+
+
+def release_kind(platform: str) -> str:
+    return f"{LEGACY}.{platform}"
+
+
+def is_release(job: Job) -> bool:
+    return job.kind == LEGACY or job.kind.startswith(f"{LEGACY}.")
 
 
 def release_job(tenant: Tenant, cohort: str, lesson_number: int, at: float, tag: str) -> Job:
+    kind = release_kind(tenant.platform)
     return Job(
-        id=f"{RELEASE}:{tenant.platform}:{tenant.tenant}:{cohort}:L{lesson_number}:{tag}",
-        kind=RELEASE,
+        id=f"{kind}:{tenant.tenant}:{cohort}:L{lesson_number}:{tag}",
+        kind=kind,
         run_at=at,
         data={
             "platform": tenant.platform,

@@ -36,8 +36,9 @@ class Scheduler:
     """Claims due jobs from `store` and hands each to the handler of its `kind`.
 
     A handler must be idempotent for its job id (it may run again if this process dies after
-    sending but before the job is marked done); a job of a kind this process does not know is
-    put back for a process that does.
+    sending but before the job is marked done). It claims only jobs of the kinds it has a
+    handler for: the others wait, untouched, for a process that runs them (a Slack process
+    leaves a Discord cohort's release to a Discord process).
     """
 
     store: JobStore
@@ -54,7 +55,9 @@ class Scheduler:
 
     async def run_due(self) -> int:
         """Runs everything due now; returns how many jobs were claimed."""
-        claimed = await self.store.claim(self.clock.now(), lease_s=self.lease_s, limit=self.batch)
+        claimed = await self.store.claim(
+            self.clock.now(), lease_s=self.lease_s, limit=self.batch, kinds=self.handlers.keys()
+        )
         if claimed:
             await asyncio.gather(*(self._run(one) for one in claimed))
         return len(claimed)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 import zlib
+from collections.abc import Collection
 
 from redis.commands.core import AsyncScript
 
@@ -38,31 +39,52 @@ return 1
 """
 
 CLAIM_LUA = """
--- KEYS: due, leased, jobs, owner. ARGV: now_ms, lease_ms, limit, token
+-- KEYS: due, leased, jobs, owner. ARGV: now_ms, lease_ms, limit, token, scan, kinds...
+-- With kinds given, only jobs of those kinds are taken; the others stay where they are, for
+-- a process that can run them (looking at no more than `scan` entries of each set).
 local now = tonumber(ARGV[1])
 local until_ms = now + tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
+local scan = tonumber(ARGV[5])
+local wanted = nil
+if #ARGV > 5 then
+  wanted = {}
+  for i = 6, #ARGV do wanted[ARGV[i]] = true end
+end
+local function ours(body)
+  if not wanted then return true end
+  local ok, job = pcall(cjson.decode, body)
+  return ok and type(job) == 'table' and wanted[job.kind] == true
+end
 local out = {}
-local function take(id)
-  local body = redis.call('HGET', KEYS[3], id)
-  if not body then
-    redis.call('ZREM', KEYS[2], id)
-    redis.call('HDEL', KEYS[4], id)
-    return
-  end
+local function take(id, body)
   redis.call('ZADD', KEYS[2], until_ms, id)
   redis.call('HSET', KEYS[4], id, ARGV[4])
   table.insert(out, body)
 end
 -- Jobs whose process died first: they have waited longest.
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
-for _, id in ipairs(expired) do take(id) end
-local room = limit - #expired
-if room > 0 then
-  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, room)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, scan)
+for _, id in ipairs(expired) do
+  if #out >= limit then break end
+  local body = redis.call('HGET', KEYS[3], id)
+  if not body then
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HDEL', KEYS[4], id)
+  elseif ours(body) then
+    take(id, body)
+  end
+end
+if #out < limit then
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, scan)
   for _, id in ipairs(due) do
-    redis.call('ZREM', KEYS[1], id)
-    take(id)
+    if #out >= limit then break end
+    local body = redis.call('HGET', KEYS[3], id)
+    if not body then
+      redis.call('ZREM', KEYS[1], id)
+    elseif ours(body) then
+      redis.call('ZREM', KEYS[1], id)
+      take(id, body)
+    end
   end
 end
 return out
@@ -113,6 +135,11 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
 return 1
 """
+
+
+CLAIM_SCAN = 1000
+"""Due entries a claim looks at per shard for jobs of its kinds: jobs of other kinds ahead of
+them wait for their own processes, which take them soon."""
 
 
 def _ms(unix_s: float) -> int:
@@ -170,13 +197,20 @@ class JobStore:
         )
         return bool(retired)
 
-    async def claim(self, now: float, *, lease_s: float, limit: int = 100) -> list[Claimed]:
-        """Takes up to `limit` jobs per shard that are due at `now` (or whose lease ran out)."""
+    async def claim(
+        self, now: float, *, lease_s: float, limit: int = 100, kinds: Collection[str] | None = None
+    ) -> list[Claimed]:
+        """Takes up to `limit` jobs per shard that are due at `now` (or whose lease ran out); with
+        `kinds`, only jobs of those kinds (the rest are left waiting for a process that runs them)."""
         claimed: list[Claimed] = []
+        only = sorted(kinds) if kinds is not None else []
+        if kinds is not None and not only:
+            return claimed
+        scan = max(limit * 10, CLAIM_SCAN)
         for shard in range(self.shards):
             bodies = await self._claim(
                 keys=self._k(shard, "due", "leased", "jobs", "owner"),
-                args=[_ms(now), _ms(lease_s), limit, self.token],
+                args=[_ms(now), _ms(lease_s), limit, self.token, scan, *only],
             )
             for body in bodies:
                 claimed.append(Claimed(job=Job.model_validate_json(body), shard=shard, token=self.token))

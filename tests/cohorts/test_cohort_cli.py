@@ -52,7 +52,7 @@ def test_a_release_schedule_set_from_the_shell_is_planned_for_the_bots_processes
 
     import redis.asyncio as aioredis
 
-    from bot.releases.jobs import RELEASE
+    from bot.releases.jobs import is_release
     from bot.scheduler.store import JobStore
     from bot.storage.keys import KeyBuilder
 
@@ -66,7 +66,7 @@ def test_a_release_schedule_set_from_the_shell_is_planned_for_the_bots_processes
     async def waiting() -> list[str]:
         client = aioredis.from_url(redis_url)
         try:
-            return [job.id for job in await JobStore(client, KeyBuilder()).waiting() if job.kind == RELEASE]
+            return [job.id for job in await JobStore(client, KeyBuilder()).waiting() if is_release(job)]
         finally:
             await client.aclose()
 

@@ -25,7 +25,8 @@ from bot.domain.outbox import CollectingOutbox, Outbox
 from bot.engine.engine import Engine
 from bot.nudges.record import NudgeRecords
 from bot.releases.announce import ReleaseAnnouncer
-from bot.releases.jobs import RELEASE
+from bot.releases.jobs import LEGACY, release_kind
+from bot.releases.legacy import MoveLegacyRelease
 from bot.releases.told import ReleaseMarks
 from bot.scheduler.clock import ManualClock
 from bot.scheduler.runner import Scheduler
@@ -125,10 +126,13 @@ def announcer(world: ReleaseWorld, module: Module, outbox: Outbox | None = None)
     )
 
 
-def scheduler(world: ReleaseWorld, module: Module, outbox: Outbox | None = None) -> Scheduler:
-    """One bot process's scheduler: its own job store (its own lease token) on the shared Redis."""
+def scheduler(
+    world: ReleaseWorld, module: Module, outbox: Outbox | None = None, platform: str = "slack"
+) -> Scheduler:
+    """One bot process of `platform`: its own job store (its own lease token) on the shared Redis."""
     runner = Scheduler(JobStore(world.redis, KEYS), world.clock)
-    runner.on(RELEASE, announcer(world, module, outbox))
+    runner.on(release_kind(platform), announcer(world, module, outbox))
+    runner.on(LEGACY, MoveLegacyRelease(runner.store))
     return runner
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.course.models import Module
 from bot.domain.messages import Message, ProgressStrip
-from bot.releases.jobs import RELEASE
+from bot.releases.jobs import is_release
 from bot.render.discord import render_discord
 from bot.render.slack import render_slack
 from bot.render.terminal import render_terminal
@@ -128,7 +128,7 @@ async def test_release_days_begin_in_the_cohorts_time_zone(world: ReleaseWorld, 
     # Lesson 2 opens at 00:00 on Tue 8 Dec in Auckland (13 hours ahead): Mon 7 Dec 11:00 UTC,
     # and its DM is planned for 09:00 there (Mon 7 Dec 20:00 UTC).
     opens = datetime(2026, 12, 7, 11, 0, tzinfo=UTC).timestamp()
-    runs = sorted(job.run_at for job in await world.jobs.waiting() if job.kind == RELEASE)
+    runs = sorted(job.run_at for job in await world.jobs.waiting() if is_release(job))
     assert runs[0] == opens + 9 * 3600
     ada = await reader(world, "UADA")
     world.clock.set(opens - 1)

@@ -16,7 +16,7 @@ from bot.domain.messages import Message, ReplyProgress
 from bot.domain.outbox import Outbox
 from bot.nudges.record import NudgeRecords
 from bot.releases.announce import SEND_CONCURRENCY
-from bot.releases.jobs import RELEASE, release_job
+from bot.releases.jobs import is_release, release_job
 from bot.releases.told import ReleaseMarks
 from bot.render.actions import decode
 from tests.cohorts.conftest import admin
@@ -43,7 +43,7 @@ async def test_each_learner_is_told_once_at_release_and_a_paused_one_not_at_all(
 ) -> None:
     world = make_release_world(slack_outbox)
     await weekly(world, "UADA", "UBEN", "UPAUSE")
-    waiting = [job for job in await world.jobs.waiting() if job.kind == RELEASE]
+    waiting = [job for job in await world.jobs.waiting() if is_release(job)]
     assert [job.run_at for job in waiting] == [ANNOUNCED, ANNOUNCED + 7 * 86400, ANNOUNCED + 14 * 86400]
     await NudgeRecords(world.redis, KEYS).pause(
         Actor(platform="slack", tenant="T1", user="UPAUSE"), world.clock.now()
@@ -86,7 +86,7 @@ async def test_a_release_dm_before_the_day_or_a_moved_schedule_opens_nothing_ear
     # The schedule moved a week later: the job planned for the old day is gone, and a job that
     # ran anyway (planned elsewhere) finds the lesson still closed and says nothing.
     assert (await world.say(admin(), "policy spring start-date 2026-12-08")).ok
-    runs = sorted(job.run_at for job in await world.jobs.waiting() if job.kind == RELEASE)
+    runs = sorted(job.run_at for job in await world.jobs.waiting() if is_release(job))
     assert runs[0] == ANNOUNCED + 7 * 86400
     world.outbox.sent.clear()
     world.clock.set(ANNOUNCED)
@@ -152,7 +152,7 @@ async def test_a_schedule_set_late_announces_only_what_is_still_to_come(
     world: ReleaseWorld, module: Module
 ) -> None:
     await weekly(world, "UADA", start="2026-11-17")  # L2 24 Nov, L3 1 Dec, L4 8 Dec
-    runs = [job.run_at for job in await world.jobs.waiting() if job.kind == RELEASE]
+    runs = [job.run_at for job in await world.jobs.waiting() if is_release(job)]
     assert runs == [ANNOUNCED]  # Lesson 4's; Lessons 2 and 3 were open before the schedule was set
     world.outbox.sent.clear()
     assert await scheduler(world, module).run_until_idle() == 0

@@ -138,9 +138,42 @@ async def test_a_kind_this_process_does_not_know_is_left_for_another(redis_any: 
     keys = KeyBuilder()
     old = Scheduler(JobStore(redis_any, keys), clock)
     await old.store.schedule(Job(id="r1", kind="release", run_at=clock.now()))
-    await old.run_due()
+    assert await old.run_due() == 0  # claims nothing it cannot run
     new = Scheduler(JobStore(redis_any, keys), clock)
     new.on("release", recorder(sent))
-    clock.advance(60)
     await new.run_until_idle()
     assert sent == Counter({"r1": 1})
+
+
+async def test_a_process_claims_only_the_kinds_it_runs_and_leaves_the_rest_untouched(
+    redis_any: AsyncRedis,
+) -> None:
+    """A Discord process next to a Slack one: neither takes (nor delays, nor counts an attempt
+    of) the other's jobs, even with many of them due ahead of its own."""
+    clock = ManualClock()
+    keys = KeyBuilder()
+    sent: Counter[str] = Counter()
+    slack = Scheduler(JobStore(redis_any, keys), clock, batch=5)
+    discord = Scheduler(JobStore(redis_any, keys), clock, batch=5)
+    slack.on("release.slack", recorder(sent))
+    discord.on("release.discord", recorder(sent))
+    for n in range(40):
+        await slack.store.schedule(Job(id=f"s{n}", kind="release.slack", run_at=clock.now() - 100 + n))
+    await slack.store.schedule(Job(id="d1", kind="release.discord", run_at=clock.now()))
+    assert await discord.run_until_idle() == 1
+    assert sent == Counter({"d1": 1})
+    waiting = await slack.store.waiting()
+    assert len(waiting) == 40 and {(job.kind, job.attempt) for job in waiting} == {("release.slack", 0)}
+    assert [job.run_at for job in waiting] == [clock.now() - 100 + n for n in range(40)]
+    assert await slack.run_until_idle() == 40
+    assert sum(sent.values()) == 41 and set(sent.values()) == {1}
+
+    # A job whose Slack process died mid-run is taken over by a Slack process only.
+    await slack.store.schedule(Job(id="s-late", kind="release.slack", run_at=clock.now()))
+    dying = JobStore(redis_any, keys)
+    assert [c.job.id for c in await dying.claim(clock.now(), lease_s=60, kinds={"release.slack"})] == [
+        "s-late"
+    ]
+    clock.advance(61)
+    assert await discord.run_until_idle() == 0
+    assert await slack.run_until_idle() == 1 and sent["s-late"] == 1

@@ -77,7 +77,9 @@ async def run_discord(
         )
         try:
             with stop_on_signals(stop):
-                async with scheduler_in_background(runtime, timed_handlers(runtime, adapter.outbox)):
+                async with scheduler_in_background(
+                    runtime, timed_handlers(runtime, adapter.outbox, "discord")
+                ):
                     await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
         except discord.LoginFailure:
             err.write(

@@ -133,7 +133,7 @@ async def run_slack(
             keep_recovering(runtime.engine, deliver, interval_s=runtime.engine.config.renew_every_s)
         )
         try:
-            async with scheduler_in_background(runtime, timed_handlers(runtime, adapter.outbox)):
+            async with scheduler_in_background(runtime, timed_handlers(runtime, adapter.outbox, "slack")):
                 with stop_on_signals(stop):
                     if http:
                         secret = (
