@@ -2,7 +2,8 @@
 
 Each learner's next nudge as the policy plans it (times in UTC; quiet hours and weekends are
 applied in the learner's zone, the cohort's on the shell, which cannot ask Slack for one), and
-whether the scheduler holds it already. With `--yes` the planned nudges are handed to the
+whether the scheduler holds it already; then the cohort's lesson releases still to come
+(`bot.releases.listing`). With `--yes` the planned nudges are handed to the
 scheduler (each once, however often this runs: from cron, say).
 """
 
@@ -34,6 +35,7 @@ async def run_schedule_listing(name: str, tenant: str, apply: bool = False, out:
     from bot.cohorts.store import CohortStore
     from bot.nudges.record import NudgeRecords
     from bot.nudges.sweep import plan_cohort, schedule_nudges
+    from bot.releases.listing import release_table
     from bot.runtime import open_runtime
     from bot.scheduler.store import JobStore
     from bot.settings import Settings
@@ -59,8 +61,10 @@ async def run_schedule_listing(name: str, tenant: str, apply: bool = False, out:
         jobs = JobStore(runtime.redis, runtime.keys)
         added = await schedule_nudges(jobs, where, name, nudges) if apply else 0
         waiting = {job.id for job in await jobs.waiting()}
+        releases = release_table(where, cohort, runtime.module, waiting, time.time())
     out.write(f"{name} ({where}): {len(nudges)} nudge(s) due\n")
     out.writelines(f"{row}\n" for row in schedule_table(nudges, waiting, policy))
+    out.writelines(f"{row}\n" for row in releases)
     if apply:
         out.write(f"{added} new nudge job(s) handed to the scheduler.\n")
     return 0
