@@ -43,12 +43,24 @@ def _piece_pattern(word: str) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z0-9])" + body + r"(?:s|es|ing|ed)?(?![A-Za-z0-9])", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
+def _piece_parts(word: str) -> tuple[str, ...]:
+    return tuple(part.lower() for part in re.findall(r"[A-Za-z0-9]+|&", word))
+
+
 def pieces_in(design: DesignBrief, text: str) -> list[str]:
     """The names of the design pieces `text` proposes, in the brief's order."""
+    # A word's pattern matches only text holding each of its parts: checking that first spares
+    # most searches (in ASCII text, where lower-casing matches what IGNORECASE does).
+    lowered = text.lower() if text.isascii() else None
     return [
         piece.name
         for piece in design.pieces
-        if any(_piece_pattern(word).search(text) for word in piece.words)
+        if any(
+            (lowered is None or all(part in lowered for part in _piece_parts(word)))
+            and _piece_pattern(word).search(text)
+            for word in piece.words
+        )
     ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -340,6 +340,7 @@ def stems(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(text))
 
 
+@lru_cache(maxsize=8_192)
 def synonym_stems(text: str) -> tuple[str, ...]:
     """The lesson's words for the learner's words in `text`, stemmed, minus those already there."""
     own = set(stems(text))
@@ -378,9 +379,18 @@ class LessonIndex:
     sections: tuple[str, ...]
     list_sections: frozenset[str]
     heading_stems: tuple[frozenset[str], ...]
+    """The stems of each passage's heading (its key term, for a definition), by position."""
     rarity: dict[str, float]
     """Per stem, 1 for one found in a single passage, falling toward 0 for one found in all."""
-    """The stems of each passage's heading (its key term, for a definition), by position."""
+    rows: dict[str, np.ndarray]
+    """Per stem, its BM25 score in every passage (float32, 0 where absent): a query's scores are
+    the sum of its stems' rows, added in the order `bm25s` adds them, so equal to its own."""
+    term_patterns: dict[str, re.Pattern[str]]
+    """`key_terms` by term."""
+    list_positions: tuple[int, ...]
+    """Positions of the passages of list sections."""
+    term_positions: tuple[tuple[int, str, str], ...]
+    """Position, key term and its first word (lower case) of each key-term definition."""
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -433,18 +443,37 @@ def build_index(lesson: Lesson) -> LessonIndex:
     texts: list[str] = [lesson.title, lesson.subtitle, lesson.hook, lab.task, lab.greeting, *lab.openers]
     texts += [p.text for p in passages] + [p.section for p in passages]
     vocabulary = frozenset(s for text in texts for s in stems(text))
+    key_terms = tuple((t.term, _term_pattern(t.term)) for t in lesson.key_terms)
     return LessonIndex(
         passages=passages,
         bm25=bm25,
         vocabulary=vocabulary | frozenset(stem(w) for w in (*LEARNER_WORDS, *CAREER_WORDS)),
-        key_terms=tuple((t.term, _term_pattern(t.term)) for t in lesson.key_terms),
+        key_terms=key_terms,
         sections=tuple(dict.fromkeys(p.section for p in passages)),
         list_sections=frozenset(p.section for p in passages if p.kind == "list"),
         # Words of the lesson's subject ("Data Scientist") are in every section: they do not tell
         # one heading from another.
         heading_stems=tuple(frozenset(stems(p.term or p.section)) - subject for p in passages),
         rarity=rarity,
+        rows=_score_rows(bm25, len(passages)),
+        term_patterns=dict(key_terms),
+        list_positions=tuple(n for n, p in enumerate(passages) if p.kind == "list"),
+        term_positions=tuple((n, p.term, _first_word(p.term)) for n, p in enumerate(passages) if p.term),
     )
+
+
+def _score_rows(bm25: bm25s.BM25, documents: int) -> dict[str, np.ndarray]:
+    """Each stem's precomputed BM25 scores as a dense row (its column of `bm25s`'s sparse matrix)."""
+    data, indices, indptr = (bm25.scores[name] for name in ("data", "indices", "indptr"))
+    rows = {}
+    for token, token_id in bm25.vocab_dict.items():
+        if token_id + 1 >= len(indptr):
+            continue  # `bm25s`'s placeholder for an empty token, which has no scores
+        row = np.zeros(documents, dtype=data.dtype)
+        start, end = indptr[token_id], indptr[token_id + 1]
+        row[indices[start:end]] = data[start:end]
+        rows[token] = row
+    return rows
 
 
 class LessonIndexes:
@@ -462,36 +491,45 @@ class LessonIndexes:
         return build_index(lesson)
 
 
-def _scores(index: LessonIndex, query: Sequence[str]) -> np.ndarray:
-    known = [s for s in query if s in index.bm25.vocab_dict]
-    if not known:
-        return np.zeros(len(index.passages))
-    return np.asarray(index.bm25.get_scores(known), dtype=float)
+def _scores(index: LessonIndex, query: Iterable[str]) -> np.ndarray | None:
+    """BM25 scores of the passages for `query` (None when no stem of it is in the lesson)."""
+    rows = [index.rows[s] for s in query if s in index.rows]
+    if not rows:
+        return None
+    total = rows[0].copy()
+    for row in rows[1:]:
+        total += row
+    return total
 
 
 def search(index: LessonIndex, text: str, limit: int = 2, ratio: float = 0.6) -> list[Hit]:
     """The best passages for `text`, best first (at most `limit`, each within `ratio` of the best)."""
     own, related = set(stems(text)), set(synonym_stems(text))
-    scores = _scores(index, tuple(own)) + SYNONYM_WEIGHT * _scores(index, tuple(related))
-    lowered = text.lower()
-    for position, passage in enumerate(index.passages):
-        # A question whose words (or their synonyms) name a section ("tools" and "The MLOps
-        # Stack") is answered by that section more than by a passing mention elsewhere.
-        heading = index.heading_stems[position]
-        if heading & (own | related):
+    found, synonyms = _scores(index, own), _scores(index, related)
+    if found is None and synonyms is None:
+        scores = [0.0] * len(index.passages)
+    else:
+        combined = np.zeros(len(index.passages)) if found is None else found.astype(float)
+        if synonyms is not None:
+            combined = combined + SYNONYM_WEIGHT * synonyms
+        scores = combined.tolist()
+    wanted = own | related
+    # A question whose words (or their synonyms) name a section ("tools" and "The MLOps Stack")
+    # is answered by that section more than by a passing mention elsewhere.
+    for position, heading in enumerate(index.heading_stems):
+        if heading & wanted:
             # The learner's word for what a heading names counts as the heading's own word.
-            scores[position] += HEADING_WEIGHT * sum(
-                index.rarity.get(s, 0.0) for s in heading & (own | related)
-            )
-        if passage.kind == "list" and (own | related) & LIST_WORDS:
+            scores[position] += HEADING_WEIGHT * sum(index.rarity.get(s, 0.0) for s in heading & wanted)
+    if wanted & LIST_WORDS:
+        for position in index.list_positions:
             scores[position] += LIST_BONUS
-        if passage.term and _first_word(passage.term) in lowered and index.key_terms:
-            # The learner named this key term: its definition answers best.
-            pattern = dict(index.key_terms).get(passage.term)
-            if pattern is not None and pattern.search(text):
-                scores[position] *= 1.5
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-    best = [Hit(float(scores[i]), index.passages[i]) for i in order[:limit] if scores[i] > 0]
+    lowered = text.lower()
+    for position, term, first_word in index.term_positions:
+        # The learner named this key term: its definition answers best.
+        if first_word in lowered and index.term_patterns[term].search(text):
+            scores[position] *= 1.5
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)  # stable: ties by position
+    best = [Hit(scores[i], index.passages[i]) for i in order[:limit] if scores[i] > 0]
     if not best:
         return []
     return [hit for hit in best if hit.score >= best[0].score * ratio]
@@ -518,9 +556,21 @@ def touched_key_terms(index: LessonIndex, texts: Iterable[str]) -> list[str]:
     """Key terms that appear in any of `texts`, in the lesson's order."""
     joined = "\n".join(texts)
     lowered = joined.lower()
+    # Text that names a term holds each of its words, whatever their case: checking that first
+    # spares most pattern searches. (Only in ASCII text: there, lower-casing matches exactly what
+    # the patterns' IGNORECASE does.)
+    ascii_only = joined.isascii()
     return [
-        term for term, pattern in index.key_terms if _first_word(term) in lowered and pattern.search(joined)
+        term
+        for term, pattern in index.key_terms
+        if all(word in lowered for word in (_term_words(term) if ascii_only else _term_words(term)[:1]))
+        and pattern.search(joined)
     ]
+
+
+@lru_cache(maxsize=1_024)
+def _term_words(term: str) -> tuple[str, ...]:
+    return tuple(word.lower() for word in re.findall(r"[A-Za-z0-9]+", term))
 
 
 @lru_cache(maxsize=1_024)

@@ -111,7 +111,8 @@ def is_substantive(message: str, previous_learner_messages: Sequence[str]) -> bo
     if all(word in FILLER_WORDS for word in words):
         return False
     needed = MIN_WORDS - 1 if "?" in unicodedata.normalize("NFKC", message) else MIN_WORDS
-    if sum(_word_count(word) for word in words) < needed:
+    count = sum(_word_count(word) for word in words) if _UNSPACED.search(normal) else len(words)
+    if count < needed:
         return False
     return not any(_repeats(normal, normalise(previous)) for previous in previous_learner_messages)
 
