@@ -38,6 +38,7 @@ from bot.engine.engine import Engine, EngineConfig
 from bot.event_loop import running_loop_name
 from bot.flows.context import Limits
 from bot.simulate import SimulatedLearner
+from bot.storage.batching import Autopipeline
 from bot.storage.client import AsyncRedis, connect
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
@@ -91,16 +92,19 @@ class TimedAdvisor(OfflineAdvisor):
 
 class RoundTrips:
     """Counts what a client sends: `count` round trips (a command, or a whole pipeline) and
-    `commands` (every command, pipelined or not)."""
+    `commands` (every command, pipelined or not). Batches that an engine's store writes straight
+    to a connection (single server, see `bot/storage/batching.py`) bypass the client's methods:
+    they are added from the store's own count (`watch`)."""
 
     def __init__(self, client: AsyncRedis) -> None:
-        self.count = self.commands = 0
+        self._count = self._commands = 0
+        self._watched: list[Autopipeline] = []
         execute = client.execute_command
         make_pipeline = client.pipeline
 
         async def counted(*args: Any, **options: Any) -> Any:
-            self.count += 1
-            self.commands += 1
+            self._count += 1
+            self._commands += 1
             return await execute(*args, **options)
 
         def counted_pipeline(*args: Any, **options: Any) -> Any:
@@ -108,8 +112,8 @@ class RoundTrips:
             run = pipe.execute
 
             async def counted_run(*args: Any, **options: Any) -> Any:
-                self.count += 1
-                self.commands += len(pipe)
+                self._count += 1
+                self._commands += len(pipe)
                 return await run(*args, **options)
 
             pipe.execute = counted_run  # type: ignore[method-assign]
@@ -118,6 +122,18 @@ class RoundTrips:
         # Counting on this client only.
         client.execute_command = counted  # type: ignore[method-assign]
         client.pipeline = counted_pipeline  # type: ignore[method-assign]
+
+    def watch(self, pipeline: Autopipeline | None) -> None:
+        if pipeline is not None:
+            self._watched.append(pipeline)
+
+    @property
+    def count(self) -> int:
+        return self._count + sum(p.exchanges for p in self._watched)
+
+    @property
+    def commands(self) -> int:
+        return self._commands + sum(p.exchanged for p in self._watched)
 
 
 class TimedEngine(Engine):
@@ -133,10 +149,12 @@ class TimedEngine(Engine):
         round_trips: RoundTrips,
         batch: bool = True,
     ) -> None:
-        super().__init__(module, RedisLearnerStore(client, keys, batch_commits=batch), advisor, config)
+        store = RedisLearnerStore(client, keys, batch_commits=batch)
+        super().__init__(module, store, advisor, config)
         self.client, self.keys = client, keys
         self.latencies: list[float] = []
         self.round_trips = round_trips
+        round_trips.watch(store.pipeline)
 
     async def handle(self, event: Event, outbox: Outbox) -> None:
         started = time.perf_counter()

@@ -187,6 +187,11 @@ class RedisLearnerStore(LearnerStore):
         self._commit = self._pipeline.script(script) if self._pipeline else client.register_script(script)
         self._quarantine = client.register_script(QUARANTINE_LUA)
 
+    @property
+    def pipeline(self) -> Autopipeline | None:
+        """The pipeline this store's event commands share (None without batching)."""
+        return self._pipeline
+
     async def load(self, actor: Actor) -> Stored | None:
         try:
             rev, wid, data = await self._send("HMGET", self.keys.state(actor), "rev", "wid", "data")

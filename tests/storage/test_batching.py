@@ -4,41 +4,29 @@ from __future__ import annotations
 
 import asyncio
 
+from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.storage.batching import Autopipeline, ScriptBatcher
+from tests.redis_tools import watch_round_trips
 
 INCR_LIST = "redis.call('RPUSH', KEYS[1], ARGV[1]); return redis.call('LLEN', KEYS[1])"
 
 
-def count_pipelines(client) -> list[int]:
-    """Sizes of the pipelines `client` sends (the real client, watched)."""
-    sizes: list[int] = []
-    make = client.pipeline
-
-    def watched(*args, **options):
-        pipe = make(*args, **options)
-        run = pipe.execute
-
-        async def counted(*a, **o):
-            sizes.append(len(pipe))
-            return await run(*a, **o)
-
-        pipe.execute = counted
-        return pipe
-
-    client.pipeline = watched
-    return sizes
+def sizes(trips: list[list[str]]) -> list[int]:
+    return [len(trip) for trip in trips]
 
 
 async def test_calls_made_together_go_out_as_one_pipeline_with_each_reply_to_its_caller(redis) -> None:
-    sizes = count_pipelines(redis)
     batcher = ScriptBatcher(redis, INCR_LIST)
+    assert await batcher(keys=["list:{first}"], args=["x"]) == 1  # the server learns the script
+    trips = watch_round_trips(redis)
     replies = await asyncio.wait_for(
         asyncio.gather(*(batcher(keys=[f"list:{{{n % 5}}}"], args=[str(n)]) for n in range(20))), 10
     )
     assert replies == [1] * 5 + [2] * 5 + [3] * 5 + [4] * 5
-    assert sizes == [20]
+    assert sizes(trips) == [20]
     assert await redis.lrange("list:{2}", 0, -1) == [b"2", b"7", b"12", b"17"]
 
 
@@ -64,11 +52,33 @@ async def test_a_server_that_forgot_the_script_is_given_it_again(redis) -> None:
 
 
 async def test_a_lone_call_is_sent_on_its_own(redis) -> None:
-    sizes = count_pipelines(redis)
     batcher = ScriptBatcher(redis, INCR_LIST)
-    assert await batcher(keys=["list:{a}"], args=["x"]) == 1
+    assert await batcher(keys=["list:{a}"], args=["x"]) == 1  # the server learns the script
+    trips = watch_round_trips(redis)
     assert await batcher(keys=["list:{a}"], args=["y"]) == 2
-    assert sizes == []
+    assert await batcher(keys=["list:{a}"], args=["z"]) == 3
+    assert sizes(trips) == [1, 1]
+
+
+async def test_replies_that_do_not_come_in_time_fail_the_whole_batch_and_the_client_recovers(
+    redis_url,
+) -> None:
+    client = Redis.from_url(redis_url, socket_timeout=0.3)
+    pipeline = Autopipeline(client)
+    # BLPOP on an empty list holds its reply for 2 s: longer than the client waits.
+    replies = await asyncio.wait_for(
+        asyncio.gather(
+            pipeline.command("BLPOP", "empty:{list}", 2),
+            pipeline.command("SET", "other:{key}", "1"),
+            return_exceptions=True,
+        ),
+        10,
+    )
+    assert all(isinstance(reply, RedisTimeoutError) for reply in replies)
+    # The timed-out connection is dropped, not reused with replies still owed on it.
+    assert await pipeline.command("SET", "next:{key}", "2") is True  # SET's reply, as redis-py gives it
+    assert await pipeline.command("GET", "next:{key}") == b"2"
+    await client.aclose()
 
 
 async def test_a_dead_server_fails_every_waiting_call_instead_of_leaving_it_hanging(tmp_path) -> None:
@@ -91,10 +101,11 @@ async def test_a_dead_server_fails_every_waiting_call_instead_of_leaving_it_hang
 
 
 async def test_plain_commands_join_the_scripts_of_the_same_moment_each_with_its_reply(redis) -> None:
-    sizes = count_pipelines(redis)
     await redis.set("plain:{bad}", "not a set")
     pipeline = Autopipeline(redis)
     script = ScriptBatcher(redis, INCR_LIST, pipeline)
+    assert await script(keys=["list:{first}"], args=["x"]) == 1  # the server learns the script
+    trips = watch_round_trips(redis)
     replies = await asyncio.wait_for(
         asyncio.gather(
             script(keys=["list:{a}"], args=["x"]),
@@ -107,5 +118,5 @@ async def test_plain_commands_join_the_scripts_of_the_same_moment_each_with_its_
     )
     assert replies[0] == 1 and replies[1] == 1 and replies[3] == [None, None]
     assert isinstance(replies[2], ResponseError) and "WRONGTYPE" in str(replies[2])
-    assert sizes == [4]
+    assert sizes(trips) == [4]
     assert await redis.zscore("open:{turns}", "learner-1") == 12.5

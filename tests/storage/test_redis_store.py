@@ -8,7 +8,7 @@ from redis.asyncio import Redis, RedisCluster
 from bot.storage import redis_store
 from bot.storage.base import CorruptRecord, Stored
 from bot.storage.redis_store import RedisLearnerStore
-from tests.redis_tools import command_stats, reset_stats
+from tests.redis_tools import command_stats, reset_stats, watch_round_trips
 
 
 async def test_new_learner_has_no_record(store, actor) -> None:
@@ -244,20 +244,11 @@ async def test_commit_survives_a_server_that_forgot_its_scripts(redis, store, ac
     assert v2.ok and await store.load(learner) == v2.current
 
 
-async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(
-    redis, store, actor, monkeypatch
-) -> None:
+async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(redis, store, actor) -> None:
     learner = actor()
     await store.commit(learner, None, b"s")  # creation also registers the learner with the tenant
     await reset_stats(redis)
-    sent: list[str] = []
-    execute = redis.execute_command
-
-    async def counting(*args, **options):
-        sent.append(str(args[0]))
-        return await execute(*args, **options)
-
-    monkeypatch.setattr(redis, "execute_command", counting)
+    trips = watch_round_trips(redis)
 
     events = 25
     for _ in range(events):
@@ -267,7 +258,7 @@ async def test_each_event_costs_one_round_trip_to_load_and_one_to_commit(
         )
         assert result.ok
 
-    assert sent == ["HMGET", "EVALSHA"] * events
+    assert trips == [["HMGET"], ["EVALSHA"]] * events
     # The server agrees: one script run per commit (commands run inside it are counted too).
     stats = await command_stats(redis)
     assert stats["cmdstat_evalsha"]["calls"] == events
