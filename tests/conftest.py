@@ -9,6 +9,7 @@ cluster alone.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,16 @@ from bot.storage.client import AsyncRedis, connect
 from bot.storage.embedded import EmbeddedRedis
 from bot.storage.local_cluster import LocalCluster
 from tests.fakes.anthropic_server import FakeAnthropic
-from tests.processes import BotProcess, clean_env
+from tests.processes import SUITE_REDIS_TIMEOUT_S, SUITE_SETTINGS, BotProcess, clean_env
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
 CLUSTER_PASSWORD = "cluster-pw-0123456789"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # What runs in this process (the CLI's `main`, runtimes, `Settings()`) reads its settings from
+    # the environment too; a test's own `monkeypatch.setenv` still wins.
+    os.environ.update(SUITE_SETTINGS)
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +80,7 @@ class RedisTarget:
 
     async def client(self) -> AsyncRedis:
         """A new client, as another bot process would open one."""
-        return await connect(self.url, cluster=self.cluster, max_connections=64)
+        return await connect(self.url, cluster=self.cluster, timeout_s=SUITE_REDIS_TIMEOUT_S)
 
     def env(self) -> dict[str, str]:
         """The settings a bot process needs to use this Redis."""
@@ -145,8 +152,8 @@ def bots() -> Iterator[list[BotProcess]]:
 
 @pytest.fixture
 def bot_env(anthropic_server: FakeAnthropic, redis_url: str, api_key: str) -> dict[str, str]:
-    """What a bot process needs besides its platform's settings: the suite's Redis, the fake
-    Messages API (no retries), no scheduler."""
+    """What a bot process needs besides its platform's settings: the suite's Redis (and its
+    `SUITE_SETTINGS`), the fake Messages API (no retries), no scheduler."""
     return {
         **clean_env("SLACK_", "DISCORD_", "ANTHROPIC_", "REDIS_"),
         "REDIS_URL": redis_url,

@@ -15,6 +15,13 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 
+SUITE_REDIS_TIMEOUT_S = 15.0
+"""How long the suite's Redis calls wait: a loaded test machine can hold a reply past the 2 s a
+learner waits in production. The hung-Redis tests, which test that timeout, set their own."""
+SUITE_SETTINGS = {"REDIS_TIMEOUT_S": str(SUITE_REDIS_TIMEOUT_S)}
+"""Settings of every bot process and runtime the suite starts (in this process too, see
+`conftest.py`)."""
+
 
 TAKING_OVER = (
     ("survivor_name", "lease_s"),
@@ -25,6 +32,11 @@ TAKING_OVER = (
 )
 """Who finishes a lab turn of a bot process `bot-a` killed mid-reply: another process, once the
 turn's lease has run out; or `bot-a` itself restarted, at start-up, long before its lease ends."""
+
+STARTS_PROCESSES_IN_TURN = pytest.mark.timeout(300)
+"""For a test that starts bot processes one after another and waits on each (a minute to start,
+half a minute for its work): its own waits add up past the suite's 120 s, and say better what did
+not happen."""
 
 
 class BotProcess:
@@ -63,8 +75,9 @@ class BotProcess:
 
 
 def clean_env(*prefixes: str) -> dict[str, str]:
-    """This process's environment without the settings named by `prefixes` (a test sets its own)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    """This process's environment without the settings named by `prefixes` (a test sets its own),
+    with the suite's own (`SUITE_SETTINGS`)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(prefixes)}, **SUITE_SETTINGS}
 
 
 def redis_servers_in(folder: Path) -> list[int]:

@@ -22,7 +22,7 @@ from tests.discord.harness import TOKEN, message_payload
 from tests.engine.driver import Learner
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.discord_api import FakeDiscordApi
-from tests.processes import TAKING_OVER, BotProcess
+from tests.processes import STARTS_PROCESSES_IN_TURN, TAKING_OVER, BotProcess
 
 ALICE = "500000000000000011"
 SLOW = " ".join(f"slowword{i}" for i in range(60))  # streamed over several seconds, then cut off
@@ -64,6 +64,7 @@ async def _until(condition: Any, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+@STARTS_PROCESSES_IN_TURN
 @pytest.mark.parametrize(*TAKING_OVER)
 async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
     survivor_name: str,

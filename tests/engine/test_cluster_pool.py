@@ -12,6 +12,7 @@ from bot.storage.client import connect
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
 from tests.engine.driver import Learner
+from tests.processes import SUITE_REDIS_TIMEOUT_S
 
 POOL = 2
 BURST = 40
@@ -20,7 +21,9 @@ BURST = 40
 async def test_a_burst_of_learners_beyond_the_pool_waits_and_every_event_commits(
     redis_cluster_url: str, module: Module
 ) -> None:
-    client = await connect(redis_cluster_url, cluster=True, max_connections=POOL)
+    client = await connect(
+        redis_cluster_url, cluster=True, max_connections=POOL, timeout_s=SUITE_REDIS_TIMEOUT_S
+    )
     try:
         keys = KeyBuilder("pool-burst")
         store = RedisLearnerStore(client, keys)
@@ -37,7 +40,9 @@ async def test_a_burst_of_learners_beyond_the_pool_waits_and_every_event_commits
 
 
 async def test_commands_and_pipelines_beyond_the_pool_wait_for_a_connection(redis_cluster_url: str) -> None:
-    client = await connect(redis_cluster_url, cluster=True, max_connections=POOL)
+    client = await connect(
+        redis_cluster_url, cluster=True, max_connections=POOL, timeout_s=SUITE_REDIS_TIMEOUT_S
+    )
     try:
 
         async def pipelined(n: int) -> list[object]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.processes import clean_env
+
 
 def run_tutor(data_dir: Path, lines: list[str]) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "ANTHROPIC_", "SLACK_"))}
+    env = clean_env("REDIS_", "ANTHROPIC_", "SLACK_")
     env["DATA_DIR"] = str(data_dir)
     env.pop("TUTORBOT_LAUNCHER", None)
     result = subprocess.run(

@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.slack_api import FakeSlackApi, StoredMessage
-from tests.processes import TAKING_OVER, BotProcess
+from tests.processes import STARTS_PROCESSES_IN_TURN, TAKING_OVER, BotProcess
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SlackHarness, event_body, message_text, sign
 from tests.slack.test_slack_app import open_first_lab
 
@@ -80,6 +80,7 @@ def _replies(slack_api: FakeSlackApi) -> list[StoredMessage]:
     return [m for m in shown if "slowword" in message_text(m) or FINAL in message_text(m)]
 
 
+@STARTS_PROCESSES_IN_TURN
 @pytest.mark.parametrize(*TAKING_OVER)
 async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
     make_slack,

@@ -13,11 +13,12 @@ from bot.domain.events import Actor
 from bot.storage.client import RedisSettingsError, connect
 from bot.storage.keys import KeyBuilder
 from bot.storage.local_cluster import LocalCluster, free_cluster_port, slot_ranges
+from tests.processes import SUITE_REDIS_TIMEOUT_S
 
 
 @pytest.fixture
 async def cluster(redis_cluster_url: str):
-    client = await connect(redis_cluster_url, cluster=True)
+    client = await connect(redis_cluster_url, cluster=True, timeout_s=SUITE_REDIS_TIMEOUT_S)
     await client.flushall()
     yield client
     await client.aclose()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
 
 import pexpect
+
+from tests.processes import clean_env
 
 TIMEOUT = 60
 """Generous: the machine is shared, and a first start loads the course and starts Redis."""
@@ -26,7 +27,7 @@ def plain(text: str) -> str:
 
 
 def tutor_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "ANTHROPIC_", "SLACK_"))}
+    env = clean_env("REDIS_", "ANTHROPIC_", "SLACK_")
     env.update(
         DATA_DIR=str(data_dir),
         TERM="xterm-256color",
