@@ -13,6 +13,10 @@ import itertools
 from typing import Any
 
 from bot.adapters.discord.app import DiscordAdapter
+from bot.scheduler.clock import Clock, SystemClock
+from bot.scheduler.runner import Scheduler
+from bot.scheduler.store import JobStore
+from bot.storage.redis_store import RedisLearnerStore
 from tests.fakes.discord_api import APP_ID, BOT_USER_ID, FakeDiscordApi
 
 TOKEN = "test-bot-token-SECRET"
@@ -275,6 +279,15 @@ class DiscordHarness:
 
     async def interaction(self, payload: dict[str, Any]) -> None:
         await self.event("INTERACTION_CREATE", payload)
+
+    def scheduler(self, clock: Clock | None = None) -> Scheduler:
+        """This process's scheduler (its own lease token) with the jobs only a Discord process
+        runs, on the store its adapter writes to."""
+        store = self.adapter.engine.store
+        assert isinstance(store, RedisLearnerStore)
+        return Scheduler(
+            JobStore(store.client, store.keys), clock or SystemClock(), dict(self.adapter.timed_jobs)
+        )
 
     async def dm_text(self, uid: str, text: str) -> None:
         await self.event("MESSAGE_CREATE", message_payload(uid, self.api.dm_of(uid), text))

@@ -56,6 +56,8 @@ async def test_a_pass_grants_the_cohorts_role(harness: DiscordHarness, module) -
     await cohort_with_pass_role(harness, L1)
     assert harness.api.granted == []
     await pass_the_test(harness, module, L1)
+    assert harness.api.granted == [], "granted by the scheduler's job, not in the pass's own path"
+    assert await harness.scheduler().run_until_idle() == 1
     assert harness.api.granted == [(GUILD, L1, ROLE)]
 
 
@@ -70,6 +72,7 @@ async def test_a_role_that_cannot_be_granted_is_told_to_the_facilitator_once(
     with caplog.at_level(logging.WARNING):
         for user in (L1, L2):
             await pass_the_test(harness, module, user)
+        assert await harness.scheduler().run_until_idle() == 2
     told = harness.api.in_channel(boss_dm)[before:]
     assert len(told) == 1, "told once, not once per learner"
     assert why in said(harness, boss_dm) and f"<@&{ROLE}>" in said(harness, boss_dm)

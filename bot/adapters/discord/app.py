@@ -78,6 +78,7 @@ from bot.engine.engine import Engine
 from bot.nudges.controls import NudgeControls
 from bot.nudges.record import NudgeRecords
 from bot.render.actions import PATTERN
+from bot.scheduler.runner import Handler
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
 from discord import app_commands
@@ -119,6 +120,8 @@ class DiscordAdapter:
     worker: Worker
     engine: Engine
     handlers: Handlers
+    timed_jobs: dict[str, Handler]
+    """Scheduler jobs only a Discord process can run (the pass role's grant)."""
 
 
 def tutor_button(handlers: Handlers) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
@@ -194,7 +197,7 @@ def build_discord_adapter(
         CertificateDesk(engine.store, engine.module, certificate_secret), outbox.api, roles, sharing
     )
     handlers = Handlers(outbox, intake, DmCourse(redis, keys), places, client, certificates)
-    adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers)
+    adapter = DiscordAdapter(client, tree, outbox, intake.worker, engine, handlers, roles.timed_jobs())
     tree.add_command(tutor_group(handlers))
     client.add_dynamic_items(tutor_button(handlers))
     desk = CohortDesk.build(

@@ -1,6 +1,12 @@
 """The cohort's pass role (`/cohort policy NAME pass-role @role`), granted on Discord when a
-learner passes the module test (`Engine.pass_listeners`), and again whenever they fetch their
-certificate, so a grant that failed can be made up later.
+learner passes the module test, and again whenever they fetch their certificate, so a grant
+that failed can be made up later.
+
+The grant on a pass is a scheduler job (`pass-role.discord`), scheduled once the pass is
+committed (`Engine.pass_listeners`) and named by the server, the learner and the role, so it
+is granted once whichever Discord process runs it, and a process that stops before granting
+leaves the job to another. A 429 that outlasts discord.py's own retries is tried again through
+the scheduler, after the wait Discord asked for.
 
 Granting needs Manage Roles and the bot's highest role above the pass role; Discord answers
 403 (code 50013) when either is missing, and 404 (10011) for a role that was deleted. The pass
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 from redis.exceptions import RedisError
@@ -26,6 +33,9 @@ from bot.cohorts.store import AsyncRedis, CohortStore
 from bot.domain.events import Actor
 from bot.domain.outbox import Outbox
 from bot.domain.state import LearnerState
+from bot.scheduler.job import Job
+from bot.scheduler.runner import Handler, RetryLater
+from bot.scheduler.store import JobStore
 from bot.storage.keys import KeyBuilder
 
 log = logging.getLogger(__name__)
@@ -43,6 +53,9 @@ NO_RIGHTS = (
     "Discord says I may not. I need the Manage Roles permission, and my own role must be above "
     "<@&{role}> in Server Settings → Roles."
 )
+GRANT = "pass-role.discord"
+"""The job kind: only a Discord process (which has the REST client) runs it."""
+RATE_LIMITED = 429
 GONE = "that role no longer exists. Set another with `/cohort policy {cohort} pass-role @role`, or `none`."
 
 
@@ -61,12 +74,37 @@ class PassRoles:
         self.outbox = outbox
         """Where the facilitator is told (their DM, or their course thread if DMs are closed)."""
 
-    async def on_pass(self, actor: Actor, state: LearnerState) -> None:
-        await self.grant(actor)
+        self.jobs = JobStore(redis, keys)
 
-    async def grant(self, actor: Actor) -> bool | None:
+    def timed_jobs(self) -> dict[str, Handler]:
+        return {GRANT: self.run_job}
+
+    async def on_pass(self, actor: Actor, state: LearnerState) -> None:
+        """The pass is committed: hand the grant to the scheduler (run now, by any Discord process)."""
+        if actor.platform != "discord" or actor.tenant == DM_TENANT:
+            return
+        cohort = await self._cohort(actor)
+        role = cohort.settings.pass_role if cohort is not None else None
+        if role is None:
+            return
+        job = Job(
+            id=f"{GRANT}:{actor.tenant}:{actor.user}:{role}",
+            kind=GRANT,
+            run_at=time.time(),
+            data={"guild": actor.tenant, "user": actor.user},
+        )
+        if await self.jobs.schedule(job):
+            log.info("discord: pass role %s of %s for %s handed to the scheduler", role, actor.tenant, actor)
+
+    async def run_job(self, job: Job) -> None:
+        """The grant job: the cohort's role as it is now (it may have changed since the pass)."""
+        actor = Actor(platform="discord", tenant=job.data["guild"], user=job.data["user"])
+        await self.grant(actor, later=True)
+
+    async def grant(self, actor: Actor, *, later: bool = False) -> bool | None:
         """Give the learner their cohort's pass role. None when there is no role to give;
-        False when Discord refused (logged; the facilitator told once)."""
+        False when Discord refused (logged; the facilitator told once). With `later` (the
+        scheduler's job), a rate limit raises `RetryLater` for the job to run again."""
         if actor.platform != "discord" or actor.tenant == DM_TENANT:
             return None
         cohort = await self._cohort(actor)
@@ -75,7 +113,11 @@ class PassRoles:
             return None
         try:
             await self.http.add_role(actor.tenant, actor.user, role, reason=REASON)
+        except discord.RateLimited as limited:
+            return self._limited(actor, role, limited.retry_after, later)
         except discord.HTTPException as error:
+            if error.status == RATE_LIMITED:
+                return self._limited(actor, role, _retry_after(error), later)
             log.warning(
                 "discord: pass role %s of cohort %s not granted to %s: http %s code %s",
                 role,
@@ -91,6 +133,14 @@ class PassRoles:
         await self._forget_told(actor, cohort, role)
         log.info("discord: pass role %s granted to %s", role, actor)
         return True
+
+    def _limited(self, actor: Actor, role: str, retry_after_s: float, later: bool) -> bool:
+        log.warning(
+            "discord: pass role %s for %s rate limited (retry after %.1fs)", role, actor, retry_after_s
+        )
+        if later:
+            raise RetryLater(retry_after_s, f"pass role {role} for {actor} rate limited")
+        return False
 
     async def _cohort(self, actor: Actor) -> Cohort | None:
         tenant = Tenant(platform="discord", tenant=actor.tenant)
@@ -120,3 +170,12 @@ class PassRoles:
     async def _forget_told(self, learner: Actor, cohort: Cohort, role: str) -> None:
         with contextlib.suppress(RedisError):
             await self.redis.delete(self.keys.pass_role_told("discord", learner.tenant, cohort.name, role))
+
+
+def _retry_after(error: discord.HTTPException) -> float:
+    """The wait Discord's 429 asked for (its `Retry-After` header, seconds), else a few seconds."""
+    headers = getattr(error.response, "headers", None) or {}
+    try:
+        return max(float(headers.get("Retry-After", "")), 1.0)
+    except ValueError:
+        return 5.0

@@ -77,9 +77,8 @@ async def run_discord(
         )
         try:
             with stop_on_signals(stop):
-                async with scheduler_in_background(
-                    runtime, timed_handlers(runtime, adapter.outbox, "discord")
-                ):
+                jobs = {**timed_handlers(runtime, adapter.outbox, "discord"), **adapter.timed_jobs}
+                async with scheduler_in_background(runtime, jobs):
                     await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
         except discord.LoginFailure:
             err.write(
