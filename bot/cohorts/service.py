@@ -37,7 +37,7 @@ from bot.cohorts.answers import (
 )
 from bot.cohorts.audit import AuditLog
 from bot.cohorts.detail import learner_detail
-from bot.cohorts.directory import Directory, DirectoryRefusal
+from bot.cohorts.directory import Concern, Directory, DirectoryRefusal
 from bot.cohorts.export import export_csvs
 from bot.cohorts.models import NAME_PATTERN, AuditEntry, Cohort, RosterEntry, Tenant
 from bot.cohorts.parser import BadInput, parse
@@ -533,6 +533,11 @@ class CohortService:
         before, after = policy.shown(key, cohort.settings), policy.shown(key, settings)
         if settings == cohort.settings:
             return Answer(title=f"`{cohort.name}` already has `{key.name}` {after}; nothing changed.")
+        concern = None
+        if key.field == "pass_role" and settings.pass_role is not None:
+            concern = await self.directory.role_concern(caller.home, settings.pass_role)
+            if concern is not None and concern.refuse:
+                return refusal(f"{concern.text} Nothing changed.")
         set_by = {**cohort.set_by, key.name: caller.user}
         changed = cohort.model_copy(update={"settings": settings, "set_by": set_by})
         tenant = caller.home
@@ -549,7 +554,8 @@ class CohortService:
         if missed:
             reached += f" {len(missed)} were busy and keep the old terms: set it again to reach them."
         return Answer(
-            title=f"`{cohort.name}`: `{key.name}` is now {after} (was {before}).", sections=(reached,)
+            title=f"`{cohort.name}`: `{key.name}` is now {after} (was {before}).",
+            sections=(*_warned(concern), reached),
         )
 
     async def _channel(self, caller: Caller, cohort: Cohort, command: c.Channel) -> Answer:
@@ -563,12 +569,17 @@ class CohortService:
         new = command.channel.id if command.channel is not None else None
         if new == cohort.channel:
             return Answer(title=f"`{cohort.name}`'s channel is already {channel(new) if new else 'none'}.")
+        concern = await self.directory.channel_concern(caller.home, new) if new is not None else None
+        if concern is not None and concern.refuse:
+            return refusal(f"{concern.text} Nothing changed.")
         await self.store.save(caller.home, cohort.model_copy(update={"channel": new}))
         before = cohort.channel or "none"
         await self._audit_write(caller, cohort, "channel", detail=f"{before} → {new or 'none'}")
         if new is None:
             return Answer(title=f"`{cohort.name}` has no channel now: nothing is posted for it.")
-        return Answer(title=f"`{cohort.name}`'s channel is now {channel(new)}.", sections=(meaning,))
+        return Answer(
+            title=f"`{cohort.name}`'s channel is now {channel(new)}.", sections=(*_warned(concern), meaning)
+        )
 
     async def _apply_terms(
         self, caller: Caller, users: Sequence[str], terms: CohortTerms | None
@@ -783,6 +794,11 @@ _CHANNEL_MEANS = {
         "messages and create private threads in it."
     ),
 }
+
+
+def _warned(concern: Concern | None) -> tuple[str, ...]:
+    """A warning the platform gave about a setting just made, first among the answer's lines."""
+    return (f"⚠️ {concern.text}",) if concern is not None else ()
 
 
 def _people(users: Sequence[str], shown: int = 15) -> str:

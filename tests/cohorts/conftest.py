@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from bot.advisor.offline import OfflineAdvisor
 from bot.cohorts.answers import Answer
 from bot.cohorts.audit import AuditLog
-from bot.cohorts.directory import DirectoryRefusal
+from bot.cohorts.directory import Concern, DirectoryRefusal
 from bot.cohorts.models import Tenant
 from bot.cohorts.rights import Caller, PayloadAdmins, Rights
 from bot.cohorts.service import CohortService
@@ -46,6 +46,12 @@ class Platform:
 
     async def display_names(self, tenant: Tenant, users: Sequence[str]) -> dict[str, str]:
         return {user: self.names[user] for user in users if user in self.names}
+
+    async def role_concern(self, tenant: Tenant, role: str) -> Concern | None:
+        return None
+
+    async def channel_concern(self, tenant: Tenant, channel: str) -> Concern | None:
+        return None
 
 
 @dataclass

@@ -113,6 +113,7 @@ async def test_the_cohort_channel_set_in_chat_carries_the_private_threads(harnes
     manager = {"permissions": MANAGE_GUILD}
     await harness.cohort(boss, "create", name="spring", **manager)
     await harness.cohort(boss, "enrol", name="spring", user_id=ALICE, **manager)
+    harness.api.channels[course] = {"guild_id": GUILD, "permission_overwrites": []}
     refused_answer = await harness.cohort("510000000000000002", "channel", name="spring", channel_id=course)
     assert "Only this cohort's facilitators" in json.dumps(refused_answer)
     answer = await harness.cohort(boss, "channel", name="spring", channel_id=course, **manager)

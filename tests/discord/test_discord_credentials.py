@@ -16,12 +16,22 @@ from bot.domain.events import Actor
 from bot.settings import Settings
 from bot.storage.redis_store import RedisLearnerStore
 from tests.credentials.passes import SECRET, passed_state
-from tests.discord.harness import GUILD, MANAGE_GUILD, DiscordHarness, click_payload, command_payload
+from tests.discord.harness import (
+    GUILD,
+    MANAGE_GUILD,
+    DiscordHarness,
+    click_payload,
+    command_payload,
+    role_object,
+    user,
+)
 from tests.engine.driver import Learner
 from tests.engine.test_journey import sit_test
+from tests.fakes.discord_api import BOT_USER_ID
 
 BOSS = "510000000000000001"
 ROLE = "520000000000000009"
+BOT_ROLE = "520000000000000002"
 L1, L2 = "530000000000000001", "530000000000000002"
 
 
@@ -32,8 +42,20 @@ def said(h: DiscordHarness, channel: str) -> str:
     )
 
 
+def grantable(h: DiscordHarness) -> None:
+    """The server as a pass role needs it: the bot's role has Manage Roles and is above `ROLE`."""
+    h.api.roles[GUILD] = [
+        {**role_object(GUILD), "name": "@everyone", "position": 0},
+        {**role_object(ROLE), "position": 1},
+        {**role_object(BOT_ROLE, str(1 << 28)), "position": 2, "managed": True},
+    ]
+    bot = {**user(BOT_USER_ID), "bot": True}
+    h.api.members[GUILD] = [{"user": bot, "roles": [BOT_ROLE], "joined_at": "2026-01-01T00:00:00+00:00"}]
+
+
 async def cohort_with_pass_role(h: DiscordHarness, *learners: str) -> None:
     boss = {"permissions": MANAGE_GUILD}
+    grantable(h)
     await h.cohort(BOSS, "create", name="spring", **boss)
     await h.cohort(BOSS, "policy", name="spring", key="test-open-early", value="on", **boss)
     answer = await h.cohort(BOSS, "policy", name="spring", key="pass-role", value=f"<@&{ROLE}>", **boss)
@@ -144,6 +166,7 @@ async def test_share_my_pass_on_discord_posts_once_in_the_cohort_channel(
 ) -> None:
     shout = "700000000000000066"
     await cohort_with_pass_role(harness, L1)
+    harness.api.channels[shout] = {"guild_id": GUILD, "permission_overwrites": []}
     await harness.cohort(BOSS, "channel", name="spring", channel_id=shout, permissions=MANAGE_GUILD)
     actor = Actor(platform="discord", tenant=GUILD, user=L1)
     store = harness.adapter.engine.store

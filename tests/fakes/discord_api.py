@@ -7,7 +7,8 @@ was deleted) answers 404 / code 10008 Unknown Message. Point the bot at it with 
 
 Servers: `members` (guild id → member objects, served by `GET /guilds/{id}/members` a page at
 a time with `limit` and `after`; 403 / code 50001 Missing Access when `members_intent` is off,
-as Discord answers an app without the Server Members intent), `roles` (guild id → role objects)
+as Discord answers an app without the Server Members intent; one by `GET
+/guilds/{id}/members/{user}`, 404 / 10007 Unknown Member), `roles` (guild id → role objects)
 and `channels` (channel id → channel objects with `guild_id` and `permission_overwrites`).
 Messages with files arrive as multipart (`payload_json` and `files[n]`), as discord.py sends
 them; their files are kept in the message's `files` as (filename, bytes).
@@ -368,6 +369,13 @@ class FakeDiscordApi:
             limit = int(request.query.get("limit", "1"))
             listed = sorted(self.members.get(parts[1], []), key=lambda member: int(member["user"]["id"]))
             return _json([member for member in listed if int(member["user"]["id"]) > after][:limit])
+        if parts[0] == "guilds" and len(parts) == 4 and parts[2] == "members" and m == "GET":
+            found = next(
+                (x for x in self.members.get(parts[1], []) if str(x["user"]["id"]) == parts[3]), None
+            )
+            if found is None:
+                return _json({"message": "Unknown Member", "code": 10007}, status=404)
+            return _json(found)
         if parts[0] == "users" and len(parts) == 2 and parts[1] != "@me" and m == "GET":
             uid = parts[1]
             return _json({"id": uid, "username": f"user{uid[-3:]}", "discriminator": "0", "avatar": None})

@@ -14,7 +14,8 @@ revoked). `revoke(token)` makes a token fail with `invalid_auth` / `token_revoke
 
 People and channels: `users` (user id → the `user` object `users.info` answers: `is_admin`,
 `is_owner`, `team_id`, `profile`…) and `channel_members` (channel id → member ids, served by
-`conversations.members` a page at a time, `limit` and `next_cursor` as Slack does).
+`conversations.members` a page at a time, `limit` and `next_cursor` as Slack does; and by
+`conversations.info`, whose `is_member` says whether the bot's user is among them).
 
 Files (`files_upload_v2`): `files.getUploadURLExternal` (filename, length) answers an
 `upload_url` on this fake and a `file_id`; the bytes are POSTed there; `files.completeUploadExternal`
@@ -516,6 +517,24 @@ class FakeSlackApi:
                 "ok": True,
                 "members": everyone[start : start + limit],
                 "response_metadata": {"next_cursor": str(following) if following else ""},
+            }
+        if method == "conversations.info":
+            channel = str(body.get("channel", ""))
+            members = self.channel_members.get(channel)
+            if members is None:  # unknown, or private without the bot in it: Slack hides it
+                return {"ok": False, "error": "channel_not_found"}
+            private = channel.startswith("G")
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "name": channel.lower(),
+                    "is_channel": not private,
+                    "is_group": private,
+                    "is_private": private,
+                    "is_archived": False,
+                    "is_member": install.bot_user_id in members,
+                },
             }
         if method == "conversations.members":
             members = self.channel_members.get(str(body.get("channel", "")))

@@ -205,7 +205,9 @@ def build_discord_adapter(
         redis=redis,
         keys=keys,
         outbox=outbox,
-        directory=DiscordDirectory(client.http),
+        directory=DiscordDirectory(
+            client.http, bot_id=lambda: str(client.user.id) if client.user is not None else None
+        ),
         admins=PayloadAdmins(),  # Manage Server, as Discord computed it for the interaction
     )
     cohorts = DiscordCohorts(desk, outbox, intake)

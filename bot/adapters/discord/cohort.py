@@ -20,13 +20,14 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from discord.http import Route, handle_message_parameters
 
 import discord
 from bot.adapters.cohort_desk import CohortDesk
+from bot.adapters.discord import permissions
 from bot.adapters.discord.outbox import (
     CALLBACK_DEFER_MESSAGE,
     CALLBACK_DEFER_UPDATE,
@@ -38,8 +39,10 @@ from bot.adapters.discord.outbox import (
 from bot.adapters.intake import Intake
 from bot.adapters.platform import Refused
 from bot.cohorts.answers import Answer, ChannelPost
+from bot.cohorts.answers import channel as mention_channel
+from bot.cohorts.answers import role as mention_role
 from bot.cohorts.commands import CHART_KINDS
-from bot.cohorts.directory import DirectoryRefusal
+from bot.cohorts.directory import Concern, DirectoryRefusal
 from bot.cohorts.models import Tenant
 from bot.cohorts.policy import KEYS as POLICY_KEYS
 from bot.cohorts.rights import Caller
@@ -78,11 +81,28 @@ UNREADABLE = "Sorry, I couldn't read that. Try `/cohort help`."
 GUILD_ONLY = "Cohorts belong to a server: use `/cohort` there."
 REPLACING = ("page", "nudge")
 """Buttons whose answer replaces the one they are on."""
+UNGRANTABLE = (
+    "{role} is managed by Discord or an integration (a bot's own role, a booster role, @everyone): "
+    "nobody can give it to a member. Pick another role."
+)
+CANNOT_GRANT = (
+    "Set, but Discord would refuse it now: {problems}. Give my role Manage Roles and drag it above "
+    "{role} in Server Settings → Roles; a learner who passes before then gets the role when they run "
+    "`/tutor certificate` after the fix."
+)
+CANNOT_POST = (
+    "Set, but in {channel} I lack {missing}: shout-outs and private course threads there fail until "
+    "my role is allowed them (the channel's settings → Permissions)."
+)
 
 
 class DiscordDirectory:
-    def __init__(self, http: discord.http.HTTPClient) -> None:
+    def __init__(
+        self, http: discord.http.HTTPClient, bot_id: Callable[[], str | None] = lambda: None
+    ) -> None:
         self.http = http
+        self.bot_id = bot_id
+        """The bot's own user id once logged in (its member object carries its roles)."""
 
     async def _members(self, guild: str) -> list[dict[str, Any]]:
         members: list[dict[str, Any]] = []
@@ -113,9 +133,7 @@ class DiscordDirectory:
         if str(data.get("guild_id")) != tenant.tenant:
             raise DirectoryRefusal("That channel is not in this server.")
         roles = {str(r["id"]): int(r["permissions"]) for r in await self.http.get_roles(tenant.tenant)}
-        overwrites = {
-            str(o["id"]): (int(o["allow"]), int(o["deny"])) for o in data.get("permission_overwrites") or []
-        }
+        overwrites = permissions.overwrites_of(data)
         members = await self._members(tenant.tenant)
         return [str(m["user"]["id"]) for m in members if _can_view(m, tenant.tenant, roles, overwrites)]
 
@@ -140,28 +158,82 @@ class DiscordDirectory:
                 names[str(person["id"])] = str(name)[:80]
         return names
 
+    async def role_concern(self, tenant: Tenant, role: str) -> Concern | None:
+        """Asked before `pass-role` is set: Manage Roles, and the bot's highest role above it."""
+        try:
+            roles = cast(list[dict[str, Any]], await self.http.get_roles(tenant.tenant))
+            target = next((r for r in roles if str(r["id"]) == role), None)
+            if target is None:
+                return Concern(
+                    text=f"{mention_role(role)} is not a role of this server: pick one of its roles.",
+                    refuse=True,
+                )
+            if role == tenant.tenant or target.get("managed"):
+                return Concern(text=UNGRANTABLE.format(role=mention_role(role)), refuse=True)
+            me = await self._me(tenant)
+        except discord.HTTPException as error:
+            log.warning(
+                "discord: pass role %s of %s not checked: http %s code %s",
+                role,
+                tenant,
+                error.status,
+                error.code,
+            )
+            return None
+        if me is None:
+            return None
+        held = {str(r["id"]): int(r["permissions"]) for r in roles}
+        problems = []
+        if not permissions.server_permissions(me, tenant.tenant, held) & permissions.MANAGE_ROLES:
+            problems.append("I don't have the Manage Roles permission")
+        top = permissions.highest_role(me, roles)
+        if not permissions.is_above(top, target):
+            mine = mention_role(str(top["id"])) if top is not None else "none"
+            problems.append(f"my highest role ({mine}) is not above {mention_role(role)}")
+        if not problems:
+            return None
+        return Concern(text=CANNOT_GRANT.format(problems=" and ".join(problems), role=mention_role(role)))
+
+    async def channel_concern(self, tenant: Tenant, channel: str) -> Concern | None:
+        """Asked before the cohort's channel is set: View Channel, Send Messages, Create Private
+        Threads and Send Messages in Threads there, with the channel's overwrites."""
+        try:
+            data = cast(dict[str, Any], await self.http.get_channel(channel))
+        except discord.NotFound:
+            return Concern(text="I can't find that channel: pick one of this server's channels.", refuse=True)
+        except discord.Forbidden:
+            return Concern(text=CANNOT_POST.format(channel=mention_channel(channel), missing="View Channel"))
+        except discord.HTTPException as error:
+            log.warning("discord: channel %s of %s not checked: http %s", channel, tenant, error.status)
+            return None
+        if str(data.get("guild_id")) != tenant.tenant:
+            return Concern(text="That channel is not in this server.", refuse=True)
+        try:
+            roles = {str(r["id"]): int(r["permissions"]) for r in await self.http.get_roles(tenant.tenant)}
+            me = await self._me(tenant)
+        except discord.HTTPException as error:
+            log.warning("discord: channel %s of %s not checked: http %s", channel, tenant, error.status)
+            return None
+        if me is None:
+            return None
+        held = permissions.channel_permissions(me, tenant.tenant, roles, permissions.overwrites_of(data))
+        missing = permissions.missing_to_post(held)
+        if not missing:
+            return None
+        return Concern(text=CANNOT_POST.format(channel=mention_channel(channel), missing=", ".join(missing)))
+
+    async def _me(self, tenant: Tenant) -> dict[str, Any] | None:
+        """The bot's own member object in the server (its roles), None before it has logged in."""
+        bot = self.bot_id()
+        if bot is None:
+            return None
+        return cast(dict[str, Any], await self.http.get_member(tenant.tenant, bot))
+
 
 def _can_view(
     member: dict[str, Any], guild: str, roles: dict[str, int], overwrites: dict[str, tuple[int, int]]
 ) -> bool:
-    """Discord's permission order: @everyone, the member's roles, then the channel's overwrites
-    for @everyone, for their roles, and for them."""
-    held = [str(r) for r in member.get("roles") or []]
-    base = roles.get(guild, 0)
-    for role in held:
-        base |= roles.get(role, 0)
-    if base & ADMINISTRATOR:
-        return True
-    allow, deny = overwrites.get(guild, (0, 0))
-    base = (base & ~deny) | allow
-    role_allow = role_deny = 0
-    for role in held:
-        a, d = overwrites.get(role, (0, 0))
-        role_allow, role_deny = role_allow | a, role_deny | d
-    base = (base & ~role_deny) | role_allow
-    a, d = overwrites.get(str(member["user"]["id"]), (0, 0))
-    base = (base & ~d) | a
-    return bool(base & VIEW_CHANNEL)
+    return bool(permissions.channel_permissions(member, guild, roles, overwrites) & VIEW_CHANNEL)
 
 
 def cohort_group(cohorts: DiscordCohorts) -> app_commands.Group:

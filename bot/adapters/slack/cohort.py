@@ -33,7 +33,8 @@ from bot.adapters.slack import translate
 from bot.adapters.slack.outbox import SlackOutbox
 from bot.adapters.slack.tokens import TokenSource
 from bot.cohorts.answers import Answer, ChannelPost, refusal
-from bot.cohorts.directory import DirectoryRefusal
+from bot.cohorts.answers import channel as mention_channel
+from bot.cohorts.directory import Concern, DirectoryRefusal
 from bot.cohorts.models import Tenant
 from bot.cohorts.rights import Caller, SlackWorkspaceAdmins
 from bot.domain.events import Actor
@@ -57,6 +58,9 @@ EMPTY_FORM = "An empty nudge can't be sent: cancel, and press Skip for this lear
 REPLACING = ("page", "nudge")
 """Buttons whose answer replaces the one they are on."""
 MEMBERS_PAGE = 200
+NOT_IN_CHANNEL = (
+    "I'm not in {channel}, so I can't post there yet: invite me with `/invite @tutorbot` in that channel."
+)
 LIST_FROM = 40
 """From this many names on, `users.list` pages are read instead of a `users.info` per person."""
 NAME_LOOKUPS = 8
@@ -98,6 +102,29 @@ class SlackDirectory:
 
     async def role_members(self, tenant: Tenant, role: str) -> list[str]:
         raise DirectoryRefusal("Slack user groups can't be enrolled: enrol a #channel or @users instead.")
+
+    async def role_concern(self, tenant: Tenant, role: str) -> Concern | None:
+        return None  # Slack has no roles: the service refuses `pass-role` here
+
+    async def channel_concern(self, tenant: Tenant, channel: str) -> Concern | None:
+        """`conversations.info`'s `is_member`: the bot can post only in a channel it is in (a
+        private channel it is not in is hidden from it: `channel_not_found`)."""
+        try:
+            token = await tenant_token(self.tokens, tenant.tenant)
+            info = await self.client.conversations_info(token=token, channel=channel)
+        except SlackApiError as error:
+            if error.response.get("error") != "channel_not_found":
+                log.warning(
+                    "slack: channel %s of %s not checked: %s", channel, tenant, error.response.get("error")
+                )
+                return None
+            return Concern(text=NOT_IN_CHANNEL.format(channel=mention_channel(channel)))
+        except (DirectoryRefusal, ClientError, TimeoutError) as error:
+            log.warning("slack: channel %s of %s not checked: %s", channel, tenant, type(error).__name__)
+            return None
+        if (info.get("channel") or {}).get("is_member"):
+            return None
+        return Concern(text=NOT_IN_CHANNEL.format(channel=mention_channel(channel)))
 
     async def display_names(self, tenant: Tenant, users: Sequence[str]) -> dict[str, str]:
         token = await tenant_token(self.tokens, tenant.tenant)
