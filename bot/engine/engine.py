@@ -23,7 +23,7 @@ from pydantic_core import to_json
 
 from bot.advisor.base import Advisor, AdvisorUnavailable, Turn
 from bot.course.models import Module
-from bot.domain.codec import UnreadableState, decode, encode
+from bot.domain.codec import StateEncoder, UnreadableState, decode
 from bot.domain.events import Actor, Command, Event, Press, is_navigation
 from bot.domain.facilitation import FacilitatorEvent
 from bot.domain.messages import DraftPlace, Message, ReplyProgress
@@ -117,6 +117,7 @@ class Engine:
         self.instance = f"{self.name}/{uuid.uuid4().hex[:6]}"
         """Owner of the lab turns this process starts: its name, and this run of it."""
         self._cache: OrderedDict[Actor, tuple[Stored, LearnerState]] = OrderedDict()
+        self._encode = StateEncoder(config.cache_size)
         self._inflight: set[tuple[Actor, int]] = set()
         self._lab_ids = tuple(lesson.lab.id for lesson in module.lessons)
         self._failures = RepeatedFailures(log)
@@ -141,7 +142,6 @@ class Engine:
     async def handle(self, event: Event, outbox: Outbox) -> None:
         """Apply one event for its learner and deliver the answers. Never raises for bad input."""
         actor = event.actor
-        what = f"event {event.kind} failed for {actor}"
         try:
             outcome, state, tail = await self._apply(actor, event, outbox, fresh=False)
             if outcome.job and state:
@@ -152,13 +152,13 @@ class Engine:
             # The write may land when Redis answers again: the cached record can no longer be
             # trusted, and the learner must not be told it failed.
             self._cache.pop(actor, None)
-            self._failures.failed(what, exc, traceback=False)
+            self._failures.failed(_failed(event), exc, traceback=False)
             await outbox.send(actor, [notice(UNCERTAIN_NOTICE, RESUME)])
         except StoreUnavailable as exc:
-            self._failures.failed(what, exc, traceback=False)
+            self._failures.failed(_failed(event), exc, traceback=False)
             await outbox.send(actor, [notice(UNAVAILABLE_NOTICE)])
         except Exception as exc:
-            self._failures.failed(what, exc)
+            self._failures.failed(_failed(event), exc)
             await self._after_failure(actor, outbox)
 
     async def _after_failure(self, actor: Actor, outbox: Outbox) -> None:
@@ -279,7 +279,7 @@ class Engine:
             if outcome.state is None:
                 await outbox.send(actor, (*notes, *outcome.messages))
                 return outcome, state, []
-            data = encode(outcome.state)
+            data = self._encode(outcome.state)
             try:
                 result = await self.store.commit(
                     actor,
@@ -487,6 +487,10 @@ _TURNS = TypeAdapter(tuple[Turn, ...])
 def _parse_turns(lines: list[bytes]) -> tuple[Turn, ...]:
     """Transcript lines as turns, parsed in one call (they come back on every lab turn)."""
     return _TURNS.validate_json(b"[" + b",".join(lines) + b"]") if lines else ()
+
+
+def _failed(event: Event) -> str:
+    return f"event {event.kind} failed for {event.actor}"
 
 
 def _writes(event: AnyEvent) -> bool:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.domain.codec import UnreadableState, decode, encode
-from bot.domain.state import SCHEMA_VERSION, LearnerState
+from bot.domain.codec import StateEncoder, UnreadableState, decode, encode
+from bot.domain.state import SCHEMA_VERSION, LearnerState, Progress
 from tests.engine.driver import Learner
 
 
@@ -84,6 +84,18 @@ def test_codec_round_trip_and_refusals():
     assert decode(encode(state)) == state
     with pytest.raises(UnreadableState):
         decode(b'{"v": 0}')
+
+
+def test_the_engines_encoder_writes_each_state_as_it_is_even_reusing_an_unchanged_progress():
+    encoder = StateEncoder(size=2)
+    first = LearnerState(module_id="m", progress=Progress(lessons_done=["l1"]))
+    moved_on = first.advanced()  # the same progress object, a new step token
+    finished = moved_on.with_progress(moved_on.progress.with_lesson_done("l2"))
+    for state in (first, moved_on, finished, moved_on, LearnerState(module_id="m"), first):
+        record = encoder(state)
+        assert decode(record) == state
+        assert json.loads(record) == json.loads(encode(state))
+        assert record.startswith(b'{"v":%d,' % SCHEMA_VERSION)  # read back without migration
 
 
 async def test_redis_going_away_gets_a_clear_answer_not_a_crash(module, tmp_path):
