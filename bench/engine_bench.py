@@ -19,7 +19,6 @@ ratio do not.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import random
 import statistics
@@ -28,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot import collector
 from bot.advisor.base import Advisor, AdvisorReplyText, AdvisorRequest, OnDelta
 from bot.advisor.offline import OfflineAdvisor
 from bot.advisor.retrieval import LessonIndexes
@@ -372,7 +372,7 @@ async def run_bench(
     with bench_redis(settings, cluster) as (url, is_cluster, where):
         client = await connect(url, cluster=is_cluster, max_connections=concurrency + 8)
         try:
-            gc.freeze()  # as a long-lived runtime does once the course is loaded
+            collector.settle()  # as a long-lived runtime does once the course is loaded
             keys = KeyBuilder(settings.key_prefix + "-bench")
             factory = engine_factory(module, client, keys, RoundTrips(client), batch)
             figures = await bench(client, factory, learners, concurrency, raw_calls, lab_turns, lab_pairs)

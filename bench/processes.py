@@ -11,7 +11,6 @@ the engines) becomes the limit. Prints one line per process count, then one JSON
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import multiprocessing
 import queue
@@ -22,6 +21,7 @@ from typing import Any
 
 from bench.engine_bench import RoundTrips, engine_factory, learner_run, raw_round_trips
 from bench.target import bench_redis
+from bot import collector
 from bot.event_loop import run as run_loop
 from bot.runtime import load_module
 from bot.settings import Settings
@@ -55,7 +55,7 @@ async def _run_process(job: Job, ready: Any, engine_go: Signal, raw_go: Signal) 
     module = load_module(settings)
     client = await connect(job.url, cluster=job.cluster, max_connections=job.concurrency + 8)
     try:
-        gc.freeze()  # as a long-lived runtime does once the course is loaded
+        collector.settle()  # as a long-lived runtime does once the course is loaded
         keys = KeyBuilder(settings.key_prefix + "-bench")
         engine = engine_factory(module, client, keys, RoundTrips(client))()
         await learner_run(engine, job.concurrency, job.concurrency, tenant=f"{job.tag}-warm-up")

@@ -4,7 +4,6 @@ and the engine. Every entry point (terminal, Slack, simulate, bench) opens one o
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import re
 import socket
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from redis.exceptions import RedisClusterException, RedisError
 
+from bot import collector
 from bot.advisor.base import Advisor
 from bot.advisor.factory import build_advisor
 from bot.course.loader import load_catalog
@@ -104,8 +104,9 @@ async def open_runtime(
 
     `long_lived` is for a process that serves until it exits (the bots, the terminal tutor):
     what is alive once the engine is built (the course, the libraries) is then frozen out of
-    the collector's way for the rest of the process. Frozen objects are never collected, so
-    a process that opens runtimes again and again (tests, simulations) must not ask for it.
+    the collector's way for the rest of the process, and the collector's youngest generation
+    allowed to grow (see `collector.py`). Frozen objects are never collected, so a process that
+    opens runtimes again and again (tests, simulations) must not ask for it.
     """
     if settings.redis_cluster and not settings.redis_url:
         raise SystemExit("REDIS_CLUSTER=true needs REDIS_URL naming one node of the cluster.")
@@ -132,7 +133,7 @@ async def open_runtime(
         if long_lived:
             # The course and the libraries live as long as the process: keep the collector from
             # walking them again and again while events churn through short-lived objects.
-            gc.freeze()
+            collector.settle()
         try:
             yield Runtime(settings, client, keys, store, module, chosen, engine, embedded)
         finally:
