@@ -15,8 +15,9 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import TypeAdapter
 from pydantic_core import to_json
@@ -384,9 +385,10 @@ class Engine:
 
         self._inflight.add((actor, job.turn))
         await self.store.note_turn(actor, step.pending.lease_until)
+        renewing = _LeaseKeeper(self.config.renew_every_s, lambda: self._keep_lease(actor, job.turn, draft))
+        draft.on_move = renewing.start
         if left is not None:
             await on_delta("")  # a turn taken over: its stream goes on in the draft left behind
-        renewing = asyncio.get_running_loop().create_task(self._keep_lease(actor, job.turn, draft))
         try:
             reply = await self.advisor.reply(request, on_delta)
             result: AdvisorAnswered | AdvisorFailed = AdvisorAnswered(
@@ -399,9 +401,7 @@ class Engine:
             log.exception("advisor failed for %s turn %s", actor, job.turn)
             result = AdvisorFailed(turn=job.turn, reason="advisor error", retryable=True)
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            await renewing.stop()
             self._inflight.discard((actor, job.turn))
         outcome, after, tail = await self._apply(actor, result, outbox, fresh=False)
         if outcome.job and after:
@@ -411,12 +411,10 @@ class Engine:
             await self.store.forget_turn(actor)
 
     async def _keep_lease(self, actor: Actor, turn: int, draft: _DraftNote) -> None:
-        """Renew the lease on a turn while its reply is being fetched, so that a slow but
-        healthy stream is never taken over by another instance; and as soon as the reply's
-        draft is posted, keep where it is with the turn."""
+        """Renew the lease on a turn now, then every `renew_every_s` while its reply is being
+        fetched, so that a slow but healthy stream is never taken over by another instance; and
+        as soon as the reply's draft is posted (or moves), keep where it is with the turn."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(draft.moved.wait(), self.config.renew_every_s)
             draft.moved.clear()
             event = RenewLease(turn=turn, draft=draft.place)
             try:
@@ -429,6 +427,8 @@ class Engine:
                 raise
             except Exception as exc:  # the next renewal may work: the lease leaves room for it
                 self._failures.failed(f"lease renewal failed for {actor}", exc, traceback=False)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(draft.moved.wait(), self.config.renew_every_s)
 
     async def _recover_orphan(self, actor: Actor, state: LearnerState, outbox: Outbox) -> None:
         """A pending turn whose owner is gone (its lease ran out) is asked again, once."""
@@ -449,17 +449,42 @@ class Engine:
 
 
 class _DraftNote:
-    """Where a turn's reply is being streamed, as the outbox last said; `moved` is set when that
-    differs from what the learner's record holds."""
+    """Where a turn's reply is being streamed, as the outbox last said; `moved` is set (and
+    `on_move` called) when that differs from what the learner's record holds."""
 
     def __init__(self, kept: DraftPlace | None) -> None:
         self.place = kept
         self.moved = asyncio.Event()
+        self.on_move: Callable[[], None] = lambda: None
 
     def saw(self, place: DraftPlace | None) -> None:
         if place is not None and place != self.place:
             self.place = place
             self.moved.set()
+            self.on_move()
+
+
+class _LeaseKeeper:
+    """Runs `renewals` (the loop renewing a turn's lease) only once it is needed: when the reply
+    takes longer than `first_after_s`, or when `start` is called (its draft was posted). Most
+    replies come well before that, and then no task or timer but one cheap timer handle is made."""
+
+    def __init__(self, first_after_s: float, renewals: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._renewals = renewals
+        self._task: asyncio.Task[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(first_after_s, self.start)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._timer.cancel()
+            self._task = asyncio.get_running_loop().create_task(self._renewals())
+
+    async def stop(self) -> None:
+        self._timer.cancel()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 Deliver = Callable[[Actor, Callable[[Outbox], Awaitable[None]]], Awaitable[None]]
