@@ -288,7 +288,9 @@ async def _session(
     note = advisor_mode_note(settings)
     if note:
         stdout.write(f"({note})\n\n")
-    controls = NudgeControls(NudgeRecords(runtime.redis, runtime.keys), runtime.engine.clock)
+    controls = NudgeControls(
+        NudgeRecords(runtime.redis, runtime.keys), runtime.engine.clock, runtime.engine.reads_text
+    )
     await runtime.engine.recover(actor, outbox)
     await runtime.engine.handle(Command(actor=actor, name="start"), outbox)
     while True:

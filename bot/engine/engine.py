@@ -207,6 +207,16 @@ class Engine:
         except StoreUnavailable:
             return True  # let the event be tried: it answers that the course is unavailable
 
+    async def reads_text(self, actor: Actor) -> bool:
+        """Whether the learner's step takes what they type as their own words (a lab), so a
+        typed word that is a command elsewhere (`pause`) is theirs there. Read afresh: another
+        process may have moved them."""
+        try:
+            state = self._decode_or_none(await self.store.load(actor))
+        except (CorruptRecord, StoreUnavailable):
+            return False  # the event itself then meets the record, or the outage, and says so
+        return state is not None and router.reads_text(state)
+
     async def recover(self, actor: Actor, outbox: Outbox) -> None:
         """Finish a lab turn left unanswered by a process that died (the terminal, which is the
         only process of its learner, calls this at start-up)."""

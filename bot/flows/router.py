@@ -133,7 +133,7 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
                 Press(actor=ctx.actor, action=forward.action, arg=forward.arg, token=forward.token),
                 ctx,
             )
-    if isinstance(state.step, LabStep):
+    if isinstance(state.step, LabStep):  # see `reads_text`
         return lab.message(state, ctx, state.step, text)
     if word in FORWARD_WORDS:
         return Outcome.reply(*view(state, ctx))
@@ -145,6 +145,12 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
             MENU,
         )
     )
+
+
+def reads_text(state: LearnerState) -> bool:
+    """Whether the learner's step takes what they type as their own words: a lab, talking to
+    the advisor (no other step takes a typed answer)."""
+    return isinstance(state.step, LabStep)
 
 
 def _forward_button(state: LearnerState, ctx: FlowContext) -> Button | None:

@@ -1,10 +1,11 @@
 """The learner's own say over nudges, the same on every platform: `/tutor pause` (or typing
 `pause`) stops them, and lesson-release messages too, until `/tutor resume` or any activity;
-`/tutor resume` says they are back on, then shows where the learner is as it always does."""
+`/tutor resume` says they are back on, then shows where the learner is as it always does.
+In a lab the typed words are the learner's own, to the advisor: only the commands act there."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.domain.events import Actor, Command, Event, Text
 from bot.domain.messages import Message, Paragraph
@@ -44,15 +45,25 @@ def word_of(event: Event) -> str | None:
 
 
 class NudgeControls:
-    def __init__(self, records: NudgeRecords, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        records: NudgeRecords,
+        clock: Callable[[], float],
+        reads_text: Callable[[Actor], Awaitable[bool]],
+    ) -> None:
+        """`reads_text`: whether the learner's step takes what they type as their own words
+        (`Engine.reads_text`)."""
         self.records = records
         self.clock = clock
+        self.reads_text = reads_text
 
     async def take(self, event: Event, outbox: Outbox) -> bool:
         """Act on `pause` and `resume`; True when that answered the event (the engine need not
         see it). A `resume` goes on to the engine, which shows the step and logs the return."""
         word = word_of(event)
         actor = event.actor
+        if word is not None and isinstance(event, Text) and await self.reads_text(actor):
+            return False  # a word of what they are saying in the lab
         if word == PAUSE:
             await self.records.pause(actor, self.clock())
             await outbox.send(actor, [_note(paused_text(actor))])

@@ -188,7 +188,7 @@ def build_discord_adapter(
         engine,
         worker or Worker(),
         EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S),
-        NudgeControls(NudgeRecords(redis, keys), engine.clock),
+        NudgeControls(NudgeRecords(redis, keys), engine.clock, engine.reads_text),
     )
     roles = PassRoles(redis, keys, client.http, lambda: outbox.at(Origin()))
     engine.pass_listeners.append(roles.on_pass)

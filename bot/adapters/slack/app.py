@@ -182,7 +182,7 @@ def build_slack_adapter(
         engine,
         adapter.worker,
         EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S),
-        NudgeControls(NudgeRecords(redis, keys), engine.clock),
+        NudgeControls(NudgeRecords(redis, keys), engine.clock, engine.reads_text),
     )
     desk = CohortDesk.build(
         engine=engine,
