@@ -3,6 +3,7 @@ folder, waiting on a condition."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -96,6 +97,16 @@ def redis_servers_in(folder: Path) -> list[int]:
         if b"redis-server" in cmdline and needle in cmdline and not zombie:
             found.append(int(entry.name))
     return sorted(found)
+
+
+async def until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Let the event loop run until `condition` holds; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str = "condition") -> None:

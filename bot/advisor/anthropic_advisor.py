@@ -21,6 +21,7 @@ import logging
 import random
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,11 +141,14 @@ class AnthropicAdvisor(Advisor):
         backoff_max: float = 8.0,
         rng: random.Random | None = None,
         client: anthropic.AsyncAnthropic | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """`timeout` bounds each wait for the API (connect, or silence while reading);
         `max_total_wait` bounds the whole turn: no new attempt starts after it, and the sleeps
         between attempts fit inside it. A `retry-after` above `retry_after_cap` (or beyond the
-        time left) ends the turn at once rather than retrying early."""
+        time left) ends the turn at once rather than retrying early. The turn's time is read
+        from `clock` and waited with `sleep` (tests step their own)."""
         if not api_key:
             raise ValueError("an API key is required; without one use the offline advisor")
         self.model = model
@@ -156,6 +160,8 @@ class AnthropicAdvisor(Advisor):
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self._rng = rng or random.Random()
+        self._clock = clock
+        self._sleep = sleep
         self._client = client or anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
@@ -189,7 +195,7 @@ class AnthropicAdvisor(Advisor):
 
     async def reply(self, request: AdvisorRequest, on_delta: OnDelta | None = None) -> AdvisorReplyText:
         prompt = build_prompt(request)
-        started = time.monotonic()
+        started = self._clock()
         attempt = 0
         while True:
             try:
@@ -205,12 +211,12 @@ class AnthropicAdvisor(Advisor):
                 request.lab.id,
                 failure.reason,
             )
-            delay = self._delay_before_retry(failure, attempt, time.monotonic() - started)
+            delay = self._delay_before_retry(failure, attempt, self._clock() - started)
             if delay is None:
                 raise AdvisorUnavailable(
                     f"{failure.reason}; gave up after {attempt + 1} attempt(s)", retryable=failure.retryable
                 ) from None
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             attempt += 1
 
     def _delay_before_retry(self, failure: Failure, attempt: int, elapsed: float) -> float | None:

@@ -177,13 +177,22 @@ async def test_total_wait_is_bounded_even_with_many_retries(
     make_advisor, make_request: MakeRequest, anthropic_server: FakeAnthropic
 ) -> None:
     anthropic_server.default = overloaded(retry_after="0.1")
-    started = time.monotonic()
+    slept: list[float] = []
+
+    def clock() -> float:
+        """The turn's time, stepped by the test: each request takes 0.1 s, each sleep its own."""
+        return 0.1 * len(anthropic_server.requests) + sum(slept)
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    advisor = make_advisor(max_retries=50, max_total_wait=0.75, clock=clock, sleep=sleep)
     with pytest.raises(AdvisorUnavailable):
-        await make_advisor(max_retries=50, max_total_wait=0.35).reply(
-            make_request("What tools matter most on day one?")
-        )
-    assert time.monotonic() - started < 0.35 + 0.3
-    assert 3 <= len(anthropic_server.requests) <= 5
+        await advisor.reply(make_request("What tools matter most on day one?"))
+    # Attempts end at 0.1, 0.3, 0.5 and 0.7 s: one more wait of 0.1 s would end past 0.75 s.
+    assert len(anthropic_server.requests) == 4
+    assert slept == [0.1, 0.1, 0.1]  # as `retry-after` asked
+    assert clock() <= 0.75
 
 
 async def test_5xx_is_retried(

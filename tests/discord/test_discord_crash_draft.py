@@ -22,7 +22,7 @@ from tests.discord.harness import TOKEN, message_payload
 from tests.engine.driver import Learner
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.discord_api import FakeDiscordApi
-from tests.processes import STARTS_PROCESSES_IN_TURN, TAKING_OVER, BotProcess
+from tests.processes import STARTS_PROCESSES_IN_TURN, TAKING_OVER, BotProcess, until
 
 ALICE = "500000000000000011"
 SLOW = " ".join(f"slowword{i}" for i in range(60))  # streamed over several seconds, then cut off
@@ -56,14 +56,6 @@ def _replies(discord_api: FakeDiscordApi) -> list[dict[str, Any]]:
     return [m for m in shown if "slowword" in str(m) or FINAL in str(m)]
 
 
-async def _until(condition: Any, timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-
-
 @STARTS_PROCESSES_IN_TURN
 @pytest.mark.parametrize(*TAKING_OVER)
 async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
@@ -89,14 +81,14 @@ async def test_a_draft_left_by_a_killed_process_becomes_the_one_final_reply(
     bots.append(dying)
     question = "What does a junior ML engineer spend most of the week doing?"
     await discord_api.dispatch("MESSAGE_CREATE", message_payload(ALICE, discord_api.dm_of(ALICE), question))
-    await _until(lambda: any(m["edits"] >= 1 for m in _replies(discord_api)), 30, "a draft being edited")
+    await until(lambda: any(m["edits"] >= 1 for m in _replies(discord_api)), 30, "a draft being edited")
     dying.kill()
     [draft] = _replies(discord_api)
     assert FINAL not in str(draft)
 
     survivor = await _start(survivor_name, discord_api, bot_env, tmp_path / "b")
     bots.append(survivor)
-    await _until(lambda: "Exchanges: 1 of 3" in str(draft), 30, "the reply finished in the draft")
+    await until(lambda: "Exchanges: 1 of 3" in str(draft), 30, "the reply finished in the draft")
 
     [reply] = _replies(discord_api)  # one reply message: the former draft, no second one
     assert reply["id"] == draft["id"]

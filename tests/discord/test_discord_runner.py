@@ -11,6 +11,7 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
+import redis.asyncio as aioredis
 
 from bot.adapters.discord.outbox import SENT_TO_DMS
 from bot.adapters.discord.runner import run_discord
@@ -18,6 +19,7 @@ from bot.adapters.discord.settings import DiscordSettings
 from bot.settings import Settings
 from tests.discord.harness import TOKEN, command_payload
 from tests.fakes.discord_api import FakeDiscordApi
+from tests.processes import until
 
 COURSE = Path(__file__).resolve().parents[2] / "course_data"
 ALICE = "500000000000000011"
@@ -37,7 +39,7 @@ def sigterm_caught() -> Iterator[list[int]]:
 
 
 async def test_sigterm_finishes_accepted_work_then_stops(
-    discord_api: FakeDiscordApi, redis_url: str, sigterm_caught: list[int]
+    discord_api: FakeDiscordApi, redis: aioredis.Redis, redis_url: str, sigterm_caught: list[int]
 ) -> None:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -52,22 +54,24 @@ async def test_sigterm_finishes_accepted_work_then_stops(
         discord_api_url=discord_api.api_url,
         discord_gateway_url=discord_api.gateway_url,
     )
-    discord_api.post_delay = 0.3  # each card takes a while to post: work is in flight at SIGTERM
-    runner = asyncio.create_task(run_discord(settings=settings, discord_settings=discord_settings))
-    await asyncio.wait_for(discord_api.identified.wait(), 10)
+    discord_api.posts_open.clear()  # the cards wait to be posted: work is in flight at SIGTERM
+    stop = asyncio.Event()  # what the runner's SIGTERM handler sets
+    runner = asyncio.create_task(run_discord(settings=settings, discord_settings=discord_settings, stop=stop))
+    await asyncio.wait_for(discord_api.identified.wait(), 60)
     await asyncio.sleep(0.1)  # READY handled
 
     await discord_api.dispatch("INTERACTION_CREATE", command_payload(ALICE, "start"))
-    for _ in range(200):  # until the command is deferred: accepted, its work started
-        if discord_api.of("POST", "/callback"):
-            break
-        await asyncio.sleep(0.01)
-    assert discord_api.of("POST", "/callback"), "the command was answered within the handler"
+    # Deferred: accepted, its work started (answered within the handler).
+    await until(lambda: discord_api.of("POST", "/callback"), 30, "the command to be deferred")
     assert not discord_api.in_channel(discord_api.dm_of(ALICE)), "its cards are still on the way"
 
     os.kill(os.getpid(), signal.SIGTERM)
-    assert await asyncio.wait_for(runner, 20) == 0
+    await asyncio.wait_for(stop.wait(), 20)
     assert sigterm_caught == [], "the runner handled SIGTERM itself"
+    await asyncio.sleep(0.2)
+    assert not runner.done(), "the runner waits for the work it accepted"
+    discord_api.posts_open.set()
+    assert await asyncio.wait_for(runner, 30) == 0
 
     cards = discord_api.in_channel(discord_api.dm_of(ALICE))
     assert len(cards) >= 2, "the welcome and the first lesson reached the DM before the stop"

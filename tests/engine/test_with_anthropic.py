@@ -17,8 +17,7 @@ def settings_for(server, redis_url: str, api_key: str, **extra) -> Settings:
         redis_url=redis_url,
         anthropic_api_key=api_key,
         anthropic_base_url=server.url,
-        anthropic_max_wait_s=2,
-        **extra,
+        **{"anthropic_max_wait_s": 2, **extra},
     )
 
 
@@ -39,15 +38,20 @@ async def test_simulate_runs_with_the_anthropic_advisor(
 async def test_overloaded_advisor_offers_retry_and_the_retry_counts(
     anthropic_server, redis_url, redis, api_key, make_engine, module, store
 ):
-    settings = settings_for(anthropic_server, redis_url, api_key, anthropic_max_retries=1)
+    # One retry, and time enough for it however slowly the machine answers: the bound on the
+    # turn's wait has its own tests (`tests/advisor`).
+    settings = settings_for(
+        anthropic_server, redis_url, api_key, anthropic_max_retries=1, anthropic_max_wait_s=60
+    )
     advisor = build_advisor(settings, redis)
     learner = Learner(make_engine(advisor))
     await learner.command("start")
     await learner.read_lesson()
     await learner.open(module.lessons[0].lab.id)
-    anthropic_server.script(overloaded(), overloaded(), overloaded())
+    anthropic_server.script(overloaded(), overloaded())
     await learner.say("Which tools matter most on day one for an ML engineer?")
     assert "unavailable" in learner.notices()[0]
+    assert len(anthropic_server.requests) == 2  # asked, and asked once more
     assert await store.transcript(learner.actor, module.lessons[0].lab.id, 10) == []
 
     anthropic_server.script(Reply(text="Start with Python, PyTorch and Docker."))
@@ -55,6 +59,7 @@ async def test_overloaded_advisor_offers_retry_and_the_retry_counts(
     replies = [b for m in learner.shown for b in m.blocks if isinstance(b, AdvisorReply)]
     assert replies[0].text == "Start with Python, PyTorch and Docker." and not replies[0].offline
     assert learner.outbox.drafts  # it streamed
+    assert len(anthropic_server.requests) == 3
     state = json.loads((await store.load(learner.actor)).data)
     assert state["progress"]["labs"][module.lessons[0].lab.id]["exchanges"] == 1
 

@@ -159,8 +159,9 @@ class FakeDiscordApi:
     deleted_roles: set[str] = field(default_factory=set)
     modals: list[dict[str, Any]] = field(default_factory=list)
     """Modals opened by interaction response type 9 (their `data`), as accepted."""
-    post_delay: float = 0.0
-    """Seconds each `POST /channels/{id}/messages` takes (work still in flight, for shutdown tests)."""
+    posts_open: asyncio.Event = field(default_factory=asyncio.Event)
+    """Each `POST /channels/{id}/messages` waits until this is set (at the start); clear it to
+    hold the bot's work in flight (shutdown tests)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: Any = field(default_factory=lambda: itertools.count(1))
@@ -176,6 +177,7 @@ class FakeDiscordApi:
         return f"ws://127.0.0.1:{self._port}/gateway"
 
     async def __aenter__(self) -> FakeDiscordApi:
+        self.posts_open.set()
         app = web.Application()
         app.router.add_route("*", "/api/v10/{path:.*}", self._handle)
         app.router.add_get("/gateway", self._gateway)
@@ -413,7 +415,7 @@ class FakeDiscordApi:
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             channel = parts[1]
             if m == "POST":
-                await asyncio.sleep(self.post_delay)
+                await self.posts_open.wait()
                 if any(self._dm.get(u) == channel for u in self.blocked):
                     return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
                 stored = self._store(channel, body)
