@@ -341,7 +341,7 @@ class Handlers:
         if command is None:
             await self._say(interaction, UNREADABLE)
             return
-        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
+        origin = await self._defer_privately(interaction, payload)
         if not in_dm:
             # The DM now continues this server's course.
             await self.dm.set(payload.user.id, ActiveCourse(active.tenant, self._server_name(active.tenant)))
@@ -351,20 +351,14 @@ class Handlers:
             DM_COURSE.format(server=active.server_name or "a server") if in_dm and active.in_server else None
         )
         self.intake.submit(
-            command.actor, f"command {command.name}", lambda: self._command(payload, command, said)
+            command.actor, f"command {command.name}", lambda: self._command(origin, command, said)
         )
 
     async def _certificate(
         self, interaction: discord.Interaction[Any], payload: Interaction, tenant: str
     ) -> None:
-        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
+        origin = await self._defer_privately(interaction, payload)
         actor = translate.actor_for(payload.guild_id, payload.user.id, tenant)
-        origin = Origin(
-            application_id=payload.application_id,
-            token=payload.token,
-            original_pending=True,
-            in_dm=payload.guild_id is None,
-        )
         name = interaction.user.display_name  # the server nickname where there is one
         self.intake.submit(actor, "command certificate", lambda: self.certificates.send(actor, name, origin))
 
@@ -414,9 +408,8 @@ class Handlers:
         if pressed is None:
             return
         payload, tenant = pressed
-        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
+        origin = await self._defer_privately(interaction, payload)
         actor = translate.actor_for(tenant, payload.user.id)
-        origin = Origin(application_id=payload.application_id, token=payload.token, original_pending=True)
         self.intake.submit(actor, "share pass", lambda: self.certificates.sharing.press(actor, origin))
 
     async def on_message(self, message: discord.Message) -> None:
@@ -513,6 +506,17 @@ class Handlers:
         data = {"content": text, "flags": EPHEMERAL, "allowed_mentions": NO_MENTIONS}
         await self._respond(interaction, {"type": CALLBACK_MESSAGE, "data": data})
 
+    async def _defer_privately(self, interaction: discord.Interaction[Any], payload: Interaction) -> Origin:
+        """Answer "thinking…" that only the learner sees; the work that follows completes that
+        answer through the origin returned (the interaction's `@original`)."""
+        await self._respond(interaction, {"type": CALLBACK_DEFER_MESSAGE, "data": {"flags": EPHEMERAL}})
+        return Origin(
+            application_id=payload.application_id,
+            token=payload.token,
+            original_pending=True,
+            in_dm=payload.guild_id is None,
+        )
+
     async def _respond(self, interaction: discord.Interaction[Any], body: dict[str, Any]) -> None:
         # Through the outbox's REST client, which knows DISCORD_API_URL (see `rest.py`).
         try:
@@ -522,13 +526,7 @@ class Handlers:
 
     # ---- the work, after the response ---------------------------------------------------------
 
-    async def _command(self, payload: Interaction, command: Command, said: str | None) -> None:
-        origin = Origin(
-            application_id=payload.application_id,
-            token=payload.token,
-            original_pending=True,
-            in_dm=payload.guild_id is None,
-        )
+    async def _command(self, origin: Origin, command: Command, said: str | None) -> None:
         outbox = self.outbox.at(origin)
         if said is not None:
             await outbox.send(command.actor, [note(said)])  # which server's course, only to them
