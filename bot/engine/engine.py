@@ -147,7 +147,7 @@ class Engine:
             outcome, state, tail = await self._apply(actor, event, outbox, fresh=False)
             if outcome.job and state:
                 await self._ask_advisor(actor, state, outcome.job, tail, outbox)
-            elif state is not None:
+            elif state is not None and isinstance(state.step, LabStep) and state.step.pending:
                 await self._recover_orphan(actor, state, outbox)
         except CommitUncertain as exc:
             # The write may land when Redis answers again: the cached record can no longer be
@@ -276,7 +276,7 @@ class Engine:
         else:
             loaded = await self._load(actor, outbox)
             record, state = (loaded[0], loaded[1]) if loaded else (None, None)
-        shown = await self._conversation(actor, event, state)
+        shown = await self._conversation(actor, event, state) if isinstance(event, Command) else ()
         for _ in range(self.config.max_attempts):
             ctx = self.context(actor, shown)
             outcome = router.apply(state, event, ctx)
