@@ -51,6 +51,8 @@ async def forget_tenant(
                 batch = []
         if erase and batch:
             await _unlink(redis, batch)
+    if erase:  # off the nudge sweep's round (the index lives in its own slot)
+        await redis.srem(keys.cohort_tenants(), f"{platform}:{tenant}")
     return Erased(learners=int(learners), keys=found)
 
 

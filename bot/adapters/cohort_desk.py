@@ -18,6 +18,7 @@ from bot.cohorts.service import CohortService
 from bot.cohorts.store import AsyncRedis, CohortStore
 from bot.domain.outbox import Outbox
 from bot.engine.engine import Engine
+from bot.nudges.zones import ZoneOf
 from bot.scheduler.store import JobStore
 from bot.storage.base import StoreUnavailable
 from bot.storage.keys import KeyBuilder
@@ -44,6 +45,7 @@ class CohortDesk:
         directory: Directory,
         admins: TenantAdmins,
         budget: BudgetGuard | None = None,
+        zone_of: dict[str, ZoneOf] | None = None,
     ) -> CohortDesk:
         store = CohortStore(redis, keys)
         service = CohortService(
@@ -56,6 +58,7 @@ class CohortDesk:
             budget=budget,
             jobs=JobStore(redis, keys),
             clock=engine.clock,  # the process's one clock, which tests can move
+            zone_of=zone_of,
         )
         return cls(service)
 

@@ -142,6 +142,16 @@ class PlatformOutbox(Generic[Part]):
             await self.remember(actor, posted, message)
         return Delivery.OK
 
+    async def post_card(self, actor: Actor, message: Message) -> None:
+        """Post one card to the learner's DM for a sender that must know how it went (a
+        scheduled nudge): raises `Refused` with the platform's reason instead of logging it."""
+        channel = await self.dm_channel(actor)
+        posted = None
+        for part in self.render(actor, message):
+            posted = await self.platform.post(actor, channel, part)
+        if posted is not None:
+            await self.remember(actor, posted, message)
+
     async def remember(self, actor: Actor, posted: Posted, message: Message) -> None:
         """Keep a card whose choices lock it, so a press can edit it (its last part shows the buttons)."""
         if self.cards is not None and message.locks_on_choice:

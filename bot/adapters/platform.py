@@ -28,13 +28,26 @@ class Refused(Exception):
     """A platform call that did not succeed. `reason` is safe to log: an error code or an
     exception type, never the request (which may hold text or a token)."""
 
-    def __init__(self, reason: str, *, dm_blocked: bool = False, gone: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        dm_blocked: bool = False,
+        gone: bool = False,
+        unreachable: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.dm_blocked = dm_blocked
         """The learner does not accept direct messages from the bot."""
         self.gone = gone
         """The message (or its channel) no longer exists: editing it again cannot work."""
+        self.unreachable = unreachable or dm_blocked
+        """The learner cannot be written to at all (left the workspace or server, deactivated,
+        DMs closed): trying again soon will not help."""
+        self.retry_after_s = retry_after_s
+        """The platform's rate limit said no, and how long to wait before asking again (s)."""
 
 
 class Declined(Refused):

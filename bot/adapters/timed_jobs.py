@@ -1,14 +1,36 @@
-"""The scheduler jobs a Slack or Discord process runs: everything that messages learners on time."""
+"""The scheduler jobs a Slack or Discord process runs: everything that messages learners on time,
+and the nudge sweep that plans them (which any scheduler process may run)."""
 
 from __future__ import annotations
 
-from bot.domain.outbox import Outbox
+from typing import Any
+
+from bot.adapters.delivery import PlatformOutbox
 from bot.nudges.sender import nudge_handlers
+from bot.nudges.sweep import RECURRING, sweep_handlers
+from bot.nudges.zones import ZoneOf
 from bot.releases.announce import release_handlers
 from bot.runtime import Runtime
+from bot.scheduler.clock import Clock, SystemClock
 from bot.scheduler.runner import Handler
 
+__all__ = ["RECURRING", "timed_handlers"]
 
-def timed_handlers(runtime: Runtime, outbox: Outbox, platform: str) -> dict[str, Handler]:
-    """The jobs a process of `platform` runs: those only it can deliver, and shared ones."""
-    return {**nudge_handlers(runtime, outbox), **release_handlers(runtime, outbox, platform)}
+
+def timed_handlers(
+    runtime: Runtime,
+    outbox: PlatformOutbox[Any],
+    platform: str,
+    *,
+    zone_of: ZoneOf | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Handler]:
+    """`platform`'s nudges (in each learner's own zone where `zone_of` asks the platform for
+    it), the nudge sweep, and lesson releases."""
+    clock = clock or SystemClock()
+    zones = {platform: zone_of} if zone_of is not None else None
+    return {
+        **sweep_handlers(runtime.store, runtime.engine.course, clock, zones),
+        **nudge_handlers(runtime.store, outbox, platform, clock=clock, zone_of=zone_of),
+        **release_handlers(runtime, outbox, platform, clock),
+    }

@@ -15,6 +15,7 @@ from bot.advisor.budget import BudgetGuard
 from bot.cohorts.models import RosterEntry, Tenant
 from bot.course.models import Module
 from bot.domain.events import Actor
+from bot.domain.state import LearnerState
 from bot.reports import LearnerRow, entry_time, learner_row, snapshot_state
 from bot.storage.redis_store import RedisLearnerStore, Snapshot
 
@@ -41,6 +42,8 @@ class RosterLine:
     started: bool
     last_active: float | None
     risks: tuple[str, ...]
+    state: LearnerState | None = None
+    """The learner's record as read (None when they have none or it is unreadable)."""
 
     @property
     def passed(self) -> bool:
@@ -94,7 +97,9 @@ def _line(module: Module, entry: RosterEntry, snapshot: Snapshot, cost: float, n
     if row.status == "unreadable record":
         risks.append("record unreadable")
     started = state is not None and state.started
-    return RosterLine(entry=entry, row=row, started=started, last_active=last, risks=tuple(risks))
+    return RosterLine(
+        entry=entry, row=row, started=started, last_active=last, risks=tuple(risks), state=state
+    )
 
 
 def _last_finished(log: Sequence[bytes], started_at: float) -> float | None:

@@ -64,6 +64,7 @@ from bot.engine.engine import ConflictStorm, Engine
 from bot.flows import facilitation
 from bot.flows.facilitation import unit_name
 from bot.nudges.review import NudgeReview
+from bot.nudges.zones import ZoneOf
 from bot.releases import jobs as release_jobs
 from bot.releases.told import ReleaseMarks
 from bot.reports import snapshot_state
@@ -99,8 +100,10 @@ class CohortService:
         budget: BudgetGuard | None = None,
         clock: Callable[[], float] = time.time,
         jobs: JobStore | None = None,
+        zone_of: dict[str, ZoneOf] | None = None,
     ) -> None:
-        """`jobs`: where lesson releases are scheduled (none: no release DMs from here)."""
+        """`jobs`: where lesson releases are scheduled (none: no release DMs from here);
+        `zone_of`: how learners' own time zones are asked of their platform (the nudge preview)."""
         self.store = store
         self.audit = audit
         self.rights = rights
@@ -110,12 +113,15 @@ class CohortService:
         self.budget = budget
         self.clock = clock
         self.jobs = jobs
+        self.zone_of = zone_of
         self._nudges: NudgeReview | None = None
 
     @property
     def nudges(self) -> NudgeReview:
         if self._nudges is None:
-            self._nudges = NudgeReview(self.store, self.audit, self.learners, self.module, self.clock)
+            self._nudges = NudgeReview(
+                self.store, self.audit, self.learners, self.engine.course, self.clock, self.zone_of
+            )
         return self._nudges
 
     @property

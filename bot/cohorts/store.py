@@ -85,7 +85,20 @@ class CohortStore:
         created = await self.client.set(record, cohort.model_dump_json(), nx=True)
         # Listed even when it existed: repairs a cohort whose creation stopped halfway.
         await self.client.sadd(self.keys.cohorts(tenant.platform, tenant.tenant), cohort.name)
+        await self.client.sadd(self.keys.cohort_tenants(), str(tenant))
         return bool(created)
+
+    async def tenants(self) -> list[Tenant]:
+        """Every tenant that has had a cohort (the nudge sweep's round)."""
+        members = await self.client.smembers(self.keys.cohort_tenants())
+        out = []
+        for member in sorted(_text(each) for each in members):
+            platform, _, tenant = member.partition(":")
+            try:
+                out.append(Tenant.model_validate({"platform": platform, "tenant": tenant}))
+            except ValueError:
+                continue  # written by no version of this code: leave it
+        return out
 
     async def save(self, tenant: Tenant, cohort: Cohort) -> None:
         """Replace an existing cohort's record (its settings, its facilitator role)."""

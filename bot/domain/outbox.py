@@ -35,6 +35,10 @@ class CollectingOutbox:
         self.drafts.append((actor, draft))
         return None
 
+    async def post_card(self, actor: Actor, message: Message) -> None:
+        """What a scheduled sender (a nudge) posts; it never fails here."""
+        self.sent.append((actor, message))
+
     def take(self) -> list[Message]:
         """Messages sent since the last call."""
         messages = [message for _, message in self.sent]

@@ -1,8 +1,9 @@
 """Routes an event to the flow of the learner's current step, and renders the current step.
 
 `apply` is the one pure transition function the engine calls: (state, event, context) →
-outcome. Read-only answers (help, progress, menu, resume, anything that does not fit the
-step) return an outcome with `state=None`, so the engine commits nothing.
+outcome. Read-only answers (help, progress, menu, anything that does not fit the step) return
+an outcome with `state=None`, so the engine commits nothing; `start` and `resume` commit the
+unchanged state with a `resumed` log entry, so coming back counts as activity.
 """
 
 from __future__ import annotations
@@ -81,12 +82,21 @@ def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outc
         if event.name == "help":
             # Help asked for with a command is for the asker alone, shown where they asked.
             return Outcome.reply(navigator.help_message(ctx.module, ctx.actor.platform, private=True))
-        return _command(state, event.name, ctx)
+        return _active(_command(state, event.name, ctx))
     if isinstance(event, Text):
-        return _text(state, event.text, ctx)
+        return _active(_text(state, event.text, ctx))
     if isinstance(event, Press):
-        return _press(state, event, ctx)
+        return _active(_press(state, event, ctx))
     return _internal(state, event, ctx)
+
+
+def _active(outcome: Outcome) -> Outcome:
+    """A learner's own event that moves their record on is activity, logged even when the flow
+    has nothing of its own to log (the next lesson card, a lab message before its reply): "last
+    active", which nudges and the roster read, comes from the event log."""
+    if outcome.state is None or outcome.log:
+        return outcome
+    return replace(outcome, log=({"kind": "step"},))
 
 
 def _enrol(event: AnyEvent, ctx: FlowContext, waiting: LearnerState | None = None) -> Outcome:
@@ -117,7 +127,10 @@ def _command(state: LearnerState, name: CommandName, ctx: FlowContext) -> Outcom
         return Outcome.reply(navigator.menu_message(state, ctx))
     if name == "pause":  # answered before the engine (`bot.nudges.controls`) wherever nudges are sent
         return Outcome.reply(notice("There are no reminders to pause here.", RESUME))
-    return Outcome.reply(*view(state, ctx))  # start and resume: where the learner is
+    # Start and resume show where the learner is. They change no step, but they are the
+    # learner coming back, so they are logged: the event log is what "last active" is read
+    # from (nudges, the roster), and one commit keeps it the engine's way.
+    return Outcome(state=state, messages=view(state, ctx), log=({"kind": "resumed"},))
 
 
 def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:

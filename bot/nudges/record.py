@@ -1,5 +1,5 @@
-"""Each learner's nudge bookkeeping, in their own slot: `paused_at`, and how many nudges went
-out in the current inactive stretch (`stretch`, `sent`).
+"""Each learner's nudge bookkeeping, in their own slot: `paused_at`, how many nudges went
+out in the current inactive stretch (`stretch`, `sent`) and when the last one did (`sent_at`).
 
 A pause holds until the learner is active again or resumes: activity after `paused_at` ends
 it, so nothing has to clear it. Nudges counted for an older stretch count as none.
@@ -22,6 +22,7 @@ class NudgeRecord(BaseModel):
     paused_at: float | None = None
     stretch: float | None = None
     sent: int = 0
+    sent_at: float | None = None
 
     def paused(self, last_active: float) -> bool:
         return self.paused_at is not None and self.paused_at >= last_active
@@ -29,21 +30,51 @@ class NudgeRecord(BaseModel):
     def sent_in(self, stretch: float) -> int:
         return self.sent if self.stretch == stretch else 0
 
+    def last_sent_in(self, stretch: float) -> float | None:
+        return self.sent_at if self.stretch == stretch and self.sent else None
+
 
 def _record(raw: dict[bytes, bytes]) -> NudgeRecord:
     paused = raw.get(b"paused_at")
     stretch = raw.get(b"stretch")
+    sent_at = raw.get(b"sent_at")
     return NudgeRecord(
         paused_at=float(paused) if paused else None,
         stretch=float(stretch) if stretch else None,
         sent=int(raw.get(b"sent", b"0")),
+        sent_at=float(sent_at) if sent_at else None,
     )
+
+
+CLAIM_SEND_LUA = """
+-- KEYS: the learner's nudges hash. ARGV: stretch, number, now.
+-- Counts nudge `number` of `stretch` as sent at `now`, unless it (or a later one) already is.
+if redis.call('HGET', KEYS[1], 'stretch') == ARGV[1]
+   and tonumber(redis.call('HGET', KEYS[1], 'sent') or '0') >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'stretch', ARGV[1], 'sent', ARGV[2], 'sent_at', ARGV[3])
+return 1
+"""
+
+UNCLAIM_LUA = """
+-- KEYS: the learner's nudges hash. ARGV: stretch, number, previous sent_at ('' for none).
+-- Gives back nudge `number` of `stretch` when it is still the last counted (a post that failed).
+if redis.call('HGET', KEYS[1], 'stretch') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'sent') ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'sent', tostring(tonumber(ARGV[2]) - 1))
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], 'sent_at') else redis.call('HSET', KEYS[1], 'sent_at', ARGV[3]) end
+return 1
+"""
 
 
 class NudgeRecords:
     def __init__(self, client: AsyncRedis, keys: KeyBuilder) -> None:
         self.client = client
         self.keys = keys
+        self._claim_send = client.register_script(CLAIM_SEND_LUA)
+        self._unclaim_send = client.register_script(UNCLAIM_LUA)
 
     async def read(self, actors: Sequence[Actor]) -> list[NudgeRecord]:
         """One pipelined call (split per node on a cluster)."""
@@ -58,6 +89,18 @@ class NudgeRecords:
     async def resume(self, actor: Actor) -> bool:
         """False when the learner was not paused."""
         return bool(await self.client.hdel(self.keys.nudges(actor), "paused_at"))
+
+    async def claim_send(self, actor: Actor, stretch: float, number: int, now: float) -> bool:
+        """Count nudge `number` of the stretch as sent at `now`, before it is posted; False when
+        it (or a later one) was counted already: a run that stopped after counting it."""
+        args: list[str | int] = [repr(stretch), number, repr(now)]
+        return bool(await self._claim_send(keys=[self.keys.nudges(actor)], args=args))
+
+    async def give_back(self, actor: Actor, stretch: float, number: int, before: float | None) -> None:
+        """Un-count nudge `number` (its post failed and will be tried again); `before` is the
+        `sent_at` it replaced."""
+        args: list[str | int] = [repr(stretch), number, repr(before) if before is not None else ""]
+        await self._unclaim_send(keys=[self.keys.nudges(actor)], args=args)
 
     async def count_sent(self, actor: Actor, stretch: float, number: int) -> None:
         await self.client.hset(

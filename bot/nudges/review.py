@@ -37,11 +37,12 @@ from bot.cohorts.models import AuditEntry, Cohort, Tenant
 from bot.cohorts.policy import nudge_policy
 from bot.cohorts.roster import learner_actor
 from bot.cohorts.store import CohortStore
-from bot.course.models import Module
+from bot.flows.compiled import CompiledModule
 from bot.nudges.policy import NudgePolicy
 from bot.nudges.preview import TTL_S, Preview, PreviewStore
 from bot.nudges.record import NudgeRecords
-from bot.nudges.sweep import CohortNudge, plan_cohort
+from bot.nudges.sweep import CohortNudge, CohortPlanner
+from bot.nudges.zones import ZoneOf
 from bot.scheduler.store import JobStore
 from bot.storage.redis_store import RedisLearnerStore
 
@@ -77,15 +78,20 @@ class NudgeReview:
         cohorts: CohortStore,
         audit: AuditLog,
         learners: RedisLearnerStore,
-        module: Module,
+        course: CompiledModule,
         clock: Callable[[], float],
+        zone_of: dict[str, ZoneOf] | None = None,
     ) -> None:
+        """`zone_of`: how this process asks a platform for a learner's own zone (Slack), so the
+        preview holds back a learner in their quiet hours as the automatic nudge would."""
         self.cohorts = cohorts
         self.audit = audit
         self.learners = learners
-        self.module = module
         self.clock = clock
         self.records = NudgeRecords(cohorts.client, cohorts.keys)
+        self.planner = CohortPlanner(
+            cohorts, learners, self.records, course, zone_of=zone_of, bare_when_unknown=False
+        )
         self.jobs = JobStore(cohorts.client, cohorts.keys)
         self.previews = PreviewStore(cohorts.client, cohorts.keys)
 
@@ -94,9 +100,7 @@ class NudgeReview:
     async def preview(self, tenant: Tenant, facilitator: str, cohort: Cohort) -> Answer:
         now = self.clock()
         policy = nudge_policy(cohort.settings)
-        planned = await plan_cohort(
-            self.cohorts, self.learners, self.records, self.module, tenant, cohort, now
-        )
+        planned = await self.planner.plan(tenant, cohort, now)
         due = [nudge for nudge in planned if nudge.plan.at <= now]
         if not due:
             later = f" The next is due {when(planned[0].plan.at)} UTC." if planned else ""

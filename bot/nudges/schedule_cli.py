@@ -1,8 +1,9 @@
 """`tutorbot cohort schedule NAME --tenant PLATFORM:TENANT`: what is due for a cohort, and when.
 
-Each learner's next nudge as the policy plans it (times in UTC; quiet hours and weekends are
-applied in the learner's zone, the cohort's on the shell, which cannot ask Slack for one), and
-whether the scheduler holds it already; then the cohort's lesson releases still to come
+Each learner's next nudge as the policy plans it (times in UTC; quiet hours and weekends in
+the learner's zone as their platform last told it, the cohort's on Discord; a Slack learner
+whose zone is not known yet shows the bare due time, which the sender holds to their morning),
+and whether the scheduler holds it already; then the cohort's lesson releases still to come
 (`bot.releases.listing`). With `--yes` the planned nudges are handed to the
 scheduler (each once, however often this runs: from cron, say).
 """
@@ -55,9 +56,8 @@ async def run_schedule_listing(name: str, tenant: str, apply: bool = False, out:
             return 1
         policy = nudge_policy(cohort.settings)
         records = NudgeRecords(runtime.redis, runtime.keys)
-        nudges = await plan_cohort(
-            cohorts, runtime.store, records, runtime.module, where, cohort, time.time()
-        )
+        course = runtime.engine.course
+        nudges = await plan_cohort(cohorts, runtime.store, records, course, where, cohort, time.time())
         jobs = JobStore(runtime.redis, runtime.keys)
         added = await schedule_nudges(jobs, where, name, nudges) if apply else 0
         waiting = {job.id for job in await jobs.waiting()}

@@ -1,35 +1,84 @@
-"""The scheduler's `nudge` job: send the drafted nudge unless the learner was active again or
-paused since it was planned, and count it for the stretch."""
+"""The scheduler's nudge jobs (`nudge.slack`, `nudge.discord`: each run only by a process that
+can reach that platform): send the drafted nudge unless the learner was active again, paused,
+or already got it, and only outside quiet hours and weekends (if off) in their own zone.
+
+Exactly once, as far as a chat API allows: the nudge is counted for its stretch (atomically,
+`NudgeRecords.claim_send`) *before* it is posted. A job taken over after its process died finds
+it counted and sends nothing, so no learner gets a nudge twice. The price is the window between
+counting and the platform's answer: a process killed there loses that one nudge (the takeover
+logs it as not sent again), since neither `chat.postMessage` nor Discord's message create has
+an idempotency key that would let a retry ask whether it went out. A post refused for a reason
+that may pass is given back and retried through the scheduler (a 429 after the wait the
+platform asked for, never a sleep here); a learner who cannot be reached (left the workspace or
+server, deactivated, DMs closed) is logged with the job and not tried again.
+
+Everything is checked again at send time, whatever the plan said: the cohort's current policy
+(`max-nudges`, quiet hours, weekends), the learner's zone, activity and pause since, and that
+the previous nudge went out at least `nudge-after` ago, so a clock that jumps (or a backlog
+after an outage) sends at most the one nudge a stretch is due, never a burst.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
+from bot.adapters.platform import Refused
+from bot.cohorts.models import Tenant
+from bot.cohorts.policy import nudge_policy
+from bot.cohorts.store import CohortStore
 from bot.domain.events import Actor
-from bot.domain.outbox import Outbox
+from bot.domain.messages import Message
 from bot.nudges.draft import nudge_message
 from bot.nudges.record import NudgeRecords
+from bot.nudges.sweep import nudge_kind
+from bot.nudges.timing import allowed_at
+from bot.nudges.zones import ZoneOf
 from bot.reports import entry_time
-from bot.runtime import Runtime
+from bot.scheduler.clock import Clock
 from bot.scheduler.job import Job
-from bot.scheduler.runner import Handler
+from bot.scheduler.runner import Handler, RetryLater
+from bot.scheduler.store import JobStore
 from bot.storage.redis_store import RedisLearnerStore
 
 log = logging.getLogger("tutorbot.nudges")
 
+RETRY_S = 300.0
+"""A post that failed for a reason that may pass (the network, a platform error) is tried
+again this much later, a little longer each time (up to an hour), for as long as the nudge is
+still due: activity or a pause meanwhile ends it."""
+
+
+class CardPoster(Protocol):
+    async def post_card(self, actor: Actor, message: Message) -> None:
+        """Post to the learner's DM; raises `Refused`."""
+        ...
+
 
 class NudgeSender:
-    def __init__(self, learners: RedisLearnerStore, records: NudgeRecords, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        learners: RedisLearnerStore,
+        records: NudgeRecords,
+        cohorts: CohortStore,
+        poster: CardPoster,
+        *,
+        clock: Clock,
+        zone_of: ZoneOf | None = None,
+    ) -> None:
         self.learners = learners
         self.records = records
-        self.outbox = outbox
+        self.cohorts = cohorts
+        self.poster = poster
+        self.clock = clock
+        self.zone_of = zone_of
 
     async def __call__(self, job: Job) -> None:
         data = job.data
         actor = Actor.model_validate(
             {"platform": data["platform"], "tenant": data["tenant"], "user": data["user"]}
         )
-        stretch = float(data["stretch"])
+        stretch, number = float(data["stretch"]), int(data["number"])
         [snapshot] = await self.learners.snapshots([actor], log_last=1)
         last = entry_time(snapshot.log[-1]) if snapshot.log else None
         if last is not None and last > stretch:
@@ -39,14 +88,80 @@ class NudgeSender:
         if record.paused(stretch):
             log.info("nudge %s not sent: %s paused nudges", job.id, actor)
             return
-        await self.records.count_sent(actor, stretch, int(data["number"]))
-        await self.outbox.send(actor, [nudge_message(data["text"])])
+        if record.sent_in(stretch) >= number:
+            log.warning("nudge %s not sent again to %s: counted already by a run that stopped", job.id, actor)
+            return
+        cohort = await self.cohorts.get(Tenant(platform=actor.platform, tenant=actor.tenant), data["cohort"])
+        if cohort is None:
+            log.info("nudge %s not sent: the cohort of %s is gone", job.id, actor)
+            return
+        policy = nudge_policy(cohort.settings)
+        if number > policy.max_nudges:
+            log.info("nudge %s not sent: %s's cohort allows %d now", job.id, actor, policy.max_nudges)
+            return
+        now = self.clock.now()
+        previous = record.last_sent_in(stretch)
+        allowed = now if previous is None else max(now, previous + policy.nudge_after_s)
+        zone = policy.zone(await self.zone_of(actor) if self.zone_of is not None else None)
+        allowed = allowed_at(allowed, zone, policy)
+        if allowed > now:
+            # Planned before the learner's own zone was known, a policy changed, or the clock
+            # moved: the job waits for the learner's next allowed moment.
+            raise RetryLater(max(1.0, allowed - now), f"not before {allowed:.0f} in {zone.key} for {actor}")
+        if not await self.records.claim_send(actor, stretch, number, now):
+            log.warning("nudge %s not sent again to %s: counted already by a run that stopped", job.id, actor)
+            return
+        try:
+            await self.poster.post_card(actor, nudge_message(data["text"]))
+        except Refused as error:
+            if error.unreachable:
+                log.warning("nudge %s not sent: %s cannot be reached (%s)", job.id, actor, error.reason)
+                return
+            await self.records.give_back(actor, stretch, number, previous)
+            if error.retry_after_s is not None:
+                raise RetryLater(max(1.0, error.retry_after_s), f"rate limited for {actor}") from None
+            log.warning("nudge %s to %s refused for now (%s): tried again later", job.id, actor, error.reason)
+            raise RetryLater(min(3600.0, RETRY_S * (job.attempt + 1)), error.reason) from None
         log.info("nudge %s sent to %s", job.id, actor)
 
 
-def nudge_handlers(runtime: Runtime, outbox: Outbox) -> dict[str, Handler]:
-    """The scheduler jobs a bot process that can reach learners runs."""
-    from bot.nudges.sweep import NUDGE
+LEGACY = "nudge"
+"""The kind nudge jobs had before kinds named the platform."""
 
-    sender = NudgeSender(runtime.store, NudgeRecords(runtime.redis, runtime.keys), outbox)
-    return {NUDGE: sender}
+
+class LegacyNudge:
+    """The handler of old `nudge` jobs, which any process may claim: a process of the job's
+    platform sends it; another hands it on under its platform's kind (the learner's nudge
+    record keeps it from going out twice, whichever job sends it)."""
+
+    def __init__(self, sender: NudgeSender, platform: str, jobs: JobStore) -> None:
+        self.sender = sender
+        self.platform = platform
+        self.jobs = jobs
+
+    async def __call__(self, job: Job) -> None:
+        platform = job.data.get("platform", "")
+        if platform == self.platform:
+            await self.sender(job)
+        elif platform in ("slack", "discord"):
+            moved = Job(id=f"{job.id}:moved", kind=nudge_kind(platform), run_at=job.run_at, data=job.data)
+            await self.jobs.schedule(moved)
+            log.info("nudge %s handed on to %s as %s", job.id, moved.kind, moved.id)
+        else:
+            log.warning("nudge %s: an old job of no known platform, dropped", job.id)
+
+
+def nudge_handlers(
+    learners: RedisLearnerStore,
+    poster: CardPoster,
+    platform: str,
+    *,
+    clock: Clock,
+    zone_of: ZoneOf | None = None,
+) -> dict[str, Handler]:
+    """The nudge jobs of `platform`, for a process that can post to its learners."""
+    cohorts = CohortStore(learners.client, learners.keys)
+    records = NudgeRecords(learners.client, learners.keys)
+    sender = NudgeSender(learners, records, cohorts, poster, clock=clock, zone_of=zone_of)
+    legacy = LegacyNudge(sender, platform, JobStore(learners.client, learners.keys))
+    return {nudge_kind(platform): sender, LEGACY: legacy}

@@ -49,12 +49,33 @@ class Scheduler:
     max_attempts: int = 5
     batch: int = 100
     stats: RunStats = field(default_factory=RunStats)
+    recurring: dict[str, float] = field(default_factory=dict)
+    """Kind → period (s): one job of the kind per period for the whole deployment (its id is
+    `KIND@N`, N the period's number), scheduled by whichever process sees the period begin."""
+    _seeded: dict[str, int] = field(default_factory=dict)
 
     def on(self, kind: str, handler: Handler) -> None:
         self.handlers[kind] = handler
 
+    def every(self, kind: str, period_s: float) -> None:
+        if period_s <= 0:
+            raise ValueError("a recurring job needs a period above 0")
+        self.recurring[kind] = period_s
+
+    async def _seed(self, now: float) -> None:
+        # Every process schedules the period's job; its id makes it one job. A clock set back
+        # names a period whose job has run (and is kept done), so nothing runs twice; a clock
+        # jumping forward names a new period, whose job is due at once and runs once (the
+        # periods jumped over are not made up: one run plans everything due).
+        for kind, period in self.recurring.items():
+            number = int(now // period)
+            if self._seeded.get(kind) != number:
+                await self.store.schedule(Job(id=f"{kind}@{number}", kind=kind, run_at=number * period))
+                self._seeded[kind] = number
+
     async def run_due(self) -> int:
         """Runs everything due now; returns how many jobs were claimed."""
+        await self._seed(self.clock.now())
         claimed = await self.store.claim(
             self.clock.now(), lease_s=self.lease_s, limit=self.batch, kinds=self.handlers.keys()
         )

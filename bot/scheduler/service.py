@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import TextIO
 
@@ -19,20 +19,33 @@ from bot.settings import Settings
 log = logging.getLogger("tutorbot.scheduler")
 
 
-def build_scheduler(runtime: Runtime, handlers: dict[str, Handler], clock: Clock | None = None) -> Scheduler:
-    return Scheduler(JobStore(runtime.redis, runtime.keys), clock or SystemClock(), dict(handlers))
+def build_scheduler(
+    runtime: Runtime,
+    handlers: dict[str, Handler],
+    clock: Clock | None = None,
+    recurring: Mapping[str, float] | None = None,
+) -> Scheduler:
+    """A scheduler running `handlers`; the `recurring` kinds among them are seeded each period."""
+    scheduler = Scheduler(JobStore(runtime.redis, runtime.keys), clock or SystemClock(), dict(handlers))
+    for kind, period in (recurring or {}).items():
+        if kind in handlers:
+            scheduler.every(kind, period)
+    return scheduler
 
 
 @asynccontextmanager
 async def scheduler_in_background(
-    runtime: Runtime, handlers: dict[str, Handler], clock: Clock | None = None
+    runtime: Runtime,
+    handlers: dict[str, Handler],
+    clock: Clock | None = None,
+    recurring: Mapping[str, float] | None = None,
 ) -> AsyncIterator[Scheduler | None]:
     """Runs the scheduler beside a bot's event handling while the block runs (unless
     `SCHEDULER_IN_PROCESS=false`); other processes share its jobs safely."""
     if not runtime.settings.scheduler_in_process:
         yield None
         return
-    scheduler = build_scheduler(runtime, handlers, clock)
+    scheduler = build_scheduler(runtime, handlers, clock, recurring)
     task = asyncio.create_task(scheduler.run_forever())
     try:
         yield scheduler

@@ -88,6 +88,11 @@ class KeyBuilder:
         """Hash: the learner's nudge bookkeeping (`paused_at`, `stretch`, `sent`)."""
         return f"{self.prefix}:{self.learner_tag(actor)}:nudges"
 
+    def time_zone(self, actor: Actor) -> str:
+        """String: the learner's own IANA time zone as their platform told it (Slack
+        `users.info` `tz`), cached with an expiry so it is asked again now and then."""
+        return f"{self.prefix}:{self.learner_tag(actor)}:tz"
+
     def usage(self, actor: Actor) -> str:
         """Hash: the learner's AI advisor usage, fields `<lab_id>:<counter>`."""
         return f"{self.prefix}:{self.learner_tag(actor)}:usage"
@@ -170,6 +175,11 @@ class KeyBuilder:
         """String: an issued OAuth `state`, deleted when consumed; expires unused."""
         _check(_EVENT_ID, state, "oauth state")
         return f"{self.prefix}:slack:oauth-state:{state}"
+
+    def cohort_tenants(self) -> str:
+        """Set: `platform:tenant` of every tenant that has had a cohort, for the nudge sweep.
+        Its own slot (`{cohort-tenants}`, no `:`, so no tenant or learner tag is the same)."""
+        return f"{self.prefix}:{{cohort-tenants}}:all"
 
     def cohorts(self, platform: str, tenant: str) -> str:
         """Set: names of the tenant's cohorts."""

@@ -16,8 +16,8 @@ from bot.cohorts.roster import learner_actor
 from bot.course.models import Module
 from bot.domain.messages import Paragraph
 from bot.nudges.record import NudgeRecords
-from bot.nudges.sender import NudgeSender
-from bot.nudges.sweep import NUDGE, plan_cohort, schedule_nudges
+from bot.nudges.sender import nudge_handlers
+from bot.nudges.sweep import plan_cohort, schedule_nudges
 from bot.render.cohort_discord import render_answer_discord
 from bot.render.cohort_slack import render_answer_slack
 from bot.render.limits import discord_problems, slack_problems
@@ -68,7 +68,7 @@ async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> 
     jobs = JobStore(world.store.client, KEYS)
     # The automatic sweep got there first for everyone: their jobs wait in the scheduler.
     planned = await plan_cohort(
-        world.store, world.learners, records, module, TENANT, await spring(world), world.clock[0]
+        world.store, world.learners, records, world.engine.course, TENANT, await spring(world), world.clock[0]
     )
     assert await schedule_nudges(jobs, TENANT, "spring", [n for n in planned if n.user != "UC0003"]) == 2
 
@@ -112,13 +112,14 @@ async def test_skip_one_edit_one_send_all_once(world: World, module: Module) -> 
 
     clock = ManualClock(world.clock[0])
     scheduler = Scheduler(jobs, clock)
-    scheduler.on(NUDGE, NudgeSender(world.learners, records, world.outbox))
+    for kind, handler in nudge_handlers(world.learners, world.outbox, "slack", clock=clock).items():
+        scheduler.on(kind, handler)
     world.outbox.sent.clear()
     clock.advance(30)
     await scheduler.run_until_idle()
     # The sweep runs again: nothing more for anyone (sent, or skipped, for this stretch).
     planned = await plan_cohort(
-        world.store, world.learners, records, module, TENANT, await spring(world), clock.now()
+        world.store, world.learners, records, world.engine.course, TENANT, await spring(world), clock.now()
     )
     await schedule_nudges(jobs, TENANT, "spring", [n for n in planned if n.plan.at <= clock.now()])
     await scheduler.run_until_idle()

@@ -10,8 +10,8 @@ from bot.cohorts.models import Tenant
 from bot.course.models import Module
 from bot.domain.messages import Paragraph
 from bot.nudges.record import NudgeRecords
-from bot.nudges.sender import NudgeSender
-from bot.nudges.sweep import NUDGE, plan_cohort, schedule_nudges
+from bot.nudges.sender import nudge_handlers
+from bot.nudges.sweep import plan_cohort, schedule_nudges
 from bot.scheduler.clock import ManualClock
 from bot.scheduler.runner import Scheduler
 from bot.scheduler.store import JobStore
@@ -40,7 +40,9 @@ async def sweep_and_run(
     records = NudgeRecords(world.store.client, KEYS)
     cohort = await world.store.get(TENANT, "spring")
     assert cohort is not None
-    planned = await plan_cohort(world.store, world.learners, records, module, TENANT, cohort, clock.now())
+    planned = await plan_cohort(
+        world.store, world.learners, records, world.engine.course, TENANT, cohort, clock.now()
+    )
     await schedule_nudges(schedulers[0].store, TENANT, "spring", planned)
     await asyncio.gather(*(scheduler.run_until_idle() for scheduler in schedulers))
 
@@ -56,11 +58,10 @@ async def test_nudges_go_out_once_each_and_stop_after_max(world: World, module: 
     await idle.read_lesson()
     world.outbox.sent.clear()
     clock = ManualClock(start)
-    records = NudgeRecords(world.store.client, KEYS)
     schedulers = []
     for _ in range(2):  # two bot processes
         scheduler = Scheduler(JobStore(world.store.client, KEYS), clock)
-        scheduler.on(NUDGE, NudgeSender(world.learners, records, world.outbox))
+        scheduler.handlers.update(nudge_handlers(world.learners, world.outbox, "slack", clock=clock))
         schedulers.append(scheduler)
 
     clock.advance(3 * DAY - 60)
@@ -72,7 +73,7 @@ async def test_nudges_go_out_once_each_and_stop_after_max(world: World, module: 
     sent = texts(world)
     assert sorted(user for user, _ in sent) == ["UIDLE", "UNEW"]
     idle_text = dict(sent)["UIDLE"]
-    assert idle_text == "You stopped at Lesson 1. Pick up where you left off whenever you are ready."
+    assert idle_text.startswith("Next for you: Lesson 1 · Quiz — about 6 minutes. Pick up where you left off")
     assert dict(sent)["UNEW"].startswith("You have not started yet.")
 
     for _ in range(4):  # three more stretches of three days: two more nudges, then none
@@ -80,7 +81,7 @@ async def test_nudges_go_out_once_each_and_stop_after_max(world: World, module: 
         await sweep_and_run(world, module, clock, schedulers)
     later = texts(world)
     assert [user for user, _ in later].count("UIDLE") == 2
-    assert later[-1][1].endswith("(a last reminder).")
+    assert "This is the last reminder." in later[-1][1] and "last reminder" not in later[0][1]
 
     # Activity starts a new stretch: nudged again three days later.
     world.clock[0] = clock.now()
@@ -103,7 +104,7 @@ async def test_a_paused_learner_gets_none_until_they_resume(world: World, module
     clock = ManualClock(world.clock[0])
     records = NudgeRecords(world.store.client, KEYS)
     scheduler = Scheduler(JobStore(world.store.client, KEYS), clock)
-    scheduler.on(NUDGE, NudgeSender(world.learners, records, world.outbox))
+    scheduler.handlers.update(nudge_handlers(world.learners, world.outbox, "slack", clock=clock))
     actor = learner.actor
     await records.pause(actor, clock.now() + 1)
     clock.advance(4 * DAY)
@@ -127,14 +128,16 @@ async def test_a_nudge_planned_before_the_learner_came_back_is_not_sent(world: W
     jobs = JobStore(world.store.client, KEYS)
     cohort = await world.store.get(TENANT, "spring")
     assert cohort is not None
-    planned = await plan_cohort(world.store, world.learners, records, module, TENANT, cohort, clock.now())
+    planned = await plan_cohort(
+        world.store, world.learners, records, world.engine.course, TENANT, cohort, clock.now()
+    )
     await schedule_nudges(jobs, TENANT, "spring", planned)
     world.clock[0] = clock.now() + 2 * DAY
     await learner.read_lesson()  # back (and finishing a lesson) before the nudge was due
     world.outbox.sent.clear()
     clock.advance(3 * DAY)
     scheduler = Scheduler(jobs, clock)
-    scheduler.on(NUDGE, NudgeSender(world.learners, records, world.outbox))
+    scheduler.handlers.update(nudge_handlers(world.learners, world.outbox, "slack", clock=clock))
     assert await scheduler.run_until_idle() == 1
     assert texts(world) == []
 

@@ -8,9 +8,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot.nudges.record import NudgeRecords
-from bot.nudges.sender import NudgeSender
-from bot.nudges.sweep import NUDGE
+from bot.nudges.sender import nudge_handlers
 from bot.render.discord import DiscordPayload
 from bot.render.limits import discord_problems
 from bot.scheduler.clock import ManualClock
@@ -90,12 +88,15 @@ async def test_preview_skip_edit_and_send_all_on_discord(
 
     store = h.adapter.engine.store
     assert isinstance(store, RedisLearnerStore)
-    scheduler = Scheduler(JobStore(redis, KEYS), ManualClock(clock.now() + 60))
-    scheduler.on(NUDGE, NudgeSender(store, NudgeRecords(redis, KEYS), h.adapter.outbox))
+    at = ManualClock(clock.now() + 60)
+    scheduler = Scheduler(
+        JobStore(redis, KEYS), at, nudge_handlers(store, h.adapter.outbox, "discord", clock=at)
+    )
     await scheduler.run_until_idle()
     await h.settle()
     assert nudges_in_dm(h, L1) == [
-        "You have not started yet. Pick up where you left off whenever you are ready."
+        "You have not started yet. Lesson 1 · The Machine Learning Engineer takes about 4 minutes. "
+        "Pick up where you left off whenever you are ready. Type `pause` if you'd rather not get these reminders."
     ]
     assert nudges_in_dm(h, L2) == []
     assert nudges_in_dm(h, L3) == ["Hi @everyone, your quiz waits!"]

@@ -133,6 +133,8 @@ class FakeDiscordApi:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+    """Users Discord no longer knows (deleted accounts): opening a DM with one is 404, code 10013."""
     _ids: Any = field(default_factory=lambda: itertools.count(100_000_000_000_000_000))
     _dm: dict[str, str] = field(default_factory=dict)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -357,6 +359,8 @@ class FakeDiscordApi:
             return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
         if parts == ["users", "@me", "channels"] and m == "POST":
             user = str(body["recipient_id"])
+            if user in self.unknown:
+                return _json({"message": "Unknown User", "code": 10013}, status=404)
             return _json(
                 {
                     "id": self.dm_of(user),

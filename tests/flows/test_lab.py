@@ -58,7 +58,7 @@ def test_a_message_is_kept_as_the_pending_turn_and_the_engine_is_asked_for_a_rep
     assert pending is not None and (pending.turn, pending.text, pending.counted) == (1, QUESTIONS[0], True)
     # Typed (or pressed) while the advisor answers: kept, to be asked next, never dropped.
     waiting = learner.say(QUESTIONS[1])
-    assert waiting.job is None and not waiting.log
+    assert waiting.job is None and waiting.log == ({"kind": "step"},)  # activity, nothing more
     assert step(learner).queued == [QUESTIONS[1]] and step(learner).pending == pending
     assert "will take this one next" in learner.notices()[0]
 

@@ -38,14 +38,28 @@ def test_help_menu_progress_and_resume_show_without_changing_anything(module: Mo
     learner = PureLearner(module)
     learner.command("start")
     learner.press("next")
-    for name in ("help", "menu", "progress", "resume"):
+    for name in ("help", "menu", "progress"):
         before = learner.state
         outcome = learner.command(name)
         assert outcome.state is None and learner.state is before and outcome.messages
-    assert "Card 2 of" in learner.text()  # resume shows the card the learner is on
-    for action in ("help", "menu", "progress", "resume"):
+    for action in ("help", "menu", "progress"):
         outcome = learner.send(Press(actor=learner.actor, action=action))  # navigation needs no token
         assert outcome.state is None and outcome.messages
+
+
+def test_resume_changes_no_step_but_is_logged_as_the_learner_coming_back(module: Module) -> None:
+    learner = PureLearner(module)
+    learner.command("start")
+    learner.press("next")
+    before = learner.state
+    for outcome in (
+        learner.command("resume"),
+        learner.command("start"),
+        learner.send(Press(actor=learner.actor, action="resume")),  # a nudge's Resume button
+        learner.send(Text(actor=learner.actor, text="resume")),
+    ):
+        assert outcome.state == before and outcome.log == ({"kind": "resumed"},)
+        assert "Card 2 of" in learner.text()  # the card the learner is on
 
 
 def test_the_menu_opens_only_what_is_unlocked(module: Module) -> None:

@@ -10,9 +10,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot.nudges.record import NudgeRecords
-from bot.nudges.sender import NudgeSender
-from bot.nudges.sweep import NUDGE
+from bot.nudges.sender import nudge_handlers
 from bot.render.limits import slack_problems
 from bot.render.slack import SlackMessage
 from bot.scheduler.clock import ManualClock
@@ -43,8 +41,10 @@ def within_limits(reply: CohortReply) -> None:
 async def run_scheduler(slack: SlackHarness, redis: aioredis.Redis, at: float) -> None:
     store = slack.adapter.engine.store
     assert isinstance(store, RedisLearnerStore)
-    scheduler = Scheduler(JobStore(redis, KEYS), ManualClock(at))
-    scheduler.on(NUDGE, NudgeSender(store, NudgeRecords(redis, KEYS), slack.adapter.outbox))
+    clock = ManualClock(at)
+    scheduler = Scheduler(
+        JobStore(redis, KEYS), clock, nudge_handlers(store, slack.adapter.outbox, "slack", clock=clock)
+    )
     await scheduler.run_until_idle()
     await slack.settle()
 
@@ -94,7 +94,8 @@ async def test_preview_skip_edit_and_send_all_in_slack(
 
     await run_scheduler(slack, redis, clock.now() + 60)
     assert nudges_in_dm(slack, "UL00001") == [
-        "You have not started yet. Pick up where you left off whenever you are ready."
+        "You have not started yet. Lesson 1 · The Machine Learning Engineer takes about 4 minutes. "
+        "Pick up where you left off whenever you are ready. Type pause if you'd rather not get these reminders."
     ]
     assert nudges_in_dm(slack, "UL00002") == []
     assert nudges_in_dm(slack, "UL00003") == ["Hi <!channel>, your quiz waits!"]

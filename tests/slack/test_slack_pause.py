@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.cohorts.models import Tenant
@@ -38,7 +39,9 @@ async def planned(slack: SlackHarness, redis: aioredis.Redis, now: float) -> lis
     cohorts = CohortStore(redis, KEYS)
     cohort = await cohorts.get(TENANT, "spring")
     assert cohort is not None
-    nudges = await plan_cohort(cohorts, store, NudgeRecords(redis, KEYS), slack.module, TENANT, cohort, now)
+    nudges = await plan_cohort(
+        cohorts, store, NudgeRecords(redis, KEYS), slack.adapter.engine.course, TENANT, cohort, now
+    )
     await schedule_nudges(JobStore(redis, KEYS), TENANT, "spring", nudges)
     return nudges
 
@@ -69,7 +72,7 @@ async def test_a_paused_learners_due_nudge_is_not_sent_and_the_answer_says_how_t
     assert nudges_in_dm(slack, "UP") == []
 
 
-async def test_resume_clears_the_pause_says_so_and_the_nudge_goes_out(
+async def test_resume_clears_the_pause_says_so_and_nudges_start_again_from_then(
     make_slack: Any, slack_api: FakeSlackApi, redis: aioredis.Redis
 ) -> None:
     clock = ShiftedClock()
@@ -80,11 +83,17 @@ async def test_resume_clears_the_pause_says_so_and_the_nudge_goes_out(
     assert await planned(slack, redis, clock.now()) == []  # paused: nothing to send
 
     await slack.command("UP", "resume")
+    resumed_at = clock.now()
     answers = private_answers(slack_api)
     assert any("Nudges are back on" in a for a in answers)
     assert sum("Card 1 of 8" in message_text(m) for m in slack.dm_messages("UP")) == 2  # shown again
-    assert [n.user for n in await planned(slack, redis, clock.now())] == ["UP"]
+    # Resuming is the learner coming back: their next nudge is one nudge-after from now.
+    [again] = await planned(slack, redis, clock.now())
+    assert again.plan.number == 1 and again.plan.at == pytest.approx(resumed_at + 3 * DAY, abs=1)
     await run_scheduler(slack, redis, clock.now() + 60)
+    assert nudges_in_dm(slack, "UP") == []
+    clock.shift(3 * DAY + 60)
+    await run_scheduler(slack, redis, clock.now())
     assert len(nudges_in_dm(slack, "UP")) == 1
 
     await slack.command("UP", "resume")  # not paused now: no "back on" again

@@ -51,6 +51,10 @@ CALLBACK_DEFER_UPDATE = 6
 CANNOT_DM = 50007
 GONE = frozenset({10003, 10008})
 """Discord's codes for an unknown channel and an unknown message."""
+UNKNOWN_USER = 10013
+UNREACHABLE = frozenset({CANNOT_DM, UNKNOWN_USER, 50278})
+"""Discord's codes for a user the bot cannot write to: DMs closed or no server shared any
+more (50007), no such user (10013), no mutual guilds (50278)."""
 NO_MENTIONS: dict[str, Any] = {"parse": []}
 """Course text and learner echoes must never ping anyone."""
 
@@ -121,7 +125,13 @@ class DiscordApi:
             return await self.http.request(route, json=payload, params=params or None)
         except discord.HTTPException as error:
             reason = f"http {error.status} code {error.code}"
-            raise Refused(reason, dm_blocked=error.code == CANNOT_DM, gone=error.code in GONE) from None
+            raise Refused(
+                reason,
+                dm_blocked=error.code == CANNOT_DM,
+                gone=error.code in GONE,
+                unreachable=error.code in UNREACHABLE,
+                retry_after_s=_retry_after(error) if error.status == 429 else None,
+            ) from None
         except (TimeoutError, ClientError) as error:
             raise Refused(type(error).__name__) from None
 
@@ -294,6 +304,14 @@ class DiscordOutbox(PlatformOutbox[DiscordPayload]):
     def at(self, origin: Origin) -> EventOutbox[DiscordPayload]:
         """The Outbox for one inbound event."""
         return self.for_event(DiscordReply(self.api, origin))
+
+
+def _retry_after(error: discord.HTTPException) -> float:
+    """What Discord said to wait (discord.py retries 429s itself; one that reaches us is spent)."""
+    try:
+        return float(error.response.headers.get("Retry-After") or 5)
+    except (AttributeError, TypeError, ValueError):
+        return 5.0
 
 
 def _posted(data: dict[str, Any], channel: str) -> Posted:

@@ -21,7 +21,7 @@ from bot.adapters.discord.outbox import Origin
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.recovery import dm_delivery, keep_recovering
 from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
-from bot.adapters.timed_jobs import timed_handlers
+from bot.adapters.timed_jobs import RECURRING, timed_handlers
 from bot.event_loop import run as run_loop
 from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
@@ -77,8 +77,9 @@ async def run_discord(
         )
         try:
             with stop_on_signals(stop):
+                # Discord tells no time zone: its learners' nudges keep the cohort's.
                 jobs = {**timed_handlers(runtime, adapter.outbox, "discord"), **adapter.timed_jobs}
-                async with scheduler_in_background(runtime, jobs):
+                async with scheduler_in_background(runtime, jobs, recurring=RECURRING):
                     await _serve_until(adapter, discord_settings.discord_bot_token.get_secret_value(), stop)
         except discord.LoginFailure:
             err.write(

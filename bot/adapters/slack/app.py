@@ -56,6 +56,7 @@ from bot.adapters.slack.outbox import EDIT_INTERVAL_S, Origin, SlackOutbox
 from bot.adapters.slack.sharing import SlackPassSharing
 from bot.adapters.slack.tenancy import flag, tenant_of
 from bot.adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
+from bot.adapters.slack.zones import SlackZones
 from bot.adapters.work import Worker
 from bot.credentials.desk import WORD as CERTIFICATE_WORD
 from bot.credentials.desk import CertificateDesk
@@ -65,6 +66,7 @@ from bot.domain.messages import DraftPlace, Message, ReplyProgress
 from bot.engine.engine import Engine
 from bot.nudges.controls import NudgeControls
 from bot.nudges.record import NudgeRecords
+from bot.nudges.zones import ZoneCache
 from bot.render.slack import SlackMessage
 from bot.settings import Settings
 from bot.storage.dedupe import EventDeduper
@@ -127,6 +129,8 @@ class SlackAdapter:
     engine: Engine
     installations: RedisInstallationStore | None = None
     """The installation store in OAuth mode (None with a single SLACK_BOT_TOKEN)."""
+    zones: SlackZones | None = None
+    """Learners' own time zones (`users.info`), for nudges' quiet hours and weekends."""
 
 
 def oauth_mode(settings: Settings) -> bool:
@@ -176,7 +180,8 @@ def build_slack_adapter(
         tokens=tokens,
         budget=budget if budget is not None else SlackBudget(redis, keys),
     )
-    adapter = SlackAdapter(app, outbox, worker or Worker(), engine, installations)
+    zones = SlackZones(ZoneCache(redis, keys), outbox)
+    adapter = SlackAdapter(app, outbox, worker or Worker(), engine, installations, zones)
     intake = Intake(
         "slack",
         engine,
@@ -191,6 +196,7 @@ def build_slack_adapter(
         outbox=outbox,
         directory=SlackDirectory(client, tokens),
         admins=workspace_admins(client, tokens),
+        zone_of={"slack": zones},
     )
     SlackCohorts(desk, outbox, intake).register(app)  # before the catch-all button listener
     certificates = CertificateDesk.of(engine.store, engine.course.module, settings)

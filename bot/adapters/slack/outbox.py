@@ -127,7 +127,7 @@ class SlackApi:
         installed there any more, so the call is logged as undelivered."""
         token = await self.tokens.token_for(actor.tenant)
         if token is None:
-            raise Refused("not_installed")
+            raise Refused("not_installed", unreachable=True)
         return token
 
     def dm_key(self, actor: Actor) -> Hashable:
@@ -139,7 +139,7 @@ class SlackApi:
             response = await self.client.conversations_open(token=await self.token(actor), users=actor.user)
             return str(response["channel"]["id"])
         except _FAILURES as error:
-            raise Refused(_reason(error)) from None
+            raise _refused(error) from None
 
     async def post(self, actor: Actor, channel: str, part: SlackMessage, *, draft: bool = False) -> Posted:
         if draft and self.budget is not None and not await self.budget.has_room(actor.tenant, "chat.update"):
@@ -153,7 +153,7 @@ class SlackApi:
             )
             return Posted(channel, str(response["ts"]))
         except _FAILURES as error:
-            raise Refused(_reason(error)) from None
+            raise _refused(error) from None
 
     async def edit(
         self, actor: Actor, channel: str, message_id: str, part: SlackMessage, *, draft: bool = False
@@ -172,15 +172,14 @@ class SlackApi:
                 blocks=part.blocks,
             )
         except _FAILURES as error:
-            reason = _reason(error)
-            raise Refused(reason, gone=reason in GONE) from None
+            raise _refused(error) from None
 
     async def delete(self, actor: Actor, channel: str, message_id: str) -> None:
         await self.within_budget(actor, "chat.delete", max_wait_s=DELETE_WAIT_S)
         try:
             await self.client.chat_delete(token=await self.token(actor), channel=channel, ts=message_id)
         except _FAILURES as error:
-            raise Refused(_reason(error)) from None
+            raise _refused(error) from None
 
 
 class SlackReply:
@@ -209,7 +208,7 @@ class SlackReply:
                     blocks=part.blocks,
                 )
             except _FAILURES as error:
-                raise Refused(_reason(error)) from None
+                raise _refused(error) from None
         else:
             await self._respond(part)
         return None  # an ephemeral message cannot be edited later through the Web API
@@ -282,6 +281,37 @@ class SlackOutbox(PlatformOutbox[SlackMessage]):
     def at(self, origin: Origin) -> EventOutbox[SlackMessage]:
         """The Outbox for one inbound event."""
         return self.for_event(SlackReply(self.api, origin, self._hook_retries))
+
+
+UNREACHABLE = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+        "is_archived",
+        "not_installed",
+        "invalid_auth",
+        "token_revoked",
+    }
+)
+"""Slack's answers when the learner cannot be written to at all (left, deactivated, no DM, the
+app gone from the workspace)."""
+
+
+def _refused(error: BaseException) -> Refused:
+    reason = _reason(error)
+    retry_after = None
+    response = getattr(error, "response", None) if isinstance(error, SlackApiError) else None
+    if response is not None and getattr(response, "status_code", None) == 429:
+        headers = getattr(response, "headers", None) or {}
+        try:
+            retry_after = float(headers.get("Retry-After") or headers.get("retry-after") or 30)
+        except (TypeError, ValueError):
+            retry_after = 30.0
+    return Refused(reason, gone=reason in GONE, unreachable=reason in UNREACHABLE, retry_after_s=retry_after)
 
 
 def _reason(error: BaseException) -> str:

@@ -30,7 +30,7 @@ from bot.adapters.shutdown import finish_accepted_work, stop_on_signals
 from bot.adapters.slack.app import SlackAdapter, build_slack_adapter, oauth_mode
 from bot.adapters.slack.http_edge import refuse_unreadable
 from bot.adapters.slack.outbox import Origin
-from bot.adapters.timed_jobs import timed_handlers
+from bot.adapters.timed_jobs import RECURRING, timed_handlers
 from bot.adapters.work import Worker
 from bot.logs import log_to_stderr
 from bot.runtime import open_runtime
@@ -133,7 +133,8 @@ async def run_slack(
             keep_recovering(runtime.engine, deliver, interval_s=runtime.engine.config.renew_every_s)
         )
         try:
-            async with scheduler_in_background(runtime, timed_handlers(runtime, adapter.outbox, "slack")):
+            jobs = timed_handlers(runtime, adapter.outbox, "slack", zone_of=adapter.zones)
+            async with scheduler_in_background(runtime, jobs, recurring=RECURRING):
                 with stop_on_signals(stop):
                     if http:
                         secret = (
