@@ -105,6 +105,8 @@ class CohortStore:
         await self.client.set(
             self.keys.cohort(tenant.platform, tenant.tenant, cohort.name), cohort.model_dump_json()
         )
+        # Onto the nudge sweep's round: a cohort made before there was one joins it here.
+        await self.client.sadd(self.keys.cohort_tenants(), str(tenant))
 
     async def get(self, tenant: Tenant, name: str) -> Cohort | None:
         raw = await self.client.get(self.keys.cohort(tenant.platform, tenant.tenant, name))

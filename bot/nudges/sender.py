@@ -46,7 +46,9 @@ log = logging.getLogger("tutorbot.nudges")
 RETRY_S = 300.0
 """A post that failed for a reason that may pass (the network, a platform error) is tried
 again this much later, a little longer each time (up to an hour), for as long as the nudge is
-still due: activity or a pause meanwhile ends it."""
+still due (activity or a pause meanwhile ends it), `MAX_RETRIES` tries in all (about fourteen
+hours), then given up and logged: the learner's next stretch plans afresh."""
+MAX_RETRIES = 20
 
 
 class CardPoster(Protocol):
@@ -120,6 +122,11 @@ class NudgeSender:
             await self.records.give_back(actor, stretch, number, previous)
             if error.retry_after_s is not None:
                 raise RetryLater(max(1.0, error.retry_after_s), f"rate limited for {actor}") from None
+            if job.attempt + 1 >= MAX_RETRIES:
+                log.warning(
+                    "nudge %s to %s given up after %d tries (%s)", job.id, actor, MAX_RETRIES, error.reason
+                )
+                return
             log.warning("nudge %s to %s refused for now (%s): tried again later", job.id, actor, error.reason)
             raise RetryLater(min(3600.0, RETRY_S * (job.attempt + 1)), error.reason) from None
         log.info("nudge %s sent to %s", job.id, actor)

@@ -65,11 +65,22 @@ async def run_scheduler(
     """`tutorbot scheduler`: run due jobs until stopped; with `once`, run what is due and exit."""
     settings = settings or Settings()
     async with open_runtime(settings, long_lived=not once) as runtime:
-        scheduler = build_scheduler(runtime, handlers or {})
-        if once:
-            count = await scheduler.run_until_idle()
-            out.write(f"ran {scheduler.stats.done} due job(s) of {count} claimed\n")
-            return 0
-        log.info("scheduler running")
-        await scheduler.run_forever()
+        if handlers is not None:
+            return await _run(build_scheduler(runtime, handlers), once, out)
+        # Apart from the bots: the nudge sweep, and the jobs of each platform it can reach.
+        from bot.adapters.scheduler_platforms import platform_handlers
+        from bot.nudges.sweep import RECURRING
+
+        clock = SystemClock()
+        async with platform_handlers(runtime, clock) as found:
+            return await _run(build_scheduler(runtime, found, clock, RECURRING), once, out)
+
+
+async def _run(scheduler: Scheduler, once: bool, out: TextIO) -> int:
+    if once:
+        count = await scheduler.run_until_idle()
+        out.write(f"ran {scheduler.stats.done} due job(s) of {count} claimed\n")
+        return 0
+    log.info("scheduler running")
+    await scheduler.run_forever()
     return 0

@@ -85,6 +85,22 @@ async def test_a_429_is_retried_through_the_scheduler_after_retry_after_and_sent
     assert len(world.nudges("URATE")) == 1
 
 
+async def test_a_post_that_failed_for_now_is_tried_again_in_five_minutes(slack_nudges: SlackNudges) -> None:
+    world = slack_nudges
+    await cohort_of(world, "UFLAKY")
+    scheduler = world.process()
+    await world.later(60)
+    world.api.fail_next("chat.postMessage", "internal_error")
+    await world.later(3 * DAY)
+    assert world.nudges("UFLAKY") == []
+    [waiting] = [job for job in await scheduler.store.waiting() if job.kind == "nudge.slack"]
+    assert waiting.run_at == pytest.approx(world.clock.now() + 300, abs=0.01)
+    await world.later(299)
+    assert world.nudges("UFLAKY") == []
+    await world.later(1)
+    assert len(world.nudges("UFLAKY")) == 1
+
+
 async def test_a_process_killed_after_claiming_a_nudge_leaves_it_to_another_once(
     slack_nudges: SlackNudges,
 ) -> None:

@@ -113,3 +113,12 @@ def test_quiet_hours_and_zones_read_as_typed_or_refused_clearly() -> None:
     assert parse_timezone("Asia/Tokyo") == "Asia/Tokyo"
     with pytest.raises(ValueError, match="IANA time zone"):
         parse_timezone("Berlin")
+
+
+def test_an_allowed_moment_is_the_due_time_itself_to_the_last_digit() -> None:
+    # A datetime keeps microseconds: this instant comes back from it a hair later, and a
+    # sender told "not before then" would put the nudge back for nothing, again and again.
+    due = 1796657115.5261767
+    assert datetime.fromtimestamp(due, BERLIN).timestamp() > due
+    assert allowed_at(due, BERLIN, NudgePolicy(quiet_hours=None)) == due
+    assert allowed_at(due, BERLIN, NudgePolicy(quiet_hours=QuietHours(start=2, end=3))) == due
