@@ -66,7 +66,11 @@ def test_a_release_schedule_set_from_the_shell_is_planned_for_the_bots_processes
     async def waiting() -> list[str]:
         client = aioredis.from_url(redis_url)
         try:
-            return [job.id for job in await JobStore(client, KeyBuilder()).waiting() if is_release(job)]
+            return [
+                job.id
+                for job in await JobStore(client, KeyBuilder()).waiting()
+                if is_release(job) and job.data["tenant"] == "TCLI"
+            ]
         finally:
             await client.aclose()
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -39,22 +40,27 @@ def clock() -> ShiftedClock:
     return ShiftedClock()
 
 
-@pytest.fixture
-async def harness(
-    discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis, clock: ShiftedClock
-) -> AsyncIterator[DiscordHarness]:
+def discord_process(
+    api: FakeDiscordApi, module: Module, redis: aioredis.Redis, clock: ShiftedClock, **options: Any
+) -> DiscordHarness:
+    """One Discord bot process against the fake API: its own client, engine and lease token
+    (`options` go to `build_discord_adapter`)."""
     keys = KeyBuilder("test")
     engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor(), clock=clock.now)
     settings = DiscordSettings(
         _env_file=None,  # type: ignore[call-arg]
         discord_bot_token=TOKEN,
-        discord_api_url=discord_api.api_url,
-        discord_gateway_url=discord_api.gateway_url,
+        discord_api_url=api.api_url,
+        discord_gateway_url=api.gateway_url,
     )
-    adapter = build_discord_adapter(
-        settings, engine, redis, keys, edit_interval_s=0.05, certificate_secret=SECRET
-    )
-    h = DiscordHarness(adapter, discord_api)
+    return DiscordHarness(build_discord_adapter(settings, engine, redis, keys, **options), api)
+
+
+@pytest.fixture
+async def harness(
+    discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis, clock: ShiftedClock
+) -> AsyncIterator[DiscordHarness]:
+    h = discord_process(discord_api, module, redis, clock, edit_interval_s=0.05, certificate_secret=SECRET)
     await h.login()
     yield h
     await h.close()

@@ -10,40 +10,27 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from bot.adapters.discord.app import build_discord_adapter
 from bot.adapters.discord.pass_role import GRANT
-from bot.adapters.discord.settings import DiscordSettings
-from bot.advisor.offline import OfflineAdvisor
 from bot.course.models import Module
 from bot.domain.codec import decode
 from bot.domain.events import Actor
-from bot.engine.engine import Engine
 from bot.scheduler.clock import ManualClock
 from bot.scheduler.store import JobStore
 from bot.storage.keys import KeyBuilder
-from bot.storage.redis_store import RedisLearnerStore
 from tests.credentials.passes import SECRET
-from tests.discord.harness import GUILD, TOKEN, DiscordHarness
+from tests.discord.conftest import discord_process
+from tests.discord.harness import GUILD, DiscordHarness
 from tests.discord.test_discord_credentials import BOSS, L1, ROLE, cohort_with_pass_role, pass_the_test
 from tests.fakes.discord_api import FakeDiscordApi
+from tests.shifted_clock import ShiftedClock
 
 
 @pytest.fixture
 async def other_process(
-    discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis
+    discord_api: FakeDiscordApi, module: Module, redis: aioredis.Redis, clock: ShiftedClock
 ) -> AsyncIterator[DiscordHarness]:
     """A second Discord process of the same bot: its own client, engine and lease token."""
-    keys = KeyBuilder("test")
-    engine = Engine(module, RedisLearnerStore(redis, keys), OfflineAdvisor())
-    settings = DiscordSettings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_bot_token=TOKEN,
-        discord_api_url=discord_api.api_url,
-        discord_gateway_url=discord_api.gateway_url,
-    )
-    h = DiscordHarness(
-        build_discord_adapter(settings, engine, redis, keys, certificate_secret=SECRET), discord_api
-    )
+    h = discord_process(discord_api, module, redis, clock, certificate_secret=SECRET)
     await h.login()
     yield h
     await h.close()
