@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from bot.adapters.timed_jobs import timed_handlers
 from bot.nudges.sweep import sweep_handlers
+from bot.releases.sweep import release_sweep_handlers
 from bot.runtime import Runtime
 from bot.scheduler.clock import Clock
 from bot.scheduler.runner import Handler
@@ -29,7 +30,10 @@ async def platform_handlers(runtime: Runtime, clock: Clock) -> AsyncIterator[dic
     from bot.storage.token_cipher import TokenKeyError
 
     settings = runtime.settings
-    handlers = dict(sweep_handlers(runtime.store, runtime.engine.course, clock))
+    handlers = {
+        **sweep_handlers(runtime.store, runtime.engine.course, clock),
+        **release_sweep_handlers(runtime, clock),
+    }
     closing: list[Callable[[], Awaitable[None]]] = []
     if settings.slack_bot_token or oauth_mode(settings):
         try:

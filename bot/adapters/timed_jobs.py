@@ -7,14 +7,19 @@ from typing import Any
 
 from bot.adapters.delivery import PlatformOutbox
 from bot.nudges.sender import nudge_handlers
-from bot.nudges.sweep import RECURRING, sweep_handlers
+from bot.nudges.sweep import RECURRING as NUDGE_SWEEP
+from bot.nudges.sweep import sweep_handlers
 from bot.nudges.zones import ZoneOf
 from bot.releases.announce import release_handlers
+from bot.releases.sweep import RECURRING as RELEASE_SWEEP
 from bot.runtime import Runtime
 from bot.scheduler.clock import Clock, SystemClock
 from bot.scheduler.runner import Handler
 
 __all__ = ["RECURRING", "timed_handlers"]
+
+RECURRING = {**NUDGE_SWEEP, **RELEASE_SWEEP}
+"""The recurring jobs (kind → period): the nudge sweep and the release sweep."""
 
 
 def timed_handlers(
@@ -26,7 +31,7 @@ def timed_handlers(
     clock: Clock | None = None,
 ) -> dict[str, Handler]:
     """`platform`'s nudges (in each learner's own zone where `zone_of` asks the platform for
-    it), the nudge sweep, and lesson releases."""
+    it), the nudge sweep, lesson releases and the release sweep."""
     clock = clock or SystemClock()
     zones = {platform: zone_of} if zone_of is not None else None
     return {

@@ -23,15 +23,14 @@ from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.outbox import Outbox
 from bot.domain.release import opens_at
 from bot.nudges.record import NudgeRecords
-from bot.releases.jobs import LEGACY, release_kind
-from bot.releases.legacy import MoveLegacyRelease
+from bot.releases.jobs import release_kind
+from bot.releases.sweep import release_sweep_handlers
 from bot.releases.told import ReleaseMarks
 from bot.reports import entry_time, snapshot_state
 from bot.runtime import Runtime
 from bot.scheduler.clock import Clock, SystemClock
 from bot.scheduler.job import Job
 from bot.scheduler.runner import Handler
-from bot.scheduler.store import JobStore
 from bot.storage.redis_store import RedisLearnerStore
 
 log = logging.getLogger("tutorbot.releases")
@@ -138,7 +137,7 @@ def release_handlers(
     runtime: Runtime, outbox: Outbox, platform: str, clock: Clock | None = None
 ) -> dict[str, Handler]:
     """The release jobs of `platform`'s cohorts, for a bot process that can DM their learners;
-    and old jobs of the kind before kinds named the platform, handed on to theirs."""
+    the release sweep; and old jobs of the kind before kinds named the platform, handed on."""
     announcer = ReleaseAnnouncer(
         cohorts=CohortStore(runtime.redis, runtime.keys),
         learners=runtime.store,
@@ -148,7 +147,4 @@ def release_handlers(
         outbox=outbox,
         clock=clock or SystemClock(),
     )
-    return {
-        release_kind(platform): announcer,
-        LEGACY: MoveLegacyRelease(JobStore(runtime.redis, runtime.keys)),
-    }
+    return {release_kind(platform): announcer, **release_sweep_handlers(runtime, announcer.clock)}

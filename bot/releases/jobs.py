@@ -57,18 +57,40 @@ def planned(tenant: Tenant, cohort: Cohort, module: Module) -> list[Job]:
     return out
 
 
+CATCH_UP_S = 86400.0
+"""A release whose announcement time passed less than this long ago, and whose job never ran
+(it was lost), is still announced when the sweep plans it again (`keep_planned`)."""
+
+
 async def replan(
     jobs: JobStore, tenant: Tenant, before: Cohort | None, after: Cohort, module: Module, now: float
 ) -> int:
     """Cancels what `before`'s schedule planned and `after`'s does not; schedules `after`'s
-    releases still to come. Returns how many jobs were new."""
-    wanted = {job.id: job for job in planned(tenant, after, module) if job.run_at > now}
-    for old in planned(tenant, before, module) if before else []:
-        if old.id not in wanted:
-            await jobs.cancel(old.id)
+    releases still to come. A release the new schedule puts in the past (its lesson was open
+    before the schedule was set) is marked done, so the sweep does not announce it either.
+    Returns how many jobs were new."""
+    plan = planned(tenant, after, module)
+    wanted = {job.id: job for job in plan if job.run_at > now}
+    old_ids = {old.id for old in planned(tenant, before, module)} if before else set()
+    for old_id in old_ids - set(wanted):
+        await jobs.cancel(old_id)
+    for past in plan:
+        if past.run_at <= now and past.id not in old_ids:
+            await jobs.retire(past.id, now)
     added = 0
     for job in wanted.values():
         added += await jobs.schedule(job)
+    return added
+
+
+async def keep_planned(jobs: JobStore, tenant: Tenant, cohort: Cohort, module: Module, now: float) -> int:
+    """The sweep's planning: every release of the cohort's schedule still to come, or due in
+    the last `CATCH_UP_S` and never run, scheduled unless it is known (waiting, running or
+    done). Returns how many jobs were missing."""
+    added = 0
+    for job in planned(tenant, cohort, module):
+        if job.run_at > now - CATCH_UP_S:
+            added += await jobs.schedule(job)
     return added
 
 

@@ -69,7 +69,7 @@ async def run_scheduler(
             return await _run(build_scheduler(runtime, handlers), once, out)
         # Apart from the bots: the nudge sweep, and the jobs of each platform it can reach.
         from bot.adapters.scheduler_platforms import platform_handlers
-        from bot.nudges.sweep import RECURRING
+        from bot.adapters.timed_jobs import RECURRING
 
         clock = SystemClock()
         async with platform_handlers(runtime, clock) as found:
