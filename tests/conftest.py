@@ -10,12 +10,14 @@ cluster alone.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from pytest_timeout import Settings as TimeoutSettings
 
 from bot.storage.client import AsyncRedis, connect
 from bot.storage.embedded import EmbeddedRedis
@@ -25,6 +27,29 @@ from tests.processes import SUITE_REDIS_TIMEOUT_S, SUITE_SETTINGS, BotProcess, c
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
 CLUSTER_PASSWORD = "cluster-pw-0123456789"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # pytest-timeout stops its alarm as soon as a test fails (for a debugger), so the teardown
+    # after a failure, above all a hang's (its fixtures wait on the same thing), would be
+    # unguarded and could hold the run again with no name printed: guard it once more, as long.
+    marked = item.get_closest_marker("timeout")
+    if marked and marked.args:
+        limit = float(marked.args[0])
+    else:
+        given = item.config.getoption("timeout")
+        limit = float(given if given is not None else item.config.getini("timeout") or 0)
+    unguarded = limit > 0 and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    hook = item.config.pluginmanager.hook
+    if unguarded:
+        settings = TimeoutSettings(limit, "signal", False, False)
+        hook.pytest_timeout_set_timer(item=item, settings=settings)
+    try:
+        return (yield)
+    finally:
+        if unguarded:
+            hook.pytest_timeout_cancel_timer(item=item)
 
 
 def pytest_configure(config: pytest.Config) -> None:
