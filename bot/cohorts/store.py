@@ -89,7 +89,13 @@ class CohortStore:
         return bool(created)
 
     async def tenants(self) -> list[Tenant]:
-        """Every tenant that has had a cohort (the nudge sweep's round)."""
+        """Every tenant that has had a cohort (the nudge sweep's round).
+
+        The first call on a deployment whose cohorts are older than the round fills it from the
+        tenants' cohort lists (one SCAN, every node of a cluster), so their cohorts get nudges
+        and releases without waiting to be saved again."""
+        if not await self.client.exists(self.keys.cohort_tenants_filled()):
+            await self._fill_round()
         members = await self.client.smembers(self.keys.cohort_tenants())
         out = []
         for member in sorted(_text(each) for each in members):
@@ -99,6 +105,15 @@ class CohortStore:
             except ValueError:
                 continue  # written by no version of this code: leave it
         return out
+
+    async def _fill_round(self) -> None:
+        found: set[str] = set()
+        async for key in self.client.scan_iter(match=self.keys.every_tenant_cohorts(), count=500):
+            tag = _text(key).removeprefix(self.keys.prefix + ":").removesuffix(":cohorts")
+            found.add(tag.strip("{}"))
+        if found:
+            await self.client.sadd(self.keys.cohort_tenants(), *sorted(found))
+        await self.client.set(self.keys.cohort_tenants_filled(), "1")
 
     async def save(self, tenant: Tenant, cohort: Cohort) -> None:
         """Replace an existing cohort's record (its settings, its facilitator role)."""

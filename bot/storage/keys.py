@@ -181,6 +181,15 @@ class KeyBuilder:
         Its own slot (`{cohort-tenants}`, no `:`, so no tenant or learner tag is the same)."""
         return f"{self.prefix}:{{cohort-tenants}}:all"
 
+    def cohort_tenants_filled(self) -> str:
+        """String: set once the round was filled from the tenants' cohort lists (for
+        deployments whose cohorts were made before the round existed). Same slot as the round."""
+        return f"{self.prefix}:{{cohort-tenants}}:filled"
+
+    def every_tenant_cohorts(self) -> str:
+        """A SCAN pattern matching every tenant's `cohorts` set."""
+        return f"{self.prefix}:{{*:*}}:cohorts"
+
     def cohorts(self, platform: str, tenant: str) -> str:
         """Set: names of the tenant's cohorts."""
         return f"{self.prefix}:{self.tenant_tag(platform, tenant)}:cohorts"

@@ -1,5 +1,5 @@
 """The nudge sweep's round: every tenant that has a cohort, on either platform, in its own slot;
-a cohort made before the round existed joins it when it is next saved."""
+cohorts made before the round existed are found on its first look."""
 
 from __future__ import annotations
 
@@ -30,10 +30,31 @@ async def test_every_tenant_with_a_cohort_is_on_the_round_once(redis_any: AsyncR
     assert await store.tenants() == [DISCORD, SLACK]
 
 
-async def test_a_cohort_from_before_the_round_joins_it_when_saved(redis_any: AsyncRedis) -> None:
+async def test_cohorts_from_before_the_round_are_found_on_its_first_look(redis_any: AsyncRedis) -> None:
     store = CohortStore(redis_any, KEYS)
     await store.create(SLACK, cohort("spring"))
-    await redis_any.delete(KEYS.cohort_tenants())  # as a deployment made before the round had it
+    await store.create(DISCORD, cohort("spring"))
+    # As a deployment made before the round existed: the cohorts, but no round and no mark.
+    await redis_any.delete(KEYS.cohort_tenants(), KEYS.cohort_tenants_filled())
+    assert await store.tenants() == [DISCORD, SLACK]
+    assert await store.tenants() == [DISCORD, SLACK]  # filled once, read since
+
+
+async def test_a_forgotten_tenant_is_not_put_back_on_the_round(redis_any: AsyncRedis) -> None:
+    store = CohortStore(redis_any, KEYS)
+    await store.create(SLACK, cohort("spring"))
+    await store.create(DISCORD, cohort("spring"))
+    assert await store.tenants() == [DISCORD, SLACK]
+    await redis_any.srem(KEYS.cohort_tenants(), str(SLACK))  # as `tutorbot forget` does
+    assert await store.tenants() == [DISCORD]
+
+
+async def test_a_cohort_saved_joins_the_round(redis_any: AsyncRedis) -> None:
+    store = CohortStore(redis_any, KEYS)
+    assert await store.tenants() == []
+    await redis_any.set(
+        KEYS.cohort(SLACK.platform, SLACK.tenant, "spring"), cohort("spring").model_dump_json()
+    )
     assert await store.tenants() == []
     await store.save(SLACK, cohort("spring"))  # a `/cohort policy` change, say
     assert await store.tenants() == [SLACK]
