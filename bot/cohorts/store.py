@@ -14,13 +14,16 @@ again repairs it), never listed in two cohorts. Learners' own records are not to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis, RedisCluster
 
 from bot.cohorts.models import Cohort, RosterEntry, Tenant
 from bot.storage.keys import KeyBuilder
+
+log = logging.getLogger("tutorbot.cohorts")
 
 AsyncRedis = Redis | RedisCluster
 
@@ -105,6 +108,19 @@ class CohortStore:
             except ValueError:
                 continue  # written by no version of this code: leave it
         return out
+
+    async def every_cohort(self) -> AsyncIterator[tuple[Tenant, Cohort]]:
+        """Every cohort of every tenant on the round (the sweeps' walk); a record that no longer
+        reads is logged and passed over, so one broken cohort stops no other."""
+        for tenant in await self.tenants():
+            for name in await self.names(tenant):
+                try:
+                    cohort = await self.get(tenant, name)
+                except ValueError:
+                    log.exception("cohort %s of %s unreadable: passed over", name, tenant)
+                    continue
+                if cohort is not None:
+                    yield tenant, cohort
 
     async def _fill_round(self) -> None:
         found: set[str] = set()

@@ -189,16 +189,12 @@ class NudgeSweep:
 
     async def __call__(self, job: Job) -> None:
         added = 0
-        for tenant in await self.cohorts.tenants():
-            for name in await self.cohorts.names(tenant):
-                cohort = await self.cohorts.get(tenant, name)
-                if cohort is None:
-                    continue
-                try:
-                    nudges = await self.planner.plan(tenant, cohort, self.clock.now())
-                    added += await schedule_nudges(self.jobs, tenant, name, nudges)
-                except ValueError:  # a broken record of one cohort must not stop the others
-                    log.exception("nudge sweep %s: cohort %s of %s not planned", job.id, name, tenant)
+        async for tenant, cohort in self.cohorts.every_cohort():
+            try:
+                nudges = await self.planner.plan(tenant, cohort, self.clock.now())
+                added += await schedule_nudges(self.jobs, tenant, cohort.name, nudges)
+            except ValueError:  # a broken record of one cohort must not stop the others
+                log.exception("nudge sweep %s: cohort %s of %s not planned", job.id, cohort.name, tenant)
         if added:
             log.info("nudge sweep %s scheduled %d nudge(s)", job.id, added)
 

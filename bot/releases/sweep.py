@@ -41,15 +41,9 @@ class ReleaseSweep:
 
     async def __call__(self, job: Job) -> None:
         added = 0
-        for tenant in await self.cohorts.tenants():
-            for name in await self.cohorts.names(tenant):
-                try:
-                    cohort = await self.cohorts.get(tenant, name)
-                except ValueError:  # one broken record must not stop the others
-                    log.exception("release sweep %s: cohort %s of %s unreadable", job.id, name, tenant)
-                    continue
-                if cohort is not None and cohort.settings.release is not None:
-                    added += await keep_planned(self.jobs, tenant, cohort, self.module, self.clock.now())
+        async for tenant, cohort in self.cohorts.every_cohort():
+            if cohort.settings.release is not None:
+                added += await keep_planned(self.jobs, tenant, cohort, self.module, self.clock.now())
         if added:
             log.warning("release sweep %s planned %d release job(s) that were missing", job.id, added)
 

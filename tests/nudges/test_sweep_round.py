@@ -3,6 +3,8 @@ cohorts made before the round existed are found on its first look."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.cohorts.models import Cohort, CohortSettings, Tenant
 from bot.cohorts.store import CohortStore
 from bot.storage.client import AsyncRedis
@@ -58,3 +60,16 @@ async def test_a_cohort_saved_joins_the_round(redis_any: AsyncRedis) -> None:
     assert await store.tenants() == []
     await store.save(SLACK, cohort("spring"))  # a `/cohort policy` change, say
     assert await store.tenants() == [SLACK]
+
+
+async def test_a_broken_cohort_record_is_passed_over_and_stops_no_other(
+    redis_any: AsyncRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = CohortStore(redis_any, KEYS)
+    await store.create(SLACK, cohort("autumn"))
+    await store.create(SLACK, cohort("spring"))
+    await store.create(DISCORD, cohort("spring"))
+    await redis_any.set(KEYS.cohort(SLACK.platform, SLACK.tenant, "autumn"), b"{not json")
+    walked = [(tenant, each.name) async for tenant, each in store.every_cohort()]
+    assert walked == [(DISCORD, "spring"), (SLACK, "spring")]  # what both sweeps plan
+    assert any("autumn" in r.getMessage() and "unreadable" in r.getMessage() for r in caplog.records)
