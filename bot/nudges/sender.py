@@ -6,8 +6,9 @@ Exactly once, as far as a chat API allows: the nudge is counted for its stretch 
 `NudgeRecords.claim_send`) *before* it is posted. A job taken over after its process died finds
 it counted and sends nothing, so no learner gets a nudge twice. The price is the window between
 counting and the platform's answer: a process killed there loses that one nudge (the takeover
-logs it as not sent again), since neither `chat.postMessage` nor Discord's message create has
-an idempotency key that would let a retry ask whether it went out. A post refused for a reason
+logs it as not sent again). `chat.postMessage` has no idempotency key that would let a retry
+ask whether it went out; Discord's message create has one (`nonce` with `enforce_nonce`, kept
+for a few minutes), not used here yet. A post refused for a reason
 that may pass is given back and retried through the scheduler (a 429 after the wait the
 platform asked for, never a sleep here); a learner who cannot be reached (left the workspace or
 server, deactivated, DMs closed) is logged with the job and not tried again.
