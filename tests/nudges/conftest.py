@@ -109,6 +109,14 @@ class SlackNudges(Processes):
     async def boss(self, text: str) -> str:
         return (await self.slack.cohort("UADMIN", text)).text
 
+    async def cohort(self, *users: str, started: tuple[str, ...] | None = None) -> None:
+        """The cohort `spring` with quiet hours off (whatever the hour the test runs at), the
+        `users` enrolled, and those `started` (all of them unless told) on card 2."""
+        await self.boss("create spring")
+        await self.boss("policy spring quiet-hours off")
+        await self.boss("enrol spring " + " ".join(f"<@{user}>" for user in users))
+        await self.started(*(users if started is None else started))
+
     async def started(self, *users: str) -> None:
         """Each learner starts and reads on to card 2 of the first lesson."""
         for user in users:

@@ -18,13 +18,6 @@ from bot.scheduler.store import JobStore
 from tests.nudges.conftest import DAY, KEYS, SlackNudges
 
 
-async def cohort_of(world: SlackNudges, *users: str) -> None:
-    await world.boss("create spring")
-    await world.boss("policy spring quiet-hours off")
-    await world.boss("enrol spring " + " ".join(f"<@{user}>" for user in users))
-    await world.started(*users)
-
-
 def nudge_jobs(claimed: list) -> list:  # type: ignore[type-arg]
     return [c for c in claimed if c.job.kind == "nudge.slack"]
 
@@ -41,10 +34,7 @@ async def test_learners_who_left_or_closed_their_dm_are_logged_and_not_tried_aga
     slack_nudges: SlackNudges, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = slack_nudges
-    await world.boss("create spring")
-    await world.boss("policy spring quiet-hours off")
-    await world.boss("enrol spring <@UNEVER> <@UDEAD> <@UNODM> <@USTAYS>")
-    await world.started("UDEAD", "UNODM")
+    await world.cohort("UNEVER", "UDEAD", "UNODM", "USTAYS", started=("UDEAD", "UNODM"))
     world.clock.advance(DAY)
     await world.started("USTAYS")  # due a day after the others
     world.process(own_app=True)  # a process that opens each DM anew
@@ -77,7 +67,7 @@ async def test_a_429_is_retried_through_the_scheduler_after_retry_after_and_sent
     slack_nudges: SlackNudges,
 ) -> None:
     world = slack_nudges
-    await cohort_of(world, "URATE")
+    await world.cohort("URATE")
     scheduler = world.process()
     await world.later(60)
     # slack-sdk waits out RATE_LIMIT_RETRIES 429s itself; the next one reaches the sender.
@@ -97,7 +87,7 @@ async def test_a_429_is_retried_through_the_scheduler_after_retry_after_and_sent
 
 async def test_a_post_that_failed_for_now_is_tried_again_in_five_minutes(slack_nudges: SlackNudges) -> None:
     world = slack_nudges
-    await cohort_of(world, "UFLAKY")
+    await world.cohort("UFLAKY")
     scheduler = world.process()
     await world.later(60)
     world.api.fail_next("chat.postMessage", "internal_error")
@@ -115,7 +105,7 @@ async def test_a_process_killed_after_claiming_a_nudge_leaves_it_to_another_once
     slack_nudges: SlackNudges,
 ) -> None:
     world = slack_nudges
-    await cohort_of(world, "U1", "U2")
+    await world.cohort("U1", "U2")
     survivor = world.process()
     await world.later(60)  # the sweep planned both nudges
     world.clock.advance(3 * DAY)
@@ -136,7 +126,7 @@ async def test_a_process_killed_after_posting_is_not_followed_by_a_second_nudge(
     slack_nudges: SlackNudges,
 ) -> None:
     world = slack_nudges
-    await cohort_of(world, "UPOST")
+    await world.cohort("UPOST")
     dying, survivor = world.process(), world.process()
     await world.later(60)
     world.clock.advance(3 * DAY)
@@ -152,7 +142,7 @@ async def test_killed_between_counting_and_posting_loses_that_nudge_rather_than_
     slack_nudges: SlackNudges, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = slack_nudges
-    await cohort_of(world, "UCUT")
+    await world.cohort("UCUT")
     survivor = world.process()
     await world.later(60)
     world.clock.advance(3 * DAY)
@@ -174,10 +164,7 @@ async def test_killed_between_counting_and_posting_loses_that_nudge_rather_than_
 
 async def test_a_restart_mid_schedule_keeps_every_nudge_once(slack_nudges: SlackNudges) -> None:
     world = slack_nudges
-    await world.boss("create spring")
-    await world.boss("policy spring quiet-hours off")
-    await world.boss("enrol spring <@UA> <@UB>")
-    await world.started("UA")
+    await world.cohort("UA", "UB", started=("UA",))
     world.clock.advance(DAY)
     await world.started("UB")  # due a day after UA's
     before = world.process()
@@ -195,7 +182,7 @@ async def test_a_clock_that_jumps_sends_one_nudge_per_stretch_and_nothing_twice(
     slack_nudges: SlackNudges,
 ) -> None:
     world = slack_nudges
-    await cohort_of(world, "UJ")
+    await world.cohort("UJ")
     world.process()
     world.process()
     await world.later(60)

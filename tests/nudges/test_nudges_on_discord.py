@@ -100,10 +100,7 @@ async def test_a_discord_process_never_takes_a_slack_learners_nudge(
     discord_nudges: DiscordNudges, slack_nudges: SlackNudges
 ) -> None:
     discord, slack = discord_nudges, slack_nudges
-    await slack.boss("create spring")
-    await slack.boss("policy spring quiet-hours off")
-    await slack.boss("enrol spring <@USL>")
-    await slack.started("USL")
+    await slack.cohort("USL")
     slack.clock.set(discord.clock.now())
     only_discord = discord.process()
     await discord.later(3 * DAY + 600)  # the Discord process sweeps: it plans the Slack nudge...

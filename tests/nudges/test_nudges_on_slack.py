@@ -13,10 +13,7 @@ async def test_two_processes_sweep_and_send_each_nudge_once_saying_where_the_lea
     slack_nudges: SlackNudges,
 ) -> None:
     world = slack_nudges
-    await world.boss("create spring")
-    await world.boss("policy spring quiet-hours off")
-    await world.boss("enrol spring <@UIDLE> <@UNEW>")
-    await world.started("UIDLE")
+    await world.cohort("UIDLE", "UNEW", started=("UIDLE",))
     world.process()
     world.process()
     await world.later(3 * DAY - 60)
@@ -65,10 +62,7 @@ async def test_after_max_nudges_in_a_row_none_until_the_learner_is_active_again(
 
 async def test_pause_stops_them_and_resume_starts_them_again_from_then(slack_nudges: SlackNudges) -> None:
     world = slack_nudges
-    await world.boss("create spring")
-    await world.boss("policy spring quiet-hours off")
-    await world.boss("enrol spring <@UP>")
-    await world.started("UP")
+    await world.cohort("UP")
     world.process()
     await world.later(60)  # the sweep plans the first nudge
     assert [job.kind for job in await JobStore(world.runtime.redis, KEYS).waiting()] == ["nudge.slack"]
@@ -86,10 +80,7 @@ async def test_pause_stops_them_and_resume_starts_them_again_from_then(slack_nud
 
 async def test_any_activity_ends_a_pause(slack_nudges: SlackNudges) -> None:
     world = slack_nudges
-    await world.boss("create spring")
-    await world.boss("policy spring quiet-hours off")
-    await world.boss("enrol spring <@UA>")
-    await world.started("UA")
+    await world.cohort("UA")
     world.process()
     await world.slack.command("UA", "pause")
     await world.later(DAY)
@@ -102,10 +93,7 @@ async def test_the_nudges_resume_button_takes_the_learner_back_and_counts_as_act
     slack_nudges: SlackNudges,
 ) -> None:
     world = slack_nudges
-    await world.boss("create spring")
-    await world.boss("policy spring quiet-hours off")
-    await world.boss("enrol spring <@UR>")
-    await world.started("UR")
+    await world.cohort("UR")
     world.process()
     await world.later(3 * DAY + 660)
     assert len(world.nudges("UR")) == 1
