@@ -36,6 +36,7 @@ from bot.adapters.drafts import Draft, DraftStreams
 from bot.adapters.platform import DIRECT, Declined, Part, Platform, Posted, Refused, Reply, Where, note
 from bot.domain.events import Actor
 from bot.domain.messages import DraftPlace, Message, ReplyProgress
+from bot.domain.outbox import PostOnce
 
 log = logging.getLogger(__name__)
 
@@ -142,15 +143,25 @@ class PlatformOutbox(Generic[Part]):
             await self.remember(actor, posted, message)
         return Delivery.OK
 
-    async def post_card(self, actor: Actor, message: Message) -> None:
+    async def post_card(self, actor: Actor, message: Message, once: PostOnce | None = None) -> bool:
         """Post one card to the learner's DM for a sender that must know how it went (a
-        scheduled nudge): raises `Refused` with the platform's reason instead of logging it."""
+        scheduled nudge): raises `Refused` with the platform's reason instead of logging it.
+        With `once`, each part carries the key (the first part the key itself, the next ones
+        `key#1`, ...); False when a run that stopped had posted it already, and nothing is posted."""
         channel = await self.dm_channel(actor)
+        if (
+            once is not None
+            and once.unsure_for_s is not None
+            and await self.platform.posted_already(actor, channel, once.key, once.unsure_for_s)
+        ):
+            return False
         posted = None
-        for part in self.render(actor, message):
-            posted = await self.platform.post(actor, channel, part)
+        for number, part in enumerate(self.render(actor, message)):
+            key = None if once is None else once.key if number == 0 else f"{once.key}#{number}"
+            posted = await self.platform.post(actor, channel, part, key=key)
         if posted is not None:
             await self.remember(actor, posted, message)
+        return True
 
     async def remember(self, actor: Actor, posted: Posted, message: Message) -> None:
         """Keep a card whose choices lock it, so a press can edit it (its last part shows the buttons)."""

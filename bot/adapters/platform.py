@@ -117,10 +117,17 @@ class Platform(Protocol[Part]):
 
     async def open_dm(self, actor: Actor) -> str: ...
 
-    async def post(self, actor: Actor, channel: str, part: Part, *, draft: bool = False) -> Posted:
+    async def post(
+        self, actor: Actor, channel: str, part: Part, *, draft: bool = False, key: str | None = None
+    ) -> Posted:
         """Post `part` to `channel`, as the bot serving `actor`'s tenant. `draft`: the first draft
         of a streamed reply, which the platform may decline (`Declined`) to keep its rate limits
-        for real messages."""
+        for real messages. `key`: the post's idempotency key, carried with the message so that
+        `posted_already` can tell whether it went out."""
+
+    async def posted_already(self, actor: Actor, channel: str, key: str, unsure_for_s: float) -> bool:
+        """Whether a post with `key`, claimed `unsure_for_s` seconds ago by a run that stopped,
+        reached `channel`: False when posting it again (with the same key) cannot make a second."""
 
     async def edit(
         self, actor: Actor, channel: str, message_id: str, part: Part, *, draft: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.events import Actor
@@ -21,12 +22,24 @@ class Outbox(Protocol):
         the turn over replaces that message rather than leaving it frozen)."""
 
 
+@dataclass(frozen=True)
+class PostOnce:
+    """The idempotency key of one scheduled post to a learner's DM (the job's id), so that a
+    run taken over from a process that died cannot post it twice."""
+
+    key: str
+    unsure_for_s: float | None = None
+    """Set when a run that stopped may have posted it: it claimed the post this many seconds
+    ago and never confirmed it. The platform is asked before it is posted again."""
+
+
 class CollectingOutbox:
     """Keeps everything sent, for tests, simulation and benchmarks."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[Actor, Message]] = []
         self.drafts: list[tuple[Actor, ReplyProgress]] = []
+        self._keys: set[str] = set()
 
     async def send(self, actor: Actor, messages: Sequence[Message]) -> None:
         self.sent.extend((actor, message) for message in messages)
@@ -35,9 +48,15 @@ class CollectingOutbox:
         self.drafts.append((actor, draft))
         return None
 
-    async def post_card(self, actor: Actor, message: Message) -> None:
-        """What a scheduled sender (a nudge) posts; it never fails here."""
+    async def post_card(self, actor: Actor, message: Message, once: PostOnce | None = None) -> bool:
+        """What a scheduled sender (a nudge) posts; it never fails here. False when `once` was
+        posted already."""
+        if once is not None:
+            if once.key in self._keys:
+                return False
+            self._keys.add(once.key)
         self.sent.append((actor, message))
+        return True
 
     def take(self) -> list[Message]:
         """Messages sent since the last call."""

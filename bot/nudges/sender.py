@@ -2,16 +2,25 @@
 can reach that platform): send the drafted nudge unless the learner was active again, paused,
 or already got it, and only outside quiet hours and weekends (if off) in their own zone.
 
-Exactly once, as far as a chat API allows: the nudge is counted for its stretch (atomically,
-`NudgeRecords.claim_send`) *before* it is posted. A job taken over after its process died finds
-it counted and sends nothing, so no learner gets a nudge twice. The price is the window between
-counting and the platform's answer: a process killed there loses that one nudge (the takeover
-logs it as not sent again). `chat.postMessage` has no idempotency key that would let a retry
-ask whether it went out; Discord's message create has one (`nonce` with `enforce_nonce`, kept
-for a few minutes), not used here yet. A post refused for a reason
-that may pass is given back and retried through the scheduler (a 429 after the wait the
-platform asked for, never a sleep here); a learner who cannot be reached (left the workspace or
-server, deactivated, DMs closed) is logged with the job and not tried again.
+Exactly once: the nudge is counted for its stretch, together with a "posting" mark naming the
+job (atomically, `NudgeRecords.claim_send`), before it is posted, and confirmed after the
+platform answered. Every post carries the job id as its idempotency key (`PostOnce`): on
+Discord the message's `nonce` with `enforce_nonce`, on Slack the message's `metadata`
+(`chat.postMessage` has no idempotency key of its own). A job taken over after its process died
+finds one of three things. Counted and confirmed: it sends nothing. Counted by itself and never
+confirmed (killed between counting and the platform's answer): it asks the platform whether
+the post went out, and posts only if not: Discord is sent the same create again and, within
+its nonce window (a few minutes; the takeover comes when the 60 s lease runs out), answers
+with the first message instead of making a second; Slack's DM history (`conversations.history`
+with `include_all_metadata`) is searched for the key. Only a takeover later than Discord's
+window (every process down for minutes) cannot ask, and then sends nothing rather than risk a
+second nudge (logged). Not counted: it counts and posts as usual.
+
+A post refused for a reason that may pass is given back and retried through the scheduler (a
+429 after the wait the platform asked for, never a sleep here); while it may have gone out
+(a takeover's post or question refused), it stays counted and the platform is asked again. A
+learner who cannot be reached (left the workspace or server, deactivated, DMs closed) is
+logged with the job and not tried again.
 
 Everything is checked again at send time, whatever the plan said: the cohort's current policy
 (`max-nudges`, quiet hours, weekends), the learner's zone, activity and pause since, and that
@@ -30,6 +39,7 @@ from bot.cohorts.policy import nudge_policy
 from bot.cohorts.store import CohortStore
 from bot.domain.events import Actor
 from bot.domain.messages import Message
+from bot.domain.outbox import PostOnce
 from bot.nudges.draft import nudge_message
 from bot.nudges.record import NudgeRecords
 from bot.nudges.sweep import nudge_kind
@@ -53,8 +63,8 @@ MAX_RETRIES = 20
 
 
 class CardPoster(Protocol):
-    async def post_card(self, actor: Actor, message: Message) -> None:
-        """Post to the learner's DM; raises `Refused`."""
+    async def post_card(self, actor: Actor, message: Message, once: PostOnce | None = None) -> bool:
+        """Post to the learner's DM unless `once` was posted already (False); raises `Refused`."""
         ...
 
 
@@ -91,8 +101,10 @@ class NudgeSender:
         if record.paused(stretch):
             log.info("nudge %s not sent: %s paused nudges", job.id, actor)
             return
-        if record.sent_in(stretch) >= number:
-            log.warning("nudge %s not sent again to %s: counted already by a run that stopped", job.id, actor)
+        # This job counted the nudge and stopped before the platform's answer (its process died).
+        unsure = record.unconfirmed(job.id, stretch, number)
+        if not unsure and record.sent_in(stretch) >= number:
+            log.info("nudge %s not sent again to %s: sent already", job.id, actor)
             return
         cohort = await self.cohorts.get(Tenant(platform=actor.platform, tenant=actor.tenant), data["cohort"])
         if cohort is None:
@@ -103,24 +115,38 @@ class NudgeSender:
             log.info("nudge %s not sent: %s's cohort allows %d now", job.id, actor, policy.max_nudges)
             return
         now = self.clock.now()
-        previous = record.last_sent_in(stretch)
-        allowed = now if previous is None else max(now, previous + policy.nudge_after_s)
-        zone = policy.zone(await self.zone_of(actor) if self.zone_of is not None else None)
-        allowed = allowed_at(allowed, zone, policy)
-        if allowed > now:
-            # Planned before the learner's own zone was known, a policy changed, or the clock
-            # moved: the job waits for the learner's next allowed moment.
-            raise RetryLater(max(1.0, allowed - now), f"not before {allowed:.0f} in {zone.key} for {actor}")
-        if not await self.records.claim_send(actor, stretch, number, now):
-            log.warning("nudge %s not sent again to %s: counted already by a run that stopped", job.id, actor)
-            return
+        if unsure:
+            # Its time was checked when it was counted; asked (and posted, if it never went out)
+            # now, while Discord still knows the nonce.
+            claimed_at = record.sent_at if record.sent_at is not None else now
+            once = PostOnce(job.id, unsure_for_s=max(0.0, now - claimed_at))
+            log.warning(
+                "nudge %s to %s: a run that stopped may have posted it; asking the platform", job.id, actor
+            )
+        else:
+            previous = record.last_sent_in(stretch)
+            allowed = now if previous is None else max(now, previous + policy.nudge_after_s)
+            zone = policy.zone(await self.zone_of(actor) if self.zone_of is not None else None)
+            allowed = allowed_at(allowed, zone, policy)
+            if allowed > now:
+                # Planned before the learner's own zone was known, a policy changed, or the clock
+                # moved: the job waits for the learner's next allowed moment.
+                raise RetryLater(
+                    max(1.0, allowed - now), f"not before {allowed:.0f} in {zone.key} for {actor}"
+                )
+            if not await self.records.claim_send(actor, stretch, number, now, job.id):
+                log.info("nudge %s not sent again to %s: counted by another run meanwhile", job.id, actor)
+                return
+            once = PostOnce(job.id)
         try:
-            await self.poster.post_card(actor, nudge_message(data["text"]))
+            posted = await self.poster.post_card(actor, nudge_message(data["text"]), once)
         except Refused as error:
             if error.unreachable:
                 log.warning("nudge %s not sent: %s cannot be reached (%s)", job.id, actor, error.reason)
+                await self.records.confirm(actor, job.id)  # counted: the next stretch plans afresh
                 return
-            await self.records.give_back(actor, stretch, number, previous)
+            if not unsure:  # unsure, it may still have gone out: it stays counted, and is asked again
+                await self.records.give_back(actor, stretch, number, job.id)
             if error.retry_after_s is not None:
                 raise RetryLater(max(1.0, error.retry_after_s), f"rate limited for {actor}") from None
             if job.attempt + 1 >= MAX_RETRIES:
@@ -130,6 +156,10 @@ class NudgeSender:
                 return
             log.warning("nudge %s to %s refused for now (%s): tried again later", job.id, actor, error.reason)
             raise RetryLater(min(3600.0, RETRY_S * (job.attempt + 1)), error.reason) from None
+        await self.records.confirm(actor, job.id)
+        if not posted:
+            log.warning("nudge %s to %s was posted by the run that stopped: not sent again", job.id, actor)
+            return
         log.info("nudge %s sent to %s", job.id, actor)
 
 

@@ -15,6 +15,9 @@ them; their files are kept in the message's `files` as (filename, bytes).
 
 
 Every answer carries Discord's rate-limit headers (`X-RateLimit-*`, a bucket per route);
+A message create with a `nonce` and `enforce_nonce: true` that the bot already created in that
+channel within `nonce_window_s` answers with that first message and creates nothing, as Discord
+does; the nonce is echoed in the create's answer (not kept with the message otherwise).
 `rate_limit(fragment)` makes the next call whose path contains `fragment` answer 429 with
 `Retry-After`, as Discord does, and discord.py waits and sends it again. Roles: `PUT /guilds/{g}/members/{u}/roles/{r}` (`granted`; `role_mode` for 403 and 404).
 Private threads:
@@ -35,6 +38,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +169,12 @@ class FakeDiscordApi:
     """Each `POST /channels/{id}/messages` waits until this is set (at the start); clear it to
     hold the bot's work in flight (shutdown tests)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
+    on_create: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
+    """Called with each message a create stores, before it is answered (a test may stop the
+    bot's work right there: the message reached Discord, the answer never reached the bot)."""
+    nonce_window_s: float = 300.0
+    """How long a message create's `nonce` is remembered (Discord: "the past few minutes")."""
+    _nonces: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -422,7 +432,15 @@ class FakeDiscordApi:
                 await self.posts_open.wait()
                 if any(self._dm.get(u) == channel for u in self.blocked):
                     return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
-                stored = self._store(channel, body)
+                nonce, enforced = body.get("nonce"), body.get("enforce_nonce") is True
+                first = self._first_with(channel, nonce) if enforced else None
+                if first is not None:
+                    return _json({k: v for k, v in first.items() if k != "files"})
+                stored = self._store(channel, {k: v for k, v in body.items() if k != "enforce_nonce"})
+                if nonce is not None:
+                    self._nonces[(channel, str(nonce))] = (stored["id"], time.monotonic())
+                for listener in self.on_create:
+                    listener(stored)
                 if files:
                     stored["files"] = files
                     stored["attachments"] = [
@@ -478,6 +496,15 @@ class FakeDiscordApi:
                 [{**c, "id": self.new_id(), "application_id": self.app_id, "version": "1"} for c in body]
             )
         return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _first_with(self, channel: str, nonce: Any) -> dict[str, Any] | None:
+        """The message the bot created in `channel` with `nonce` within `nonce_window_s`."""
+        if nonce is None:
+            return None
+        seen = self._nonces.get((channel, str(nonce)))
+        if seen is None or time.monotonic() - seen[1] > self.nonce_window_s:
+            return None
+        return self.messages.get(seen[0])
 
     def _role_grant(self, method: str, guild: str, user: str, role: str) -> web.Response:
         """`PUT /guilds/{g}/members/{u}/roles/{r}`: 204 and recorded in `granted`, or as

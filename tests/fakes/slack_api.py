@@ -23,6 +23,10 @@ Files (`files_upload_v2`): `files.getUploadURLExternal` (filename, length) answe
 never issued or not uploaded, or uploads whose length differs from the one announced.
 `uploads` holds every shared file.
 
+Message metadata: `chat.postMessage` keeps a message's `metadata` (`event_type`, `event_payload`;
+another shape answers `invalid_metadata_format`), and `conversations.history` (newest first,
+`limit`) shows it only with `include_all_metadata`, as Slack does.
+
 Rate limits: with `enforce_tiers=True` every method is limited per workspace as Slack's tiers
 say (`TIER_LIMITS`), and `chat.postMessage` per channel, each answered over the limit with a
 real HTTP 429 and `Retry-After`; `rate_limited` counts them.
@@ -58,6 +62,7 @@ TIER_LIMITS: dict[str, tuple[int, float]] = {
     "chat.update": (50, 60.0),  # Tier 3
     "chat.delete": (50, 60.0),  # Tier 3
     "conversations.open": (50, 60.0),  # Tier 3
+    "conversations.history": (50, 60.0),  # Tier 3
     "chat.postEphemeral": (100, 60.0),  # Tier 4
     "views.publish": (100, 60.0),  # Tier 4
     "users.info": (100, 60.0),  # Tier 4
@@ -108,6 +113,8 @@ class StoredMessage:
     blocks: list[dict[str, Any]]
     edits: int = 0
     deleted: bool = False
+    metadata: dict[str, Any] | None = None
+    """The message's `metadata` (`event_type`, `event_payload`), as posted."""
 
 
 @dataclass
@@ -471,9 +478,12 @@ class FakeSlackApi:
             return {"ok": True, "channel": {"id": f"D{user}"[:20]}}
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
+            metadata = body.get("metadata")
+            if metadata is not None and not _metadata_ok(metadata):
+                return {"ok": False, "error": "invalid_metadata_format"}
             ts = self._next_ts()
             self.messages[(channel, ts)] = StoredMessage(
-                channel, ts, str(body.get("text", "")), body.get("blocks") or []
+                channel, ts, str(body.get("text", "")), body.get("blocks") or [], metadata=metadata
             )
             return {
                 "ok": True,
@@ -481,6 +491,8 @@ class FakeSlackApi:
                 "ts": ts,
                 "message": {"text": body.get("text", ""), "ts": ts},
             }
+        if method == "conversations.history":
+            return self._history(body, install)
         if method == "chat.update":
             key = (str(body.get("channel", "")), str(body.get("ts", "")))
             stored = self.messages.get(key)
@@ -583,6 +595,30 @@ class FakeSlackApi:
 
     # ---- helpers ---------------------------------------------------------------------------
 
+    def _history(self, body: dict[str, Any], install: Install) -> dict[str, Any]:
+        """`conversations.history`: the channel's messages, newest first, `limit` of them (100
+        unless told); a message's `metadata` only with `include_all_metadata`, as Slack does."""
+        channel = str(body.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = int(body.get("limit") or 100)
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = self.channel_messages(channel)[::-1][:limit]
+        messages = []
+        for stored in found:
+            message: dict[str, Any] = {
+                "type": "message",
+                "user": install.bot_user_id,
+                "bot_id": BOT_ID,
+                "text": stored.text,
+                "blocks": stored.blocks,
+                "ts": stored.ts,
+            }
+            if with_metadata and stored.metadata is not None:
+                message["metadata"] = stored.metadata
+            messages.append(message)
+        return {"ok": True, "messages": messages, "has_more": False}
+
     def _take_failure(self, method: str) -> _Failure | None:
         queue = self._failures.get(method)
         if not queue:
@@ -604,6 +640,16 @@ class FakeSlackApi:
         for listener in self.listeners:
             listener(call)
         return response
+
+
+def _metadata_ok(metadata: Any) -> bool:
+    """Slack's shape for message metadata: `{"event_type": str, "event_payload": {...}}`."""
+    return (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and bool(metadata["event_type"])
+        and isinstance(metadata.get("event_payload"), dict)
+    )
 
 
 def _too_many(retry_after: int) -> web.Response:

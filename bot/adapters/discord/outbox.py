@@ -19,6 +19,7 @@ interaction, its token allows what `DiscordReply` does besides the DM:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ UNKNOWN_USER = 10013
 UNREACHABLE = frozenset({CANNOT_DM, UNKNOWN_USER, 50278})
 """Discord's codes for a user the bot cannot write to: DMs closed or no server shared any
 more (50007), no such user (10013), no mutual guilds (50278)."""
+NONCE_KEPT_S = 120.0
+"""How long a takeover may still count on Discord de-duplicating a create with the same nonce:
+Discord checks it "in the past few minutes"; a job is taken over when its 60 s lease runs out."""
 NO_MENTIONS: dict[str, Any] = {"parse": []}
 """Course text and learner echoes must never ping anyone."""
 
@@ -146,35 +150,57 @@ class DiscordApi:
         data = await self.message(Route("POST", "/users/@me/channels"), {"recipient_id": actor.user})
         return str(data["id"])
 
-    async def post(self, actor: Actor, channel: str, part: DiscordPayload, *, draft: bool = False) -> Posted:
-        """Post to the learner's DM `channel`, or to their course thread when their DMs are closed."""
+    async def post(
+        self, actor: Actor, channel: str, part: DiscordPayload, *, draft: bool = False, key: str | None = None
+    ) -> Posted:
+        """Post to the learner's DM `channel`, or to their course thread when their DMs are
+        closed. With `key`, the message's `nonce` (with `enforce_nonce`) is made from it, so a
+        second create with the same key within Discord's window returns the first message."""
         places = self.places
+        nonce = None if key is None else message_nonce(key)
         if places is None or actor.tenant == DM_TENANT:
-            return await self._post(channel, part)
+            return await self._post(channel, part, nonce)
         if await places.closed.closed(actor.user):
-            return await self._post_in_thread(actor, part)
+            return await self._post_in_thread(actor, part, nonce)
         try:
-            posted = await self._post(channel, part)
+            posted = await self._post(channel, part, nonce)
         except Refused as error:
             if not error.dm_blocked:
                 raise
             backoff = await places.closed.mark(actor.user)
             log.info("discord: DMs of %s are closed; not tried again for %ss", actor, backoff)
-            return await self._post_in_thread(actor, part)
+            return await self._post_in_thread(actor, part, nonce)
         if part.components:
             await places.card_tenants.remember(actor, posted.message_id)
         return posted
 
-    async def _post(self, channel: str, part: DiscordPayload) -> Posted:
-        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
-        return _posted(await self.message(route, _body(part)), channel)
+    async def posted_already(self, actor: Actor, channel: str, key: str, unsure_for_s: float) -> bool:
+        if unsure_for_s <= NONCE_KEPT_S:
+            return False  # posted again with the same nonce: Discord answers with the first message
+        # Discord keeps no nonce with the message, so past its window there is no asking:
+        # treated as sent, never twice.
+        log.warning(
+            "discord: post %s to %s claimed %.0f s ago: past the nonce window, not posted again",
+            key,
+            actor,
+            unsure_for_s,
+        )
+        return True
 
-    async def _post_in_thread(self, actor: Actor, part: DiscordPayload) -> Posted:
+    async def _post(self, channel: str, part: DiscordPayload, nonce: str | None = None) -> Posted:
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
+        body = _body(part)
+        if nonce is not None:
+            body["nonce"] = nonce
+            body["enforce_nonce"] = True
+        return _posted(await self.message(route, body), channel)
+
+    async def _post_in_thread(self, actor: Actor, part: DiscordPayload, nonce: str | None = None) -> Posted:
         assert self.places is not None
         thread = await self.places.threads.thread_for(actor)
         if thread is None:
             raise Refused("dms closed, no course channel", dm_blocked=True)
-        return await self._post(thread, part)
+        return await self._post(thread, part, nonce)
 
     async def _where(self, actor: Actor, channel: str) -> str:
         """A draft is edited where it was posted: the course thread, while DMs are closed."""
@@ -304,6 +330,11 @@ class DiscordOutbox(PlatformOutbox[DiscordPayload]):
     def at(self, origin: Origin) -> EventOutbox[DiscordPayload]:
         """The Outbox for one inbound event."""
         return self.for_event(DiscordReply(self.api, origin))
+
+
+def message_nonce(key: str) -> str:
+    """A message nonce (at most 25 characters) made from an idempotency key of any length."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
 
 
 def _retry_after(error: discord.HTTPException) -> float:

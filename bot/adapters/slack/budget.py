@@ -1,8 +1,8 @@
 """Slack's rate limits, kept rather than only retried: a budget per workspace per Web API method.
 
-Slack limits each method per app per workspace in tiers (`chat.update`, `chat.delete` and
-`conversations.open` are Tier 3, about 50 a minute; `chat.postEphemeral` and `views.publish`
-Tier 4, about 100), and `chat.postMessage` to about one a second per channel with short bursts.
+Slack limits each method per app per workspace in tiers (`chat.update`, `chat.delete`,
+`conversations.open` and `conversations.history` are Tier 3, about 50 a minute;
+`chat.postEphemeral` and `views.publish` Tier 4, about 100), and `chat.postMessage` to about one a second per channel with short bursts.
 Every process of the app shares one budget per (workspace, method) in Redis: a GCRA limiter
 (one key holding the "theoretical arrival time", one Lua script, one slot), set a little under
 Slack's figures so that Slack seldom has to say 429 at all.
@@ -49,6 +49,7 @@ LIMITS: dict[str, Limit] = {
     "chat.update": Limit(45, 60, 10),  # Tier 3: 50+ a minute
     "chat.delete": Limit(45, 60, 10),  # Tier 3
     "conversations.open": Limit(45, 60, 10),  # Tier 3
+    "conversations.history": Limit(45, 60, 10),  # Tier 3
     "chat.postEphemeral": Limit(90, 60, 20),  # Tier 4: 100+ a minute
     "views.publish": Limit(90, 60, 20),  # Tier 4
 }

@@ -54,6 +54,11 @@ DELETE_WAIT_S = 30.0
 EDIT_INTERVAL_S = 1.5
 """chat.update is Tier 3 (about 50 a minute per workspace): one edit per 1.5 s per message."""
 
+POST_KEY_EVENT = "tutorbot_post"
+"""The metadata `event_type` of a message that carries its idempotency key (`event_payload.key`)."""
+HISTORY_LOOKED_AT = 20
+"""How many of the DM's latest messages are searched for a post that may have gone out."""
+
 SENT_TO_DMS = "I've sent the course to your DMs."
 DM_FAILED = (
     "I couldn't send you a direct message just now. Check that this workspace lets apps message you, "
@@ -141,19 +146,45 @@ class SlackApi:
         except _FAILURES as error:
             raise _refused(error) from None
 
-    async def post(self, actor: Actor, channel: str, part: SlackMessage, *, draft: bool = False) -> Posted:
+    async def post(
+        self, actor: Actor, channel: str, part: SlackMessage, *, draft: bool = False, key: str | None = None
+    ) -> Posted:
+        """With `key`, the message carries it in its metadata (`POST_KEY_EVENT`), where
+        `posted_already` looks for it: `chat.postMessage` has no idempotency key of its own."""
         if draft and self.budget is not None and not await self.budget.has_room(actor.tenant, "chat.update"):
             # A draft commits to edits and a final chat.update; while chat.update is busy with
             # real messages, the reply is better posted once, whole, when it comes.
             raise Declined("chat.update budget")
         await self.within_budget(actor, "chat.postMessage", channel=channel, draft=draft)
         try:
+            metadata = None if key is None else {"event_type": POST_KEY_EVENT, "event_payload": {"key": key}}
             response = await self.client.chat_postMessage(
-                token=await self.token(actor), channel=channel, text=part.text, blocks=part.blocks
+                token=await self.token(actor),
+                channel=channel,
+                text=part.text,
+                blocks=part.blocks,
+                metadata=metadata,
             )
             return Posted(channel, str(response["ts"]))
         except _FAILURES as error:
             raise _refused(error) from None
+
+    async def posted_already(self, actor: Actor, channel: str, key: str, unsure_for_s: float) -> bool:
+        """Looks for the key in the metadata of the DM's latest messages (`conversations.history`,
+        Tier 3, in the workspace's budget): a learner who is due a nudge has been quiet, so a
+        post that went out is among the last few."""
+        await self.within_budget(actor, "conversations.history")
+        try:
+            response = await self.client.conversations_history(
+                token=await self.token(actor),
+                channel=channel,
+                limit=HISTORY_LOOKED_AT,
+                include_all_metadata=True,
+            )
+            messages = response["messages"]
+        except _FAILURES as error:
+            raise _refused(error) from None
+        return any(_post_key(message) == key for message in messages)
 
     async def edit(
         self, actor: Actor, channel: str, message_id: str, part: SlackMessage, *, draft: bool = False
@@ -312,6 +343,18 @@ def _refused(error: BaseException) -> Refused:
         except (TypeError, ValueError):
             retry_after = 30.0
     return Refused(reason, gone=reason in GONE, unreachable=reason in UNREACHABLE, retry_after_s=retry_after)
+
+
+def _post_key(message: object) -> str | None:
+    """The idempotency key a message of the history carries in its metadata, if any."""
+    if not isinstance(message, dict):
+        return None
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != POST_KEY_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    key = payload.get("key") if isinstance(payload, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def _reason(error: BaseException) -> str:
