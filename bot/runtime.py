@@ -15,7 +15,7 @@ from pathlib import Path
 
 from redis.exceptions import RedisClusterException, RedisError
 
-from bot import collector
+from bot import cancellation, collector
 from bot.advisor.base import Advisor
 from bot.advisor.factory import build_advisor
 from bot.course.loader import load_catalog
@@ -160,7 +160,7 @@ async def _take_over_when_owner_leaves(embedded: EmbeddedRedis) -> None:
     Runs on the event loop's thread, which on Linux must outlive the server it may start.
     """
     while not embedded.owner:
-        await asyncio.sleep(OWNER_CHECK_S)
+        await cancellation.sleep(OWNER_CHECK_S)
         try:
             if embedded.take_over():
                 log.info("the owner of %s left: this process now runs its Redis", embedded.data_dir)

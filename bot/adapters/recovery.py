@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bot import cancellation
 from bot.adapters.work import Worker
 from bot.domain.events import Actor
 from bot.domain.outbox import Outbox
@@ -56,4 +57,4 @@ async def keep_recovering(engine: Engine, deliver: Deliver, *, interval_s: float
             raise
         except Exception as exc:  # Redis away for a moment: the next sweep tries again
             failures.failed("sweeping for orphaned lab turns failed", exc, traceback=False)
-        await asyncio.sleep(interval_s)
+        await cancellation.sleep(interval_s)

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic_core import to_json
 
+from bot import cancellation
 from bot.advisor.base import Advisor, AdvisorUnavailable, Turn
 from bot.course.models import Module
 from bot.domain.codec import StateEncoder, UnreadableState, decode
@@ -437,8 +438,10 @@ class Engine:
                 raise
             except Exception as exc:  # the next renewal may work: the lease leaves room for it
                 self._failures.failed(f"lease renewal failed for {actor}", exc, traceback=False)
+            cancellation.raise_if_stopping()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(draft.moved.wait(), self.config.renew_every_s)
+                async with asyncio.timeout(self.config.renew_every_s):
+                    await draft.moved.wait()
 
     async def _recover_orphan(self, actor: Actor, state: LearnerState, outbox: Outbox) -> None:
         """A pending turn whose owner is gone (its lease ran out) is asked again, once."""
@@ -492,9 +495,7 @@ class _LeaseKeeper:
     async def stop(self) -> None:
         self._timer.cancel()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancellation.stop(self._task)
 
 
 Deliver = Callable[[Actor, Callable[[Outbox], Awaitable[None]]], Awaitable[None]]

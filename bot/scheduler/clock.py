@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
+
+from bot import cancellation
 
 
 class Clock(Protocol):
@@ -20,7 +21,7 @@ class SystemClock:
         return time.time()
 
     async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        await cancellation.sleep(seconds)
 
 
 class ManualClock:
@@ -41,4 +42,4 @@ class ManualClock:
         self._now = unix_s
 
     async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(0)
+        await cancellation.sleep(0)

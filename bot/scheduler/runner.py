@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot import cancellation
 from bot.scheduler.clock import Clock
 from bot.scheduler.job import Claimed, Job
 from bot.scheduler.store import JobStore
@@ -92,6 +93,7 @@ class Scheduler:
 
     async def run_forever(self) -> None:
         while True:
+            cancellation.raise_if_stopping()  # busy, it may not pause between passes
             try:
                 if await self.run_due() == 0:
                     await self.clock.sleep(self.poll_s)
@@ -133,5 +135,5 @@ class Scheduler:
 
     async def _keep_lease(self, claimed: Claimed) -> None:
         while True:
-            await asyncio.sleep(self.lease_s / 3)
+            await cancellation.sleep(self.lease_s / 3)
             await self.store.renew(claimed, self.clock.now(), self.lease_s)

@@ -7,9 +7,10 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import TextIO
 
+from bot import cancellation
 from bot.runtime import Runtime, open_runtime
 from bot.scheduler.clock import Clock, SystemClock
 from bot.scheduler.runner import Handler, Scheduler
@@ -50,9 +51,7 @@ async def scheduler_in_background(
     try:
         yield scheduler
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        await cancellation.stop(task)
 
 
 async def run_scheduler(

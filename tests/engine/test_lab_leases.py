@@ -144,3 +144,30 @@ async def test_a_message_typed_into_a_dead_turn_is_kept_and_answered(make_engine
     await survivor.say("Hello? Is the advisor still there for this lab?")
     texts = [r.text for r in replies(survivor)]
     assert texts[:2] == [f"Taken-over reply to: {QUESTION}", f"Taken-over reply to: {follow_up}"]
+
+
+async def test_a_sweep_loop_told_to_stop_stops_even_if_python_lost_the_request(make_engine, module, store):
+    from bot.adapters.recovery import keep_recovering
+    from tests.lost_cancel import lose_a_cancel
+
+    hung = GatedAdvisor()
+    learner = Learner(make_engine(hung, FAST))
+    await enter_lab(learner, module)
+    dying = asyncio.create_task(learner.say(QUESTION))
+    while hung.calls == 0:
+        await asyncio.sleep(0.01)
+    dying.cancel()  # an open turn for the sweep to find
+    await asyncio.gather(dying, return_exceptions=True)
+
+    handed: list[Actor] = []
+
+    async def deliver(actor: Actor, call: Callable[[Outbox], Awaitable[None]]) -> None:
+        handed.append(actor)
+        await lose_a_cancel()  # the process is stopped just as a Redis write of the sweep ends
+
+    sweeping = asyncio.create_task(
+        keep_recovering(make_engine(CountingAdvisor(), FAST), deliver, interval_s=0.05)
+    )
+    done, _ = await asyncio.wait({sweeping}, timeout=3)
+    assert handed, "the sweep never found the open turn"
+    assert sweeping in done and sweeping.cancelled(), "a stopped process kept sweeping"

@@ -22,6 +22,7 @@ from enum import Enum
 
 from redis.exceptions import RedisError
 
+from bot import cancellation
 from bot.storage.client import AsyncRedis
 from bot.storage.keys import KeyBuilder
 
@@ -143,7 +144,7 @@ class SlackBudget:
             if deadline is not None and loop.time() + wait_s > deadline:
                 return False
             waited = True
-            await asyncio.sleep(wait_s)
+            await cancellation.sleep(wait_s)
 
     async def _ask(self, key: str, limit: Limit, ahead_ms: int, *, peek: bool) -> int:
         try:
