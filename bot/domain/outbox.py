@@ -33,6 +33,15 @@ class PostOnce:
     ago and never confirmed it. The platform is asked before it is posted again."""
 
 
+class CardPoster(Protocol):
+    """Where a scheduled sender (a nudge, a release DM) posts, and must know how it went."""
+
+    async def post_card(self, actor: Actor, message: Message, once: PostOnce | None = None) -> bool:
+        """Post to the learner's DM unless `once` was posted already (False); raises the
+        platform's refusal (`bot.adapters.platform.Refused`)."""
+        ...
+
+
 class CollectingOutbox:
     """Keeps everything sent, for tests, simulation and benchmarks."""
 

@@ -31,15 +31,13 @@ after an outage) sends at most the one nudge a stretch is due, never a burst.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
 
 from bot.adapters.platform import Refused
 from bot.cohorts.models import Tenant
 from bot.cohorts.policy import nudge_policy
 from bot.cohorts.store import CohortStore
 from bot.domain.events import Actor
-from bot.domain.messages import Message
-from bot.domain.outbox import PostOnce
+from bot.domain.outbox import CardPoster, PostOnce
 from bot.nudges.draft import nudge_message
 from bot.nudges.record import NudgeRecords
 from bot.nudges.sweep import nudge_kind
@@ -60,12 +58,6 @@ again this much later, a little longer each time (up to an hour), for as long as
 still due (activity or a pause meanwhile ends it), `MAX_RETRIES` tries in all (about fourteen
 hours), then given up and logged: the learner's next stretch plans afresh."""
 MAX_RETRIES = 20
-
-
-class CardPoster(Protocol):
-    async def post_card(self, actor: Actor, message: Message, once: PostOnce | None = None) -> bool:
-        """Post to the learner's DM unless `once` was posted already (False); raises `Refused`."""
-        ...
 
 
 class NudgeSender:

@@ -4,15 +4,19 @@ At run time the job asks the cohort's current schedule whether the lesson is ope
 moved later since the job was planned leaves it nothing to do), then DMs every enrolled learner
 "Lesson 2 is open" with a button that opens it, except those who paused nudges, those who have
 read it already, and those told before (`ReleaseMarks`: by an earlier run of this job, or by a
-facilitator opening it early for them). A DM that fails is tried again with the job.
+facilitator opening it early for them). A DM that fails is tried again with the job; a learner
+who cannot be reached (left, DMs closed) is logged and not tried again. Each DM carries an
+idempotency key (the cohort, lesson and learner), so a run taken over from a process that died
+while a DM was on its way asks the platform whether it went out, as the nudge sender does
+(`bot.nudges.sender`), and nobody hears it twice or not at all.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
+from bot.adapters.platform import Refused
 from bot.cohorts import policy
 from bot.cohorts.models import Tenant
 from bot.cohorts.roster import learner_actor
@@ -20,7 +24,7 @@ from bot.cohorts.store import CohortStore
 from bot.course.models import Lesson, Module
 from bot.domain.events import Actor
 from bot.domain.messages import Button, Message, Paragraph
-from bot.domain.outbox import Outbox
+from bot.domain.outbox import CardPoster, PostOnce
 from bot.domain.release import opens_at
 from bot.nudges.record import NudgeRecords
 from bot.releases.jobs import release_kind
@@ -37,7 +41,8 @@ log = logging.getLogger("tutorbot.releases")
 
 SEND_CONCURRENCY = 4
 """DMs of one release in flight at once. A process that dies outright can leave this many
-learners whose DM may or may not have gone out: they are not told again (never twice)."""
+learners whose DM may or may not have gone out: the job taken over asks the platform for each
+(`PostOnce`, as a nudge does) and tells only those whose DM never went out."""
 
 
 def release_message(module: Module, lesson: Lesson) -> Message:
@@ -66,7 +71,7 @@ class ReleaseAnnouncer:
         records: NudgeRecords,
         marks: ReleaseMarks,
         module: Module,
-        outbox: Outbox,
+        outbox: CardPoster,
         clock: Clock,
     ) -> None:
         self.cohorts = cohorts
@@ -101,21 +106,42 @@ class ReleaseAnnouncer:
 
         async def tell(actor: Actor) -> None:
             async with gate:
-                if not await self.marks.take(tenant, name, lesson.id, actor.user):
-                    return
+                user = actor.user
+                key = f"release:{tenant.platform}:{tenant.tenant}:{name}:{lesson.id}:{user}"
+                now = self.clock.now()
+                if await self.marks.take(tenant, name, lesson.id, user, now):
+                    once, unsure = PostOnce(key), False
+                else:
+                    began = await self.marks.began(tenant, name, lesson.id, user)
+                    if began is None:
+                        return  # told already
+                    # A run that died while this DM was on its way: the platform is asked.
+                    once, unsure = PostOnce(key, unsure_for_s=max(0.0, now - began)), True
+                # A process stopped meanwhile (cancelled) leaves the mark taken: its DM may have
+                # reached the platform, and the run that takes the job over asks.
                 try:
-                    await self.outbox.send(actor, [message])
-                except asyncio.CancelledError:  # a process stopping in good order: not sent, not told
-                    with contextlib.suppress(Exception):
-                        await asyncio.shield(self.marks.give_back(tenant, name, lesson.id, actor.user))
-                    raise
-                except Exception:
-                    log.warning("release %s: DM to %s failed", job.id, actor, exc_info=True)
-                    await self.marks.give_back(tenant, name, lesson.id, actor.user)
+                    posted = await self.outbox.post_card(actor, message, once)
+                except Refused as error:
+                    if error.unreachable:
+                        log.warning("release %s: %s cannot be reached (%s)", job.id, actor, error.reason)
+                        await self.marks.settle(tenant, name, lesson.id, user)
+                        return
+                    log.warning("release %s: DM to %s failed (%s)", job.id, actor, error.reason)
+                    if not unsure:  # else it may have gone out: asked again when the job is
+                        await self.marks.give_back(tenant, name, lesson.id, user)
                     failed.append(actor)
                     return
-                await self.marks.settle(tenant, name, lesson.id, actor.user)
-                sent.append(actor)
+                except Exception:
+                    log.warning("release %s: DM to %s failed", job.id, actor, exc_info=True)
+                    if not unsure:
+                        await self.marks.give_back(tenant, name, lesson.id, user)
+                    failed.append(actor)
+                    return
+                await self.marks.settle(tenant, name, lesson.id, user)
+                if posted:
+                    sent.append(actor)
+                else:
+                    log.info("release %s: the DM to %s went out in a run that stopped", job.id, actor)
 
         due = []
         for actor, snapshot, record in zip(actors, snapshots, records, strict=True):
@@ -134,7 +160,7 @@ class ReleaseAnnouncer:
 
 
 def release_handlers(
-    runtime: Runtime, outbox: Outbox, platform: str, clock: Clock | None = None
+    runtime: Runtime, outbox: CardPoster, platform: str, clock: Clock | None = None
 ) -> dict[str, Handler]:
     """The release jobs of `platform`'s cohorts, for a bot process that can DM their learners;
     the release sweep; and old jobs of the kind before kinds named the platform, handed on."""

@@ -96,21 +96,23 @@ async def test_slack_killed_after_the_post_reached_slack_the_takeover_sends_noth
 # ---- Discord -------------------------------------------------------------------------------
 
 
-async def discord_cohort(world: DiscordNudges) -> None:
+async def discord_nudge_due(world: DiscordNudges) -> tuple[Scheduler, Scheduler, Claimed]:
+    """L1 started the course and went quiet; two processes run, and the one about to die has
+    claimed L1's first nudge. Returns it, the other, and the claim."""
     h = world.harness
     await boss(h, "create", name="spring")
     await boss(h, "policy", name="spring", key="quiet-hours", value="off")
     await boss(h, "enrol", name="spring", user_id=L1)
     await h.interaction(command_payload(L1, "start"))
+    dying, survivor = world.process(), world.process()
+    return dying, survivor, await due_nudge(world, dying, "nudge.discord")
 
 
 async def test_discord_killed_after_counting_before_posting_the_takeover_sends_it_once(
     discord_nudges: DiscordNudges,
 ) -> None:
     world = discord_nudges
-    await discord_cohort(world)
-    dying, survivor = world.process(), world.process()
-    claimed = await due_nudge(world, dying, "nudge.discord")
+    dying, survivor, claimed = await discord_nudge_due(world)
     await counted(world, claimed, Actor(platform="discord", tenant=GUILD, user=L1))
     await world.later(61, survivor)
     [nudge] = world.nudges(L1)
@@ -126,9 +128,7 @@ async def test_discord_killed_after_the_post_reached_discord_the_takeover_sends_
     discord_nudges: DiscordNudges,
 ) -> None:
     world = discord_nudges
-    await discord_cohort(world)
-    dying, survivor = world.process(), world.process()
-    claimed = await due_nudge(world, dying, "nudge.discord")
+    dying, survivor, claimed = await discord_nudge_due(world)
     api = world.harness.api
     running = asyncio.create_task(dying.handlers["nudge.discord"](claimed.job))
 
@@ -152,11 +152,9 @@ async def test_discord_takeover_past_the_nonce_window_does_not_risk_a_second_nud
     discord_nudges: DiscordNudges, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = discord_nudges
-    await discord_cohort(world)
-    dying = world.process()
-    claimed = await due_nudge(world, dying, "nudge.discord")
+    _, _, claimed = await discord_nudge_due(world)
     await counted(world, claimed, Actor(platform="discord", tenant=GUILD, user=L1))
-    world.schedulers.remove(dying)  # every process is down for ten minutes; then one starts
+    world.schedulers.clear()  # every process is down for ten minutes; then one starts
     world.clock.advance(600)
     survivor = world.process()
     caplog.set_level(logging.INFO)
