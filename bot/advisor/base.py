@@ -55,6 +55,10 @@ class AdvisorRequest(BaseModel):
 
 
 class Usage(BaseModel):
+    # Frozen, so hashable: pydantic then shares the default below instead of deep-copying it
+    # for every reply (about 6 µs a lab turn).
+    model_config = ConfigDict(frozen=True)
+
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
