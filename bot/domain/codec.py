@@ -7,7 +7,7 @@ A record that cannot be read (corrupt bytes, an unknown future version) raises
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,27 +47,33 @@ _BUT_PROGRESS = {"progress"}
 
 
 class StateEncoder:
-    """`encode` for an engine, remembering the JSON of the progress of the last `size` states it
-    wrote. A transition shares every part of a state it does not replace (see `state.py`) and
-    most events change only the step, so the progress, the bulk of the record, is usually the
-    very object written before: its JSON is reused and only the rest is serialised. Parts of a
-    state are never changed in place, so the same object always has the same JSON.
+    """`encode` for an engine, remembering for each of the last `size` learners it wrote for the
+    progress it wrote last and its JSON. A transition shares every part of a state it does not
+    replace (see `state.py`) and most events change only the step, so the progress, the bulk of
+    the record, is usually the very object written before for that learner: its JSON is reused
+    and only the rest is serialised. Parts of a state are never changed in place, so the same
+    object always has the same JSON.
+
+    One entry per learner, replaced when their progress changes: a progress left behind is
+    freed with the state that held it, instead of being kept (and walked by the collector)
+    until the oldest entries are dropped.
 
     The record is the same JSON as `encode` writes, with `progress` last."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self._progress: dict[int, tuple[Progress, bytes]] = {}
+        self._progress: dict[Hashable, tuple[Progress, bytes]] = {}
 
-    def __call__(self, state: LearnerState) -> bytes:
+    def __call__(self, state: LearnerState, learner: Hashable) -> bytes:
         progress = state.progress
-        known = self._progress.get(id(progress))
+        known = self._progress.get(learner)
         if known is None or known[0] is not progress:
-            # Holding the object keeps its id from being reused while the entry lasts.
             known = (progress, _PROGRESS.to_json(progress))
-            self._progress[id(progress)] = known
+            # Learners whose progress changed last are kept longest.
+            self._progress.pop(learner, None)
+            self._progress[learner] = known
             if len(self._progress) > self.size:
-                del self._progress[next(iter(self._progress))]  # the oldest
+                del self._progress[next(iter(self._progress))]
         rest = _SERIALIZER.to_json(state, exclude=_BUT_PROGRESS)
         return b'%s,"progress":%s}' % (rest[:-1], known[1])
 

@@ -291,7 +291,7 @@ class Engine:
             if outcome.state is None:
                 await outbox.send(actor, (*notes, *outcome.messages))
                 return outcome, state, []
-            data = self._encode(outcome.state)
+            data = self._encode(outcome.state, actor)
             try:
                 result = await self.store.commit(
                     actor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 
 import pytest
 
@@ -91,11 +92,24 @@ def test_the_engines_encoder_writes_each_state_as_it_is_even_reusing_an_unchange
     first = LearnerState(module_id="m", progress=Progress(lessons_done=["l1"]))
     moved_on = first.advanced()  # the same progress object, a new step token
     finished = moved_on.with_progress(moved_on.progress.with_lesson_done("l2"))
-    for state in (first, moved_on, finished, moved_on, LearnerState(module_id="m"), first):
-        record = encoder(state)
+    learners = ("ann", "bob", "ann", "cy", "bob", "ann")
+    states = (first, moved_on, finished, moved_on, LearnerState(module_id="m"), first)
+    for learner, state in zip(learners, states, strict=True):
+        record = encoder(state, learner)
         assert decode(record) == state
         assert json.loads(record) == json.loads(encode(state))
         assert record.startswith(b'{"v":%d,' % SCHEMA_VERSION)  # read back without migration
+
+
+def test_the_engines_encoder_lets_go_of_a_learners_progress_once_it_has_changed():
+    encoder = StateEncoder()
+    before = LearnerState(module_id="m", progress=Progress(lessons_done=["l1"]))
+    encoder(before, "ann")
+    gone = weakref.ref(before.progress)
+    after = before.with_progress(before.progress.with_lesson_done("l2"))
+    del before
+    encoder(after, "ann")
+    assert gone() is None  # freed by reference counting, not held until 10,000 more learners
 
 
 async def test_redis_going_away_gets_a_clear_answer_not_a_crash(module, tmp_path):
