@@ -413,6 +413,9 @@ class Engine:
             result = AdvisorFailed(turn=job.turn, reason="advisor error", retryable=True)
         finally:
             await renewing.stop()
+            # The keeper's renewals hold the draft and the draft held the keeper: unlinked, both
+            # are freed now by reference counting instead of waiting for the collector.
+            draft.on_move = _nothing
             self._inflight.discard((actor, job.turn))
         outcome, after, tail = await self._apply(actor, result, outbox, fresh=False)
         if outcome.job and after:
@@ -461,6 +464,10 @@ class Engine:
             await self._ask_advisor(actor, state, outcome.job, tail, outbox)
 
 
+def _nothing() -> None:
+    return None
+
+
 class _DraftNote:
     """Where a turn's reply is being streamed, as the outbox last said; `moved` is set (and
     `on_move` called) when that differs from what the learner's record holds."""
@@ -468,7 +475,7 @@ class _DraftNote:
     def __init__(self, kept: DraftPlace | None) -> None:
         self.place = kept
         self.moved = asyncio.Event()
-        self.on_move: Callable[[], None] = lambda: None
+        self.on_move: Callable[[], None] = _nothing
 
     def saw(self, place: DraftPlace | None) -> None:
         if place is not None and place != self.place:
