@@ -74,8 +74,12 @@ class Question(Frozen):
     def correct_option(self) -> Option:
         return next(option for option in self.options if option.correct)
 
+    @cached_property
+    def _options_by_id(self) -> dict[str, Option]:
+        return {option.id: option for option in self.options}
+
     def option(self, option_id: str) -> Option | None:
-        return next((option for option in self.options if option.id == option_id), None)
+        return self._options_by_id.get(option_id)
 
     @property
     def distractors(self) -> tuple[Option, ...]:
@@ -272,11 +276,25 @@ class Module(Frozen):
     def unit(self, unit_id: str) -> Unit | None:
         return self._units_by_id.get(unit_id)
 
+    @cached_property
+    def _lessons_by_id(self) -> dict[str, Lesson]:
+        return {lesson.id: lesson for lesson in self.lessons}
+
+    @cached_property
+    def _quizzes_by_id(self) -> dict[str, tuple[Lesson, Quiz]]:
+        return {lesson.quiz.id: (lesson, lesson.quiz) for lesson in self.lessons}
+
+    @cached_property
+    def _labs_by_id(self) -> dict[str, tuple[Lesson, Lab]]:
+        return {lesson.lab.id: (lesson, lesson.lab) for lesson in self.lessons}
+
+    # Looked up by id (computed once), like `unit`: the flows ask several times per event.
+
     def lesson(self, lesson_id: str) -> Lesson | None:
-        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+        return self._lessons_by_id.get(lesson_id)
 
     def quiz(self, quiz_id: str) -> tuple[Lesson, Quiz] | None:
-        return next(((each, each.quiz) for each in self.lessons if each.quiz.id == quiz_id), None)
+        return self._quizzes_by_id.get(quiz_id)
 
     def lab(self, lab_id: str) -> tuple[Lesson, Lab] | None:
-        return next(((each, each.lab) for each in self.lessons if each.lab.id == lab_id), None)
+        return self._labs_by_id.get(lab_id)
