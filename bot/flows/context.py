@@ -67,6 +67,18 @@ class Outcome:
         """No change, just an answer."""
         return cls(state=None, messages=messages)
 
+    def with_log(self, log: tuple[LogEntry, ...]) -> Outcome:
+        """This outcome logging `log` instead. What `dataclasses.replace` does, in half its time
+        (it runs on most events); every field is passed on (a test checks that none is left out)."""
+        return Outcome(
+            state=self.state,
+            messages=self.messages,
+            log=log,
+            transcript=self.transcript,
+            lab_id=self.lab_id,
+            job=self.job,
+        )
+
 
 # Internal events: the second commit of a lab turn, produced by the engine, never by a platform.
 

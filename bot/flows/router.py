@@ -24,6 +24,7 @@ from bot.flows.context import (
     AnyEvent,
     FlowContext,
     InternalEvent,
+    LogEntry,
     Outcome,
     RenewLease,
 )
@@ -90,13 +91,16 @@ def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outc
     return _internal(state, event, ctx)
 
 
+_STEP: tuple[LogEntry, ...] = ({"kind": "step"},)
+
+
 def _active(outcome: Outcome) -> Outcome:
     """A learner's own event that moves their record on is activity, logged even when the flow
     has nothing of its own to log (the next lesson card, a lab message before its reply): "last
     active", which nudges and the roster read, comes from the event log."""
     if outcome.state is None or outcome.log:
         return outcome
-    return replace(outcome, log=({"kind": "step"},))
+    return outcome.with_log(_STEP)
 
 
 def _enrol(event: AnyEvent, ctx: FlowContext, waiting: LearnerState | None = None) -> Outcome:

@@ -3,11 +3,14 @@ misplaced buttons, locked units, typed words."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from bot.advisor.base import Turn
 from bot.course.models import Module
 from bot.domain.events import Command, Press, Text
 from bot.domain.state import LessonStep, MenuStep, QuizStep
 from bot.flows import router
-from bot.flows.context import AdvisorAnswered, ClaimTurn
+from bot.flows.context import AdvisorAnswered, AskAdvisor, ClaimTurn, Outcome
 from tests.flows.pure import PureLearner
 
 
@@ -130,3 +133,21 @@ def test_a_typed_command_on_a_first_contact_is_never_lost(module: Module) -> Non
     learner = PureLearner(module)
     learner.send(Command(actor=learner.actor, name="progress"))
     assert learner.shown[-1].heading == f"Your progress · {module.title}"
+
+
+def test_an_outcome_with_another_log_keeps_every_other_field(module: Module) -> None:
+    learner = PureLearner(module)
+    learner.command("start")
+    every = Outcome(
+        state=learner.state,
+        messages=tuple(learner.shown),
+        log=({"kind": "lesson_done"},),
+        transcript=(Turn(role="learner", text="hello"),),
+        lab_id="lab-1",
+        job=AskAdvisor(lab_id="lab-1", turn=1),
+    )
+    logged = every.with_log(({"kind": "step"},))
+    assert logged.log == ({"kind": "step"},)
+    for field in dataclasses.fields(Outcome):
+        if field.name != "log":  # a field added to Outcome and left out of with_log fails here
+            assert getattr(logged, field.name) == getattr(every, field.name) != field.default, field.name
