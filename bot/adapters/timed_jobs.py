@@ -1,11 +1,13 @@
 """The scheduler jobs a Slack or Discord process runs: everything that messages learners on time,
-and the nudge sweep that plans them (which any scheduler process may run)."""
+and the nudge sweep that plans them (which any scheduler process may run). A Discord process
+adds its own (`DiscordAdapter.timed_jobs`: the pass role's grant and its sweep)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.adapters.delivery import PlatformOutbox
+from bot.adapters.discord.pass_role_jobs import RECURRING as PASS_ROLE_SWEEP
 from bot.nudges.sender import nudge_handlers
 from bot.nudges.sweep import RECURRING as NUDGE_SWEEP
 from bot.nudges.sweep import sweep_handlers
@@ -18,8 +20,9 @@ from bot.scheduler.runner import Handler
 
 __all__ = ["RECURRING", "timed_handlers"]
 
-RECURRING = {**NUDGE_SWEEP, **RELEASE_SWEEP}
-"""The recurring jobs (kind → period): the nudge sweep and the release sweep."""
+RECURRING = {**NUDGE_SWEEP, **RELEASE_SWEEP, **PASS_ROLE_SWEEP}
+"""The recurring jobs (kind → period): the nudge sweep, the release sweep and the pass-role
+sweep; a process seeds only those it has a handler for (the last: Discord processes only)."""
 
 
 def timed_handlers(

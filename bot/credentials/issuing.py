@@ -15,10 +15,9 @@ def pass_fields(state: LearnerState | None, module: Module, name: str) -> Certif
     """The certificate's fields, or None when the learner has not passed the module test."""
     if state is None:
         return None
-    passes = [attempt for attempt in state.progress.test_attempts if attempt.passed]
-    if not passes:
+    first = state.progress.first_pass
+    if first is None:
         return None
-    first = min(passes, key=lambda attempt: attempt.finished_at)
     issued = datetime.fromtimestamp(first.finished_at, UTC).date()
     return fit(CertificateFields(name=name.strip() or "Learner", module=module.title, issued=issued))
 

@@ -244,6 +244,11 @@ class Progress(BaseModel):
     def passed(self) -> bool:
         return any(attempt.passed for attempt in self.test_attempts)
 
+    @property
+    def first_pass(self) -> TestAttempt | None:
+        """The attempt that passed the module test first: when the learner passed it."""
+        return min((a for a in self.test_attempts if a.passed), key=lambda a: a.finished_at, default=None)
+
     def with_lesson_done(self, lesson_id: str) -> Progress:
         if lesson_id in self.lessons_done:
             return self

@@ -81,6 +81,7 @@ from bot.render.actions import PATTERN
 from bot.scheduler.runner import Handler
 from bot.storage.dedupe import EventDeduper
 from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
 from discord import app_commands
 
 log = logging.getLogger(__name__)
@@ -190,7 +191,9 @@ def build_discord_adapter(
         EventDeduper(redis, keys, EVENT_DEDUPE_TTL_S),
         NudgeControls(NudgeRecords(redis, keys), engine.clock, engine.reads_text),
     )
-    roles = PassRoles(redis, keys, client.http, lambda: outbox.at(Origin()))
+    learners = engine.store
+    assert isinstance(learners, RedisLearnerStore), "the pass-role sweep reads learners from Redis"
+    roles = PassRoles(redis, keys, client.http, lambda: outbox.at(Origin()), learners, engine.clock)
     engine.pass_listeners.append(roles.on_pass)
     sharing = DiscordPassSharing(PassSharing(redis, keys, engine.store, engine.module), outbox.api)
     certificates = DiscordCertificates(

@@ -5,8 +5,11 @@ that failed can be made up later.
 The grant on a pass is a scheduler job (`pass-role.discord`), scheduled once the pass is
 committed (`Engine.pass_listeners`) and named by the server, the learner and the role, so it
 is granted once whichever Discord process runs it, and a process that stops before granting
-leaves the job to another. A 429 that outlasts discord.py's own retries is tried again through
-the scheduler, after the wait Discord asked for.
+leaves the job to another. A process killed between the pass's commit and that schedule leaves
+it to the pass-role sweep (`bot.adapters.discord.pass_role_jobs`), which schedules the same job
+for learners who passed in the last 7 days and whose grant was never handed on. A 429 that
+outlasts discord.py's own retries is tried again through the scheduler, after the wait Discord
+asked for.
 
 Granting needs Manage Roles and the bot's highest role above the pass role; Discord answers
 403 (code 50013) when either is missing, and 404 (10011) for a role that was deleted. The pass
@@ -27,6 +30,7 @@ from redis.exceptions import RedisError
 
 import discord
 from bot.adapters.discord.dm_course import DM_TENANT
+from bot.adapters.discord.pass_role_jobs import GRANT, SWEEP, PassRoleSweep, grant_job
 from bot.adapters.platform import note
 from bot.cohorts.models import Cohort, Tenant
 from bot.cohorts.store import AsyncRedis, CohortStore
@@ -37,6 +41,7 @@ from bot.scheduler.job import Job
 from bot.scheduler.runner import Handler, RetryLater
 from bot.scheduler.store import JobStore
 from bot.storage.keys import KeyBuilder
+from bot.storage.redis_store import RedisLearnerStore
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +58,6 @@ NO_RIGHTS = (
     "Discord says I may not. I need the Manage Roles permission, and my own role must be above "
     "<@&{role}> in Server Settings → Roles."
 )
-GRANT = "pass-role.discord"
-"""The job kind: only a Discord process (which has the REST client) runs it."""
 RATE_LIMITED = 429
 GONE = "that role no longer exists. Set another with `/cohort policy {cohort} pass-role @role`, or `none`."
 
@@ -66,6 +69,8 @@ class PassRoles:
         keys: KeyBuilder,
         http: discord.http.HTTPClient,
         outbox: Callable[[], Outbox],
+        learners: RedisLearnerStore,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -75,9 +80,13 @@ class PassRoles:
         """Where the facilitator is told (their DM, or their course thread if DMs are closed)."""
 
         self.jobs = JobStore(redis, keys)
+        self.now = now
+        """The engine's clock: the one passes are stamped with."""
+        self.sweep = PassRoleSweep(self.cohorts, learners, self.jobs, now)
 
     def timed_jobs(self) -> dict[str, Handler]:
-        return {GRANT: self.run_job}
+        """The grant, and the sweep that makes up a grant whose pass listener never ran."""
+        return {GRANT: self.run_job, SWEEP: self.sweep}
 
     async def on_pass(self, actor: Actor, state: LearnerState) -> None:
         """The pass is committed: hand the grant to the scheduler (run now, by any Discord process)."""
@@ -87,13 +96,7 @@ class PassRoles:
         role = cohort.settings.pass_role if cohort is not None else None
         if role is None:
             return
-        job = Job(
-            id=f"{GRANT}:{actor.tenant}:{actor.user}:{role}",
-            kind=GRANT,
-            run_at=time.time(),
-            data={"guild": actor.tenant, "user": actor.user},
-        )
-        if await self.jobs.schedule(job):
+        if await self.jobs.schedule(grant_job(actor.tenant, actor.user, role, self.now())):
             log.info("discord: pass role %s of %s for %s handed to the scheduler", role, actor.tenant, actor)
 
     async def run_job(self, job: Job) -> None:
