@@ -149,14 +149,15 @@ class PlatformOutbox(Generic[Part]):
         With `once`, each part carries the key (the first part the key itself, the next ones
         `key#1`, ...); False when a run that stopped had posted it already, and nothing is posted."""
         channel = await self.dm_channel(actor)
+        parts = self.render(actor, message)
         if (
             once is not None
             and once.unsure_for_s is not None
-            and await self.platform.posted_already(actor, channel, once.key, once.unsure_for_s)
+            and await self.platform.posted_already(actor, channel, parts[0], once)
         ):
             return False
         posted = None
-        for number, part in enumerate(self.render(actor, message)):
+        for number, part in enumerate(parts):
             key = None if once is None else once.key if number == 0 else f"{once.key}#{number}"
             posted = await self.platform.post(actor, channel, part, key=key)
         if posted is not None:

@@ -18,6 +18,7 @@ from typing import Generic, Protocol, TypeVar
 
 from bot.domain.events import Actor
 from bot.domain.messages import Message, Paragraph, ReplyProgress
+from bot.domain.outbox import PostOnce
 
 Part = TypeVar("Part")
 """One platform message as its API takes it (a Block Kit message, a Discord payload)."""
@@ -125,9 +126,11 @@ class Platform(Protocol[Part]):
         for real messages. `key`: the post's idempotency key, carried with the message so that
         `posted_already` can tell whether it went out."""
 
-    async def posted_already(self, actor: Actor, channel: str, key: str, unsure_for_s: float) -> bool:
-        """Whether a post with `key`, claimed `unsure_for_s` seconds ago by a run that stopped,
-        reached `channel`: False when posting it again (with the same key) cannot make a second."""
+    async def posted_already(self, actor: Actor, channel: str, part: Part, once: PostOnce) -> bool:
+        """Whether the post `once` (its first part `part`), claimed `once.unsure_for_s` seconds
+        ago by a run that stopped, reached the learner (`channel`, their DM, or wherever `post`
+        sends their cards): False when posting it again (with the same key) cannot make a
+        second. Raises `Refused` when the platform cannot say."""
 
     async def edit(
         self, actor: Actor, channel: str, message_id: str, part: Part, *, draft: bool = False

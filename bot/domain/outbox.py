@@ -31,6 +31,9 @@ class PostOnce:
     unsure_for_s: float | None = None
     """Set when a run that stopped may have posted it: it claimed the post this many seconds
     ago and never confirmed it. The platform is asked before it is posted again."""
+    claimed_at: float | None = None
+    """When that run claimed it (epoch seconds, by the sender's clock), if known: the post, if
+    it went out, was made after it."""
 
 
 class CardPoster(Protocol):

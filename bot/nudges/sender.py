@@ -11,10 +11,10 @@ finds one of three things. Counted and confirmed: it sends nothing. Counted by i
 confirmed (killed between counting and the platform's answer): it asks the platform whether
 the post went out, and posts only if not: Discord is sent the same create again and, within
 its nonce window (a few minutes; the takeover comes when the 60 s lease runs out), answers
-with the first message instead of making a second; Slack's DM history (`conversations.history`
-with `include_all_metadata`) is searched for the key. Only a takeover later than Discord's
-window (every process down for minutes) cannot ask, and then sends nothing rather than risk a
-second nudge (logged). Not counted: it counts and posts as usual.
+with the first message instead of making a second; past that window (every process down for
+minutes) the learner's DM and course thread are read for the bot's message since the count
+(`bot.adapters.discord.outbox`); Slack's DM history (`conversations.history` with
+`include_all_metadata`) is searched for the key. Not counted: it counts and posts as usual.
 
 A post refused for a reason that may pass is given back and retried through the scheduler (a
 429 after the wait the platform asked for, never a sleep here); while it may have gone out
@@ -108,10 +108,9 @@ class NudgeSender:
             return
         now = self.clock.now()
         if unsure:
-            # Its time was checked when it was counted; asked (and posted, if it never went out)
-            # now, while Discord still knows the nonce.
+            # Its time was checked when it was counted; asked (and posted, if it never went out) now.
             claimed_at = record.sent_at if record.sent_at is not None else now
-            once = PostOnce(job.id, unsure_for_s=max(0.0, now - claimed_at))
+            once = PostOnce(job.id, unsure_for_s=max(0.0, now - claimed_at), claimed_at=claimed_at)
             log.warning(
                 "nudge %s to %s: a run that stopped may have posted it; asking the platform", job.id, actor
             )

@@ -116,7 +116,8 @@ class ReleaseAnnouncer:
                     if began is None:
                         return  # told already
                     # A run that died while this DM was on its way: the platform is asked.
-                    once, unsure = PostOnce(key, unsure_for_s=max(0.0, now - began)), True
+                    since = began or None  # 0.0: a mark that says no time
+                    once, unsure = PostOnce(key, unsure_for_s=max(0.0, now - began), claimed_at=since), True
                 # A process stopped meanwhile (cancelled) leaves the mark taken: its DM may have
                 # reached the platform, and the run that takes the job over asks.
                 try:

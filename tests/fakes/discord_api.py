@@ -17,7 +17,10 @@ them; their files are kept in the message's `files` as (filename, bytes).
 Every answer carries Discord's rate-limit headers (`X-RateLimit-*`, a bucket per route);
 A message create with a `nonce` and `enforce_nonce: true` that the bot already created in that
 channel within `nonce_window_s` answers with that first message and creates nothing, as Discord
-does; the nonce is echoed in the create's answer (not kept with the message otherwise).
+does; the nonce is echoed in the create's answer, never shown by a fetch. Ids are snowflakes of
+the fake's clock (`now`), so a message's id tells when it was made. `GET /channels/{id}/messages`
+serves a channel's messages as Discord does (newest first, `limit`, `before`/`after`), or 403 /
+50001 (`history_refusals`), or nothing at all where the bot may not read history (`history_hidden`).
 `rate_limit(fragment)` makes the next call whose path contains `fragment` answer 429 with
 `Retry-After`, as Discord does, and discord.py waits and sends it again. Roles: `PUT /guilds/{g}/members/{u}/roles/{r}` (`granted`; `role_mode` for 403 and 404).
 Private threads:
@@ -38,8 +41,9 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, web
@@ -129,6 +133,7 @@ class Call:
     body: Any
     authorized: bool
     at: float = field(default_factory=time.monotonic)
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,7 +144,6 @@ class FakeDiscordApi:
     blocked: set[str] = field(default_factory=set)
     unknown: set[str] = field(default_factory=set)
     """Users Discord no longer knows (deleted accounts): opening a DM with one is 404, code 10013."""
-    _ids: Any = field(default_factory=lambda: itertools.count(100_000_000_000_000_000))
     _dm: dict[str, str] = field(default_factory=dict)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     members_intent: bool = True
@@ -174,6 +178,15 @@ class FakeDiscordApi:
     bot's work right there: the message reached Discord, the answer never reached the bot)."""
     nonce_window_s: float = 300.0
     """How long a message create's `nonce` is remembered (Discord: "the past few minutes")."""
+    now: Callable[[], float] = time.time
+    """Discord's clock (epoch seconds): new ids are snowflakes of it (and so are messages'
+    `timestamp`s), and the nonce window runs on it."""
+    history_refusals: int = 0
+    """The next this many `GET /channels/{id}/messages` answer 403 / code 50001 Missing Access."""
+    history_hidden: set[str] = field(default_factory=set)
+    """Channels whose history the bot may not read (no Read Message History): Discord answers
+    `GET /channels/{id}/messages` there with no messages at all, not with an error."""
+    _last_id: int = 0
     _nonces: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: Any = field(default_factory=lambda: itertools.count(1))
@@ -312,7 +325,10 @@ class FakeDiscordApi:
         return next((t for t in self.threads.values() if user in t["members"]), None)
 
     def new_id(self) -> str:
-        return str(next(self._ids))
+        """A snowflake of `now` (a new one for each call, in order, as Discord's are)."""
+        made = (int(self.now() * 1000) - DISCORD_EPOCH_MS) << 22
+        self._last_id = max(made, self._last_id + 1)
+        return str(self._last_id)
 
     def dm_of(self, user: str) -> str:
         return self._dm.setdefault(user, self.new_id())
@@ -332,7 +348,9 @@ class FakeDiscordApi:
             raw = await request.read()
             body = json.loads(raw) if raw else None
         auth = request.headers.get("Authorization", "")
-        self.calls.append(Call(request.method, path, body, auth == f"Bot {self.token}"))
+        self.calls.append(
+            Call(request.method, path, body, auth == f"Bot {self.token}", query=dict(request.query))
+        )
         limited = self._limit(path)
         if limited is not None:
             return limited
@@ -428,6 +446,8 @@ class FakeDiscordApi:
             return web.Response(status=204)
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             channel = parts[1]
+            if m == "GET" and len(parts) == 3:
+                return self._history(channel, request.query)
             if m == "POST":
                 await self.posts_open.wait()
                 if any(self._dm.get(u) == channel for u in self.blocked):
@@ -438,7 +458,7 @@ class FakeDiscordApi:
                     return _json({k: v for k, v in first.items() if k != "files"})
                 stored = self._store(channel, {k: v for k, v in body.items() if k != "enforce_nonce"})
                 if nonce is not None:
-                    self._nonces[(channel, str(nonce))] = (stored["id"], time.monotonic())
+                    self._nonces[(channel, str(nonce))] = (stored["id"], self.now())
                 for listener in self.on_create:
                     listener(stored)
                 if files:
@@ -502,9 +522,32 @@ class FakeDiscordApi:
         if nonce is None:
             return None
         seen = self._nonces.get((channel, str(nonce)))
-        if seen is None or time.monotonic() - seen[1] > self.nonce_window_s:
+        if seen is None or self.now() - seen[1] > self.nonce_window_s:
             return None
         return self.messages.get(seen[0])
+
+    def _history(self, channel: str, query: Mapping[str, str]) -> web.Response:
+        """`GET /channels/{id}/messages`: up to `limit` (1-100, default 50) of the channel's
+        messages, newest first; with `before`, the latest ones older than it; with `after`,
+        the earliest ones newer than it (still newest first, as Discord answers). `around` is
+        not served here."""
+        if self.history_refusals:
+            self.history_refusals -= 1
+            return _json({"message": "Missing Access", "code": 50001}, status=403)
+        anchors = [name for name in ("before", "after", "around") if name in query]
+        limit = int(query.get("limit", "50"))
+        if not 1 <= limit <= 100 or len(anchors) > 1 or "around" in anchors:
+            return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+        if channel in self.history_hidden:
+            return _json([])
+        listed = sorted(self.in_channel(channel), key=lambda message: int(message["id"]))
+        if "after" in query:
+            listed = [x for x in listed if int(x["id"]) > int(query["after"])][:limit]
+        elif "before" in query:
+            listed = [x for x in listed if int(x["id"]) < int(query["before"])][-limit:]
+        else:
+            listed = listed[-limit:]
+        return _json([_fetched(message) for message in reversed(listed)])
 
     def _role_grant(self, method: str, guild: str, user: str, role: str) -> web.Response:
         """`PUT /guilds/{g}/members/{u}/roles/{r}`: 204 and recorded in `granted`, or as
@@ -533,7 +576,6 @@ class FakeDiscordApi:
                 "bot": True,
             },
             "type": 0,
-            "timestamp": "2026-01-01T00:00:00+00:00",
             "tts": False,
             "mention_everyone": False,
             "mentions": [],
@@ -541,6 +583,7 @@ class FakeDiscordApi:
             "attachments": [],
             "pinned": False,
         }
+        message["timestamp"] = _snowflake_time(message["id"])
         self.messages[message["id"]] = message
         return message
 
@@ -549,6 +592,40 @@ class FakeDiscordApi:
         message.update(body)
         message["edits"] += 1
         return message
+
+
+DISCORD_EPOCH_MS = 1_420_070_400_000
+"""Snowflakes count milliseconds from the start of 2015."""
+NOT_FETCHED = frozenset({"edits", "deleted", "files", "nonce", "enforce_nonce", "allowed_mentions"})
+"""What the fake keeps with a message that a fetch of it does not show (Discord keeps no nonce)."""
+
+
+def _snowflake_time(snowflake: str) -> str:
+    moment = ((int(snowflake) >> 22) + DISCORD_EPOCH_MS) / 1000
+    return datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+def _fetched(message: dict[str, Any]) -> dict[str, Any]:
+    """A kept message as a fetch answers it: Discord's fields, each embed typed `rich`, and
+    each component numbered (`id`), as Discord adds them."""
+    shown = {k: v for k, v in message.items() if k not in NOT_FETCHED}
+    numbers = itertools.count(1)
+    rows = [
+        {
+            **row,
+            "id": next(numbers),
+            "components": [{**c, "id": next(numbers)} for c in row.get("components", [])],
+        }
+        for row in message.get("components") or []
+    ]
+    return {
+        **shown,
+        "content": message.get("content") or "",
+        "embeds": [{"type": "rich", **embed} for embed in message.get("embeds") or []],
+        "components": rows,
+        "edited_timestamp": message.get("timestamp") if message.get("edits") else None,
+        "flags": message.get("flags", 0),
+    }
 
 
 def _modal_problem(data: dict[str, Any]) -> str:

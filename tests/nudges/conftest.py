@@ -178,6 +178,7 @@ async def discord_nudges(
     """The real discord.py client against the fake API; Discord tells no time zone, so the
     cohort's holds."""
     clock = ManualClock(utc(2026, 12, 1, 12))
+    discord_api.now = clock.now  # Discord's clock is the world's: ids tell when messages were made
     engine = Engine(module, RedisLearnerStore(redis_any, KEYS), OfflineAdvisor(), clock=clock.now)
     settings = DiscordSettings(
         _env_file=None,  # type: ignore[call-arg]

@@ -133,15 +133,22 @@ class CourseThreads:
             return None
         return raw.decode() if isinstance(raw, bytes) else str(raw)
 
+    async def known(self, actor: Actor) -> str | None:
+        """The learner's private thread, if one was made (none is made here; Redis errors raise)."""
+        raw = await self.client.get(self.keys.course_thread(actor))
+        if raw is None:
+            return None
+        return raw.decode() if isinstance(raw, bytes) else str(raw)
+
     async def thread_for(self, actor: Actor) -> str | None:
         """The learner's private thread in their server's course channel, made (with the
         learner added and told why) the first time; None without a course channel."""
         try:
-            raw = await self.client.get(self.keys.course_thread(actor))
+            known = await self.known(actor)
         except (RedisError, ValueError):
             return None
-        if raw is not None:
-            return raw.decode() if isinstance(raw, bytes) else str(raw)
+        if known is not None:
+            return known
         channel = await self._channel_for(actor)
         if channel is None:
             return None

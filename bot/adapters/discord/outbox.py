@@ -23,6 +23,7 @@ import hashlib
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import ClientError
@@ -35,6 +36,7 @@ from bot.adapters.discord.closed_dms import ClosedDms, CourseThreads
 from bot.adapters.discord.dm_course import DM_TENANT, CardTenants
 from bot.adapters.platform import Posted, Pressed, Refused, Rendering, Where, note
 from bot.domain.events import Actor
+from bot.domain.outbox import PostOnce
 from bot.render.discord import DiscordPayload, render_discord, render_discord_answered, render_discord_draft
 from bot.render.limits import discord_problems
 
@@ -59,6 +61,11 @@ more (50007), no such user (10013), no mutual guilds (50278)."""
 NONCE_KEPT_S = 120.0
 """How long a takeover may still count on Discord de-duplicating a create with the same nonce:
 Discord checks it "in the past few minutes"; a job is taken over when its 60 s lease runs out."""
+HISTORY_LOOKED_AT = 50
+"""How many messages of a channel, from a post's claim on, are searched for it: it went out
+within moments of the claim, if at all, so it is among the first few."""
+CLOCK_SKEW_S = 5.0
+"""How far the sender's clock and Discord's may disagree: the search starts this much earlier."""
 NO_MENTIONS: dict[str, Any] = {"parse": []}
 """Course text and learner echoes must never ping anyone."""
 
@@ -114,6 +121,7 @@ class DiscordApi:
     def __init__(self, http: HTTPClient, places: Places | None = None) -> None:
         self.http = http
         self.places = places
+        self._bot_id: str | None = None
 
     def dm_key(self, actor: Actor) -> Hashable:
         return actor.user  # user ids are global: one DM whichever guild the course is for
@@ -126,6 +134,8 @@ class DiscordApi:
     async def request(self, route: Route, payload: dict[str, Any] | None = None, **params: Any) -> Any:
         """One REST call through discord.py; any failure becomes `Refused` with Discord's code."""
         try:
+            if payload is None:  # no body at all (discord.py would send `null` as JSON)
+                return await self.http.request(route, params=params or None)
             return await self.http.request(route, json=payload, params=params or None)
         except discord.HTTPException as error:
             reason = f"http {error.status} code {error.code}"
@@ -174,18 +184,68 @@ class DiscordApi:
             await places.card_tenants.remember(actor, posted.message_id)
         return posted
 
-    async def posted_already(self, actor: Actor, channel: str, key: str, unsure_for_s: float) -> bool:
-        if unsure_for_s <= NONCE_KEPT_S:
-            return False  # posted again with the same nonce: Discord answers with the first message
-        # Discord keeps no nonce with the message, so past its window there is no asking:
-        # treated as sent, never twice.
-        log.warning(
-            "discord: post %s to %s claimed %.0f s ago: past the nonce window, not posted again",
-            key,
-            actor,
-            unsure_for_s,
+    async def posted_already(self, actor: Actor, channel: str, part: DiscordPayload, once: PostOnce) -> bool:
+        """Within `NONCE_KEPT_S` of the claim, False: the same create with the same nonce and
+        `enforce_nonce` is answered with the first message, if there was one. Later Discord has
+        forgotten the nonce (and a fetched message never shows it), so the places `post` sends
+        the learner's cards to are read: the DM, and their course thread if they have one. The
+        post went out if one of the bot's messages there, created from the claim on (less
+        `CLOCK_SKEW_S`), shows what this post shows (`_shown`: content, embed texts, button
+        custom_ids). The key itself is not written into the message: nothing a learner cannot
+        see survives a fetch but the buttons' custom_ids, which the engine parses
+        (`bot.render.actions`). A read Discord refuses raises `Refused` (with its wait, never
+        as unreachable): the post stays claimed, and is asked about again."""
+        if once.unsure_for_s is None or once.unsure_for_s <= NONCE_KEPT_S:
+            return False
+        shown = _shown(_body(part))
+        since = None if once.claimed_at is None else once.claimed_at - CLOCK_SKEW_S
+        places = [(channel, False)]
+        if self.places is not None and actor.tenant != DM_TENANT:
+            thread = await self.places.threads.known(actor)
+            if thread is not None:
+                places.append((thread, True))
+        unread: Refused | None = None
+        for place, in_guild in places:
+            try:
+                if await self._shows(place, shown, since, in_guild=in_guild):
+                    log.info("discord: post %s to %s found in %s: not posted again", once.key, actor, place)
+                    return True
+            except Refused as error:
+                if not error.gone:  # a deleted thread shows nobody anything
+                    unread = error
+        if unread is not None:
+            raise Refused(f"history unread: {unread.reason}", retry_after_s=unread.retry_after_s)
+        return False
+
+    async def _shows(self, channel: str, shown: Shown, since: float | None, *, in_guild: bool) -> bool:
+        """Whether one of the bot's messages in `channel`, from `since` on (the latest, when
+        unknown), shows `shown`. A guild channel answers a bot without Read Message History
+        with no messages rather than an error: an empty page of a thread (which always holds
+        the bot's first words) is checked against its latest message."""
+        route = Route("GET", "/channels/{channel_id}/messages", channel_id=channel)
+        after = {} if since is None else {"after": _snowflake_before(since)}
+        page = await self.request(route, None, limit=HISTORY_LOOKED_AT, **after)
+        if not isinstance(page, list):
+            raise Refused("no messages in the answer")
+        if not page and in_guild and not await self.request(route, limit=1):
+            raise Refused("history hidden (Read Message History)")
+        me = await self._me()
+        return any(
+            isinstance(message, dict)
+            and str((message.get("author") or {}).get("id")) == me
+            and (since is None or _created_at(message) >= since)
+            and _shown(message) == shown
+            for message in page
         )
-        return True
+
+    async def _me(self) -> str:
+        """The bot's own user id (`GET /users/@me`, once)."""
+        if self._bot_id is None:
+            data = await self.request(Route("GET", "/users/@me"))
+            if not isinstance(data, dict) or "id" not in data:
+                raise Refused("no user in the answer")
+            self._bot_id = str(data["id"])
+        return self._bot_id
 
     async def _post(self, channel: str, part: DiscordPayload, nonce: str | None = None) -> Posted:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
@@ -335,6 +395,48 @@ class DiscordOutbox(PlatformOutbox[DiscordPayload]):
 def message_nonce(key: str) -> str:
     """A message nonce (at most 25 characters) made from an idempotency key of any length."""
     return hashlib.sha256(key.encode()).hexdigest()[:25]
+
+
+Shown = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]
+
+
+def _shown(message: dict[str, Any]) -> Shown:
+    """What a message shows, as a sent body and a fetched message both give it: its content,
+    its embeds' texts and its buttons' custom_ids. What Discord adds (an embed's `type`, a
+    component's `id`) or trims (surrounding whitespace) makes no difference."""
+
+    def text(value: Any) -> str:
+        return str(value or "").strip()
+
+    embeds = tuple(
+        (
+            text(embed.get("title")),
+            text(embed.get("description")),
+            text((embed.get("footer") or {}).get("text")),
+            *(f"{text(f.get('name'))}\n{text(f.get('value'))}" for f in embed.get("fields") or []),
+        )
+        for embed in message.get("embeds") or []
+    )
+    buttons = tuple(
+        str(item["custom_id"])
+        for row in message.get("components") or []
+        for item in row.get("components") or []
+        if item.get("custom_id")
+    )
+    return text(message.get("content")), embeds, buttons
+
+
+def _created_at(message: dict[str, Any]) -> float:
+    """When Discord made the message (epoch seconds), from its snowflake id."""
+    try:
+        return discord.utils.snowflake_time(int(message["id"])).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+
+
+def _snowflake_before(moment: float) -> int:
+    """The largest snowflake older than `moment`: `after` it are the messages made from `moment` on."""
+    return max(0, discord.utils.time_snowflake(datetime.fromtimestamp(moment, UTC)) - 1)
 
 
 def _retry_after(error: discord.HTTPException) -> float:

@@ -32,6 +32,7 @@ from bot.adapters.slack.budget import Priority, SlackBudget
 from bot.adapters.slack.tokens import SingleToken, TokenSource
 from bot.domain.events import Actor
 from bot.domain.messages import DraftPlace, ReplyProgress
+from bot.domain.outbox import PostOnce
 from bot.render.limits import slack_problems
 from bot.render.slack import (
     SlackMessage,
@@ -169,7 +170,7 @@ class SlackApi:
         except _FAILURES as error:
             raise _refused(error) from None
 
-    async def posted_already(self, actor: Actor, channel: str, key: str, unsure_for_s: float) -> bool:
+    async def posted_already(self, actor: Actor, channel: str, part: SlackMessage, once: PostOnce) -> bool:
         """Looks for the key in the metadata of the DM's latest messages (`conversations.history`,
         Tier 3, in the workspace's budget): a learner who is due a nudge has been quiet, so a
         post that went out is among the last few."""
@@ -184,7 +185,7 @@ class SlackApi:
             messages = response["messages"]
         except _FAILURES as error:
             raise _refused(error) from None
-        return any(_post_key(message) == key for message in messages)
+        return any(_post_key(message) == once.key for message in messages)
 
     async def edit(
         self, actor: Actor, channel: str, message_id: str, part: SlackMessage, *, draft: bool = False
