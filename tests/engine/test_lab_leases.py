@@ -79,7 +79,8 @@ async def test_a_live_slow_stream_is_never_taken_over(make_engine, module, store
     assert await store.open_turns() == []
 
 
-async def test_a_dead_stream_is_taken_over_within_seconds(make_engine, module, store):
+async def die_mid_stream(make_engine, module) -> Learner:
+    """A learner whose lab reply was being streamed by a process that died: an open turn."""
     hung = GatedAdvisor()
     learner = Learner(make_engine(hung, FAST))
     await enter_lab(learner, module)
@@ -88,6 +89,11 @@ async def test_a_dead_stream_is_taken_over_within_seconds(make_engine, module, s
         await asyncio.sleep(0.01)
     task.cancel()  # the process dies mid-stream: nobody renews the lease any more
     await asyncio.gather(task, return_exceptions=True)
+    return learner
+
+
+async def test_a_dead_stream_is_taken_over_within_seconds(make_engine, module, store):
+    learner = await die_mid_stream(make_engine, module)
     died = time.monotonic()
 
     survivor_advisor = CountingAdvisor()
@@ -150,15 +156,7 @@ async def test_a_sweep_loop_told_to_stop_stops_even_if_python_lost_the_request(m
     from bot.adapters.recovery import keep_recovering
     from tests.lost_cancel import lose_a_cancel
 
-    hung = GatedAdvisor()
-    learner = Learner(make_engine(hung, FAST))
-    await enter_lab(learner, module)
-    dying = asyncio.create_task(learner.say(QUESTION))
-    while hung.calls == 0:
-        await asyncio.sleep(0.01)
-    dying.cancel()  # an open turn for the sweep to find
-    await asyncio.gather(dying, return_exceptions=True)
-
+    await die_mid_stream(make_engine, module)
     handed: list[Actor] = []
 
     async def deliver(actor: Actor, call: Callable[[Outbox], Awaitable[None]]) -> None:
