@@ -14,9 +14,12 @@ from collections.abc import Awaitable
 import pytest
 
 from bot.adapters.platform import note
+from bot.course.models import Module
 from bot.domain.events import Actor
+from bot.domain.outbox import PostOnce
 from bot.nudges.record import NudgeRecords
 from bot.nudges.sender import RETRY_S
+from bot.releases.announce import release_message
 from bot.scheduler.job import Claimed
 from bot.scheduler.runner import Scheduler
 from tests.discord.harness import CHANNEL, GUILD, command_payload
@@ -295,3 +298,22 @@ async def test_discord_course_thread_whose_history_the_bot_may_not_read_is_not_t
     await world.later(RETRY_S, survivor)
     assert len(nudges_in_thread(world, L1)) == 1
     assert await survivor.store.is_done(claimed.job.id)
+
+
+async def test_discord_claim_of_unknown_time_is_looked_for_among_the_latest_messages(
+    discord_nudges: DiscordNudges, module: Module
+) -> None:
+    """A release mark of an older version says no time: the DM's latest messages are read."""
+    world = discord_nudges
+    h = world.harness
+    await h.interaction(command_payload(L1, "start"))
+    actor = Actor(platform="discord", tenant=GUILD, user=L1)
+    lesson2, lesson3 = (release_message(module, lesson) for lesson in module.lessons[1:3])
+    assert await h.adapter.outbox.post_card(actor, lesson2, PostOnce("release:2"))
+    world.clock.advance(DAY)
+    assert not await h.adapter.outbox.post_card(actor, lesson2, PostOnce("release:2", DAY, claimed_at=None))
+    assert await h.adapter.outbox.post_card(actor, lesson3, PostOnce("release:3", DAY, claimed_at=None))
+    reads = history_reads(world, h.api.dm_of(L1))
+    assert len(reads) == 2 and all("after" not in read.query for read in reads)
+    titles = [e.get("title") for m in h.api.in_channel(h.api.dm_of(L1)) for e in m.get("embeds", [])]
+    assert titles.count("Lesson 2 is open") == 1 and titles.count("Lesson 3 is open") == 1
