@@ -1,7 +1,8 @@
 """Before a setting that needs the bot's permissions is made, the bot asks Discord (the
 server's roles, its own member object, the channel's overwrites) and answers the facilitator:
 `pass-role` needs Manage Roles and the bot's highest role above it; the cohort's channel needs
-View Channel, Send Messages, Create Private Threads and Send Messages in Threads there."""
+View Channel, Send Messages, Create Private Threads, Send Messages in Threads and Read Message
+History there."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ SHOUT = "700000000000000066"
 MANAGE_ROLES = 1 << 28
 VIEW, SEND = 1 << 10, 1 << 11
 PRIVATE_THREADS, IN_THREADS = 1 << 36, 1 << 38
-POSTING = VIEW | SEND | PRIVATE_THREADS | IN_THREADS
+HISTORY = 1 << 16
+POSTING = VIEW | SEND | PRIVATE_THREADS | IN_THREADS | HISTORY
 BOSS_PERMS = {"permissions": MANAGE_GUILD}
 
 
@@ -136,6 +138,15 @@ async def test_the_cohort_channel_is_checked_for_posting_and_private_threads(har
     answer = await channel(harness, SHOUT)
     assert f"channel is now <#{SHOUT}>" in answer
     assert f"in <#{SHOUT}> I lack Create Private Threads:" in answer
+
+    # Without Read Message History a takeover could not see in a learner's thread whether a
+    # nudge went out.
+    overwrites = harness.api.channels[SHOUT]["permission_overwrites"]
+    overwrites[1] = {"id": BOT_ROLE, "type": 0, "allow": str(SEND | PRIVATE_THREADS), "deny": str(HISTORY)}
+    await harness.cohort(BOSS, "channel", name="spring", clear=True, **BOSS_PERMS)
+    answer = await channel(harness, SHOUT)
+    assert f"in <#{SHOUT}> I lack Read Message History:" in answer
+    overwrites[1] = {"id": BOT_ROLE, "type": 0, "allow": str(SEND), "deny": "0"}
 
     # An overwrite for the bot itself comes last and wins.
     harness.api.channels[SHOUT]["permission_overwrites"].append(

@@ -196,7 +196,8 @@ class DiscordDirectory:
 
     async def channel_concern(self, tenant: Tenant, channel: str) -> Concern | None:
         """Asked before the cohort's channel is set: View Channel, Send Messages, Create Private
-        Threads and Send Messages in Threads there, with the channel's overwrites."""
+        Threads, Send Messages in Threads and Read Message History there, with the channel's
+        overwrites."""
         try:
             data = cast(dict[str, Any], await self.http.get_channel(channel))
         except discord.NotFound:

@@ -24,9 +24,11 @@ POSTING = {
     "Send Messages": discord.Permissions.send_messages.flag,
     "Create Private Threads": discord.Permissions.create_private_threads.flag,
     "Send Messages in Threads": discord.Permissions.send_messages_in_threads.flag,
+    "Read Message History": discord.Permissions.read_message_history.flag,
 }
 """What the cohort's channel needs: shout-outs are posted there, and learners whose DMs are
-closed continue in private threads there."""
+closed continue in private threads there, which a nudge's takeover reads to learn whether the
+nudge went out (`bot.adapters.discord.outbox`)."""
 
 Overwrites = Mapping[str, tuple[int, int]]
 """Target id (role or member) → (allow, deny)."""
