@@ -13,6 +13,7 @@ from bot.advisor.offline import OfflineAdvisor
 from bot.course.loader import load_module
 from bot.course.models import Module
 from bot.engine.engine import Engine
+from bot.scheduler.clock import ManualClock
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
 from tests.credentials.passes import SECRET
@@ -41,7 +42,11 @@ def clock() -> ShiftedClock:
 
 
 def discord_process(
-    api: FakeDiscordApi, module: Module, redis: aioredis.Redis, clock: ShiftedClock, **options: Any
+    api: FakeDiscordApi,
+    module: Module,
+    redis: aioredis.Redis,
+    clock: ShiftedClock | ManualClock,
+    **options: Any,
 ) -> DiscordHarness:
     """One Discord bot process against the fake API: its own client, engine and lease token
     (`options` go to `build_discord_adapter`)."""

@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.discord.app import build_discord_adapter
-from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.slack.app import build_slack_adapter
 from bot.adapters.timed_jobs import RECURRING, timed_handlers
 from bot.advisor.offline import OfflineAdvisor
@@ -30,8 +28,8 @@ from bot.settings import Settings
 from bot.storage.client import AsyncRedis
 from bot.storage.keys import KeyBuilder
 from bot.storage.redis_store import RedisLearnerStore
-from tests.discord.conftest import discord_api  # noqa: F401  # fixture
-from tests.discord.harness import TOKEN, DiscordHarness
+from tests.discord.conftest import discord_api, discord_process  # noqa: F401  # fixture
+from tests.discord.harness import DiscordHarness
 from tests.fakes.discord_api import FakeDiscordApi
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.conftest import roomy_budget, slack_api, slack_settings  # noqa: F401  # fixtures
@@ -160,6 +158,17 @@ class DiscordNudges(Processes):
         await super().later(seconds, *schedulers)
         await self.harness.settle()
 
+    async def cohort(self, *users: str, **policy: str) -> None:
+        """The cohort `spring`, its `policy` set in order (`quiet_hours="off"` for
+        `quiet-hours off`), and the `users` enrolled."""
+        from tests.discord.test_discord_cohort import boss
+
+        await boss(self.harness, "create", name="spring")
+        for key, value in policy.items():
+            await boss(self.harness, "policy", name="spring", key=key.replace("_", "-"), value=value)
+        for user in users:
+            await boss(self.harness, "enrol", name="spring", user_id=user)
+
     def nudges(self, uid: str) -> list[dict[str, Any]]:
         api = self.harness.api
         return [
@@ -179,16 +188,9 @@ async def discord_nudges(
     cohort's holds."""
     clock = ManualClock(utc(2026, 12, 1, 12))
     discord_api.now = clock.now  # Discord's clock is the world's: ids tell when messages were made
-    engine = Engine(module, RedisLearnerStore(redis_any, KEYS), OfflineAdvisor(), clock=clock.now)
-    settings = DiscordSettings(
-        _env_file=None,  # type: ignore[call-arg]
-        discord_bot_token=TOKEN,
-        discord_api_url=discord_api.api_url,
-        discord_gateway_url=discord_api.gateway_url,
-    )
-    adapter = build_discord_adapter(settings, engine, redis_any, KEYS, edit_interval_s=0.05)
-    harness = DiscordHarness(adapter, discord_api)
+    harness = discord_process(discord_api, module, redis_any, clock, edit_interval_s=0.05)
     await harness.login()
+    engine = harness.adapter.engine
     runtime = runtime_of(Settings(_env_file=None, key_prefix="test"), redis_any, engine)  # type: ignore[call-arg]
     yield DiscordNudges(clock, harness=harness, runtime=runtime)
     await harness.close()

@@ -23,7 +23,7 @@ from bot.releases.announce import release_message
 from bot.scheduler.job import Claimed
 from bot.scheduler.runner import Scheduler
 from tests.discord.harness import CHANNEL, GUILD, command_payload
-from tests.discord.test_discord_cohort import L1, boss
+from tests.discord.test_discord_cohort import L1
 from tests.fakes.discord_api import DISCORD_EPOCH_MS
 from tests.fakes.discord_api import Call as DiscordCall
 from tests.fakes.slack_api import Call
@@ -112,9 +112,7 @@ async def discord_nudge_due(
     claimed L1's first nudge. Returns it, the other, and the claim. With `closed_dms`, L1's
     DMs are closed and their course goes on in a private thread of the server's course channel."""
     h = world.harness
-    await boss(h, "create", name="spring")
-    await boss(h, "policy", name="spring", key="quiet-hours", value="off")
-    await boss(h, "enrol", name="spring", user_id=L1)
+    await world.cohort(L1, quiet_hours="off")
     if closed_dms:
         await h.adapter.handlers.places.threads.set_channel(GUILD, CHANNEL)
         h.api.blocked.add(L1)

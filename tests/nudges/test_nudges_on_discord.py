@@ -15,7 +15,7 @@ from bot.domain.events import Actor
 from bot.storage.redis_store import RedisLearnerStore
 from tests.discord.harness import GUILD, click_payload, command_payload
 from tests.discord.test_discord_app import buttons
-from tests.discord.test_discord_cohort import L1, L2, L3, boss
+from tests.discord.test_discord_cohort import L1, L2, L3
 from tests.nudges.conftest import DAY, KEYS, DiscordNudges, SlackNudges, utc
 
 
@@ -24,9 +24,7 @@ async def test_a_nudge_waits_for_morning_in_the_cohorts_zone_and_resume_acts_on_
 ) -> None:
     world = discord_nudges
     h = world.harness
-    await boss(h, "create", name="spring")
-    await boss(h, "policy", name="spring", key="timezone", value="Asia/Tokyo")
-    await boss(h, "enrol", name="spring", user_id=L1)
+    await world.cohort(L1, timezone="Asia/Tokyo")
     await h.interaction(command_payload(L1, "start"))  # Tuesday noon UTC, 21:00 in Tokyo
     world.process()
     world.process()
@@ -52,10 +50,7 @@ async def test_auto_pause_after_max_nudges_and_resume_through_the_subcommand(
 ) -> None:
     world = discord_nudges
     h = world.harness
-    await boss(h, "create", name="spring")
-    await boss(h, "policy", name="spring", key="quiet-hours", value="off")
-    await boss(h, "policy", name="spring", key="max-nudges", value="2")
-    await boss(h, "enrol", name="spring", user_id=L1)
+    await world.cohort(L1, quiet_hours="off", max_nudges="2")
     await h.interaction(command_payload(L1, "start"))
     world.process()
     for _ in range(4):
@@ -78,10 +73,7 @@ async def test_learners_discord_will_not_let_the_bot_reach_are_logged_and_not_tr
     h = world.harness
     h.api.blocked.add(L1)  # DMs closed (403, 50007), and no course channel to go to instead
     h.api.unknown.add(L2)  # the account is gone (404, 10013)
-    await boss(h, "create", name="spring")
-    await boss(h, "policy", name="spring", key="quiet-hours", value="off")
-    for uid in (L1, L2, L3):
-        await boss(h, "enrol", name="spring", user_id=uid)
+    await world.cohort(L1, L2, L3, quiet_hours="off")
     world.process()
     caplog.set_level(logging.INFO, "tutorbot.nudges")
     await world.later(3 * DAY + 600)
