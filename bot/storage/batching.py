@@ -152,6 +152,7 @@ class Autopipeline:
             self.exchanges += 1
             self.exchanged += len(commands)
             replies: list[Any] = []
+            callbacks = self.client.response_callbacks
             try:
                 async with asyncio.timeout(connection.socket_timeout):
                     for args in commands:
@@ -161,21 +162,20 @@ class Autopipeline:
                         except ResponseError as exc:
                             replies.append(exc)
                             continue
-                        replies.append(await self._parsed(args[0], response))
+                        # The reply as the client's own `execute_command` returns it. The
+                        # commands of an event have no callback: no coroutine is made for them.
+                        callback = callbacks.get(args[0])
+                        if callback is not None:
+                            response = callback(response)
+                            if inspect.isawaitable(response):
+                                response = await response
+                        replies.append(response)
             except TimeoutError:
                 await connection.disconnect(nowait=True)
                 raise RedisTimeoutError("Timeout reading from Redis") from None
             return replies
         finally:
             await pool.release(connection)
-
-    async def _parsed(self, name: Any, response: Any) -> Any:
-        """The reply as the client's own `execute_command` returns it (its response callback)."""
-        callback = self.client.response_callbacks.get(name)
-        if callback is None:
-            return response
-        parsed = callback(response)
-        return await parsed if inspect.isawaitable(parsed) else parsed
 
 
 def _packed(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[bytes]:
