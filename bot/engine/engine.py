@@ -299,7 +299,7 @@ class Engine:
                     data,
                     log=[_log_entry(entry, ctx.now) for entry in outcome.log],
                     lab_id=outcome.lab_id or (outcome.job.lab_id if outcome.job else None),
-                    transcript=[turn.model_dump_json().encode() for turn in outcome.transcript],
+                    transcript=[_TURN.to_json(turn) for turn in outcome.transcript],
                     read_transcript=min(self.advisor.history_lines, self.config.history_turns)
                     if outcome.job
                     else 0,
@@ -525,6 +525,7 @@ class _SilentOutbox:
 _SILENT = _SilentOutbox()
 
 _TURNS = TypeAdapter(tuple[Turn, ...])
+_TURN = Turn.__pydantic_serializer__  # `model_dump_json`, as bytes at once
 
 
 def _parse_turns(lines: list[bytes]) -> tuple[Turn, ...]:

@@ -54,6 +54,15 @@ class KeyBuilder:
     def learner_tag(self, actor: Actor) -> str:
         return f"{{{actor.platform}:{actor.tenant}:{actor.user}}}"
 
+    def commit_keys(self, actor: Actor, lab_id: str | None = None) -> list[str]:
+        """`state`, `log` and (with `lab_id`) `lab`: the keys one commit touches, built at once
+        (this runs on every event)."""
+        learner = f"{self.prefix}:{{{actor.platform}:{actor.tenant}:{actor.user}}}:"
+        if lab_id is None:
+            return [learner + "state", learner + "log"]
+        _check(_LAB_ID, lab_id, "lab id")
+        return [learner + "state", learner + "log", f"{learner}lab:{lab_id}"]
+
     def state(self, actor: Actor) -> str:
         """Hash with fields `rev` and `data`: the learner's state record."""
         return f"{self.prefix}:{self.learner_tag(actor)}:state"

@@ -144,11 +144,14 @@ READ_BATCH = 500
 
 def _joined(entries: Sequence[bytes], cap: int) -> bytes:
     """Entries (newest `cap` of them) as one newline-separated argument for the script."""
-    kept = list(entries)[-cap:]
-    for entry in kept:
-        if not entry or b"\n" in entry:
-            raise ValueError("log and transcript entries must be non-empty and hold no newline")
-    return b"\n".join(kept)
+    if not entries:
+        return b""
+    kept = entries[-cap:] if len(entries) > cap else entries
+    joined = b"\n".join(kept)
+    # Every newline is a separator, and no entry is empty: else it would not come back as sent.
+    if not all(kept) or joined.count(b"\n") != len(kept) - 1:
+        raise ValueError("log and transcript entries must be non-empty and hold no newline")
+    return joined
 
 
 class RedisLearnerStore(LearnerStore):
@@ -222,9 +225,7 @@ class RedisLearnerStore(LearnerStore):
         log_blob = _joined(log, self.log_cap)
         transcript_blob = _joined(transcript, self.transcript_cap)
 
-        keys = [self.keys.state(actor), self.keys.log(actor)]
-        if lab_id is not None:
-            keys.append(self.keys.lab(actor, lab_id))
+        keys = self.keys.commit_keys(actor, lab_id)
         write_id = f"{self._writer}{next(self._writes):x}"
         rev, wid = (expected.rev, expected.wid) if expected else (0, "")
         args: list[Any] = [rev, wid, write_id, data, read_transcript, log_blob, transcript_blob]
@@ -234,7 +235,13 @@ class RedisLearnerStore(LearnerStore):
                 await self._enrol(actor)
             except UNREACHABLE as exc:
                 raise StoreUnavailable(f"enrolment of {actor}: {type(exc).__name__}") from exc
-        reply = await self._run_commit(actor, keys, args)
+        try:
+            reply = await self._commit(keys=keys, args=args)
+        except ResponseError as exc:
+            _raise_if_wrong_type(actor, exc)
+            raise
+        except UNREACHABLE as exc:
+            reply = await self._commit_again(actor, keys, args, exc)
 
         status = int(reply[0])
         if status == 1:
@@ -252,23 +259,25 @@ class RedisLearnerStore(LearnerStore):
             raise CorruptRecord(f"event log or lab transcript of {actor} is not a list")
         raise CorruptRecord(f"state record of {actor} has no usable revision or data")
 
-    async def _run_commit(self, actor: Actor, keys: list[str], args: list[Any]) -> Any:
-        """The commit script, asked again when its answer is lost: the write id in `args` makes
-        a second run of a commit that did land report success without writing twice. A commit
-        that timed out is not asked again: Redis is hung, and the learner has waited one
-        timeout already."""
-        for attempt, pause in enumerate((*COMMIT_RETRY_PAUSES_S, None)):
+    async def _commit_again(self, actor: Actor, keys: list[str], args: list[Any], lost: BaseException) -> Any:
+        """The commit script asked again after its answer was `lost`: the write id in `args`
+        makes a second run of a commit that did land report success without writing twice. A
+        commit that timed out is not asked again: Redis is hung, and the learner has waited one
+        timeout already. (The first try is made in `commit` itself: one coroutine fewer on the
+        path every event takes.)"""
+        for attempt, pause in enumerate((*COMMIT_RETRY_PAUSES_S, None), start=1):
+            if pause is None or isinstance(lost, RedisTimeoutError):
+                raise CommitUncertain(
+                    f"commit of {actor} unanswered after {attempt} tries: {type(lost).__name__}"
+                ) from lost
+            await asyncio.sleep(pause)
             try:
                 return await self._commit(keys=keys, args=args)
             except ResponseError as exc:
                 _raise_if_wrong_type(actor, exc)
                 raise
             except UNREACHABLE as exc:
-                if pause is None or isinstance(exc, RedisTimeoutError):
-                    raise CommitUncertain(
-                        f"commit of {actor} unanswered after {attempt + 1} tries: {type(exc).__name__}"
-                    ) from exc
-                await asyncio.sleep(pause)
+                lost = exc
         raise AssertionError("unreachable")
 
     async def _enrol(self, actor: Actor) -> None:
