@@ -41,12 +41,28 @@ _CHOICE = re.compile(
 )
 
 
+_SENTENCE = re.compile(r"(?<=[.!?\n])\s*")
+
+# Words without which a pattern cannot match (each alternative of it needs one of them). In
+# ASCII text, where lower-casing matches exactly what IGNORECASE does, a message holding none of
+# them is spared the search, which tries every position.
+_PROMPT_NEEDS = ("system", "your", "prompt", "instructions", "ignore", "told")
+_TEST_ANSWERS_NEEDS = ("quiz", "test", "exam", "answer", "solution", "option", "letter", "choice")
+
+
 def classify(message: str) -> Ask:
-    if _PROMPT.search(message):
+    ascii_only = message.isascii()
+    lowered = message.lower()
+    if (not ascii_only or any(word in lowered for word in _PROMPT_NEEDS)) and _PROMPT.search(message):
         return Ask.PROMPT
-    if _TEST_ANSWERS.search(message):
+    # "is it b": the one alternative needing none of the words.
+    may_ask_answers = any(word in lowered for word in _TEST_ANSWERS_NEEDS) or (
+        "is" in lowered and "it" in lowered
+    )
+    if (not ascii_only or may_ask_answers) and _TEST_ANSWERS.search(message):
         return Ask.TEST_ANSWERS
-    # The question may follow a line of context ("I'm a student. Which…"): look at each sentence.
-    if any(_CHOICE.search(part) for part in re.split(r"(?<=[.!?\n])\s*", message)):
+    # The question may follow a line of context ("I'm a student. Which…"): look at each sentence
+    # (`match`, since the pattern is anchored at a sentence's start).
+    if any(_CHOICE.match(part) for part in _SENTENCE.split(message)):
         return Ask.QUESTION
     return Ask.OTHER

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.advisor.retrieval import LessonIndex, search, touched_key_terms
@@ -37,15 +38,30 @@ def merge(kept: Sequence[str], found: Sequence[str], cap: int = TOPICS_KEPT) -> 
     return out[:cap]
 
 
-@lru_cache(maxsize=256)
 def _piece_pattern(word: str) -> re.Pattern[str]:
     body = r"\W*".join(re.escape(part) for part in re.findall(r"[A-Za-z0-9]+|&", word))
     return re.compile(r"(?<![A-Za-z0-9])" + body + r"(?:s|es|ing|ed)?(?![A-Za-z0-9])", re.IGNORECASE)
 
 
-@lru_cache(maxsize=256)
-def _piece_parts(word: str) -> tuple[str, ...]:
-    return tuple(part.lower() for part in re.findall(r"[A-Za-z0-9]+|&", word))
+@dataclass(frozen=True)
+class _PieceWord:
+    piece: int
+    """Position of its piece in the brief."""
+    first: str
+    rest: tuple[str, ...]
+    """Its parts, lower case: text naming the word holds each (`first` is "" when it has none)."""
+    pattern: re.Pattern[str]
+
+
+@lru_cache(maxsize=64)
+def _piece_words(design: DesignBrief) -> tuple[_PieceWord, ...]:
+    """Every word of every piece, made once per brief (a lab message looks for all of them)."""
+    found = []
+    for n, piece in enumerate(design.pieces):
+        for word in piece.words:
+            parts = tuple(part.lower() for part in re.findall(r"[A-Za-z0-9]+|&", word))
+            found.append(_PieceWord(n, parts[0] if parts else "", parts[1:], _piece_pattern(word)))
+    return tuple(found)
 
 
 def pieces_in(design: DesignBrief, text: str) -> list[str]:
@@ -53,15 +69,15 @@ def pieces_in(design: DesignBrief, text: str) -> list[str]:
     # A word's pattern matches only text holding each of its parts: checking that first spares
     # most searches (in ASCII text, where lower-casing matches what IGNORECASE does).
     lowered = text.lower() if text.isascii() else None
-    return [
-        piece.name
-        for piece in design.pieces
-        if any(
-            (lowered is None or all(part in lowered for part in _piece_parts(word)))
-            and _piece_pattern(word).search(text)
-            for word in piece.words
-        )
-    ]
+    named: set[int] = set()
+    for word in _piece_words(design):
+        if word.piece in named:
+            continue
+        if lowered is not None and (word.first not in lowered or not all(p in lowered for p in word.rest)):
+            continue
+        if word.pattern.search(text):
+            named.add(word.piece)
+    return [piece.name for n, piece in enumerate(design.pieces) if n in named]
 
 
 def join(items: Sequence[str]) -> str:

@@ -376,6 +376,9 @@ class LessonIndex:
     """Every stem of the lesson, its lab and its headings: what a message on the subject shares."""
     key_terms: tuple[tuple[str, re.Pattern[str]], ...]
     """Each key term with a pattern that finds it in text ("A/B Test" also finds "A/B testing")."""
+    key_term_words: tuple[tuple[str, tuple[str, ...]], ...]
+    """Of each key term (by position in `key_terms`), its first word and its other words, lower
+    case ("" and none for a term without words)."""
     sections: tuple[str, ...]
     list_sections: frozenset[str]
     heading_stems: tuple[frozenset[str], ...]
@@ -449,6 +452,7 @@ def build_index(lesson: Lesson) -> LessonIndex:
         bm25=bm25,
         vocabulary=vocabulary | frozenset(stem(w) for w in (*LEARNER_WORDS, *CAREER_WORDS)),
         key_terms=key_terms,
+        key_term_words=tuple(_first_and_rest(_term_words(t.term)) for t in lesson.key_terms),
         sections=tuple(dict.fromkeys(p.section for p in passages)),
         list_sections=frozenset(p.section for p in passages if p.kind == "list"),
         # Words of the lesson's subject ("Data Scientist") are in every section: they do not tell
@@ -558,19 +562,23 @@ def touched_key_terms(index: LessonIndex, texts: Iterable[str]) -> list[str]:
     lowered = joined.lower()
     # Text that names a term holds each of its words, whatever their case: checking that first
     # spares most pattern searches. (Only in ASCII text: there, lower-casing matches exactly what
-    # the patterns' IGNORECASE does.)
+    # the patterns' IGNORECASE does; otherwise only the first word is checked.)
     ascii_only = joined.isascii()
-    return [
-        term
-        for term, pattern in index.key_terms
-        if all(word in lowered for word in (_term_words(term) if ascii_only else _term_words(term)[:1]))
-        and pattern.search(joined)
-    ]
+    found = []
+    for (term, pattern), (first, rest) in zip(index.key_terms, index.key_term_words, strict=True):
+        if first not in lowered or (ascii_only and rest and not all(word in lowered for word in rest)):
+            continue
+        if pattern.search(joined):
+            found.append(term)
+    return found
 
 
-@lru_cache(maxsize=1_024)
 def _term_words(term: str) -> tuple[str, ...]:
     return tuple(word.lower() for word in re.findall(r"[A-Za-z0-9]+", term))
+
+
+def _first_and_rest(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    return (words[0], words[1:]) if words else ("", ())
 
 
 @lru_cache(maxsize=1_024)
