@@ -528,9 +528,13 @@ def search(index: LessonIndex, text: str, limit: int = 2, ratio: float = 0.6) ->
         for position in index.list_positions:
             scores[position] += LIST_BONUS
     lowered = text.lower()
+    aligned = _aligned(text, lowered)
     for position, term, first_word in index.term_positions:
         # The learner named this key term: its definition answers best.
-        if first_word in lowered and index.term_patterns[term].search(text):
+        if first_word not in lowered:
+            continue
+        pattern = index.term_patterns[term]
+        if _names_at_word(pattern, text, lowered, first_word) if aligned else pattern.search(text):
             scores[position] *= 1.5
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)  # stable: ties by position
     best = [Hit(scores[i], index.passages[i]) for i in order[:limit] if scores[i] > 0]
@@ -564,13 +568,41 @@ def touched_key_terms(index: LessonIndex, texts: Iterable[str]) -> list[str]:
     # spares most pattern searches. (Only in ASCII text: there, lower-casing matches exactly what
     # the patterns' IGNORECASE does; otherwise only the first word is checked.)
     ascii_only = joined.isascii()
+    aligned = _aligned(joined, lowered)
     found = []
     for (term, pattern), (first, rest) in zip(index.key_terms, index.key_term_words, strict=True):
-        if first not in lowered or (ascii_only and rest and not all(word in lowered for word in rest)):
+        if first not in lowered or (ascii_only and not all(word in lowered for word in rest)):
             continue
-        if pattern.search(joined):
+        if _names_at_word(pattern, joined, lowered, first) if aligned else pattern.search(joined):
             found.append(term)
     return found
+
+
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
+"""The letters outside ASCII that IGNORECASE matches with ASCII ones (İ, ı, ſ and the Kelvin sign)."""
+
+
+def _aligned(text: str, lowered: str) -> bool:
+    """Whether, in `text`, a key term's first word matches case-insensitively exactly where its
+    lower case `lowered` holds the word: each character lower-cased to one, and no letter outside
+    ASCII that IGNORECASE matches with an ASCII one."""
+    return text.isascii() or (
+        len(lowered) == len(text) and not any(letter in text for letter in _FOLDS_TO_ASCII)
+    )
+
+
+def _names_at_word(pattern: re.Pattern[str], text: str, lowered: str, first: str) -> bool:
+    """`pattern.search(text)` for a key term's pattern in `_aligned` text: the pattern starts with
+    the term's `first` word, so it is tried only where `lowered` holds that word, not at every
+    position of a long passage."""
+    if not first:
+        return pattern.search(text) is not None
+    start = lowered.find(first)
+    while start >= 0:
+        if pattern.match(text, start):
+            return True
+        start = lowered.find(first, start + 1)
+    return False
 
 
 def _term_words(term: str) -> tuple[str, ...]:
