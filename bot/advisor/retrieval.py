@@ -14,7 +14,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import bm25s
@@ -360,6 +360,11 @@ class Passage:
     term: str | None = None
     """For a key-term definition: the term itself."""
     sentences: tuple[str, ...] = ()
+    sentence_stems: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)
+    """The stems of each of `sentences`, by position (a quote picks sentences by them)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sentence_stems", tuple(frozenset(stems(s)) for s in self.sentences))
 
 
 @dataclass(frozen=True)
@@ -383,6 +388,8 @@ class LessonIndex:
     list_sections: frozenset[str]
     heading_stems: tuple[frozenset[str], ...]
     """The stems of each passage's heading (its key term, for a definition), by position."""
+    heading_positions: dict[str, tuple[int, ...]]
+    """Per stem of any heading, the positions of the passages whose heading holds it."""
     rarity: dict[str, float]
     """Per stem, 1 for one found in a single passage, falling toward 0 for one found in all."""
     rows: dict[str, np.ndarray]
@@ -447,6 +454,9 @@ def build_index(lesson: Lesson) -> LessonIndex:
     texts += [p.text for p in passages] + [p.section for p in passages]
     vocabulary = frozenset(s for text in texts for s in stems(text))
     key_terms = tuple((t.term, _term_pattern(t.term)) for t in lesson.key_terms)
+    # Words of the lesson's subject ("Data Scientist") are in every section: they do not tell
+    # one heading from another.
+    heading_stems = tuple(frozenset(stems(p.term or p.section)) - subject for p in passages)
     return LessonIndex(
         passages=passages,
         bm25=bm25,
@@ -455,15 +465,22 @@ def build_index(lesson: Lesson) -> LessonIndex:
         key_term_words=tuple(_first_and_rest(_term_words(t.term)) for t in lesson.key_terms),
         sections=tuple(dict.fromkeys(p.section for p in passages)),
         list_sections=frozenset(p.section for p in passages if p.kind == "list"),
-        # Words of the lesson's subject ("Data Scientist") are in every section: they do not tell
-        # one heading from another.
-        heading_stems=tuple(frozenset(stems(p.term or p.section)) - subject for p in passages),
+        heading_stems=heading_stems,
+        heading_positions=_positions_by_stem(heading_stems),
         rarity=rarity,
         rows=_score_rows(bm25, len(passages)),
         term_patterns=dict(key_terms),
         list_positions=tuple(n for n, p in enumerate(passages) if p.kind == "list"),
         term_positions=tuple((n, p.term, _first_word(p.term)) for n, p in enumerate(passages) if p.term),
     )
+
+
+def _positions_by_stem(heading_stems: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...]]:
+    positions: dict[str, list[int]] = {}
+    for position, heading in enumerate(heading_stems):
+        for s in heading:
+            positions.setdefault(s, []).append(position)
+    return {s: tuple(found) for s, found in positions.items()}
 
 
 def _score_rows(bm25: bm25s.BM25, documents: int) -> dict[str, np.ndarray]:
@@ -490,18 +507,19 @@ class LessonIndexes:
 
     def of(self, lesson: Lesson) -> LessonIndex:
         known = self._built.get(lesson.id)
-        if known is not None and known[0] == lesson:
+        if known is not None and (known[0] is lesson or known[0] == lesson):
             return known[1]
         return build_index(lesson)
 
 
 def _scores(index: LessonIndex, query: Iterable[str]) -> np.ndarray | None:
-    """BM25 scores of the passages for `query` (None when no stem of it is in the lesson)."""
+    """BM25 scores of the passages for `query` (None when no stem of it is in the lesson). For a
+    query of one stem they are the index's own row: read it, never change it."""
     rows = [index.rows[s] for s in query if s in index.rows]
-    if not rows:
-        return None
-    total = rows[0].copy()
-    for row in rows[1:]:
+    if len(rows) <= 1:
+        return rows[0] if rows else None
+    total: np.ndarray = rows[0] + rows[1]
+    for row in rows[2:]:
         total += row
     return total
 
@@ -510,20 +528,23 @@ def search(index: LessonIndex, text: str, limit: int = 2, ratio: float = 0.6) ->
     """The best passages for `text`, best first (at most `limit`, each within `ratio` of the best)."""
     own, related = set(stems(text)), set(synonym_stems(text))
     found, synonyms = _scores(index, own), _scores(index, related)
-    if found is None and synonyms is None:
-        scores = [0.0] * len(index.passages)
+    # As Python floats (each float32 score exactly), the synonyms' scores added in float64.
+    if synonyms is None:
+        scores = [0.0] * len(index.passages) if found is None else found.tolist()
+    elif found is None:
+        scores = (SYNONYM_WEIGHT * synonyms).tolist()
     else:
-        combined = np.zeros(len(index.passages)) if found is None else found.astype(float)
-        if synonyms is not None:
-            combined = combined + SYNONYM_WEIGHT * synonyms
-        scores = combined.tolist()
+        scores = (found.astype(float) + SYNONYM_WEIGHT * synonyms).tolist()
     wanted = own | related
     # A question whose words (or their synonyms) name a section ("tools" and "The MLOps Stack")
     # is answered by that section more than by a passing mention elsewhere.
-    for position, heading in enumerate(index.heading_stems):
-        if heading & wanted:
-            # The learner's word for what a heading names counts as the heading's own word.
-            scores[position] += HEADING_WEIGHT * sum(index.rarity.get(s, 0.0) for s in heading & wanted)
+    named = {
+        position for s in wanted if s in index.heading_positions for position in index.heading_positions[s]
+    }
+    for position in named:
+        # The learner's word for what a heading names counts as the heading's own word.
+        heading = index.heading_stems[position]
+        scores[position] += HEADING_WEIGHT * sum(index.rarity.get(s, 0.0) for s in heading & wanted)
     if wanted & LIST_WORDS:
         for position in index.list_positions:
             scores[position] += LIST_BONUS
@@ -627,8 +648,8 @@ def best_sentences(passage: Passage, text: str, max_chars: int) -> tuple[str, bo
     if len(passage.text) <= max_chars or len(passage.sentences) <= 1:
         return _cut(passage.text, max_chars)
     wanted = set(stems(text)) | set(synonym_stems(text))
-    scores = [len(wanted & set(stems(sentence))) for sentence in passage.sentences]
-    first = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    scores = [len(wanted & sentence) for sentence in passage.sentence_stems]
+    first = scores.index(max(scores))  # the earliest of the best
     chosen = list(passage.sentences[first : first + 2])
     if len(" ".join(chosen)) > max_chars:
         chosen = chosen[:1]
