@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
@@ -23,6 +23,8 @@ from bot.storage.keys import KeyBuilder
 log = logging.getLogger(__name__)
 
 CARD_TTL_S = 7 * 24 * 3600
+
+_CARD = TypeAdapter(Message)
 
 
 class CardMemory:
@@ -36,9 +38,7 @@ class CardMemory:
 
     async def remember(self, actor: Actor, channel: str, ts: str, card: Message) -> None:
         try:
-            await self.client.set(
-                self.key(actor, channel, ts), card.model_dump_json().encode(), ex=self.ttl_s
-            )
+            await self.client.set(self.key(actor, channel, ts), _CARD.dump_json(card), ex=self.ttl_s)
         except (RedisError, ValueError):
             # Only the later "answered" edit depends on this; the course goes on without it.
             log.warning("could not remember a card for %s", actor)
@@ -54,6 +54,6 @@ class CardMemory:
         if raw is None:
             return None
         try:
-            return Message.model_validate_json(raw)
+            return _CARD.validate_json(raw)
         except ValidationError:
             return None

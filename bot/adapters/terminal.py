@@ -129,7 +129,7 @@ class TerminalOutbox:
                 self._streams.pop(block.turn).finish(block.text)
                 continue
             kept.append(block)
-        return message.model_copy(update={"blocks": tuple(kept)})
+        return message.replaced(blocks=tuple(kept))
 
 
 class _Stream:

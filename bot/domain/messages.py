@@ -2,10 +2,16 @@
 
 A `Message` is one card: an optional heading, a list of blocks, then buttons. Text uses light
 markdown only: `**bold**`, `_italic_` and line breaks; renderers translate it per platform.
+
+They are built by our own code on every event, not read from outside: frozen dataclasses, without
+the cost of validating each one. Where a card is stored and read back, a pydantic `TypeAdapter`
+validates it (`bot/adapters/cards.py`). `DraftPlace` is part of the learner's state record, a
+pydantic model like the rest of it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,17 +23,20 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class Paragraph(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Paragraph:
     kind: Literal["paragraph"] = "paragraph"
     text: str
 
 
-class Bullets(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Bullets:
     kind: Literal["bullets"] = "bullets"
     items: tuple[str, ...]
 
 
-class KeyTermList(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class KeyTermList:
     kind: Literal["key_terms"] = "key_terms"
     terms: tuple[tuple[str, str], ...]
     """(term, definition) pairs."""
@@ -38,21 +47,24 @@ UnitStatus = Literal["done", "current", "locked", "open", "scheduled"]
 held back until the day in `opens` (a cohort's paced release)."""
 
 
-class StripUnit(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class StripUnit:
     label: str
     status: UnitStatus
     opens: str = ""
     """For a `scheduled` unit: the day it opens, as the learner reads it (`Mon 7 Dec`)."""
 
 
-class ProgressStrip(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ProgressStrip:
     """The navigation strip `L1 · Quiz · Lab · … · Module Test` with a status per unit."""
 
     kind: Literal["progress"] = "progress"
     units: tuple[StripUnit, ...]
 
 
-class AdvisorReply(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class AdvisorReply:
     """What the lab advisor said. `turn` identifies the exchange so a streamed draft can be replaced."""
 
     kind: Literal["advisor"] = "advisor"
@@ -67,7 +79,8 @@ Block = Annotated[
 ]
 
 
-class Button(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Button:
     """A button. Pressing it sends `Press(action, arg, token)` back to the engine."""
 
     label: str
@@ -77,7 +90,8 @@ class Button(Frozen):
     style: Literal["default", "primary", "danger"] = "default"
 
 
-class Message(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Message:
     """One card shown to the learner.
 
     `choices` are answer buttons (one per option, shown as a list); `actions` are navigation
@@ -103,6 +117,16 @@ class Message(Frozen):
     chosen answer, so they cannot be pressed again."""
     progress_card: bool = False
     """The learner's progress card (Slack's Home tab shows it)."""
+
+    def replaced(
+        self, *, blocks: tuple[Block, ...] | None = None, actions: tuple[Button, ...] | None = None
+    ) -> Message:
+        """This card with other blocks or actions (a lesson card gets its footer and buttons)."""
+        return replace(
+            self,
+            blocks=self.blocks if blocks is None else blocks,
+            actions=self.actions if actions is None else actions,
+        )
 
     @property
     def buttons(self) -> tuple[Button, ...]:
@@ -131,7 +155,8 @@ class DraftPlace(Frozen):
     message_id: str
 
 
-class ReplyProgress(Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ReplyProgress:
     """A lab reply being streamed: the full text so far. Adapters may show it by editing one message."""
 
     advisor: str

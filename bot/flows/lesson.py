@@ -47,7 +47,7 @@ def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> tuple[Messa
     forward = button(
         state, "Continue" if step.card + 1 < len(content) else "Finish lesson", "next", primary=True
     )
-    return (card.model_copy(update={"blocks": (*card.blocks, footer), "actions": (*back, forward, MENU)}),)
+    return (card.replaced(blocks=(*card.blocks, footer), actions=(*back, forward, MENU)),)
 
 
 def _show(state: LearnerState, ctx: FlowContext, step: LessonStep, *log: LogEntry) -> Outcome:

@@ -173,12 +173,12 @@ def _results(
         again = () if closed else (button(state, "Practice attempt", "retake"),)
         complete = module_complete_message(state, ctx)
         actions = (review, PROGRESS, MENU, *again)
-        return (result, complete.model_copy(update={"actions": actions}))
+        return (result, complete.replaced(actions=actions))
     if practice_due(state, test):
         retake: tuple[Button, ...] = (_practice_button(state),)
     else:
         retake = () if closed else (button(state, "Retake the test", "retake"),)
-    return (result.model_copy(update={"actions": (review, *retake, PROGRESS, MENU)}),)
+    return (result.replaced(actions=(review, *retake, PROGRESS, MENU)),)
 
 
 def module_complete_message(state: LearnerState, ctx: FlowContext) -> Message:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
 from bot.render.actions import decode
 from tests.engine.driver import Learner
@@ -31,14 +32,14 @@ async def test_forged_token_and_unknown_action_change_nothing(make_engine, store
     await learner.command("start")
     record = await store.load(learner.actor)
     next_button = learner.button("next")
-    forged = next_button.model_copy(update={"token": "999"})
+    forged = replace(next_button, token="999")
     await learner.press("next", via=forged)
     assert "earlier step" in learner.notices()[0]
     # An action the engine never makes does not even become an event: adapters get None for
     # it from the button codec and answer it as an unknown button.
     assert decode(f"tb0:teleport::{next_button.token}", learner.actor) is None
     # An action of another step, with the right token, is answered and changes nothing.
-    misplaced = next_button.model_copy(update={"action": "retake"})
+    misplaced = replace(next_button, action="retake")
     await learner.press("retake", via=misplaced)
     assert learner.notices()
     assert (await store.load(learner.actor)) == record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bot.domain.codec import decode
 from tests.engine.driver import Learner
@@ -24,7 +25,7 @@ async def test_after_a_rollback_the_acknowledged_answer_is_kept(make_engine, mod
     state_key = store.keys.state(via_a.actor)
     snapshot = await redis.dump(state_key)
     answer_wrong = via_a.button("answer", wrong.id)
-    answer_correct = answer_wrong.model_copy(update={"arg": correct.id})
+    answer_correct = replace(answer_wrong, arg=correct.id)
 
     await via_a.press("answer", via=answer_wrong)  # process A commits; Redis then loses it
     await redis.restore(state_key, 0, snapshot, replace=True)

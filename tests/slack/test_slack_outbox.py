@@ -240,9 +240,7 @@ async def test_a_card_over_fifty_blocks_is_split_and_its_last_part_remembered(
     client: AsyncWebClient, slack_api: FakeSlackApi, cards: CardMemory
 ) -> None:
     outbox = SlackOutbox(client, cards)
-    long = question().model_copy(
-        update={"blocks": tuple(Paragraph(text=f"Paragraph {i}") for i in range(70))}
-    )
+    long = question().replaced(blocks=tuple(Paragraph(text=f"Paragraph {i}") for i in range(70)))
     await outbox.send(ADA, [long])
     parts = slack_api.channel_messages(DM)
     assert len(parts) == 2 and all(len(p.blocks) <= 50 for p in parts)
