@@ -3,39 +3,39 @@
 A `Message` is one card: an optional heading, a list of blocks, then buttons. Text uses light
 markdown only: `**bold**`, `_italic_` and line breaks; renderers translate it per platform.
 
-They are built by our own code on every event, not read from outside: frozen dataclasses, without
-the cost of validating each one. Where a card is stored and read back, a pydantic `TypeAdapter`
-validates it (`bot/adapters/cards.py`). `DraftPlace` is part of the learner's state record, a
-pydantic model like the rest of it.
+They are built by our own code on every event, not read from outside: frozen dataclasses
+(`frozen`), without the cost of validating each one. Where a card is stored and read back, a
+pydantic `TypeAdapter` validates it (`bot/adapters/cards.py`). `DraftPlace` is part of the
+learner's state record, a pydantic model like the rest of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.domain.events import Action
+from bot.domain.frozen import frozen
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Paragraph:
     kind: Literal["paragraph"] = "paragraph"
     text: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Bullets:
     kind: Literal["bullets"] = "bullets"
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class KeyTermList:
     kind: Literal["key_terms"] = "key_terms"
     terms: tuple[tuple[str, str], ...]
@@ -47,7 +47,7 @@ UnitStatus = Literal["done", "current", "locked", "open", "scheduled"]
 held back until the day in `opens` (a cohort's paced release)."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class StripUnit:
     label: str
     status: UnitStatus
@@ -55,7 +55,7 @@ class StripUnit:
     """For a `scheduled` unit: the day it opens, as the learner reads it (`Mon 7 Dec`)."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ProgressStrip:
     """The navigation strip `L1 · Quiz · Lab · … · Module Test` with a status per unit."""
 
@@ -63,7 +63,7 @@ class ProgressStrip:
     units: tuple[StripUnit, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class AdvisorReply:
     """What the lab advisor said. `turn` identifies the exchange so a streamed draft can be replaced."""
 
@@ -79,7 +79,7 @@ Block = Annotated[
 ]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Button:
     """A button. Pressing it sends `Press(action, arg, token)` back to the engine."""
 
@@ -90,7 +90,7 @@ class Button:
     style: Literal["default", "primary", "danger"] = "default"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Message:
     """One card shown to the learner.
 
@@ -121,12 +121,16 @@ class Message:
     def replaced(
         self, *, blocks: tuple[Block, ...] | None = None, actions: tuple[Button, ...] | None = None
     ) -> Message:
-        """This card with other blocks or actions (a lesson card gets its footer and buttons)."""
-        return replace(
-            self,
-            blocks=self.blocks if blocks is None else blocks,
-            actions=self.actions if actions is None else actions,
-        )
+        """This card with other blocks or actions (a lesson card gets its footer and buttons): what
+        `dataclasses.replace` does, in a fraction of its time (it runs on most lesson events)."""
+        copy = object.__new__(Message)
+        values = copy.__dict__
+        values.update(self.__dict__)
+        if blocks is not None:
+            values["blocks"] = blocks
+        if actions is not None:
+            values["actions"] = actions
+        return copy
 
     @property
     def buttons(self) -> tuple[Button, ...]:
@@ -155,7 +159,7 @@ class DraftPlace(Frozen):
     message_id: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ReplyProgress:
     """A lab reply being streamed: the full text so far. Adapters may show it by editing one message."""
 
