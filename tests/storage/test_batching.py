@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.storage.batching import Autopipeline, ScriptBatcher
+from bot.storage.batching import FLUSH_AT, Autopipeline, ScriptBatcher
 from tests.redis_tools import watch_round_trips
 
 INCR_LIST = "redis.call('RPUSH', KEYS[1], ARGV[1]); return redis.call('LLEN', KEYS[1])"
@@ -22,12 +24,45 @@ async def test_calls_made_together_go_out_as_one_pipeline_with_each_reply_to_its
     batcher = ScriptBatcher(redis, INCR_LIST)
     assert await batcher(keys=["list:{first}"], args=["x"]) == 1  # the server learns the script
     trips = watch_round_trips(redis)
+    calls = FLUSH_AT - 1  # fewer than send a batch early: they all wait for the end of the turn
     replies = await asyncio.wait_for(
-        asyncio.gather(*(batcher(keys=[f"list:{{{n % 5}}}"], args=[str(n)]) for n in range(20))), 10
+        asyncio.gather(*(batcher(keys=[f"list:{{{n % 3}}}"], args=[str(n)]) for n in range(calls))), 10
     )
-    assert replies == [1] * 5 + [2] * 5 + [3] * 5 + [4] * 5
-    assert sizes(trips) == [20]
-    assert await redis.lrange("list:{2}", 0, -1) == [b"2", b"7", b"12", b"17"]
+    assert replies == [n // 3 + 1 for n in range(calls)]
+    assert sizes(trips) == [calls]
+    assert await redis.lrange("list:{2}", 0, -1) == [str(n).encode() for n in range(2, calls, 3)]
+
+
+async def test_more_calls_than_a_batch_holds_go_out_in_several_writes_each_caller_in_order(redis) -> None:
+    pipeline = Autopipeline(redis)
+    script = ScriptBatcher(redis, INCR_LIST, pipeline)
+    assert await script(keys=["list:{first}"], args=["x"]) == 1  # the server learns the script
+    # Connections open before the batches leave, so each is written the moment it is sent.
+    await asyncio.gather(*(redis.ping() for _ in range(3)))
+    trips = watch_round_trips(redis)
+    callers = 3 * FLUSH_AT + 2
+
+    async def caller(n: int) -> list[Any]:
+        # Each awaits its reply before its next call, as the store's callers do.
+        return [
+            await script(keys=[f"list:{{{n}}}"], args=[f"{n}a"]),
+            await pipeline.command("LINDEX", f"list:{{{n}}}", -1),
+            await script(keys=[f"list:{{{n}}}"], args=[f"{n}b"]),
+        ]
+
+    replies = await asyncio.wait_for(asyncio.gather(*(caller(n) for n in range(callers))), 10)
+    assert replies == [[1, f"{n}a".encode(), 2] for n in range(callers)]
+    # The first calls of all callers were ready in one loop turn: the first `FLUSH_AT` left at
+    # once, for Redis to start on; with that batch out, the rest waited for the end of the turn.
+    assert sizes(trips)[:2] == [FLUSH_AT, callers - FLUSH_AT]
+    assert sum(sizes(trips)) == 3 * callers
+    for n in (0, callers - 1):
+        assert await redis.lrange(f"list:{{{n}}}", 0, -1) == [f"{n}a".encode(), f"{n}b".encode()]
+
+
+def test_a_pipeline_must_send_at_least_one_call_at_a_time(redis) -> None:
+    with pytest.raises(ValueError, match="flush_at"):
+        Autopipeline(redis, flush_at=0)
 
 
 async def test_one_failing_call_does_not_fail_the_others(redis) -> None:
