@@ -49,6 +49,16 @@ def test_everything_one_commit_touches_is_in_one_cluster_slot(actor: Actor) -> N
 
 
 @given(actors, actors)
+def test_actors_are_one_cache_key_exactly_when_they_are_equal(a: Actor, b: Actor) -> None:
+    # The engine keys its cached records by actor: an equal one, built from another event,
+    # finds the learner's entry; any other never does.
+    copy = Actor(platform=a.platform, tenant=a.tenant, user=a.user)
+    assert copy == a and hash(copy) == hash(a) and {a: "record"}.get(copy) == "record"
+    assert ({a: "record"}.get(b) == "record") == (a == b)
+    assert (a == b) == (a.platform == b.platform and a.tenant == b.tenant and a.user == b.user)
+
+
+@given(actors, actors)
 def test_different_learners_never_share_a_key(a: Actor, b: Actor) -> None:
     if a == b:
         return
