@@ -79,11 +79,12 @@ _Pending = list[tuple[_Call, "asyncio.Future[Any]"]]
 
 FLUSH_AT = 8
 """Commands waiting that send a batch at once when no other batch is out (see above). Chosen by
-measurement of the benchmark's learner phase (50 events in flight, interleaved runs): at 8 the
-process's idle time per event fell by about two thirds and events/s rose by about a tenth at the
-same CPU per event, when the machine was otherwise quiet (under other load the runs differed by
-less than their noise); 16 did about as well, 4 added round trips. Sending early whatever else
-is out (at 4, 8 or 16) took away the idle time too, but cost as much CPU per event as it saved."""
+measurement of the benchmark's learner phase (50 events in flight, interleaved runs): on an
+otherwise quiet machine, 8 cut the process's idle time per event by about two thirds and raised
+events/s by about a tenth at the same CPU per event; on a loaded one the runs were mixed (from
+about a tenth down to a tenth up, within their noise). 16 did about as well as 8. Sending early
+whatever else is out (at 4, 8 or 16) took the idle time away too, but cost as much CPU per
+event as it saved."""
 
 
 class Autopipeline:
