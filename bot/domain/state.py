@@ -20,6 +20,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 _set = object.__setattr__
+_new = object.__new__
 
 
 def _replaced(model: M, **changes: object) -> M:
@@ -30,12 +31,11 @@ def _replaced(model: M, **changes: object) -> M:
     in a quarter of its time: a transition makes several of these per event."""
     cls = type(model)
     fields = cls.__pydantic_fields__
-    unknown = [name for name in changes if name not in fields]
-    if unknown:
-        raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+    if not changes.keys() <= fields.keys():
+        raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(changes.keys() - fields.keys()))}")
     if model.__pydantic_extra__ is not None or model.__pydantic_private__ is not None:
         return model.model_copy(update=changes)
-    new = cls.__new__(cls)
+    new = _new(cls)
     _set(new, "__dict__", {**model.__dict__, **changes})
     _set(new, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
     _set(new, "__pydantic_extra__", None)
