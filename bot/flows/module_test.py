@@ -84,10 +84,16 @@ def view(state: LearnerState, ctx: FlowContext, step: TestStep) -> tuple[Message
         return _practice_view(state, ctx, step)
     if step.attempt == 0:
         return (_intro(state, ctx, test),)
-    questions = question_order(ctx, step.attempt)
+    return _attempt_view(state, ctx, step, question_order(ctx, step.attempt))
+
+
+def _attempt_view(
+    state: LearnerState, ctx: FlowContext, step: TestStep, questions: list[Question]
+) -> tuple[Message, ...]:
+    """An attempt under way or finished, its questions in this attempt's order."""
     index = len(step.answers)
     if index < len(questions):
-        heading = f"{test.title} · {index + 1}/{len(questions)}"
+        heading = f"{ctx.module.test.title} · {index + 1}/{len(questions)}"
         lead = (f"🔒 Answer {index} locked.",) if index else ()
         return (question_card(state, ctx, questions[index], step.attempt, heading, *lead),)
     return _results(state, ctx, step, questions)
@@ -331,7 +337,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         new = state.advanced(round_step)
         return Outcome(state=new, messages=view(new, ctx, round_step), log=({"kind": "practice_begin"},))
     if finished and event.action in ("next", "back"):
-        pages = review_pages(question_order(ctx, step.attempt))
+        pages = review_pages(test.questions)  # as many as in this attempt's order
         page = step.page + 1 if event.action == "next" else step.page - 1
         turned = step.on_page(page % (pages + 1))
         new = state.advanced(turned)
@@ -362,7 +368,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         practice_for = missed if test.practice_before_retake and not passed else []
         new = new.with_progress(state.progress.with_test_finished(attempt_result, practice_for))
         log.append({"kind": "test_done", "attempt": step.attempt, "score": got, "passed": passed})
-    return Outcome(state=new, messages=view(new, ctx, new_step), log=tuple(log))
+    return Outcome(state=new, messages=_attempt_view(new, ctx, new_step, questions), log=tuple(log))
 
 
 def _unit_id(step: TestStep, module: Module) -> str:
