@@ -8,6 +8,7 @@ Orders are cached: a learner sees the same question's order several times in a r
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeVar
@@ -21,10 +22,10 @@ T = TypeVar("T")
 def _permutation(seed: str, size: int) -> tuple[int, ...]:
     """A Fisher-Yates shuffle of `range(size)` driven by SHAKE-256 of the seed (two bytes per
     swap; the modulo bias is below 0.03% for the short lists a course has)."""
-    stream = hashlib.shake_256(seed.encode()).digest(2 * size)
+    draws = struct.unpack(f">{size}H", hashlib.shake_256(seed.encode()).digest(2 * size))
     order = list(range(size))
     for i in range(size - 1, 0, -1):
-        j = int.from_bytes(stream[2 * i : 2 * i + 2], "big") % (i + 1)
+        j = draws[i] % (i + 1)
         order[i], order[j] = order[j], order[i]
     return tuple(order)
 
