@@ -9,6 +9,7 @@ from bot.advisor.base import Turn
 from bot.course.models import Module
 from bot.domain.events import Actor, Event
 from bot.domain.facilitation import FacilitatorEvent
+from bot.domain.frozen import frozen
 from bot.domain.messages import DraftPlace, Message
 from bot.domain.state import LearnerState
 from bot.flows.compiled import CompiledModule
@@ -20,7 +21,7 @@ class Limits:
     lab_exchange_cap: int = 10
 
 
-@dataclass(frozen=True)
+@frozen
 class FlowContext:
     course: CompiledModule
     actor: Actor
@@ -51,7 +52,7 @@ LogEntry = Mapping[str, str | int | float | bool]
 """One entry of the learner's event log (the engine adds the time)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     """Result of a transition. `state` None means nothing changed: no commit."""
 
