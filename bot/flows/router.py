@@ -75,20 +75,28 @@ def view(state: LearnerState, ctx: FlowContext) -> tuple[Message, ...]:
 
 def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outcome:
     """The transition function. `state` is None for a learner never seen before."""
+    # The kinds of event are told apart the learner's own first: an isinstance test against a
+    # pydantic class goes through its metaclass, and the facilitator events are six of them.
+    if isinstance(event, (Press, Text, Command)):
+        if state is None or not state.started:
+            return _enrol(event, ctx, state)
+        return _active(_learner(state, event, ctx))
     if isinstance(event, FACILITATOR_EVENTS):
         return facilitation.apply(state, event, ctx)
     if state is None or not state.started:
         return _enrol(event, ctx, state)
-    if isinstance(event, Command):
-        if event.name == "help":
-            # Help asked for with a command is for the asker alone, shown where they asked.
-            return Outcome.reply(navigator.help_message(ctx.module, ctx.actor.platform, private=True))
-        return _active(_command(state, event.name, ctx))
-    if isinstance(event, Text):
-        return _active(_text(state, event.text, ctx))
-    if isinstance(event, Press):
-        return _active(_press(state, event, ctx))
     return _internal(state, event, ctx)
+
+
+def _learner(state: LearnerState, event: Press | Text | Command, ctx: FlowContext) -> Outcome:
+    if isinstance(event, Press):
+        return _press(state, event, ctx)
+    if isinstance(event, Text):
+        return _text(state, event.text, ctx)
+    if event.name == "help":
+        # Help asked for with a command is for the asker alone, shown where they asked.
+        return Outcome.reply(navigator.help_message(ctx.module, ctx.actor.platform, private=True))
+    return _command(state, event.name, ctx)
 
 
 _STEP: tuple[LogEntry, ...] = ({"kind": "step"},)
