@@ -1,5 +1,6 @@
-"""A course module with what is derived from it built once: its lesson cards and the search
-indexes of its lessons (which the lab flow and the offline advisor both read).
+"""A course module with what is derived from it built once: its lesson cards, the parts of its
+question cards that are the same for every learner, and the search indexes of its lessons
+(which the lab flow and the offline advisor both read).
 
 The runtime compiles its module once; the engine hands it to every transition in its context,
 so nothing is rebuilt per event and nothing is cached behind the flows' backs.
@@ -20,13 +21,26 @@ class CompiledModule:
     module: Module
     lesson_cards: Mapping[str, tuple[Message, ...]]
     """Lesson id → the lesson's content cards, without buttons."""
+    card_footers: Mapping[str, tuple[Paragraph, ...]]
+    """Lesson id → the footer of each of its content cards ("Card 2 of 7")."""
+    stems: Mapping[str, Paragraph]
+    """A quiz or test question's stem → the paragraph that shows it."""
     indexes: LessonIndexes
 
     @classmethod
     def of(cls, module: Module) -> CompiledModule:
+        cards = {lesson.id: lesson_cards(lesson) for lesson in module.lessons}
+        questions = [*(q for lesson in module.lessons for q in lesson.quiz.questions), *module.test.questions]
         return cls(
             module=module,
-            lesson_cards={lesson.id: lesson_cards(lesson) for lesson in module.lessons},
+            lesson_cards=cards,
+            card_footers={
+                lesson_id: tuple(
+                    Paragraph(text=f"_Card {n} of {len(content)}_") for n in range(1, len(content) + 1)
+                )
+                for lesson_id, content in cards.items()
+            },
+            stems={q.stem: Paragraph(text=f"**{q.stem}**") for q in questions},
             indexes=LessonIndexes(module.lessons),
         )
 

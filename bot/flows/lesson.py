@@ -42,7 +42,7 @@ def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> tuple[Messa
             ),
         )
     card = content[step.card]
-    footer = Paragraph(text=f"_Card {step.card + 1} of {len(content)}_")
+    footer = ctx.course.card_footers[lesson.id][step.card]
     back = (button(state, "Back", "back"),) if step.card > 0 else ()
     forward = button(
         state, "Continue" if step.card + 1 < len(content) else "Finish lesson", "next", primary=True

@@ -24,7 +24,8 @@ def question_card(
     choices = tuple(
         button(state, option.text, "answer", option.id) for option in options_in_order(question, ctx, attempt)
     )
-    blocks = tuple(Paragraph(text=text) for text in (*lead, f"**{question.stem}**"))
+    stem = ctx.course.stems[question.stem]
+    blocks = (*[Paragraph(text=text) for text in lead], stem) if lead else (stem,)
     return Message(heading=heading, blocks=blocks, choices=choices, actions=(MENU,), locks_on_choice=True)
 
 
