@@ -43,16 +43,61 @@ def encode(state: LearnerState) -> bytes:
 
 _SERIALIZER = LearnerState.__pydantic_serializer__
 _PROGRESS = Progress.__pydantic_serializer__
-_BUT_PROGRESS = {"progress"}
+_HEAD = {"v", "module_id"}
+_TAIL = {"started_at", "undo", "awaiting_start", "terms"}
+_FIELDS = ("v", "module_id", "token", "step", "progress", "started_at", "undo", "awaiting_start", "terms")
+if tuple(LearnerState.model_fields) != _FIELDS:
+    # `StateEncoder` writes the record field by field: a field it did not know would be lost.
+    raise RuntimeError(f"StateEncoder writes {_FIELDS}, LearnerState has {tuple(LearnerState.model_fields)}")
+
+
+class _Written:
+    """What an encoder last wrote for one learner: the progress and its JSON, and the JSON of
+    the fields that seldom change (before and after the token and step)."""
+
+    __slots__ = (
+        "progress",
+        "progress_json",
+        "v",
+        "module_id",
+        "started_at",
+        "undo",
+        "awaiting",
+        "terms",
+        "head",
+        "tail",
+    )
+
+    def __init__(self, state: LearnerState) -> None:
+        self.progress = state.progress
+        self.progress_json = _PROGRESS.to_json(state.progress)
+        self.frame(state)
+
+    def frame(self, state: LearnerState) -> None:
+        self.v, self.module_id, self.started_at = state.v, state.module_id, state.started_at
+        self.undo, self.awaiting, self.terms = state.undo, state.awaiting_start, state.terms
+        self.head = _SERIALIZER.to_json(state, include=_HEAD)[:-1] + b","
+        self.tail = _SERIALIZER.to_json(state, include=_TAIL)[1:-1] + b","
+
+    def frames(self, state: LearnerState) -> bool:
+        return (
+            state.undo is self.undo
+            and state.terms is self.terms
+            and state.module_id == self.module_id
+            and state.started_at == self.started_at
+            and state.awaiting_start == self.awaiting
+            and state.v == self.v
+        )
 
 
 class StateEncoder:
-    """`encode` for an engine, remembering for each of the last `size` learners it wrote for the
-    progress it wrote last and its JSON. A transition shares every part of a state it does not
-    replace (see `state.py`) and most events change only the step, so the progress, the bulk of
-    the record, is usually the very object written before for that learner: its JSON is reused
-    and only the rest is serialised. Parts of a state are never changed in place, so the same
-    object always has the same JSON.
+    """`encode` for an engine, remembering for each of the last `size` learners it wrote for
+    what it wrote last. A transition shares every part of a state it does not replace (see
+    `state.py`) and most events change only the step and its token, so the progress (the bulk
+    of the record) is usually the very object written before for that learner, and the other
+    fields the same values: their JSON is reused and only the token and the step are
+    serialised. Parts of a state are never changed in place, so the same object always has the
+    same JSON.
 
     One entry per learner, replaced when their progress changes: a progress left behind is
     freed with the state that held it, instead of being kept (and walked by the collector)
@@ -62,20 +107,26 @@ class StateEncoder:
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self._progress: dict[Hashable, tuple[Progress, bytes]] = {}
+        self._written: dict[Hashable, _Written] = {}
 
     def __call__(self, state: LearnerState, learner: Hashable) -> bytes:
-        progress = state.progress
-        known = self._progress.get(learner)
-        if known is None or known[0] is not progress:
-            known = (progress, _PROGRESS.to_json(progress))
+        known = self._written.get(learner)
+        if known is None or known.progress is not state.progress:
             # Learners whose progress changed last are kept longest.
-            self._progress.pop(learner, None)
-            self._progress[learner] = known
-            if len(self._progress) > self.size:
-                del self._progress[next(iter(self._progress))]
-        rest = _SERIALIZER.to_json(state, exclude=_BUT_PROGRESS)
-        return b'%s,"progress":%s}' % (rest[:-1], known[1])
+            self._written.pop(learner, None)
+            known = self._written[learner] = _Written(state)
+            if len(self._written) > self.size:
+                del self._written[next(iter(self._written))]
+        elif not known.frames(state):
+            known.frame(state)
+        step = state.step
+        return b'%s"token":%d,"step":%s,%s"progress":%s}' % (
+            known.head,
+            state.token,
+            step.__pydantic_serializer__.to_json(step),
+            known.tail,
+            known.progress_json,
+        )
 
 
 _CURRENT = b'{"v":%d,' % SCHEMA_VERSION

@@ -8,7 +8,7 @@ import weakref
 import pytest
 
 from bot.domain.codec import StateEncoder, UnreadableState, decode, encode
-from bot.domain.state import SCHEMA_VERSION, LearnerState, Progress
+from bot.domain.state import SCHEMA_VERSION, CohortTerms, LearnerState, LessonStep, Progress, ResetBackup
 from tests.engine.driver import Learner
 
 
@@ -99,6 +99,29 @@ def test_the_engines_encoder_writes_each_state_as_it_is_even_reusing_an_unchange
         assert decode(record) == state
         assert json.loads(record) == json.loads(encode(state))
         assert record.startswith(b'{"v":%d,' % SCHEMA_VERSION)  # read back without migration
+
+
+def test_the_engines_encoder_writes_a_change_of_the_seldom_changed_fields_with_the_same_progress():
+    """The encoder reuses the JSON of the fields besides the token and step: a facilitator's
+    change to them (cohort terms, a reset's backup, the first contact) must still be written,
+    though the progress object is the one written before."""
+    encoder = StateEncoder()
+    first = LearnerState(module_id="m", awaiting_start=True, progress=Progress(lessons_done=["l1"]))
+    terms = CohortTerms(cohort="spring", test_attempts=2, cooldown_minutes=30)
+    backup = ResetBackup(reset_id="r1", unit="l1", by="U1", at=5.0, progress=Progress())
+    states = (
+        first,
+        first.with_terms(terms),
+        first.with_terms(terms).with_undo(backup),
+        first.with_terms(terms).with_undo(backup).with_start(1234.5),
+        first.with_start(1234.5).with_step(LessonStep(lesson_id="l2", card=3)).advanced(),
+        first,
+    )
+    for state in states:
+        assert state.progress is first.progress
+        record = encoder(state, "ann")
+        assert decode(record) == state
+        assert json.loads(record) == json.loads(encode(state))
 
 
 def test_the_engines_encoder_lets_go_of_a_learners_progress_once_it_has_changed():
