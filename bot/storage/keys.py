@@ -57,7 +57,7 @@ class KeyBuilder:
     def commit_keys(self, actor: Actor, lab_id: str | None = None) -> list[str]:
         """`state`, `log` and (with `lab_id`) `lab`: the keys one commit touches, built at once
         (this runs on every event)."""
-        learner = f"{self.prefix}:{{{actor.platform}:{actor.tenant}:{actor.user}}}:"
+        learner = f"{self.prefix}:{self.learner_tag(actor)}:"
         if lab_id is None:
             return [learner + "state", learner + "log"]
         _check(_LAB_ID, lab_id, "lab id")

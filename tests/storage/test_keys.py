@@ -48,6 +48,18 @@ def test_everything_one_commit_touches_is_in_one_cluster_slot(actor: Actor) -> N
     assert len({key_slot(key.encode()) for key in learner_keys(actor)}) == 1
 
 
+@given(actors)
+def test_a_commit_writes_the_very_keys_the_learner_is_read_from(actor: Actor) -> None:
+    assert keys.commit_keys(actor) == [keys.state(actor), keys.log(actor)]
+    assert keys.commit_keys(actor, "lab-mlops:2") == [
+        keys.state(actor),
+        keys.log(actor),
+        keys.lab(actor, "lab-mlops:2"),
+    ]
+    with pytest.raises(ValueError):
+        keys.commit_keys(actor, "lab one")
+
+
 @given(actors, actors)
 def test_actors_are_one_cache_key_exactly_when_they_are_equal(a: Actor, b: Actor) -> None:
     # The engine keys its cached records by actor: an equal one, built from another event,
