@@ -49,10 +49,11 @@ def watch_round_trips(client: AsyncRedis) -> list[list[str]]:
         pool = client.connection_pool
         get = pool.get_connection
 
-        async def watched(*args: Any, **options: Any) -> Any:
-            connection = await get(*args, **options)
+        def watch(connection: Any) -> Any:
+            # The one write every command and batch makes, whether sent by the client itself
+            # (`send_packed_command`) or by a pipeline that keeps its connection between batches.
             if not getattr(connection, "watched", False):
-                send = connection.send_packed_command
+                send = connection._send_packed_command
 
                 async def counted(command: Any, *a: Any, **o: Any) -> Any:
                     reader = hiredis.Reader()
@@ -60,10 +61,15 @@ def watch_round_trips(client: AsyncRedis) -> list[list[str]]:
                     trips.append([sent[0].decode().upper() for sent in iter(reader.gets, False)])
                     return await send(command, *a, **o)
 
-                connection.send_packed_command = counted
+                connection._send_packed_command = counted
                 connection.watched = True
             return connection
 
+        async def watched(*args: Any, **options: Any) -> Any:
+            return watch(await get(*args, **options))
+
+        for connection in [*pool._available_connections, *pool._in_use_connections]:
+            watch(connection)
         pool.get_connection = watched  # type: ignore[method-assign]
         return trips
 

@@ -35,8 +35,9 @@ from typing import Any
 
 import hiredis
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -86,6 +87,9 @@ about a tenth down to a tenth up, within their noise). 16 did about as well as 8
 whatever else is out (at 4, 8 or 16) took the idle time away too, but cost as much CPU per
 event as it saved."""
 
+KEEP = 2
+"""Connections a pipeline keeps between batches (see `Autopipeline._done_with`)."""
+
 
 class Autopipeline:
     def __init__(self, client: AsyncRedis, flush_at: int = FLUSH_AT) -> None:
@@ -98,10 +102,18 @@ class Autopipeline:
         self._out = 0  # batches sent and not yet answered
         self._sending: set[asyncio.Task[None]] = set()
         self._direct = isinstance(client, Redis)
+        self._kept: list[AbstractConnection] = []
+        """Connections kept from one batch to the next (single server), saving a pool checkout
+        and release per batch."""
         self.exchanges = 0
         """Batches written straight to a connection (single server), each one round trip..."""
         self.exchanged = 0
         """...and the commands they held (figures for the benchmark)."""
+
+    @property
+    def _pool(self) -> ConnectionPool:
+        assert isinstance(self.client, Redis)
+        return self.client.connection_pool
 
     def command(self, *args: Any) -> asyncio.Future[Any]:
         """`client.execute_command(*args)`, sent with the commands of this loop turn: await the
@@ -185,38 +197,87 @@ class Autopipeline:
         in order: a reply that is an error (`ResponseError`) is returned in its place, as a
         pipeline with `raise_on_error=False` does; a connection that fails or times out fails
         the whole batch with redis-py's own exception."""
-        assert isinstance(self.client, Redis)
-        pool = self.client.connection_pool
-        connection = await pool.get_connection()  # type: ignore[no-untyped-call]  # unannotated in redis-py
+        connection = await self._connection()
         try:
-            await connection.send_packed_command(_packed(connection, commands))
-            self.exchanges += 1
-            self.exchanged += len(commands)
-            replies: list[Any] = []
-            callbacks = self.client.response_callbacks
-            try:
-                async with asyncio.timeout(connection.socket_timeout):
-                    for args in commands:
-                        try:
-                            # No timer per reply: the one above bounds them all.
-                            response = await connection.read_response(timeout=math.inf)
-                        except ResponseError as exc:
-                            replies.append(exc)
-                            continue
-                        # The reply as the client's own `execute_command` returns it. The
-                        # commands of an event have no callback: no coroutine is made for them.
-                        callback = callbacks.get(args[0])
-                        if callback is not None:
-                            response = callback(response)
-                            if inspect.isawaitable(response):
-                                response = await response
-                        replies.append(response)
-            except TimeoutError:
-                await connection.disconnect(nowait=True)
-                raise RedisTimeoutError("Timeout reading from Redis") from None
-            return replies
+            return await self._on(connection, commands)
         finally:
+            await self._done_with(connection)
+
+    async def _connection(self) -> AbstractConnection:
+        """A connection for one batch: one this pipeline kept from an earlier batch, checked as
+        the pool checks the connections it hands out (reconnected when the server closed it,
+        say after a restart), else one from the pool."""
+        pool = self._pool
+        if not self._kept:
+            connection: AbstractConnection = await pool.get_connection()  # type: ignore[no-untyped-call]  # unannotated in redis-py
+            return connection
+        connection = self._kept.pop()
+        try:
+            await pool.ensure_connection(connection)
+        except BaseException:
             await pool.release(connection)
+            raise
+        return connection
+
+    async def _done_with(self, connection: AbstractConnection) -> None:
+        """Keep `connection` for the next batch, or give it back to the pool when the pipeline
+        keeps `KEEP` already (so batches sent together never take the pool's connections for
+        good)."""
+        if len(self._kept) < KEEP:
+            self._kept.append(connection)
+        else:
+            await self._pool.release(connection)
+
+    async def _on(self, connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+        packed = _packed(connection, commands)
+        if not connection.is_connected:
+            await connection.connect_check_health(check_health=False)
+        # One timer for the write, then set again for reading all the replies: the client's
+        # timeout bounds each, as in `send_packed_command` and a pipeline's reads, without the
+        # task `asyncio.wait_for` makes (Python 3.11) or a timer per reply.
+        timeout = connection.socket_timeout
+        loop = asyncio.get_running_loop()
+        replies: list[Any] = []
+        callbacks = self.client.response_callbacks
+        writing = True
+        try:
+            async with asyncio.timeout(None if timeout is None else loop.time() + timeout) as limit:
+                try:
+                    await connection._send_packed_command(packed)
+                except OSError as exc:
+                    await connection.disconnect(nowait=True)
+                    code, text = ("UNKNOWN", exc.args[0]) if len(exc.args) == 1 else exc.args[:2]
+                    raise RedisConnectionError(f"Error {code} while writing to socket. {text}.") from exc
+                except BaseException:
+                    # Part of the batch may be written: the connection cannot be used again.
+                    await connection.disconnect(nowait=True)
+                    raise
+                writing = False
+                self.exchanges += 1
+                self.exchanged += len(commands)
+                if timeout is not None:
+                    limit.reschedule(loop.time() + timeout)
+                for args in commands:
+                    try:
+                        # No timer per reply: the one above bounds them all.
+                        response = await connection.read_response(timeout=math.inf)
+                    except ResponseError as exc:
+                        replies.append(exc)
+                        continue
+                    # The reply as the client's own `execute_command` returns it. The
+                    # commands of an event have no callback: no coroutine is made for them.
+                    callback = callbacks.get(args[0])
+                    if callback is not None:
+                        response = callback(response)
+                        if inspect.isawaitable(response):
+                            response = await response
+                    replies.append(response)
+        except TimeoutError:
+            await connection.disconnect(nowait=True)
+            if writing:
+                raise RedisTimeoutError("Timeout writing to socket") from None
+            raise RedisTimeoutError("Timeout reading from Redis") from None
+        return replies
 
 
 def _packed(connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]) -> list[bytes]:
