@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import hiredis
+from redis._parsers.base import AsyncBaseParser
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.commands.core import AsyncScript
@@ -237,8 +237,6 @@ class Autopipeline:
         # task `asyncio.wait_for` makes (Python 3.11) or a timer per reply.
         timeout = connection.socket_timeout
         loop = asyncio.get_running_loop()
-        replies: list[Any] = []
-        callbacks = self.client.response_callbacks
         writing = True
         try:
             async with asyncio.timeout(None if timeout is None else loop.time() + timeout) as limit:
@@ -257,26 +255,51 @@ class Autopipeline:
                 self.exchanged += len(commands)
                 if timeout is not None:
                     limit.reschedule(loop.time() + timeout)
-                for args in commands:
-                    try:
-                        # No timer per reply: the one above bounds them all.
-                        response = await connection.read_response(timeout=math.inf)
-                    except ResponseError as exc:
-                        replies.append(exc)
-                        continue
-                    # The reply as the client's own `execute_command` returns it. The
-                    # commands of an event have no callback: no coroutine is made for them.
-                    callback = callbacks.get(args[0])
-                    if callback is not None:
-                        response = callback(response)
-                        if inspect.isawaitable(response):
-                            response = await response
-                    replies.append(response)
+                replies = await self._replies(connection, commands)
         except TimeoutError:
             await connection.disconnect(nowait=True)
             if writing:
                 raise RedisTimeoutError("Timeout writing to socket") from None
             raise RedisTimeoutError("Timeout reading from Redis") from None
+        return replies
+
+    async def _replies(
+        self, connection: AbstractConnection, commands: Sequence[tuple[Any, ...]]
+    ) -> list[Any]:
+        """The replies to `commands`, read straight from the connection's parser: what
+        `connection.read_response` does for each (with no timer of its own: the caller's bounds
+        them all), but its handling of a failed read once for the batch, not around each
+        reply."""
+        parser = connection._parser
+        assert isinstance(parser, AsyncBaseParser)
+        callbacks = self.client.response_callbacks
+        replies: list[Any] = []
+        try:
+            for args in commands:
+                response: Any = await parser.read_response()
+                if isinstance(response, ResponseError):
+                    replies.append(response)
+                    continue
+                # The reply as the client's own `execute_command` returns it. The commands of
+                # an event have no callback: no coroutine is made for them.
+                callback = callbacks.get(args[0])
+                if callback is not None:
+                    response = callback(response)
+                    if inspect.isawaitable(response):
+                        response = await response
+                replies.append(response)
+        except OSError as exc:
+            await connection.disconnect(nowait=True)
+            raise RedisConnectionError(
+                f"Error while reading from {connection._host_error()} : {exc.args}"
+            ) from exc
+        except BaseException:
+            await connection.disconnect(nowait=True)
+            raise
+        if connection.health_check_interval:
+            connection.next_health_check = (
+                asyncio.get_running_loop().time() + connection.health_check_interval
+            )
         return replies
 
 
