@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.domain.state import SCHEMA_VERSION, LearnerState, Progress
+from bot.domain.state import SCHEMA_VERSION, CohortTerms, LearnerState, Progress, ResetBackup
 
 
 class UnreadableState(Exception):
@@ -67,11 +67,25 @@ class _Written:
         "head",
         "tail",
     )
+    v: int
+    module_id: str
+    started_at: float
+    undo: ResetBackup | None
+    awaiting: bool
+    terms: CohortTerms | None
+    head: bytes
+    tail: bytes
 
-    def __init__(self, state: LearnerState) -> None:
+    def __init__(self, state: LearnerState, before: _Written | None = None) -> None:
         self.progress = state.progress
         self.progress_json = _PROGRESS.to_json(state.progress)
-        self.frame(state)
+        if before is not None and before.frames(state):
+            # Only the progress changed (an answer, a lesson done): the rest is written as before.
+            self.v, self.module_id, self.started_at = before.v, before.module_id, before.started_at
+            self.undo, self.awaiting, self.terms = before.undo, before.awaiting, before.terms
+            self.head, self.tail = before.head, before.tail
+        else:
+            self.frame(state)
 
     def frame(self, state: LearnerState) -> None:
         self.v, self.module_id, self.started_at = state.v, state.module_id, state.started_at
@@ -114,7 +128,7 @@ class StateEncoder:
         if known is None or known.progress is not state.progress:
             # Learners whose progress changed last are kept longest.
             self._written.pop(learner, None)
-            known = self._written[learner] = _Written(state)
+            known = self._written[learner] = _Written(state, known)
             if len(self._written) > self.size:
                 del self._written[next(iter(self._written))]
         elif not known.frames(state):

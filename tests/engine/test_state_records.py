@@ -124,6 +124,28 @@ def test_the_engines_encoder_writes_a_change_of_the_seldom_changed_fields_with_t
         assert json.loads(record) == json.loads(encode(state))
 
 
+def test_the_engines_encoder_writes_a_new_progress_that_comes_with_other_changes():
+    """Most new progress comes alone (an answer), and the rest of the record is written as
+    before; but a reset replaces the progress and keeps a backup at once, and a new progress
+    can come with new cohort terms or a start: those must be written too."""
+    encoder = StateEncoder()
+    first = LearnerState(module_id="m", progress=Progress(lessons_done=["l1"]))
+    backup = ResetBackup(reset_id="r1", unit="l1", by="U1", at=5.0, progress=first.progress)
+    terms = CohortTerms(cohort="spring", test_attempts=2, cooldown_minutes=30)
+    reset = first.with_progress(Progress()).with_undo(backup)
+    states = (
+        first,
+        first.with_progress(first.progress.with_lesson_done("l2")),  # the progress alone
+        reset,
+        reset.with_progress(reset.progress.with_lesson_done("l1")).with_terms(terms),
+        reset.with_progress(Progress(lessons_done=["l3"])).with_start(1234.5),
+    )
+    for state in states:
+        record = encoder(state, "ann")
+        assert decode(record) == state
+        assert json.loads(record) == json.loads(encode(state))
+
+
 def test_the_engines_encoder_lets_go_of_a_learners_progress_once_it_has_changed():
     encoder = StateEncoder()
     before = LearnerState(module_id="m", progress=Progress(lessons_done=["l1"]))
