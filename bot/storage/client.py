@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ClusterDownError, RedisClusterException, TimeoutError
@@ -38,6 +39,24 @@ class RedisSettingsError(ValueError):
 DEFAULT_TIMEOUT_S = 2.0
 
 
+class ServerPool(BlockingConnectionPool):
+    """redis-py's blocking pool, which also opens again a connection the server has closed
+    before handing it out.
+
+    redis-py checks a connection it hands out for unread data or a closed stream, but skips
+    that check while maintenance notifications are on, and they are ("auto") on every TCP
+    connection speaking RESP3, redis-py's default: after a Redis restart, every connection
+    the pool held would fail its next command ("Connection closed by server"), and the learner
+    whose event it carried be told the course is unavailable, once per stale connection.
+    A closed stream holds no notification to keep, so opening it again is always right."""
+
+    async def ensure_connection(self, connection: AbstractConnection) -> None:
+        stream = connection._reader
+        if stream is not None and stream.at_eof():
+            await connection.disconnect()
+        await super().ensure_connection(connection)
+
+
 async def connect(
     url: str, *, cluster: bool = False, max_connections: int = 64, timeout_s: float = DEFAULT_TIMEOUT_S
 ) -> AsyncRedis:
@@ -56,7 +75,7 @@ async def connect(
     """
     timeouts: dict[str, Any] = {"socket_timeout": timeout_s, "socket_connect_timeout": timeout_s}
     if not cluster:
-        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=20, **timeouts)
+        pool = ServerPool.from_url(url, max_connections=max_connections, timeout=20, **timeouts)
         return Redis.from_pool(pool)  # the client owns the pool and closes it
     parts = urlsplit(url)
     if parts.scheme not in CLUSTER_SCHEMES:
