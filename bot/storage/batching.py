@@ -88,7 +88,8 @@ whatever else is out (at 4, 8 or 16) took the idle time away too, but cost as mu
 event as it saved."""
 
 KEEP = 2
-"""Connections a pipeline keeps between batches (see `Autopipeline._done_with`)."""
+"""Connections a pipeline keeps between batches, and never more than a quarter of the pool's
+(see `Autopipeline._done_with`)."""
 
 
 class Autopipeline:
@@ -104,7 +105,11 @@ class Autopipeline:
         self._direct = isinstance(client, Redis)
         self._kept: list[AbstractConnection] = []
         """Connections kept from one batch to the next (single server), saving a pool checkout
-        and release per batch."""
+        and release per batch..."""
+        self._keep = (
+            min(KEEP, client.connection_pool.max_connections // 4) if isinstance(client, Redis) else 0
+        )
+        """...and how many at most."""
         self.exchanges = 0
         """Batches written straight to a connection (single server), each one round trip..."""
         self.exchanged = 0
@@ -221,9 +226,9 @@ class Autopipeline:
 
     async def _done_with(self, connection: AbstractConnection) -> None:
         """Keep `connection` for the next batch, or give it back to the pool when the pipeline
-        keeps `KEEP` already (so batches sent together never take the pool's connections for
-        good)."""
-        if len(self._kept) < KEEP:
+        keeps enough already: batches sent together, or a small pool, never leave the client's
+        other commands without a connection."""
+        if len(self._kept) < self._keep:
             self._kept.append(connection)
         else:
             await self._pool.release(connection)

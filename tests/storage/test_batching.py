@@ -155,3 +155,21 @@ async def test_plain_commands_join_the_scripts_of_the_same_moment_each_with_its_
     assert isinstance(replies[2], ResponseError) and "WRONGTYPE" in str(replies[2])
     assert sizes(trips) == [4]
     assert await redis.zscore("open:{turns}", "learner-1") == 12.5
+
+
+async def test_a_small_pool_is_left_for_the_clients_other_commands(redis_url) -> None:
+    """A pipeline keeps connections between its batches only from a pool with plenty of them:
+    from a pool of two it keeps none, and the client's own commands never wait for one."""
+    from bot.storage.client import connect
+
+    client = await connect(redis_url, max_connections=2)
+    pipeline = Autopipeline(client, flush_at=1)
+    # The first batch leaves at once; the second, while it is out, at the end of the turn:
+    # two batches out at the same time, on both of the pool's connections.
+    replies = await asyncio.wait_for(
+        asyncio.gather(pipeline.command("SET", "small:{a}", "1"), pipeline.command("SET", "small:{b}", "2")),
+        10,
+    )
+    assert replies == [True, True]
+    assert await asyncio.wait_for(client.mget("small:{a}", "small:{b}"), 5) == [b"1", b"2"]
+    await client.aclose()
