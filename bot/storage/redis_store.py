@@ -24,7 +24,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,8 +222,8 @@ class RedisLearnerStore(LearnerStore):
         if lab_id is None and (transcript or read_transcript):
             raise ValueError("transcript entries need a lab_id")
         # Entries beyond the cap would be trimmed at once; not sending them keeps the call small.
-        log_blob = _joined(log, self.log_cap)
-        transcript_blob = _joined(transcript, self.transcript_cap)
+        log_blob = _joined(log, self.log_cap) if log else b""
+        transcript_blob = _joined(transcript, self.transcript_cap) if transcript else b""
 
         keys = self.keys.commit_keys(actor, lab_id)
         write_id = f"{self._writer}{next(self._writes):x}"
@@ -374,11 +374,12 @@ class RedisLearnerStore(LearnerStore):
     async def forget_turn(self, actor: Actor) -> None:
         await self._send("ZREM", self.keys.open_lab_turns(), str(actor))
 
-    async def _send(self, *args: Any) -> Any:
-        """One command of an event, with the others of this moment when batching."""
+    def _send(self, *args: Any) -> Awaitable[Any]:
+        """One command of an event, with the others of this moment when batching: its reply,
+        to await. A plain function, not a coroutine: one coroutine fewer per command."""
         if self._pipeline is not None:
-            return await self._pipeline.command(*args)
-        return await self.client.execute_command(*args)
+            return self._pipeline.command(*args)
+        return self.client.execute_command(*args)
 
     async def open_turns(self, leased_before: float | None = None) -> list[Actor]:
         key = self.keys.open_lab_turns()
