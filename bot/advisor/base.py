@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.course.models import Lab, Lesson
 from bot.domain.events import Actor
+from bot.domain.frozen import frozen
 
 
 class Turn(BaseModel):
@@ -21,10 +22,12 @@ class Turn(BaseModel):
     text: str
 
 
-class AdvisorRequest(BaseModel):
-    """Everything an advisor may see for one reply. Quiz and test answer keys are never part of it."""
+@frozen
+class AdvisorRequest:
+    """Everything an advisor may see for one reply. Quiz and test answer keys are never part of it.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    Built by our own code for every lab turn (`bot.flows.lab.advisor_request`), so a frozen
+    dataclass, without the cost of validating the lesson, the lab and the turns it holds."""
 
     actor: Actor
     lesson: Lesson
@@ -69,7 +72,10 @@ class Usage(BaseModel):
         return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
 
 
-class AdvisorReplyText(BaseModel):
+@frozen
+class AdvisorReplyText:
+    """An advisor's answer; a frozen dataclass like the request (see `AdvisorRequest`)."""
+
     text: str
     offline: bool
     usage: Usage = Usage()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from redis.exceptions import RedisError
 
@@ -72,7 +73,7 @@ class GuardedAdvisor(Advisor):
             await on_delta(lead + text)
 
         answer = await self.fallback.reply(request, with_note if on_delta is not None else None)
-        return answer.model_copy(update={"text": lead + answer.text, "offline": True})
+        return replace(answer, text=lead + answer.text, offline=True)
 
     async def aclose(self) -> None:
         close = getattr(self.primary, "aclose", None)
