@@ -62,7 +62,11 @@ def classify(message: str) -> Ask:
     if (not ascii_only or may_ask_answers) and _TEST_ANSWERS.search(message):
         return Ask.TEST_ANSWERS
     # The question may follow a line of context ("I'm a student. Which…"): look at each sentence
-    # (`match`, since the pattern is anchored at a sentence's start).
-    if any(_CHOICE.match(part) for part in _SENTENCE.split(message)):
-        return Ask.QUESTION
-    return Ask.OTHER
+    # (`match`, since the pattern is anchored at a sentence's start). A message of one sentence
+    # (no sentence end before its last character) is that sentence, and spared the split.
+    body = message[:-1]
+    if "?" in body or "." in body or "!" in body or "\n" in body:
+        found = any(_CHOICE.match(part) for part in _SENTENCE.split(message))
+    else:
+        found = _CHOICE.match(message) is not None
+    return Ask.QUESTION if found else Ask.OTHER

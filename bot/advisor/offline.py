@@ -24,6 +24,7 @@ from bot.advisor.retrieval import (
     Passage,
     best_sentences,
     on_subject,
+    quoted_key_terms,
     search,
     section_passages,
     stems,
@@ -77,11 +78,12 @@ def _learner_texts(request: AdvisorRequest) -> list[str]:
 
 
 def follow_up(request: AdvisorRequest, index: LessonIndex, quoted: Sequence[str]) -> str:
-    """One closing question that moves the lab task forward."""
+    """One closing question that moves the lab task forward; `quoted`: the texts of the lesson
+    passages the reply quotes."""
     learner_texts = _learner_texts(request)
     turn = request.turn - 1 if request.turn else len(learner_texts) - 1
     asked_about = set(touched_key_terms(index, learner_texts))
-    fresh_terms = [term for term in touched_key_terms(index, quoted) if term not in asked_about]
+    fresh_terms = [term for term in quoted_key_terms(index, quoted) if term not in asked_about]
     if fresh_terms and turn % 2 == 1:
         return (
             f"How would you explain {fresh_terms[0]} in your own words, and what would you ask about it "

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable
+import struct
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,6 +23,7 @@ import numpy as np
 import Stemmer
 
 from bot.course.models import Lesson, section_name
+from bot.domain.frozen import frozen
 
 # bm25s sets its logger to DEBUG when imported; back to inheriting, so that building an index
 # (once per lesson, at start-up) does not log at every level the application allows.
@@ -367,7 +369,7 @@ class Passage:
         object.__setattr__(self, "sentence_stems", tuple(frozenset(stems(s)) for s in self.sentences))
 
 
-@dataclass(frozen=True)
+@frozen
 class Hit:
     score: float
     passage: Passage
@@ -388,19 +390,25 @@ class LessonIndex:
     list_sections: frozenset[str]
     heading_stems: tuple[frozenset[str], ...]
     """The stems of each passage's heading (its key term, for a definition), by position."""
-    heading_positions: dict[str, tuple[int, ...]]
-    """Per stem of any heading, the positions of the passages whose heading holds it."""
+    heading_rarity: dict[str, tuple[tuple[int, float], ...]]
+    """Per stem of any heading, the positions of the passages whose heading holds it, each with
+    the stem's `rarity`."""
     rarity: dict[str, float]
     """Per stem, 1 for one found in a single passage, falling toward 0 for one found in all."""
-    rows: dict[str, np.ndarray]
-    """Per stem, its BM25 score in every passage (float32, 0 where absent): a query's scores are
-    the sum of its stems' rows, added in the order `bm25s` adds them, so equal to its own."""
+    postings: dict[str, tuple[tuple[int, float], ...]]
+    """Per stem, the passages that hold it, each with the stem's BM25 score there (a float32, as
+    a Python float): a query's scores are the float32 sums of its stems' scores, added in the
+    order `bm25s` adds them, so equal to its own."""
     term_patterns: dict[str, re.Pattern[str]]
     """`key_terms` by term."""
     list_positions: tuple[int, ...]
     """Positions of the passages of list sections."""
     term_positions: tuple[tuple[int, str, str], ...]
     """Position, key term and its first word (lower case) of each key-term definition."""
+    quoted_terms: dict[tuple[str, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """The key terms in the passages replies have quoted, by their texts (see `quoted_key_terms`)."""
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -466,35 +474,38 @@ def build_index(lesson: Lesson) -> LessonIndex:
         sections=tuple(dict.fromkeys(p.section for p in passages)),
         list_sections=frozenset(p.section for p in passages if p.kind == "list"),
         heading_stems=heading_stems,
-        heading_positions=_positions_by_stem(heading_stems),
+        heading_rarity=_heading_rarity(heading_stems, rarity),
         rarity=rarity,
-        rows=_score_rows(bm25, len(passages)),
+        postings=_postings(bm25),
         term_patterns=dict(key_terms),
         list_positions=tuple(n for n, p in enumerate(passages) if p.kind == "list"),
         term_positions=tuple((n, p.term, _first_word(p.term)) for n, p in enumerate(passages) if p.term),
     )
 
 
-def _positions_by_stem(heading_stems: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...]]:
-    positions: dict[str, list[int]] = {}
+def _heading_rarity(
+    heading_stems: tuple[frozenset[str], ...], rarity: dict[str, float]
+) -> dict[str, tuple[tuple[int, float], ...]]:
+    found: dict[str, list[tuple[int, float]]] = {}
     for position, heading in enumerate(heading_stems):
         for s in heading:
-            positions.setdefault(s, []).append(position)
-    return {s: tuple(found) for s, found in positions.items()}
+            found.setdefault(s, []).append((position, rarity.get(s, 0.0)))
+    return {s: tuple(positions) for s, positions in found.items()}
 
 
-def _score_rows(bm25: bm25s.BM25, documents: int) -> dict[str, np.ndarray]:
-    """Each stem's precomputed BM25 scores as a dense row (its column of `bm25s`'s sparse matrix)."""
+def _postings(bm25: bm25s.BM25) -> dict[str, tuple[tuple[int, float], ...]]:
+    """Each stem's precomputed BM25 scores, by passage (its column of `bm25s`'s sparse matrix)."""
     data, indices, indptr = (bm25.scores[name] for name in ("data", "indices", "indptr"))
-    rows = {}
+    if data.dtype != np.float32:
+        raise TypeError(f"bm25s scores are {data.dtype}: the sums in `_scores` round to float32")
+    postings = {}
     for token, token_id in bm25.vocab_dict.items():
         if token_id + 1 >= len(indptr):
             continue  # `bm25s`'s placeholder for an empty token, which has no scores
-        row = np.zeros(documents, dtype=data.dtype)
         start, end = indptr[token_id], indptr[token_id + 1]
-        row[indices[start:end]] = data[start:end]
-        rows[token] = row
-    return rows
+        found = dict(zip(indices[start:end].tolist(), data[start:end].tolist(), strict=True))
+        postings[token] = tuple((position, score) for position, score in sorted(found.items()) if score)
+    return postings
 
 
 class LessonIndexes:
@@ -512,40 +523,50 @@ class LessonIndexes:
         return build_index(lesson)
 
 
-def _scores(index: LessonIndex, query: Iterable[str]) -> np.ndarray | None:
-    """BM25 scores of the passages for `query` (None when no stem of it is in the lesson). For a
-    query of one stem they are the index's own row: read it, never change it."""
-    rows = [index.rows[s] for s in query if s in index.rows]
-    if len(rows) <= 1:
-        return rows[0] if rows else None
-    total: np.ndarray = rows[0] + rows[1]
-    for row in rows[2:]:
-        total += row
-    return total
+_FLOAT32 = struct.Struct("f")
+
+
+def _scores(index: LessonIndex, query: Iterable[str]) -> list[float] | None:
+    """BM25 scores of the passages for `query`, as `bm25s` computes them: its stems' scores added
+    in its order, in float32 (None when no stem of it is in the lesson).
+
+    Added as Python floats and rounded to float32 after each addition: the sum of two float32
+    values rounded once to float64, then to float32, is their float32 sum (float64 has more than
+    twice float32's precision), and a passage without the stem adds nothing to round."""
+    scores = None
+    for s in query:
+        found = index.postings.get(s)
+        if found is None:
+            continue
+        if scores is None:
+            scores = [0.0] * len(index.passages)
+        for position, score in found:
+            before = scores[position]
+            scores[position] = _FLOAT32.unpack(_FLOAT32.pack(before + score))[0] if before else score
+    return scores
 
 
 def search(index: LessonIndex, text: str, limit: int = 2, ratio: float = 0.6) -> list[Hit]:
     """The best passages for `text`, best first (at most `limit`, each within `ratio` of the best)."""
-    own, related = set(stems(text)), set(synonym_stems(text))
+    # In the message's order, not a set's: sums of several stems' scores, whose last bits depend
+    # on the order of adding, are then the same whatever Python's hash seed.
+    own, related = tuple(dict.fromkeys(stems(text))), synonym_stems(text)
     found, synonyms = _scores(index, own), _scores(index, related)
-    # As Python floats (each float32 score exactly), the synonyms' scores added in float64.
-    if synonyms is None:
-        scores = [0.0] * len(index.passages) if found is None else found.tolist()
-    elif found is None:
-        scores = (SYNONYM_WEIGHT * synonyms).tolist()
-    else:
-        scores = (found.astype(float) + SYNONYM_WEIGHT * synonyms).tolist()
-    wanted = own | related
+    scores = [0.0] * len(index.passages) if found is None else found
+    if synonyms is not None:
+        # Added in float64 (their weight, a power of two, scales them exactly as in float32).
+        scores = [a + SYNONYM_WEIGHT * b for a, b in zip(scores, synonyms, strict=True)]
+    wanted = own + related  # no stem in both
     # A question whose words (or their synonyms) name a section ("tools" and "The MLOps Stack")
-    # is answered by that section more than by a passing mention elsewhere.
-    named = {
-        position for s in wanted if s in index.heading_positions for position in index.heading_positions[s]
-    }
-    for position in named:
-        # The learner's word for what a heading names counts as the heading's own word.
-        heading = index.heading_stems[position]
-        scores[position] += HEADING_WEIGHT * sum(index.rarity.get(s, 0.0) for s in heading & wanted)
-    if wanted & LIST_WORDS:
+    # is answered by that section more than by a passing mention elsewhere: the learner's word
+    # for what a heading names counts as the heading's own word.
+    named: dict[int, float] = {}
+    for s in wanted:
+        for position, rarity in index.heading_rarity.get(s, ()):
+            named[position] = named.get(position, 0) + rarity
+    for position, rarities in named.items():
+        scores[position] += HEADING_WEIGHT * rarities
+    if not LIST_WORDS.isdisjoint(wanted):
         for position in index.list_positions:
             scores[position] += LIST_BONUS
     lowered = text.lower()
@@ -558,7 +579,7 @@ def search(index: LessonIndex, text: str, limit: int = 2, ratio: float = 0.6) ->
         if _names_at_word(pattern, text, lowered, first_word) if aligned else pattern.search(text):
             scores[position] *= 1.5
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)  # stable: ties by position
-    best = [Hit(scores[i], index.passages[i]) for i in order[:limit] if scores[i] > 0]
+    best = [Hit(score=scores[i], passage=index.passages[i]) for i in order[:limit] if scores[i] > 0]
     if not best:
         return []
     return [hit for hit in best if hit.score >= best[0].score * ratio]
@@ -596,6 +617,24 @@ def touched_key_terms(index: LessonIndex, texts: Iterable[str]) -> list[str]:
             continue
         if _names_at_word(pattern, joined, lowered, first) if aligned else pattern.search(joined):
             found.append(term)
+    return found
+
+
+QUOTED_TERMS_KEPT = 4_096
+"""At most this many sets of quoted passages have their key terms kept, per lesson (a reply
+quotes one passage or two, so a lesson of n passages has about n² sets at most)."""
+
+
+def quoted_key_terms(index: LessonIndex, quoted: Sequence[str]) -> tuple[str, ...]:
+    """`touched_key_terms` of the texts of the passages a reply quotes, kept once found: the same
+    few passages answer most questions, and finding terms in them costs more than the rest of
+    the reply."""
+    key = tuple(quoted)
+    found = index.quoted_terms.get(key)
+    if found is None:
+        found = tuple(touched_key_terms(index, key))
+        if len(index.quoted_terms) < QUOTED_TERMS_KEPT:
+            index.quoted_terms[key] = found
     return found
 
 
