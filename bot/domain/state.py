@@ -35,8 +35,16 @@ def _replaced(model: M, **changes: object) -> M:
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(changes.keys() - fields.keys()))}")
     if model.__pydantic_extra__ is not None or model.__pydantic_private__ is not None:
         return model.model_copy(update=changes)
-    new = _new(cls)
-    _set(new, "__dict__", {**model.__dict__, **changes})
+    return _built(model, changes)
+
+
+def _built(model: M, changes: dict[str, object]) -> M:
+    """`_replaced` without its checks, for the state's own hottest transitions, whose field
+    names are written out below (and whose model has no extra fields or private attributes)."""
+    new = _new(type(model))
+    values = model.__dict__.copy()
+    values.update(changes)
+    _set(new, "__dict__", values)
     _set(new, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changes.keys())
     _set(new, "__pydantic_extra__", None)
     _set(new, "__pydantic_private__", None)
@@ -361,19 +369,26 @@ class LearnerState(BaseModel):
     # part they do not replace. That is far cheaper than a deep copy per event, and safe
     # because no part of a state is ever changed in place.
 
-    def advanced(self, step: Step | None = None) -> LearnerState:
-        """A new state with a fresh step token (and optionally a new step)."""
-        if step is None:
-            return _replaced(self, token=self.token + 1)
-        return _replaced(self, token=self.token + 1, step=step)
+    def advanced(self, step: Step | None = None, progress: Progress | None = None) -> LearnerState:
+        """A new state with a fresh step token (and optionally a new step and a new progress):
+        one copy, where `advanced` then `with_progress` would make two."""
+        changes: dict[str, object] = {"token": self.token + 1}
+        if step is not None:
+            changes["step"] = step
+        if progress is not None:
+            changes["progress"] = progress
+        return _built(self, changes)
 
-    def with_step(self, step: Step) -> LearnerState:
-        """A new state on another version of the same step: the token stays."""
-        return _replaced(self, step=step)
+    def with_step(self, step: Step, progress: Progress | None = None) -> LearnerState:
+        """A new state on another version of the same step (and optionally a new progress): the
+        token stays."""
+        if progress is None:
+            return _built(self, {"step": step})
+        return _built(self, {"step": step, "progress": progress})
 
     def with_progress(self, progress: Progress, /) -> LearnerState:
         """A new state with this progress (built with `Progress`'s own `with_…` methods)."""
-        return _replaced(self, progress=progress)
+        return _built(self, {"progress": progress})
 
     @property
     def started(self) -> bool:
@@ -390,3 +405,8 @@ class LearnerState(BaseModel):
     def with_undo(self, backup: ResetBackup | None, /) -> LearnerState:
         """A new state keeping (or, with None, dropping) a facilitator reset's backup."""
         return _replaced(self, undo=backup)
+
+
+if LearnerState.__private_attributes__ or LearnerState.model_config.get("extra") == "allow":
+    # Its transitions copy the fields alone (`_built`): private or extra values would be lost.
+    raise RuntimeError("LearnerState has private attributes or extra fields, which `_built` does not copy")

@@ -284,7 +284,7 @@ def answered(state: LearnerState, ctx: FlowContext, step: LabStep, event: Adviso
         replies=before.replies + 1,
     )
     # The step token stays: the lab card's opener buttons remain usable for the whole conversation.
-    new = state.with_step(step.replied()).with_progress(state.progress.with_lab(lab.id, lab_result))
+    new = state.with_step(step.replied(), state.progress.with_lab(lab.id, lab_result))
     log: list[LogEntry] = [{"kind": "lab_turn", "lab": lab.id, "turn": event.turn, "counted": counted}]
     if finishing:
         log.append({"kind": "lab_done", "lab": lab.id, "exchanges": lab_result.exchanges})

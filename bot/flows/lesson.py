@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.course.models import Lesson, Module, Unit, UnitKind
 from bot.domain.events import Press
 from bot.domain.messages import Message, Paragraph
-from bot.domain.state import LearnerState, LessonStep
+from bot.domain.state import LearnerState, LessonStep, Progress
 from bot.flows.cards import MENU, button, notice
 from bot.flows.context import FlowContext, LogEntry, Outcome
 from bot.flows.flow import Flow
@@ -50,8 +50,10 @@ def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> tuple[Messa
     return (card.replaced(blocks=(*card.blocks, footer), actions=(*back, forward, MENU)),)
 
 
-def _show(state: LearnerState, ctx: FlowContext, step: LessonStep, *log: LogEntry) -> Outcome:
-    new = state.advanced(step)
+def _show(
+    state: LearnerState, ctx: FlowContext, step: LessonStep, *log: LogEntry, progress: Progress | None = None
+) -> Outcome:
+    new = state.advanced(step, progress)
     return Outcome(state=new, messages=view(new, ctx, step), log=log)
 
 
@@ -67,8 +69,8 @@ def press(state: LearnerState, ctx: FlowContext, step: LessonStep, event: Press)
     if event.action == "next" and step.card < count:
         following = LessonStep(lesson_id=lesson.id, card=step.card + 1)
         if step.card + 1 == count and lesson.id not in state.progress.lessons_done:
-            done = state.with_progress(state.progress.with_lesson_done(lesson.id))
-            return _show(done, ctx, following, {"kind": "lesson_done", "lesson": lesson.id})
+            done = state.progress.with_lesson_done(lesson.id)
+            return _show(state, ctx, following, {"kind": "lesson_done", "lesson": lesson.id}, progress=done)
         return _show(state, ctx, following)
     return Outcome.reply(notice("That button does nothing on this card.", MENU))
 

@@ -19,7 +19,7 @@ from bot.course.models import Module, ModuleTest, Question, Unit, UnitKind
 from bot.domain.events import Press
 from bot.domain.messages import Button, KeyTermList, Message, Paragraph
 from bot.domain.shuffle import shuffled
-from bot.domain.state import LearnerState, TestAttempt, TestStep
+from bot.domain.state import LearnerState, Progress, TestAttempt, TestStep
 from bot.flows import practice
 from bot.flows.cards import MENU, PROGRESS, button, notice
 from bot.flows.context import FlowContext, LogEntry, Outcome
@@ -303,7 +303,7 @@ def _practice_press(state: LearnerState, ctx: FlowContext, step: TestStep, event
         return Outcome(state=new, messages=(feedback, *view(new, ctx, turned)), log=tuple(log))
     right = score(questions, answers)
     intro = TestStep(attempt=0)
-    new = state.advanced(intro).with_progress(state.progress.with_practice_done())
+    new = state.advanced(intro, state.progress.with_practice_done())
     log.append({"kind": "practice_done", "right": right, "total": len(questions)})
     done = Message(blocks=(Paragraph(text=f"Practice round done: {right}/{len(questions)} right."),))
     return Outcome(state=new, messages=(feedback, done, *view(new, ctx, intro)), log=tuple(log))
@@ -324,7 +324,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
             return Outcome.reply(notice(closed, MENU))
         attempt = state.progress.test_started + 1
         begun = TestStep(attempt=attempt)
-        new = state.advanced(begun).with_progress(state.progress.with_test_begun())
+        new = state.advanced(begun, state.progress.with_test_begun())
         return Outcome(
             state=new, messages=view(new, ctx, begun), log=({"kind": "test_begin", "attempt": attempt},)
         )
@@ -350,7 +350,6 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     if option is None:
         return Outcome.reply(notice("That is not one of this question's answers.", MENU))
     new_step = TestStep(attempt=step.attempt, answers=[*step.answers, option.id])
-    new = state.advanced(new_step)
     log: list[LogEntry] = [
         {
             "kind": "test_answer",
@@ -360,14 +359,16 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
             "correct": option.correct,
         }
     ]
+    progress: Progress | None = None
     if len(new_step.answers) == len(questions):
         got = score(questions, new_step.answers)
         passed = test.passes(got)
         attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
         missed = [q.id for q, a in zip(questions, new_step.answers, strict=False) if not is_right(q, a)]
         practice_for = missed if test.practice_before_retake and not passed else []
-        new = new.with_progress(state.progress.with_test_finished(attempt_result, practice_for))
+        progress = state.progress.with_test_finished(attempt_result, practice_for)
         log.append({"kind": "test_done", "attempt": step.attempt, "score": got, "passed": passed})
+    new = state.advanced(new_step, progress)
     return Outcome(state=new, messages=_attempt_view(new, ctx, new_step, questions), log=tuple(log))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.course.models import Lesson, Module, Quiz, Unit, UnitKind
 from bot.domain.events import Press
 from bot.domain.messages import Message, Paragraph
-from bot.domain.state import LearnerState, QuizResult, QuizStep
+from bot.domain.state import LearnerState, Progress, QuizResult, QuizStep
 from bot.flows.cards import MENU, button, notice
 from bot.flows.context import FlowContext, LogEntry, Outcome
 from bot.flows.feedback import answer_feedback
@@ -87,7 +87,7 @@ def open_quiz(state: LearnerState, ctx: FlowContext, quiz: Quiz, *, retake: bool
     attempt = previous.attempts + 1 if previous else 1
     answers = state.progress.quiz_unfinished.get(quiz.id, [])[: len(quiz.questions) - 1]
     step = QuizStep(quiz_id=quiz.id, attempt=attempt, answers=answers, score=score(quiz.questions, answers))
-    new = state.advanced(step).with_progress(state.progress.with_quiz_resumed(quiz.id))
+    new = state.advanced(step, state.progress.with_quiz_resumed(quiz.id))
     return Outcome(state=new, messages=view(new, ctx, step))
 
 
@@ -122,7 +122,6 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
         answers=[*step.answers, option.id],
         score=step.score + option.correct,
     )
-    new = state.advanced(new_step)
     log: list[LogEntry] = [
         {
             "kind": "answer",
@@ -134,6 +133,7 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
         }
     ]
     answered = Message(blocks=answer_feedback(question, option))
+    progress: Progress | None = None
     if len(new_step.answers) == len(quiz.questions):
         previous = state.progress.quizzes.get(quiz.id)
         total = len(quiz.questions)
@@ -141,7 +141,7 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
             result = QuizResult(first=new_step.score, best=new_step.score, total=total)
         else:
             result = previous.retaken(new_step.score, step.attempt)
-        new = new.with_progress(state.progress.with_quiz(quiz.id, result))
+        progress = state.progress.with_quiz(quiz.id, result)
         log.append(
             {
                 "kind": "quiz_done",
@@ -151,6 +151,7 @@ def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -
                 "attempt": step.attempt,
             }
         )
+    new = state.advanced(new_step, progress)
     return Outcome(state=new, messages=(answered, *view(new, ctx, new_step)), log=tuple(log))
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.state import LabStep, LearnerState, PendingTurn, Progress, QuizResult, TestAttempt
+from bot.domain.codec import encode
+from bot.domain.state import LabStep, LearnerState, PendingTurn, Progress, QuizResult, QuizStep, TestAttempt
 
 
 def test_a_misspelt_progress_update_raises_instead_of_doing_nothing() -> None:
@@ -56,3 +57,15 @@ def test_a_failed_lab_turn_keeps_the_text_for_a_retry_and_forgets_it_as_recent()
     assert step.claimed(claimed).pending == claimed and claimed.lease_until == 24.0
     assert claimed.renewed(39.0).lease_until == 39.0 and claimed.lease_until == 24.0
     assert step.pending == pending  # nothing changed in place
+
+
+def test_moving_on_with_new_progress_is_one_copy_that_leaves_the_old_state_alone() -> None:
+    before = LearnerState(module_id="m", token=4)
+    step = QuizStep(quiz_id="quiz-1", answers=["a"])
+    progress = before.progress.with_lesson_done("lesson-1")
+    after = before.advanced(step, progress)
+    assert (after.token, after.step, after.progress) == (5, step, progress)
+    assert encode(after) == encode(before.advanced(step).with_progress(progress))
+    assert after.model_fields_set == before.advanced(step).with_progress(progress).model_fields_set
+    assert before.with_step(step, progress) == after.model_copy(update={"token": 4})
+    assert (before.token, before.step, before.progress) == (4, LearnerState(module_id="m").step, Progress())
