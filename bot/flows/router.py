@@ -9,11 +9,12 @@ unchanged state with a `resumed` log entry, so coming back counts as activity.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 from bot.course.models import Module
 from bot.domain.codec import UnreadableState
 from bot.domain.events import Command, CommandName, Press, Text, is_navigation
-from bot.domain.facilitation import FACILITATOR_EVENTS
+from bot.domain.facilitation import FACILITATOR_EVENTS, FacilitatorEvent
 from bot.domain.messages import Button, Message
 from bot.domain.state import LabStep, LearnerState, MenuStep
 from bot.flows import facilitation, lab, navigator
@@ -22,6 +23,7 @@ from bot.flows.context import (
     AdvisorAnswered,
     AdvisorFailed,
     AnyEvent,
+    ClaimTurn,
     FlowContext,
     InternalEvent,
     LogEntry,
@@ -73,19 +75,39 @@ def view(state: LearnerState, ctx: FlowContext) -> tuple[Message, ...]:
     return flow.view(state, ctx, state.step)
 
 
+_LEARNER, _FACILITATOR, _INTERNAL = 1, 2, 3
+_ROUTES: dict[type[object], int] = {
+    Press: _LEARNER,
+    Text: _LEARNER,
+    Command: _LEARNER,
+    **dict.fromkeys(FACILITATOR_EVENTS, _FACILITATOR),
+    **dict.fromkeys((AdvisorAnswered, AdvisorFailed, ClaimTurn, RenewLease), _INTERNAL),
+}
+"""Event class → whose event it is, looked up by the exact class: an isinstance test that
+fails goes through a pydantic class's metaclass, at several times the cost of this lookup.
+Anything else (a subclass) is told apart with isinstance, as ever."""
+
+
 def apply(state: LearnerState | None, event: AnyEvent, ctx: FlowContext) -> Outcome:
     """The transition function. `state` is None for a learner never seen before."""
-    # The kinds of event are told apart the learner's own first: an isinstance test against a
-    # pydantic class goes through its metaclass, and the facilitator events are six of them.
-    if isinstance(event, (Press, Text, Command)):
-        if state is None or not state.started:
+    route = _ROUTES.get(type(event))
+    if route is None:
+        route = (
+            _LEARNER
+            if isinstance(event, (Press, Text, Command))
+            else _FACILITATOR
+            if isinstance(event, FACILITATOR_EVENTS)
+            else _INTERNAL
+        )
+    if route == _LEARNER:
+        if state is None or state.awaiting_start:
             return _enrol(event, ctx, state)
-        return _active(_learner(state, event, ctx))
-    if isinstance(event, FACILITATOR_EVENTS):
-        return facilitation.apply(state, event, ctx)
-    if state is None or not state.started:
+        return _active(_learner(state, cast("Press | Text | Command", event), ctx))
+    if route == _FACILITATOR:
+        return facilitation.apply(state, cast("FacilitatorEvent", event), ctx)
+    if state is None or state.awaiting_start:
         return _enrol(event, ctx, state)
-    return _internal(state, event, ctx)
+    return _internal(state, cast("InternalEvent", event), ctx)
 
 
 def _learner(state: LearnerState, event: Press | Text | Command, ctx: FlowContext) -> Outcome:
@@ -158,7 +180,7 @@ def _text(state: LearnerState, text: str, ctx: FlowContext) -> Outcome:
                 Press(actor=ctx.actor, action=forward.action, arg=forward.arg, token=forward.token),
                 ctx,
             )
-    if isinstance(state.step, LabStep):  # see `reads_text`
+    if type(state.step) is LabStep:  # see `reads_text`; steps have no subclasses (see `open_unit`)
         return lab.message(state, ctx, state.step, text)
     if word in FORWARD_WORDS:
         return Outcome.reply(*view(state, ctx))
@@ -235,18 +257,21 @@ def open_unit(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome:
         return Outcome.reply(notice("That unit does not exist in this module.", MENU))
     if not is_open(state, module, unit, ctx.now):
         return Outcome.reply(notice(navigator.locked_text(state, module, unit, ctx.now), MENU))
-    if isinstance(state.step, LabStep) and state.step.pending:
+    # `type(...) is`, not isinstance: on a step of another class, isinstance goes through the
+    # pydantic metaclass; a step is always one of `Step`'s own classes, never a subclass.
+    step = state.step
+    if type(step) is LabStep and step.pending:
         return Outcome.reply(notice("One moment: the advisor is still answering your last message."))
-    current = flow_of(state.step)
+    current = flow_of(step)
     if (
         current is not None
         and current.resumes is not None
-        and current.unit_id(state.step, module) == unit.id
-        and current.resumes(state.step, ctx)
+        and current.unit_id(step, module) == unit.id
+        and current.resumes(step, ctx)
     ):
-        return Outcome.reply(*current.view(state, ctx, state.step))  # the unit the learner is in
+        return Outcome.reply(*current.view(state, ctx, step))  # the unit the learner is in
     if current is not None and current.leave is not None:
-        state = current.leave(state, ctx, state.step)
+        state = current.leave(state, ctx, step)
     return flow_opening(unit.kind).open(state, ctx, unit)
 
 
