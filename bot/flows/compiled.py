@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.advisor.retrieval import LessonIndexes
+from bot.advisor.substance import normalise
 from bot.course.models import Lesson, Module
 from bot.domain.messages import Block, Bullets, KeyTermList, Message, Paragraph
 
@@ -25,6 +26,11 @@ class CompiledModule:
     """Lesson id → the footer of each of its content cards ("Card 2 of 7")."""
     stems: Mapping[str, Paragraph]
     """A quiz or test question's stem → the paragraph that shows it."""
+    choices: Mapping[str, tuple[tuple[str, str], ...]]
+    """A quiz or test question's id → the label and option id of each of its options, in the
+    course's order: what its answer buttons show and send (question ids are unique in a module)."""
+    openers: Mapping[str, frozenset[str]]
+    """A lab's id → its suggested openers, normalised: what a typed message is compared with."""
     indexes: LessonIndexes
 
     @classmethod
@@ -41,6 +47,10 @@ class CompiledModule:
                 for lesson_id, content in cards.items()
             },
             stems={q.stem: Paragraph(text=f"**{q.stem}**") for q in questions},
+            choices={q.id: tuple((option.text, option.id) for option in q.options) for q in questions},
+            openers={
+                lesson.lab.id: frozenset(map(normalise, lesson.lab.openers)) for lesson in module.lessons
+            },
             indexes=LessonIndexes(module.lessons),
         )
 

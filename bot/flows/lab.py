@@ -52,8 +52,12 @@ def _lab(ctx: FlowContext, lab_id: str) -> tuple[Lesson, Lab]:
     return found
 
 
+_NOT_BEGUN = LabResult()
+"""The result of a lab without one yet: shared, as no part of a state is changed in place."""
+
+
 def result(state: LearnerState, lab_id: str) -> LabResult:
-    return state.progress.labs.get(lab_id) or LabResult()
+    return state.progress.labs.get(lab_id) or _NOT_BEGUN
 
 
 def _status_line(state: LearnerState, lab: Lab) -> str:
@@ -146,7 +150,7 @@ def message(
     """
     lesson, lab = _lab(ctx, step.lab_id)
     text = text.strip()
-    opener = opener or normalise(text) in {normalise(o) for o in lab.openers}
+    opener = opener or normalise(text) in ctx.course.openers[lab.id]
     if not text:
         return Outcome.reply(notice("Type a message for the advisor."))
     limit = ctx.limits.max_message_chars

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.course.models import Option, Question
-from bot.domain.messages import Message, Paragraph
+from bot.domain.messages import Button, Message, Paragraph
 from bot.domain.shuffle import shuffled
 from bot.domain.state import LearnerState
-from bot.flows.cards import MENU, button
+from bot.flows.cards import MENU
 from bot.flows.context import FlowContext
 
 
@@ -21,10 +21,17 @@ def options_in_order(question: Question, ctx: FlowContext, attempt: int) -> list
 def question_card(
     state: LearnerState, ctx: FlowContext, question: Question, attempt: int, heading: str, *lead: str
 ) -> Message:
+    """The question with its options as answer buttons, in `options_in_order`'s order (the same
+    seed, over the module's (label, id) pairs, which cost less to read than the options)."""
+    course = ctx.course
+    token = str(state.token)
     choices = tuple(
-        button(state, option.text, "answer", option.id) for option in options_in_order(question, ctx, attempt)
+        [
+            Button(label=label, action="answer", arg=option_id, token=token, style="default")
+            for label, option_id in shuffled(course.choices[question.id], ctx.actor, question.id, attempt)
+        ]
     )
-    stem = ctx.course.stems[question.stem]
+    stem = course.stems[question.stem]
     blocks = (*[Paragraph(text=text) for text in lead], stem) if lead else (stem,)
     return Message(heading=heading, blocks=blocks, choices=choices, actions=(MENU,), locks_on_choice=True)
 

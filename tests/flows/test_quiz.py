@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.course.models import Module, Quiz
 from bot.domain.state import QuizResult, QuizStep
+from bot.flows.questions import options_in_order
 from tests.flows.pure import PureLearner
 
 
@@ -29,6 +30,10 @@ def test_a_question_shows_every_option_of_that_question_as_a_choice(module: Modu
     assert f"**{question.stem}**" in learner.text()
     assert sorted((b.arg, b.label) for b in card.choices) == sorted((o.id, o.text) for o in question.options)
     assert all(b.action == "answer" for b in card.choices)
+    # In this learner's order for this attempt, each button carrying the step's token.
+    in_order = options_in_order(question, learner.ctx(), 1)
+    assert [(b.arg, b.label) for b in card.choices] == [(o.id, o.text) for o in in_order]
+    assert learner.state is not None and {b.token for b in card.choices} == {str(learner.state.token)}
 
 
 def test_an_answer_is_judged_at_once_and_the_next_question_follows(module: Module) -> None:
