@@ -18,9 +18,10 @@ from bot.flows.units import continue_button
 
 
 def _lesson(ctx: FlowContext, lesson_id: str) -> tuple[Lesson, tuple[Message, ...]]:
-    lesson = ctx.module.lesson(lesson_id)
+    course = ctx.course
+    lesson = course.module.lesson(lesson_id)
     assert lesson is not None
-    return lesson, ctx.course.lesson_cards[lesson.id]
+    return lesson, course.lesson_cards[lesson_id]
 
 
 def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> tuple[Message, ...]:
@@ -41,11 +42,12 @@ def view(state: LearnerState, ctx: FlowContext, step: LessonStep) -> tuple[Messa
                 ),
             ),
         )
-    card = content[step.card]
-    footer = ctx.course.card_footers[lesson.id][step.card]
-    back = (button(state, "Back", "back"),) if step.card > 0 else ()
+    number = step.card
+    card = content[number]
+    footer = ctx.course.card_footers[step.lesson_id][number]
+    back = (button(state, "Back", "back"),) if number > 0 else ()
     forward = button(
-        state, "Continue" if step.card + 1 < len(content) else "Finish lesson", "next", primary=True
+        state, "Continue" if number + 1 < len(content) else "Finish lesson", "next", primary=True
     )
     return (card.replaced(blocks=(*card.blocks, footer), actions=(*back, forward, MENU)),)
 
@@ -62,15 +64,17 @@ def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
 
 
 def press(state: LearnerState, ctx: FlowContext, step: LessonStep, event: Press) -> Outcome:
-    lesson, content = _lesson(ctx, step.lesson_id)
-    count = len(content)
-    if event.action == "back" and step.card > 0:
-        return _show(state, ctx, LessonStep(lesson_id=lesson.id, card=min(step.card, count) - 1))
-    if event.action == "next" and step.card < count:
-        following = LessonStep(lesson_id=lesson.id, card=step.card + 1)
-        if step.card + 1 == count and lesson.id not in state.progress.lessons_done:
-            done = state.progress.with_lesson_done(lesson.id)
-            return _show(state, ctx, following, {"kind": "lesson_done", "lesson": lesson.id}, progress=done)
+    lesson_id = step.lesson_id
+    lesson, content = _lesson(ctx, lesson_id)
+    # Read once: each read of a pydantic model's field costs several times a local's.
+    action, number, count = event.action, step.card, len(content)
+    if action == "back" and number > 0:
+        return _show(state, ctx, LessonStep(lesson_id=lesson_id, card=min(number, count) - 1))
+    if action == "next" and number < count:
+        following = LessonStep(lesson_id=lesson_id, card=number + 1)
+        if number + 1 == count and lesson_id not in state.progress.lessons_done:
+            done = state.progress.with_lesson_done(lesson_id)
+            return _show(state, ctx, following, {"kind": "lesson_done", "lesson": lesson_id}, progress=done)
         return _show(state, ctx, following)
     return Outcome.reply(notice("That button does nothing on this card.", MENU))
 

@@ -32,7 +32,8 @@ REVIEW_PER_CARD = 5
 
 
 def question_order(ctx: FlowContext, attempt: int) -> list[Question]:
-    return shuffled(ctx.module.test.questions, ctx.actor, ctx.module.test.id, attempt)
+    test = ctx.course.module.test
+    return shuffled(test.questions, ctx.actor, test.id, attempt)
 
 
 def attempts_used_up(state: LearnerState, test: ModuleTest) -> bool:
@@ -316,9 +317,11 @@ def open_unit(state: LearnerState, ctx: FlowContext, unit: Unit) -> Outcome:
 
 
 def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -> Outcome:
-    test = ctx.module.test
-    finished = step.attempt and len(step.answers) == len(test.questions)
-    if event.action in ("begin", "retake") and (step.attempt == 0 or finished):
+    test = ctx.course.module.test
+    # Read once: each read of a pydantic model's field costs several times a local's.
+    action, number, given = event.action, step.attempt, step.answers
+    finished = number and len(given) == len(test.questions)
+    if action in ("begin", "retake") and (number == 0 or finished):
         closed = _why_closed(state, ctx)
         if closed:
             return Outcome.reply(notice(closed, MENU))
@@ -330,44 +333,46 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
         )
     if step.practicing:
         return _practice_press(state, ctx, step, event)
-    if event.action == "practice" and (step.attempt == 0 or finished):
+    if action == "practice" and (number == 0 or finished):
         if not practice_due(state, test):
             return Outcome.reply(notice("There is no practice round to do now.", MENU))
         round_step = TestStep(attempt=0, practicing=True)
         new = state.advanced(round_step)
         return Outcome(state=new, messages=view(new, ctx, round_step), log=({"kind": "practice_begin"},))
-    if finished and event.action in ("next", "back"):
+    if finished and action in ("next", "back"):
         pages = review_pages(test.questions)  # as many as in this attempt's order
-        page = step.page + 1 if event.action == "next" else step.page - 1
+        page = step.page + 1 if action == "next" else step.page - 1
         turned = step.on_page(page % (pages + 1))
         new = state.advanced(turned)
         return Outcome(state=new, messages=view(new, ctx, turned))
-    if event.action != "answer" or step.attempt == 0 or finished:
+    if action != "answer" or number == 0 or finished:
         return Outcome.reply(notice("That button does nothing here.", MENU))
-    questions = question_order(ctx, step.attempt)
-    question = questions[len(step.answers)]
+    questions = question_order(ctx, number)
+    question = questions[len(given)]
     option = question.option(event.arg)
     if option is None:
         return Outcome.reply(notice("That is not one of this question's answers.", MENU))
-    new_step = TestStep(attempt=step.attempt, answers=[*step.answers, option.id])
+    chosen = option.id
+    answers = [*given, chosen]
+    new_step = TestStep(attempt=number, answers=answers)
     log: list[LogEntry] = [
         {
             "kind": "test_answer",
-            "attempt": step.attempt,
+            "attempt": number,
             "question": question.id,
-            "option": option.id,
+            "option": chosen,
             "correct": option.correct,
         }
     ]
     progress: Progress | None = None
-    if len(new_step.answers) == len(questions):
-        got = score(questions, new_step.answers)
+    if len(answers) == len(questions):
+        got = score(questions, answers)
         passed = test.passes(got)
         attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
-        missed = [q.id for q, a in zip(questions, new_step.answers, strict=False) if not is_right(q, a)]
+        missed = [q.id for q, a in zip(questions, answers, strict=False) if not is_right(q, a)]
         practice_for = missed if test.practice_before_retake and not passed else []
         progress = state.progress.with_test_finished(attempt_result, practice_for)
-        log.append({"kind": "test_done", "attempt": step.attempt, "score": got, "passed": passed})
+        log.append({"kind": "test_done", "attempt": number, "score": got, "passed": passed})
     new = state.advanced(new_step, progress)
     return Outcome(state=new, messages=_attempt_view(new, ctx, new_step, questions), log=tuple(log))
 

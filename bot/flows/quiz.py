@@ -106,51 +106,49 @@ def leave(state: LearnerState, ctx: FlowContext, step: QuizStep) -> LearnerState
 
 def press(state: LearnerState, ctx: FlowContext, step: QuizStep, event: Press) -> Outcome:
     lesson, quiz = _quiz(ctx, step.quiz_id)
-    index = len(step.answers)
-    if event.action == "retake" and (index >= len(quiz.questions) or step.summary):
+    # Read once: each read of a pydantic model's field costs several times a local's.
+    action, given, questions, quiz_id, number = (
+        event.action,
+        step.answers,
+        quiz.questions,
+        quiz.id,
+        step.attempt,
+    )
+    index = len(given)
+    total = len(questions)
+    if action == "retake" and (index >= total or step.summary):
         return open_quiz(state, ctx, quiz, retake=True)
-    if event.action != "answer" or index >= len(quiz.questions) or step.summary:
+    if action != "answer" or index >= total or step.summary:
         return Outcome.reply(notice("That button does nothing here.", MENU))
-    question = quiz.questions[index]
+    question = questions[index]
     option = question.option(event.arg)
     if option is None:
         return Outcome.reply(notice("That is not one of this question's answers.", MENU))
 
-    new_step = QuizStep(
-        quiz_id=quiz.id,
-        attempt=step.attempt,
-        answers=[*step.answers, option.id],
-        score=step.score + option.correct,
-    )
+    chosen, correct = option.id, option.correct
+    answers = [*given, chosen]
+    got = step.score + correct
+    new_step = QuizStep(quiz_id=quiz_id, attempt=number, answers=answers, score=got)
     log: list[LogEntry] = [
         {
             "kind": "answer",
-            "quiz": quiz.id,
+            "quiz": quiz_id,
             "question": question.id,
-            "option": option.id,
-            "correct": option.correct,
-            "attempt": step.attempt,
+            "option": chosen,
+            "correct": correct,
+            "attempt": number,
         }
     ]
     answered = Message(blocks=answer_feedback(question, option))
     progress: Progress | None = None
-    if len(new_step.answers) == len(quiz.questions):
-        previous = state.progress.quizzes.get(quiz.id)
-        total = len(quiz.questions)
+    if len(answers) == total:
+        previous = state.progress.quizzes.get(quiz_id)
         if previous is None:
-            result = QuizResult(first=new_step.score, best=new_step.score, total=total)
+            result = QuizResult(first=got, best=got, total=total)
         else:
-            result = previous.retaken(new_step.score, step.attempt)
-        progress = state.progress.with_quiz(quiz.id, result)
-        log.append(
-            {
-                "kind": "quiz_done",
-                "quiz": quiz.id,
-                "score": new_step.score,
-                "total": total,
-                "attempt": step.attempt,
-            }
-        )
+            result = previous.retaken(got, number)
+        progress = state.progress.with_quiz(quiz_id, result)
+        log.append({"kind": "quiz_done", "quiz": quiz_id, "score": got, "total": total, "attempt": number})
     new = state.advanced(new_step, progress)
     return Outcome(state=new, messages=(answered, *view(new, ctx, new_step)), log=tuple(log))
 

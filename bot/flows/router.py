@@ -236,10 +236,11 @@ def _press(state: LearnerState, event: Press, ctx: FlowContext) -> Outcome:
         )
     if action == "open":
         return open_unit(state, event.arg, ctx)
-    flow = flow_of(state.step)
+    step = state.step
+    flow = flow_of(step)
     if flow is None:
         return Outcome.reply(notice("That button does nothing here.", RESUME, MENU))
-    return flow.press(state, ctx, state.step, event)
+    return flow.press(state, ctx, step, event)
 
 
 def _held_back(state: LearnerState, unit_id: str, ctx: FlowContext) -> Outcome | None:
