@@ -120,7 +120,7 @@ def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
     lines = [
         test.instructions or f"{len(test.questions)} questions",
         f"Answers are locked once chosen and feedback comes at the end. You pass with "
-        f"{test.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {allowed}; "
+        f"{ctx.course.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {allowed}; "
         "your best score counts.",
     ]
     actions: tuple[Button, ...]
@@ -151,14 +151,15 @@ def _results(
     progress = state.progress
     got = score(questions, step.answers)
     best = progress.best_test
-    if test.passes(got):
+    passed = ctx.course.passes(got)
+    if passed:
         verdict = "Passed ✅"
     elif progress.passed:
         verdict = "passed earlier ✅"  # a later, lower attempt does not take the pass away
     else:
         verdict = "Not passed yet"
     lines = [f"You scored **{got}/{len(questions)}** ({round(100 * got / len(questions))}%). {verdict}."]
-    if progress.passed and best and not test.passes(got):
+    if progress.passed and best and not passed:
         lines.append(
             f"You passed the module with {best.score}/{best.total}; a lower attempt changes nothing."
         )
@@ -166,7 +167,7 @@ def _results(
         lines.append(f"Your best score, {best.score}/{best.total}, is the one that counts.")
     missed = [q.id for q, a in zip(questions, step.answers, strict=False) if not is_right(q, a)]
     revisit = practice.sections_to_revisit(ctx.module, missed)
-    if revisit and not test.passes(got):
+    if revisit and not passed:
         lines.append("To revisit: " + "; ".join(revisit) + ".")
     closed = _why_closed(state, ctx)
     if closed and not progress.passed:
@@ -367,7 +368,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     progress: Progress | None = None
     if len(answers) == len(questions):
         got = score(questions, answers)
-        passed = test.passes(got)
+        passed = ctx.course.passes(got)
         attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
         missed = [q.id for q, a in zip(questions, answers, strict=False) if not is_right(q, a)]
         practice_for = missed if test.practice_before_retake and not passed else []
