@@ -13,12 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
-import types
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import TypeAdapter
 from pydantic_core import to_json
@@ -52,8 +51,6 @@ from bot.logs import RepeatedFailures
 from bot.storage.base import CommitUncertain, CorruptRecord, LearnerStore, Stored, StoreUnavailable
 
 log = logging.getLogger("tutorbot.engine")
-
-T = TypeVar("T")
 
 UNREADABLE_NOTICE = (
     "Sorry: your saved progress could not be read, so it has been set aside for a facilitator to "
@@ -410,7 +407,7 @@ class Engine:
         if left is not None:
             await on_delta("")  # a turn taken over: its stream goes on in the draft left behind
         try:
-            reply = await renewing.during(self.advisor.reply(request, on_delta))
+            reply = await self.advisor.reply(request, on_delta)
             result: AdvisorAnswered | AdvisorFailed = AdvisorAnswered(
                 turn=turn, text=reply.text, offline=reply.offline, on_topic=reply.on_topic
             )
@@ -421,8 +418,7 @@ class Engine:
             log.exception("advisor failed for %s turn %s", actor, turn)
             result = AdvisorFailed(turn=turn, reason="advisor error", retryable=True)
         finally:
-            if renewing.started:
-                await renewing.stop()
+            await renewing.stop()
             # The keeper's renewals hold the draft and the draft held the keeper: unlinked, both
             # are freed now by reference counting instead of waiting for the collector.
             draft.on_move = _nothing
@@ -496,60 +492,21 @@ class _DraftNote:
 
 class _LeaseKeeper:
     """Runs `renewals` (the loop renewing a turn's lease) only once it is needed: when the reply
-    is still awaited `first_after_s` after it first had to wait, or when `start` is called (its
-    draft was posted). A reply that comes without waiting at all (the offline advisor's, to an
-    outbox that answers at once) makes no task and no timer; most others come well before the
-    timer, and then it is the only thing made."""
+    takes longer than `first_after_s`, or when `start` is called (its draft was posted). Most
+    replies come well before that, and then no task or timer but one cheap timer handle is made."""
 
     def __init__(self, first_after_s: float, renewals: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        self._first_after_s = first_after_s
         self._renewals = renewals
         self._task: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-
-    @property
-    def started(self) -> bool:
-        """Whether a timer or the renewals were started (then `stop` must be awaited)."""
-        return self._timer is not None or self._task is not None
-
-    @types.coroutine
-    def during(self, reply: Coroutine[Any, Any, T]) -> Generator[Any, None, T]:
-        """`await reply`, arming the timer only when `reply` first waits.
-
-        This is what `await` does (each wait handed to the task, each wake-up or exception
-        handed back), run by hand so that it can tell whether `reply` waited at all."""
-        try:
-            waiting = reply.send(None)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]  # a coroutine's result is its return value
-        if self._task is None:
-            self._timer = asyncio.get_running_loop().call_later(self._first_after_s, self.start)
-        while True:
-            try:
-                yield waiting
-            except GeneratorExit:
-                reply.close()
-                raise
-            except BaseException as exc:  # a cancellation: it is the reply's to handle
-                try:
-                    waiting = reply.throw(exc)
-                except StopIteration as done:
-                    return done.value  # type: ignore[no-any-return]  # as above
-            else:
-                try:
-                    waiting = reply.send(None)
-                except StopIteration as done:
-                    return done.value  # type: ignore[no-any-return]  # as above
+        self._timer = asyncio.get_running_loop().call_later(first_after_s, self.start)
 
     def start(self) -> None:
         if self._task is None:
-            if self._timer is not None:
-                self._timer.cancel()
+            self._timer.cancel()
             self._task = asyncio.get_running_loop().create_task(self._renewals())
 
     async def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        self._timer.cancel()
         if self._task is not None:
             await cancellation.stop(self._task)
 
