@@ -190,9 +190,10 @@ class ModuleTest(Frozen):
         just above it (whose product with 50 questions would round up to 15)."""
         return Fraction(repr(self.pass_mark))
 
-    @property
+    @cached_property
     def pass_score(self) -> int:
-        """Smallest number of correct answers that passes (12 of 15 at 80%, 14 of 50 at 28%)."""
+        """Smallest number of correct answers that passes (12 of 15 at 80%, 14 of 50 at 28%).
+        Worked out once: it parses the pass mark's text, and every finished attempt asks."""
         return math.ceil(self.pass_fraction * len(self.questions))
 
     def passes(self, score: int) -> bool:

@@ -299,9 +299,7 @@ class Engine:
                     data,
                     log=[_log_entry(entry, ctx.now) for entry in outcome.log],
                     lab_id=outcome.lab_id or (outcome.job.lab_id if outcome.job else None),
-                    transcript=[_TURN.to_json(turn) for turn in outcome.transcript]
-                    if outcome.transcript
-                    else (),
+                    transcript=[_TURN.to_json(turn) for turn in outcome.transcript],
                     read_transcript=min(self.advisor.history_lines, self.config.history_turns)
                     if outcome.job
                     else 0,

@@ -31,8 +31,6 @@ class CompiledModule:
     course's order: what its answer buttons show and send (question ids are unique in a module)."""
     openers: Mapping[str, frozenset[str]]
     """A lab's id → its suggested openers, normalised: what a typed message is compared with."""
-    pass_score: int
-    """The module test's `pass_score`, worked out once: it parses the pass mark's text each time."""
     indexes: LessonIndexes
 
     @classmethod
@@ -53,13 +51,8 @@ class CompiledModule:
             openers={
                 lesson.lab.id: frozenset(map(normalise, lesson.lab.openers)) for lesson in module.lessons
             },
-            pass_score=module.test.pass_score,
             indexes=LessonIndexes(module.lessons),
         )
-
-    def passes(self, score: int) -> bool:
-        """`ModuleTest.passes`, with the pass score worked out once."""
-        return score >= self.pass_score
 
 
 def lesson_cards(lesson: Lesson) -> tuple[Message, ...]:

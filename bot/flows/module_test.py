@@ -120,7 +120,7 @@ def _intro(state: LearnerState, ctx: FlowContext, test: ModuleTest) -> Message:
     lines = [
         test.instructions or f"{len(test.questions)} questions",
         f"Answers are locked once chosen and feedback comes at the end. You pass with "
-        f"{ctx.course.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {allowed}; "
+        f"{test.pass_score}/{len(test.questions)}. Attempts used: {progress.test_started} of {allowed}; "
         "your best score counts.",
     ]
     actions: tuple[Button, ...]
@@ -151,7 +151,7 @@ def _results(
     progress = state.progress
     got = score(questions, step.answers)
     best = progress.best_test
-    passed = ctx.course.passes(got)
+    passed = test.passes(got)
     if passed:
         verdict = "Passed ✅"
     elif progress.passed:
@@ -368,7 +368,7 @@ def press(state: LearnerState, ctx: FlowContext, step: TestStep, event: Press) -
     progress: Progress | None = None
     if len(answers) == len(questions):
         got = score(questions, answers)
-        passed = ctx.course.passes(got)
+        passed = test.passes(got)
         attempt_result = TestAttempt(score=got, total=len(questions), passed=passed, finished_at=ctx.now)
         missed = [q.id for q, a in zip(questions, answers, strict=False) if not is_right(q, a)]
         practice_for = missed if test.practice_before_retake and not passed else []

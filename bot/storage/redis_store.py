@@ -222,8 +222,8 @@ class RedisLearnerStore(LearnerStore):
         if lab_id is None and (transcript or read_transcript):
             raise ValueError("transcript entries need a lab_id")
         # Entries beyond the cap would be trimmed at once; not sending them keeps the call small.
-        log_blob = _joined(log, self.log_cap) if log else b""
-        transcript_blob = _joined(transcript, self.transcript_cap) if transcript else b""
+        log_blob = _joined(log, self.log_cap)
+        transcript_blob = _joined(transcript, self.transcript_cap)
 
         keys = self.keys.commit_keys(actor, lab_id)
         write_id = f"{self._writer}{next(self._writes):x}"

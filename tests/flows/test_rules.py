@@ -6,7 +6,6 @@ from bot.course.models import Module, ModuleTest, Question
 from bot.domain.events import Press
 from bot.domain.state import LearnerState, Progress, TestStep
 from bot.flows import module_test
-from bot.flows.compiled import CompiledModule
 from bot.flows.questions import score
 from tests.flows.pure import PureLearner
 
@@ -39,8 +38,8 @@ def test_help_names_the_modules_own_pass_mark(module: Module, sample: Module) ->
 def test_pass_score_is_exact_for_pass_marks_a_float_cannot_hold(module: Module) -> None:
     # 0.28 × 50 and 0.14 × 50 are 14.000000000000002 and 7.000000000000001 in floats.
     assert with_test(module, pass_mark=0.28, questions=many_questions(module, 50)).test.pass_score == 14
-    compiled = CompiledModule.of(with_test(module, pass_mark=0.28, questions=many_questions(module, 50)))
-    assert (compiled.pass_score, compiled.passes(14), compiled.passes(13)) == (14, True, False)
+    test = with_test(module, pass_mark=0.28, questions=many_questions(module, 50)).test
+    assert (test.pass_score, test.passes(14), test.passes(13)) == (14, True, False)
     assert with_test(module, pass_mark=0.14, questions=many_questions(module, 50)).test.pass_score == 7
     assert with_test(module, pass_mark=0.28, questions=many_questions(module, 25)).test.pass_score == 7
     assert module.test.pass_score == 12
